@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_mirror: the DRM front-end.
+ *
+ * A render node whose ioctls are thin wrappers around the mirror core: this
+ * file checks what belongs to the uAPI (flags, reserved fields, sizes of
+ * user arrays) and converts between uAPI and core structures. Every open
+ * file is one mirror of the opener's address space.
+ */
+
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_ioctl.h>
+
+#include <drm/test_mirror_drm.h>
+
+#include "tm_mirror.h"
+#include "tm_drm.h"
+
+/* Event records copied per EVENTS call at most. */
+#define TM_EVENTS_MAX		4096
+
+static struct platform_device *tm_pdev;
+static struct drm_device *tm_drm;
+
+static int tm_drm_open(struct drm_device *dev, struct drm_file *file)
+{
+	struct tm_mirror *m = tm_mirror_create(dev);
+
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	file->driver_priv = m;
+	return 0;
+}
+
+static void tm_drm_postclose(struct drm_device *dev, struct drm_file *file)
+{
+	tm_mirror_destroy(file->driver_priv);
+}
+
+static bool tm_any(const u64 *v, unsigned int n)
+{
+	while (n--)
+		if (*v++)
+			return true;
+	return false;
+}
+
+static int tm_ioctl_bind(struct drm_device *dev, void *data,
+			 struct drm_file *file)
+{
+	struct drm_test_mirror_bind *args = data;
+	unsigned int flags = 0;
+
+	if ((args->flags & ~TEST_MIRROR_BIND_FLAGS) ||
+	    !(args->flags & TEST_MIRROR_BIND_READ) ||
+	    tm_any(args->reserved, ARRAY_SIZE(args->reserved)))
+		return -EINVAL;
+	if (args->flags & TEST_MIRROR_BIND_READ)
+		flags |= TM_BIND_READ;
+	if (args->flags & TEST_MIRROR_BIND_WRITE)
+		flags |= TM_BIND_WRITE;
+	if (args->flags & TEST_MIRROR_BIND_PREFAULT)
+		flags |= TM_BIND_PREFAULT;
+	return tm_mirror_bind(file->driver_priv, args->addr, args->size,
+			      flags, &args->handle);
+}
+
+static int tm_ioctl_unbind(struct drm_device *dev, void *data,
+			   struct drm_file *file)
+{
+	struct drm_test_mirror_unbind *args = data;
+
+	if (args->flags)
+		return -EINVAL;
+	return tm_mirror_unbind(file->driver_priv, args->handle);
+}
+
+static int tm_ioctl_access(struct drm_file *file,
+			   struct drm_test_mirror_access *args, bool write)
+{
+	struct tm_access_result res;
+	int ret;
+
+	args->pages = 0;
+	args->faults = 0;
+	args->faulted_pages = 0;
+	if (args->flags || args->pad || args->reserved)
+		return -EINVAL;
+	ret = tm_mirror_access(file->driver_priv, write, args->addr,
+			       args->size, u64_to_user_ptr(args->ptr), &res);
+	args->pages = res.pages;
+	args->faults = res.faults;
+	args->faulted_pages = res.faulted_pages;
+	return ret;
+}
+
+static int tm_ioctl_read(struct drm_device *dev, void *data,
+			 struct drm_file *file)
+{
+	return tm_ioctl_access(file, data, false);
+}
+
+static int tm_ioctl_write(struct drm_device *dev, void *data,
+			  struct drm_file *file)
+{
+	return tm_ioctl_access(file, data, true);
+}
+
+static int tm_ioctl_snapshot(struct drm_device *dev, void *data,
+			     struct drm_file *file)
+{
+	struct drm_test_mirror_snapshot *args = data;
+
+	if (args->flags || args->pad)
+		return -EINVAL;
+	return tm_mirror_snapshot(file->driver_priv, args->addr, args->size,
+				  u64_to_user_ptr(args->ptr));
+}
+
+static int tm_ioctl_stats(struct drm_device *dev, void *data,
+			  struct drm_file *file)
+{
+	struct drm_test_mirror_stats *args = data;
+	struct tm_stats st;
+	unsigned int i;
+	int ret;
+
+	if ((args->flags & ~TEST_MIRROR_STATS_RESET) ||
+	    tm_any(args->reserved, ARRAY_SIZE(args->reserved)))
+		return -EINVAL;
+	ret = tm_mirror_stats(file->driver_priv, &st,
+			      args->flags & TEST_MIRROR_STATS_RESET);
+	if (ret)
+		return ret;
+	args->caps = st.caps;
+	BUILD_BUG_ON(ARRAY_SIZE(args->events) != ARRAY_SIZE(st.events));
+	for (i = 0; i < ARRAY_SIZE(st.events); i++)
+		args->events[i] = st.events[i];
+	args->nonblock_calls = st.nonblock_calls;
+	args->nonblock_busy = st.nonblock_busy;
+	args->read_faults = st.read_faults;
+	args->write_faults = st.write_faults;
+	args->faulted_pages = st.faulted_pages;
+	args->retries = st.retries;
+	args->entries_invalidated = st.entries_invalidated;
+	args->entries_downgraded = st.entries_downgraded;
+	args->pages_dropped = st.pages_dropped;
+	args->entries_present = st.entries_present;
+	args->huge_entries = st.huge_entries;
+	args->table_bytes = st.table_bytes;
+	args->bindings = st.bindings;
+	return 0;
+}
+
+static int tm_ioctl_events(struct drm_device *dev, void *data,
+			   struct drm_file *file)
+{
+	struct drm_test_mirror_events *args = data;
+	struct drm_test_mirror_event __user *out = u64_to_user_ptr(args->ptr);
+	struct drm_test_mirror_event ev = {};
+	struct tm_event_rec *recs;
+	unsigned int max;
+	int i, n, ret = 0;
+
+	if ((args->flags & ~TEST_MIRROR_EVENTS_CONSUME) || args->reserved)
+		return -EINVAL;
+	max = min_t(u32, args->count, TM_EVENTS_MAX);
+	args->count = 0;
+	if (!access_ok(out, (size_t)max * sizeof(*out)))
+		return -EFAULT;
+	recs = kvmalloc_array(max ?: 1, sizeof(*recs), GFP_KERNEL_ACCOUNT);
+	if (!recs)
+		return -ENOMEM;
+	n = tm_mirror_events(file->driver_priv, recs, max,
+			     args->flags & TEST_MIRROR_EVENTS_CONSUME,
+			     &args->lost);
+	if (n < 0) {
+		ret = n;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		ev.seq = recs[i].seq;
+		ev.start = recs[i].start;
+		ev.end = recs[i].end;
+		ev.event = recs[i].event;
+		ev.action = recs[i].action;
+		ev.flags = recs[i].blockable ? TEST_MIRROR_EVENT_F_BLOCKABLE : 0;
+		ev.handle = recs[i].handle;
+		ev.entries = recs[i].entries;
+		if (copy_to_user(&out[i], &ev, sizeof(ev))) {
+			ret = -EFAULT;
+			goto out;
+		}
+	}
+	args->count = n;
+out:
+	kvfree(recs);
+	return ret;
+}
+
+static const struct drm_ioctl_desc tm_ioctls[] = {
+	DRM_IOCTL_DEF_DRV(TEST_MIRROR_BIND, tm_ioctl_bind, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(TEST_MIRROR_UNBIND, tm_ioctl_unbind, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(TEST_MIRROR_READ, tm_ioctl_read, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(TEST_MIRROR_WRITE, tm_ioctl_write, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(TEST_MIRROR_SNAPSHOT, tm_ioctl_snapshot, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(TEST_MIRROR_STATS, tm_ioctl_stats, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(TEST_MIRROR_EVENTS, tm_ioctl_events, DRM_RENDER_ALLOW),
+};
+
+static const struct file_operations tm_drm_fops = {
+	.owner = THIS_MODULE,
+	.open = drm_open,
+	.release = drm_release,
+	.unlocked_ioctl = drm_ioctl,
+	.compat_ioctl = drm_compat_ioctl,
+	.poll = drm_poll,
+	.read = drm_read,
+	.llseek = noop_llseek,
+};
+
+static const struct drm_driver tm_drm_driver = {
+	.driver_features = DRIVER_RENDER,
+	.open = tm_drm_open,
+	.postclose = tm_drm_postclose,
+	.ioctls = tm_ioctls,
+	.num_ioctls = ARRAY_SIZE(tm_ioctls),
+	.fops = &tm_drm_fops,
+	.name = TEST_MIRROR_DRIVER_NAME,
+	.desc = "HMM mirror test device",
+	.date = "20261125",
+	.major = 1,
+	.minor = 0,
+};
+
+/**
+ * tm_drm_init - register the render node
+ *
+ * Return: 0 or a negative errno.
+ */
+int tm_drm_init(void)
+{
+	struct drm_device *drm;
+	int ret;
+
+	tm_pdev = platform_device_register_simple(TEST_MIRROR_DRIVER_NAME, -1,
+						  NULL, 0);
+	if (IS_ERR(tm_pdev))
+		return PTR_ERR(tm_pdev);
+	if (!devres_open_group(&tm_pdev->dev, NULL, GFP_KERNEL)) {
+		ret = -ENOMEM;
+		goto err_pdev;
+	}
+	drm = __devm_drm_dev_alloc(&tm_pdev->dev, &tm_drm_driver,
+				   sizeof(*drm), 0);
+	if (IS_ERR(drm)) {
+		ret = PTR_ERR(drm);
+		goto err_group;
+	}
+	ret = drm_dev_register(drm, 0);
+	if (ret)
+		goto err_group;
+	tm_drm = drm;
+	return 0;
+
+err_group:
+	devres_release_group(&tm_pdev->dev, NULL);
+err_pdev:
+	platform_device_unregister(tm_pdev);
+	return ret;
+}
+
+/**
+ * tm_drm_exit - unregister the render node
+ *
+ * Only runs when no file is open: the fops hold a module reference.
+ */
+void tm_drm_exit(void)
+{
+	drm_dev_unregister(tm_drm);
+	devres_release_group(&tm_pdev->dev, NULL);
+	platform_device_unregister(tm_pdev);
+}

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_mirror: the software device page table. See tm_table.h for the layout
+ * and the locking rules.
+ */
+
+#include <linux/hmm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "tm_table.h"
+
+/*
+ * A huge entry lives in the xarray as a value entry holding the same bits a
+ * leaf entry would (PFN << PAGE_SHIFT | flags). Value 0 is a placeholder that
+ * keeps a slot allocated while no huge entry is valid there, so that later
+ * stores into the slot never need memory.
+ */
+#define TM_HUGE_EMPTY		xa_mk_value(0)
+
+static inline unsigned long tm_idx(unsigned long addr)
+{
+	return addr >> TM_LEAF_SHIFT;
+}
+
+static inline unsigned int tm_slot(unsigned long addr)
+{
+	return (addr >> PAGE_SHIFT) & (TM_LEAF_ENTRIES - 1);
+}
+
+static inline u64 tm_mk_ent(unsigned long pfn, u64 flags)
+{
+	return ((u64)pfn << PAGE_SHIFT) | flags;
+}
+
+static inline unsigned long tm_ent_pfn(u64 ent)
+{
+	return ent >> PAGE_SHIFT;
+}
+
+static u64 tm_hmm_to_ent(unsigned long hmm_pfn)
+{
+	if (!(hmm_pfn & HMM_PFN_VALID) || (hmm_pfn & HMM_PFN_ERROR))
+		return 0;
+	return tm_mk_ent(page_to_pfn(hmm_pfn_to_page(hmm_pfn)),
+			 TM_ENT_VALID |
+			 ((hmm_pfn & HMM_PFN_WRITE) ? TM_ENT_WRITE : 0));
+}
+
+/*
+ * The spare list holds leaves that tm_table_prepare() allocated for slots it
+ * could not fill without the table lock (a slot holding a huge entry).
+ * tm_table_install() takes them from here. The list is threaded through the
+ * first entry of each spare leaf.
+ */
+struct tm_spare {
+	struct tm_spare *next;
+};
+
+static struct tm_spare *tm_spares(struct tm_table *t)
+{
+	return (struct tm_spare *)t->spare;
+}
+
+static void tm_spare_push(struct tm_table *t, struct tm_leaf *leaf)
+{
+	struct tm_spare *s = (struct tm_spare *)leaf;
+
+	s->next = tm_spares(t);
+	t->spare = s;
+	t->nr_spare++;
+}
+
+static struct tm_leaf *tm_spare_pop(struct tm_table *t)
+{
+	struct tm_spare *s = tm_spares(t);
+
+	if (!s)
+		return NULL;
+	t->spare = s->next;
+	t->nr_spare--;
+	memset(s, 0, sizeof(struct tm_leaf));
+	return (struct tm_leaf *)s;
+}
+
+static void tm_spare_free(struct tm_table *t)
+{
+	struct tm_spare *s;
+
+	while ((s = tm_spares(t))) {
+		t->spare = s->next;
+		t->nr_spare--;
+		t->nr_leaves--;
+		kfree(s);
+	}
+}
+
+/**
+ * tm_table_init - set up an empty table
+ * @t: the table
+ * @max_leaves: most leaves the table may allocate
+ */
+void tm_table_init(struct tm_table *t, unsigned long max_leaves)
+{
+	xa_init_flags(&t->xa, XA_FLAGS_ACCOUNT);
+	t->nr_leaves = 0;
+	t->nr_entries = 0;
+	t->nr_huge = 0;
+	t->max_leaves = max_leaves;
+	t->spare = NULL;
+	t->nr_spare = 0;
+}
+
+/**
+ * tm_table_fini - free every leaf and the top level
+ * @t: the table; nothing may use it any more
+ */
+void tm_table_fini(struct tm_table *t)
+{
+	unsigned long idx;
+	void *slot;
+
+	xa_for_each(&t->xa, idx, slot) {
+		if (!xa_is_value(slot))
+			kfree(slot);
+	}
+	xa_destroy(&t->xa);
+	tm_spare_free(t);
+	t->nr_leaves = 0;
+	t->nr_entries = 0;
+	t->nr_huge = 0;
+}
+
+/*
+ * Can the 2 MiB chunk at @chunk be one huge device entry? Only when the
+ * whole chunk was faulted, the CPU maps it with a PMD (or larger) mapping,
+ * and the 512 pages are one aligned, physically contiguous run with the same
+ * access.
+ */
+static bool tm_chunk_is_huge(unsigned long chunk, unsigned long start,
+			     unsigned long end, const unsigned long *hmm_pfns)
+{
+	const unsigned long *p;
+	u64 first, e;
+	unsigned int i;
+
+	if (chunk < start || chunk + TM_LEAF_SIZE > end)
+		return false;
+	p = hmm_pfns + ((chunk - start) >> PAGE_SHIFT);
+	if (hmm_pfn_to_map_order(p[0]) < TM_HUGE_ORDER)
+		return false;
+	first = tm_hmm_to_ent(p[0]);
+	if (!first || !IS_ALIGNED(tm_ent_pfn(first), TM_LEAF_ENTRIES))
+		return false;
+	for (i = 1; i < TM_LEAF_ENTRIES; i++) {
+		e = tm_hmm_to_ent(p[i]);
+		if (e != first + ((u64)i << PAGE_SHIFT))
+			return false;
+	}
+	return true;
+}
+
+/**
+ * tm_table_prepare - allocate what installing a faulted range will need
+ * @t: the table
+ * @start: first address of the range
+ * @end: end of the range (exclusive)
+ * @hmm_pfns: hmm_range_fault() output for the range
+ *
+ * Called without the table lock, by the holder of the structural lock, after
+ * hmm_range_fault() and before the install under the table lock: the
+ * allocations here may enter reclaim, which may invalidate this very mirror.
+ *
+ * Return: 0, -ENOMEM, or -ENOSPC when the table's leaf limit is reached.
+ */
+int tm_table_prepare(struct tm_table *t, unsigned long start,
+		     unsigned long end, const unsigned long *hmm_pfns)
+{
+	unsigned long chunk;
+	struct tm_leaf *leaf;
+	void *slot;
+	int ret;
+
+	for (chunk = ALIGN_DOWN(start, TM_LEAF_SIZE); chunk < end;
+	     chunk += TM_LEAF_SIZE) {
+		slot = xa_load(&t->xa, tm_idx(chunk));
+		if (tm_chunk_is_huge(chunk, start, end, hmm_pfns)) {
+			if (slot)
+				continue;
+			ret = xa_reserve(&t->xa, tm_idx(chunk), GFP_KERNEL_ACCOUNT);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (slot && !xa_is_value(slot))
+			continue;	/* a leaf is there already */
+		if (t->nr_leaves >= t->max_leaves)
+			return -ENOSPC;
+		leaf = kzalloc(sizeof(*leaf), GFP_KERNEL_ACCOUNT);
+		if (!leaf)
+			return -ENOMEM;
+		t->nr_leaves++;
+		if (slot) {
+			/* A huge entry is there: swap under the table lock. */
+			tm_spare_push(t, leaf);
+			continue;
+		}
+		/*
+		 * The slot is empty or reserved, which invalidations never
+		 * touch, and an empty leaf is harmless to them: publish it
+		 * without the table lock.
+		 */
+		ret = xa_err(xa_store(&t->xa, tm_idx(chunk), leaf,
+				      GFP_KERNEL_ACCOUNT));
+		if (ret) {
+			t->nr_leaves--;
+			kfree(leaf);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/**
+ * tm_table_lookup - read the entry that maps one address
+ * @t: the table, table lock held
+ * @addr: the address
+ * @e: out: the entry; e->flags is 0 when there is none
+ */
+void tm_table_lookup(struct tm_table *t, unsigned long addr, struct tm_entry *e)
+{
+	void *slot = xa_load(&t->xa, tm_idx(addr));
+	u64 ent = 0;
+
+	e->huge = false;
+	if (slot && xa_is_value(slot)) {
+		ent = xa_to_value(slot);
+		if (ent) {
+			ent += (u64)tm_slot(addr) << PAGE_SHIFT;
+			e->huge = true;
+		}
+	} else if (slot) {
+		ent = ((struct tm_leaf *)slot)->ent[tm_slot(addr)];
+	}
+	e->flags = ent & TM_ENT_FLAGS;
+	e->pfn = tm_ent_pfn(ent);
+}
+
+/* Drop a valid huge entry from the counters; the caller rewrites the slot. */
+static void tm_huge_gone(struct tm_table *t)
+{
+	t->nr_entries--;
+	t->nr_huge--;
+}
+
+static unsigned long tm_leaf_count(const struct tm_leaf *leaf)
+{
+	unsigned long n = 0;
+	unsigned int i;
+
+	for (i = 0; i < TM_LEAF_ENTRIES; i++)
+		n += !!(leaf->ent[i] & TM_ENT_VALID);
+	return n;
+}
+
+/**
+ * tm_table_install - record a faulted range in the table
+ * @t: the table, table lock held
+ * @start: first address
+ * @end: end (exclusive)
+ * @hmm_pfns: hmm_range_fault() output for the range, still valid (the
+ *	caller checked mmu_interval_read_retry() under the same lock)
+ *
+ * Never allocates: tm_table_prepare() did, with the same arguments.
+ *
+ * Return: pages installed (a huge entry counts its 512 pages).
+ */
+unsigned long tm_table_install(struct tm_table *t, unsigned long start,
+			       unsigned long end, const unsigned long *hmm_pfns)
+{
+	unsigned long chunk, addr, lo, hi, done = 0;
+	struct tm_leaf *leaf;
+	void *slot;
+	u64 ent;
+
+	for (chunk = ALIGN_DOWN(start, TM_LEAF_SIZE); chunk < end;
+	     chunk += TM_LEAF_SIZE) {
+		slot = xa_load(&t->xa, tm_idx(chunk));
+		if (tm_chunk_is_huge(chunk, start, end, hmm_pfns)) {
+			ent = tm_hmm_to_ent(hmm_pfns[(chunk - start) >> PAGE_SHIFT]);
+			if (slot && !xa_is_value(slot)) {
+				t->nr_entries -= tm_leaf_count(slot);
+				tm_spare_push(t, slot);
+			} else if (slot && xa_to_value(slot)) {
+				tm_huge_gone(t);
+			}
+			if (xa_err(xa_store(&t->xa, tm_idx(chunk), xa_mk_value(ent),
+					    GFP_NOWAIT)))
+				continue;
+			t->nr_entries++;
+			t->nr_huge++;
+			done += TM_LEAF_ENTRIES;
+			continue;
+		}
+		if (!slot || xa_is_value(slot)) {
+			leaf = tm_spare_pop(t);
+			if (!leaf)
+				continue;	/* prepare had no room: refault later */
+			if (slot && xa_to_value(slot))
+				tm_huge_gone(t);
+			if (xa_err(xa_store(&t->xa, tm_idx(chunk), leaf, GFP_NOWAIT))) {
+				tm_spare_push(t, leaf);
+				continue;
+			}
+			slot = leaf;
+		}
+		leaf = slot;
+		lo = max(chunk, start);
+		hi = min(chunk + TM_LEAF_SIZE, end);
+		for (addr = lo; addr < hi; addr += PAGE_SIZE) {
+			ent = tm_hmm_to_ent(hmm_pfns[(addr - start) >> PAGE_SHIFT]);
+			if (!ent)
+				continue;
+			if (!(leaf->ent[tm_slot(addr)] & TM_ENT_VALID))
+				t->nr_entries++;
+			leaf->ent[tm_slot(addr)] = ent;
+			done++;
+		}
+	}
+	return done;
+}
+
+/*
+ * Walk the slots present in [start, end). For a leaf, @leaf_fn changes the
+ * entries of [lo, hi); for a huge entry, @huge_fn gets its value and returns
+ * the new one. A huge entry only partly inside the range is treated whole:
+ * removing or downgrading more than asked is always safe.
+ */
+static unsigned long tm_table_walk(struct tm_table *t, unsigned long start,
+				   unsigned long end, u64 clear)
+{
+	unsigned long idx, addr, lo, hi, n = 0;
+	struct tm_leaf *leaf;
+	void *slot;
+	u64 ent, *p;
+
+	if (start >= end)
+		return 0;
+	xa_for_each_range(&t->xa, idx, slot, tm_idx(start), tm_idx(end - 1)) {
+		if (xa_is_value(slot)) {
+			ent = xa_to_value(slot);
+			if (!(ent & clear))
+				continue;
+			if (clear & TM_ENT_VALID) {
+				tm_huge_gone(t);
+				ent = 0;
+			} else {
+				ent &= ~clear;
+			}
+			xa_store(&t->xa, idx, xa_mk_value(ent), GFP_NOWAIT);
+			n++;
+			continue;
+		}
+		leaf = slot;
+		lo = max(start, idx << TM_LEAF_SHIFT);
+		hi = min(end - 1, (idx << TM_LEAF_SHIFT) + TM_LEAF_SIZE - 1);
+		for (addr = lo; addr <= hi; addr += PAGE_SIZE) {
+			p = &leaf->ent[tm_slot(addr)];
+			if (!(*p & clear))
+				continue;
+			if (clear & TM_ENT_VALID) {
+				*p = 0;
+				t->nr_entries--;
+			} else {
+				*p &= ~clear;
+			}
+			n++;
+		}
+	}
+	return n;
+}
+
+/**
+ * tm_table_invalidate - remove the entries of a range
+ * @t: the table, table lock held
+ * @start: first address
+ * @end: end (exclusive)
+ *
+ * A huge entry that overlaps the range is removed whole.
+ *
+ * Return: entries removed.
+ */
+unsigned long tm_table_invalidate(struct tm_table *t, unsigned long start,
+				  unsigned long end)
+{
+	return tm_table_walk(t, start, end, TM_ENT_VALID | TM_ENT_WRITE);
+}
+
+/**
+ * tm_table_downgrade - make the entries of a range read-only
+ * @t: the table, table lock held
+ * @start: first address
+ * @end: end (exclusive)
+ *
+ * A huge entry that overlaps the range is downgraded whole.
+ *
+ * Return: entries that lost write access.
+ */
+unsigned long tm_table_downgrade(struct tm_table *t, unsigned long start,
+				 unsigned long end)
+{
+	return tm_table_walk(t, start, end, TM_ENT_WRITE);
+}
+
+/**
+ * tm_table_trim - free the empty leaves and placeholders of a range
+ * @t: the table, table lock and structural lock held
+ * @start: first address
+ * @end: end (exclusive)
+ *
+ * Only slots wholly inside the range are considered. Frees memory, never
+ * allocates.
+ */
+void tm_table_trim(struct tm_table *t, unsigned long start, unsigned long end)
+{
+	unsigned long idx, first, last;
+	void *slot;
+
+	first = tm_idx(ALIGN(start, TM_LEAF_SIZE));
+	last = tm_idx(end);	/* first slot not wholly inside */
+	if (start >= end || first >= last)
+		goto spares;
+	xa_for_each_range(&t->xa, idx, slot, first, last - 1) {
+		if (xa_is_value(slot)) {
+			if (xa_to_value(slot))
+				continue;
+		} else if (tm_leaf_count(slot)) {
+			continue;
+		} else {
+			kfree(slot);
+			t->nr_leaves--;
+		}
+		xa_erase(&t->xa, idx);
+	}
+spares:
+	tm_spare_free(t);
+}

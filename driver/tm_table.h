@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * test_mirror: the software device page table.
+ *
+ * Two levels, like a CPU page table cut at the PMD:
+ *  - an xarray indexed by (address >> PMD_SHIFT); a slot holds either a
+ *    pointer to a leaf (struct tm_leaf, 512 entries of 8 bytes: exactly one
+ *    4 KiB page, covering 2 MiB of address space) or a value entry that is
+ *    itself one PMD-sized ("huge") device entry;
+ *  - leaf entries of 8 bytes each: the PFN shifted by PAGE_SHIFT and flag
+ *    bits below it.
+ *
+ * So a mirrored 4 KiB page costs 8 bytes plus the xarray's share (one
+ * 576-byte node per 64 leaves, i.e. 128 MiB of address space), and a
+ * mirrored 2 MiB huge page costs one xarray slot. Walking a range visits only
+ * the slots present, so invalidation cost follows the entries present, not the
+ * size of the range.
+ *
+ * Locking: the table has no lock of its own. tm_table_prepare() allocates and
+ * must be called without the mirror's table lock; every other function is
+ * called with it held (see struct tm_mirror) and never allocates memory.
+ * Only tasks that hold the mirror's structural lock call prepare, trim and
+ * fini, so a slot that prepare created cannot disappear before the install
+ * that follows it.
+ */
+#ifndef _TM_TABLE_H_
+#define _TM_TABLE_H_
+
+#include <linux/types.h>
+#include <linux/xarray.h>
+#include <linux/pgtable.h>
+
+#define TM_ENT_VALID		BIT_ULL(0)
+#define TM_ENT_WRITE		BIT_ULL(1)
+#define TM_ENT_FLAGS		(TM_ENT_VALID | TM_ENT_WRITE)
+
+#define TM_LEAF_SHIFT		PMD_SHIFT
+#define TM_LEAF_SIZE		(1UL << TM_LEAF_SHIFT)
+#define TM_LEAF_ENTRIES		(TM_LEAF_SIZE >> PAGE_SHIFT)
+#define TM_HUGE_ORDER		(PMD_SHIFT - PAGE_SHIFT)
+
+/**
+ * struct tm_leaf - 2 MiB worth of 4 KiB device entries
+ * @ent: the entries, 0 when absent.
+ */
+struct tm_leaf {
+	u64 ent[TM_LEAF_ENTRIES];
+};
+
+/**
+ * struct tm_table - one device page table
+ * @xa: top level, see the comment at the top of this file.
+ * @nr_leaves: leaves allocated.
+ * @nr_entries: valid entries (a huge entry counts once).
+ * @nr_huge: valid huge entries.
+ * @max_leaves: limit on @nr_leaves; tm_table_prepare() fails beyond it.
+ * @spare: leaves allocated by tm_table_prepare() for tm_table_install().
+ * @nr_spare: leaves on @spare (counted in @nr_leaves too).
+ */
+struct tm_table {
+	struct xarray xa;
+	unsigned long nr_leaves;
+	unsigned long nr_entries;
+	unsigned long nr_huge;
+	unsigned long max_leaves;
+	void *spare;
+	unsigned long nr_spare;
+};
+
+/**
+ * struct tm_entry - a looked-up device entry
+ * @pfn: page frame of the 4 KiB page asked for.
+ * @flags: TM_ENT_* bits; 0 when there is no entry.
+ * @huge: the entry is a huge (PMD-sized) one.
+ */
+struct tm_entry {
+	unsigned long pfn;
+	u64 flags;
+	bool huge;
+};
+
+void tm_table_init(struct tm_table *t, unsigned long max_leaves);
+void tm_table_fini(struct tm_table *t);
+int tm_table_prepare(struct tm_table *t, unsigned long start,
+		     unsigned long end, const unsigned long *hmm_pfns);
+void tm_table_lookup(struct tm_table *t, unsigned long addr,
+		     struct tm_entry *e);
+unsigned long tm_table_install(struct tm_table *t, unsigned long start,
+			       unsigned long end, const unsigned long *hmm_pfns);
+unsigned long tm_table_invalidate(struct tm_table *t, unsigned long start,
+				  unsigned long end);
+unsigned long tm_table_downgrade(struct tm_table *t, unsigned long start,
+				 unsigned long end);
+void tm_table_trim(struct tm_table *t, unsigned long start, unsigned long end);
+
+#endif /* _TM_TABLE_H_ */

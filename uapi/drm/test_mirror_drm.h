@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * test_mirror: a mock GPU/RDMA device that mirrors a process's page tables
+ * through HMM. This is its DRM render-node interface.
+ *
+ * The header is self-contained: it needs only <linux/types.h> and
+ * <linux/ioctl.h>, so it builds in userspace with or without libdrm.
+ *
+ * Conventions shared by every ioctl below:
+ *  - Addresses and sizes are CPU virtual addresses of the calling process and
+ *    must be page aligned; sizes must be non-zero and must not wrap.
+ *  - Pointers to user memory are passed as __u64.
+ *  - Unknown flag bits and non-zero reserved/padding fields give -EINVAL.
+ *  - A file is bound to the address space of the process that opened it. A
+ *    call from any other address space fails with -EACCES and touches no
+ *    memory; after the owning address space has exited, calls fail with
+ *    -ESRCH.
+ */
+#ifndef _UAPI_TEST_MIRROR_DRM_H_
+#define _UAPI_TEST_MIRROR_DRM_H_
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#if defined(__cplusplus)
+extern "C" {
+#endif
+
+/* Name reported by DRM_IOCTL_VERSION (drmGetVersion()->name). */
+#define TEST_MIRROR_DRIVER_NAME		"test_mirror"
+
+/*
+ * The kernel's enum mmu_notifier_event, repeated here so that userspace can
+ * name the events reported by the STATS and EVENTS ioctls.
+ */
+#define TEST_MIRROR_EVENT_UNMAP			0
+#define TEST_MIRROR_EVENT_CLEAR			1
+#define TEST_MIRROR_EVENT_PROTECTION_VMA	2
+#define TEST_MIRROR_EVENT_PROTECTION_PAGE	3
+#define TEST_MIRROR_EVENT_SOFT_DIRTY		4
+#define TEST_MIRROR_EVENT_RELEASE		5
+#define TEST_MIRROR_EVENT_MIGRATE		6
+#define TEST_MIRROR_EVENT_EXCLUSIVE		7
+#define TEST_MIRROR_EVENT_MAX			16
+
+/* Access of a binding, and binding options (drm_test_mirror_bind.flags). */
+#define TEST_MIRROR_BIND_READ		(1u << 0)
+#define TEST_MIRROR_BIND_WRITE		(1u << 1)
+#define TEST_MIRROR_BIND_PREFAULT	(1u << 2)
+#define TEST_MIRROR_BIND_FLAGS		(TEST_MIRROR_BIND_READ | \
+					 TEST_MIRROR_BIND_WRITE | \
+					 TEST_MIRROR_BIND_PREFAULT)
+
+/**
+ * struct drm_test_mirror_bind - bind a CPU range to the device
+ * @addr: start of the range, page aligned, user address.
+ * @size: length in bytes, page aligned, non-zero.
+ * @flags: TEST_MIRROR_BIND_READ, optionally with TEST_MIRROR_BIND_WRITE
+ *	(read-write binding), optionally TEST_MIRROR_BIND_PREFAULT to fault the
+ *	whole range into the device table now (with write intent for a
+ *	read-write binding). WRITE without READ is invalid.
+ * @handle: out: the binding's handle, never 0.
+ * @reserved: must be zero.
+ *
+ * Each binding is tracked by an mmu_interval_notifier. Bindings of one file
+ * may not overlap (-EEXIST). Too many bindings give -ENOSPC.
+ */
+struct drm_test_mirror_bind {
+	__u64 addr;
+	__u64 size;
+	__u32 flags;
+	__u32 handle;
+	__u64 reserved[2];
+};
+
+/**
+ * struct drm_test_mirror_unbind - drop a binding and its device-table entries
+ * @handle: a handle returned by BIND; -ENOENT if it is not a live handle.
+ * @flags: must be zero.
+ */
+struct drm_test_mirror_unbind {
+	__u32 handle;
+	__u32 flags;
+};
+
+/**
+ * struct drm_test_mirror_access - device read or write through the table
+ * @addr: device (= CPU virtual) address of the first page, page aligned.
+ * @size: bytes, page aligned, non-zero; every page must lie in a binding.
+ * @ptr: user buffer of @size bytes: the destination of a READ, the source
+ *	of a WRITE. Any alignment.
+ * @flags: must be zero.
+ * @pad: must be zero.
+ * @pages: out: pages the device copied (also on error: the pages done
+ *	before the failing one).
+ * @faults: out: device faults taken, i.e. how many times the device found
+ *	an entry missing (or read-only, for a write) and resolved it with
+ *	hmm_range_fault(). Zero when the whole range was already mirrored.
+ * @faulted_pages: out: pages brought into the device table by those faults.
+ * @reserved: must be zero.
+ *
+ * Errors: -ENOENT a page is in no binding; -EFAULT the tracking of a page
+ * was dropped by munmap (UNMAP event), or the CPU cannot provide the page;
+ * -EPERM a WRITE to a read-only binding, or to memory the CPU maps
+ * read-only; -ENOSPC the file's device-table limit is reached; -EINTR a
+ * signal arrived.
+ */
+struct drm_test_mirror_access {
+	__u64 addr;
+	__u64 size;
+	__u64 ptr;
+	__u32 flags;
+	__u32 pad;
+	__u64 pages;
+	__u64 faults;
+	__u64 faulted_pages;
+	__u64 reserved;
+};
+
+/* Per-page state reported by SNAPSHOT, one byte per page. */
+#define TEST_MIRROR_SNAP_NONE		0x00	/* no device entry */
+#define TEST_MIRROR_SNAP_READ		0x01	/* entry, read-only */
+#define TEST_MIRROR_SNAP_WRITE		0x02	/* entry, read-write */
+#define TEST_MIRROR_SNAP_STATE_MASK	0x03
+#define TEST_MIRROR_SNAP_HUGE		0x04	/* entry is PMD-sized (order 9 on x86-64) */
+#define TEST_MIRROR_SNAP_DROPPED	0x08	/* bound, tracking dropped by UNMAP */
+#define TEST_MIRROR_SNAP_UNBOUND	0x10	/* in no binding */
+
+/**
+ * struct drm_test_mirror_snapshot - read the device table without faulting
+ * @addr: first page, page aligned.
+ * @size: bytes, page aligned, non-zero.
+ * @ptr: user array of @size / page size bytes, filled with
+ *	TEST_MIRROR_SNAP_* values. No physical address is reported.
+ * @flags: must be zero.
+ * @pad: must be zero.
+ */
+struct drm_test_mirror_snapshot {
+	__u64 addr;
+	__u64 size;
+	__u64 ptr;
+	__u32 flags;
+	__u32 pad;
+};
+
+/* Capabilities of the running module (drm_test_mirror_stats.caps). */
+/* PROTECTION_VMA can keep read-only entries (kernel tells the VMA's new access) */
+#define TEST_MIRROR_CAP_VMA_DOWNGRADE	(1u << 0)
+/* the file was opened with the event-aware policy (module parameter) */
+#define TEST_MIRROR_CAP_EVENT_AWARE	(1u << 1)
+
+/* drm_test_mirror_stats.flags */
+#define TEST_MIRROR_STATS_RESET		(1u << 0)	/* zero the counters after reading */
+
+/**
+ * struct drm_test_mirror_stats - counters of one file
+ * @flags: in: TEST_MIRROR_STATS_RESET or 0.
+ * @caps: out: TEST_MIRROR_CAP_* bits.
+ * @events: invalidation callbacks received, indexed by TEST_MIRROR_EVENT_*.
+ * @nonblock_calls: callbacks that were not allowed to sleep.
+ * @nonblock_busy: of those, how many found the table busy and asked the
+ *	kernel to retry (returned false).
+ * @read_faults: device faults taken for reads.
+ * @write_faults: device faults taken for writes (missing or read-only entry).
+ * @faulted_pages: pages brought into the table by faults and prefaults.
+ * @retries: fault rounds repeated because an invalidation raced with them.
+ * @entries_invalidated: entries removed by invalidations.
+ * @entries_downgraded: entries made read-only by invalidations.
+ * @pages_dropped: bound pages whose tracking UNMAP dropped.
+ * @entries_present: now: valid entries (a huge entry counts once).
+ * @huge_entries: now: of those, PMD-sized entries.
+ * @table_bytes: now: bytes of device-table memory (leaves) of this file.
+ * @bindings: now: live bindings.
+ * @reserved: zero.
+ *
+ * Counters (all but those marked "now") accumulate from open or the last
+ * reset.
+ */
+struct drm_test_mirror_stats {
+	__u32 flags;
+	__u32 caps;
+	__u64 events[TEST_MIRROR_EVENT_MAX];
+	__u64 nonblock_calls;
+	__u64 nonblock_busy;
+	__u64 read_faults;
+	__u64 write_faults;
+	__u64 faulted_pages;
+	__u64 retries;
+	__u64 entries_invalidated;
+	__u64 entries_downgraded;
+	__u64 pages_dropped;
+	__u64 entries_present;
+	__u64 huge_entries;
+	__u64 table_bytes;
+	__u64 bindings;
+	__u64 reserved[8];
+};
+
+/* What the driver did for one invalidation (drm_test_mirror_event.action). */
+#define TEST_MIRROR_ACTION_NONE		0	/* event ignored (unused by the current policy) */
+#define TEST_MIRROR_ACTION_INVALIDATE	1	/* entries removed, tracking kept */
+#define TEST_MIRROR_ACTION_DOWNGRADE	2	/* entries made read-only, kept */
+#define TEST_MIRROR_ACTION_DROP		3	/* entries removed, tracking dropped */
+#define TEST_MIRROR_ACTION_RELEASE	4	/* address space gone, all dropped */
+#define TEST_MIRROR_ACTION_SKIP		5	/* our own device's operation */
+#define TEST_MIRROR_ACTION_BUSY		6	/* non-blockable, table busy: retry */
+
+/* drm_test_mirror_event.flags */
+#define TEST_MIRROR_EVENT_F_BLOCKABLE	(1u << 0)
+
+/**
+ * struct drm_test_mirror_event - one invalidation callback, as received
+ * @seq: sequence number, counting from 1 since open.
+ * @start: first byte of the invalidated range, as the kernel gave it.
+ * @end: end (exclusive) of the range, as the kernel gave it.
+ * @event: TEST_MIRROR_EVENT_* (the kernel's enum mmu_notifier_event).
+ * @action: TEST_MIRROR_ACTION_* taken.
+ * @flags: TEST_MIRROR_EVENT_F_*.
+ * @handle: the binding that received it.
+ * @entries: device-table entries affected (removed or downgraded).
+ */
+struct drm_test_mirror_event {
+	__u64 seq;
+	__u64 start;
+	__u64 end;
+	__u32 event;
+	__u32 action;
+	__u32 flags;
+	__u32 handle;
+	__u64 entries;
+};
+
+/* drm_test_mirror_events.flags */
+#define TEST_MIRROR_EVENTS_CONSUME	(1u << 0)	/* remove the records returned */
+
+/**
+ * struct drm_test_mirror_events - read the log of recent invalidations
+ * @ptr: user array of @count struct drm_test_mirror_event.
+ * @count: in: capacity of @ptr; out: records written, oldest first.
+ * @flags: TEST_MIRROR_EVENTS_CONSUME or 0.
+ * @lost: out: records that fell out of the bounded log unread.
+ * @reserved: must be zero.
+ */
+struct drm_test_mirror_events {
+	__u64 ptr;
+	__u32 count;
+	__u32 flags;
+	__u64 lost;
+	__u64 reserved;
+};
+
+#define DRM_TEST_MIRROR_BIND		0x00
+#define DRM_TEST_MIRROR_UNBIND		0x01
+#define DRM_TEST_MIRROR_READ		0x02
+#define DRM_TEST_MIRROR_WRITE		0x03
+#define DRM_TEST_MIRROR_SNAPSHOT	0x04
+#define DRM_TEST_MIRROR_STATS		0x05
+#define DRM_TEST_MIRROR_EVENTS		0x06
+
+/* DRM's ioctl base and driver command base, as in drm.h. */
+#define TEST_MIRROR_IOCTL_BASE		'd'
+#define TEST_MIRROR_COMMAND_BASE	0x40
+#define TEST_MIRROR_IOWR(nr, type) \
+	_IOWR(TEST_MIRROR_IOCTL_BASE, TEST_MIRROR_COMMAND_BASE + (nr), type)
+#define TEST_MIRROR_IOW(nr, type) \
+	_IOW(TEST_MIRROR_IOCTL_BASE, TEST_MIRROR_COMMAND_BASE + (nr), type)
+
+#define DRM_IOCTL_TEST_MIRROR_BIND \
+	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_BIND, struct drm_test_mirror_bind)
+#define DRM_IOCTL_TEST_MIRROR_UNBIND \
+	TEST_MIRROR_IOW(DRM_TEST_MIRROR_UNBIND, struct drm_test_mirror_unbind)
+#define DRM_IOCTL_TEST_MIRROR_READ \
+	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_READ, struct drm_test_mirror_access)
+#define DRM_IOCTL_TEST_MIRROR_WRITE \
+	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_WRITE, struct drm_test_mirror_access)
+#define DRM_IOCTL_TEST_MIRROR_SNAPSHOT \
+	TEST_MIRROR_IOW(DRM_TEST_MIRROR_SNAPSHOT, struct drm_test_mirror_snapshot)
+#define DRM_IOCTL_TEST_MIRROR_STATS \
+	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_STATS, struct drm_test_mirror_stats)
+#define DRM_IOCTL_TEST_MIRROR_EVENTS \
+	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_EVENTS, struct drm_test_mirror_events)
+
+#if defined(__cplusplus)
+}
+#endif
+
+#endif /* _UAPI_TEST_MIRROR_DRM_H_ */
