@@ -9,10 +9,14 @@
  *   access (mprotect(PROT_READ)) or loses it (PROT_NONE, NUMA hinting), so
  *   from 6.3 on the policy invalidates instead of downgrading.
  * - class_create() lost its owner argument in 6.4.
+ * - From 6.12, drm_open() warns unless the file_operations declare
+ *   FOP_UNSIGNED_OFFSET (DRM offsets are unsigned); older kernels have no
+ *   fop_flags at all.
  */
 #ifndef _TM_COMPAT_H_
 #define _TM_COMPAT_H_
 
+#include <linux/fs.h>
 #include <linux/version.h>
 #include <linux/mmu_notifier.h>
 
@@ -34,6 +38,12 @@ static inline bool tm_range_keeps_read(const struct mmu_notifier_range *range)
 #define tm_class_create(name)	class_create(THIS_MODULE, name)
 #else
 #define tm_class_create(name)	class_create(name)
+#endif
+
+#ifdef FOP_UNSIGNED_OFFSET
+#define TM_DRM_FOP_FLAGS	.fop_flags = FOP_UNSIGNED_OFFSET,
+#else
+#define TM_DRM_FOP_FLAGS
 #endif
 
 #endif /* _TM_COMPAT_H_ */

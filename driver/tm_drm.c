@@ -19,8 +19,9 @@
 
 #include <drm/test_mirror_drm.h>
 
-#include "tm_mirror.h"
+#include "compat.h"
 #include "tm_drm.h"
+#include "tm_mirror.h"
 
 /* Event records copied per EVENTS call at most. */
 #define TM_EVENTS_MAX		4096
@@ -223,6 +224,7 @@ static const struct file_operations tm_drm_fops = {
 	.poll = drm_poll,
 	.read = drm_read,
 	.llseek = noop_llseek,
+	TM_DRM_FOP_FLAGS
 };
 
 static const struct drm_driver tm_drm_driver = {
