@@ -33,12 +33,19 @@ MODULE_PARM_DESC(fault_chunk_pages, "Pages per hmm_range_fault() call; read at o
 
 static int __init tm_init(void)
 {
-	return tm_drm_init();
+	int ret;
+
+	tm_debugfs_init();
+	ret = tm_drm_init();
+	if (ret)
+		tm_debugfs_exit();
+	return ret;
 }
 
 static void __exit tm_exit(void)
 {
 	tm_drm_exit();
+	tm_debugfs_exit();
 }
 
 module_init(tm_init);

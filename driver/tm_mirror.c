@@ -58,6 +58,7 @@
 #include <linux/pagemap.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
@@ -65,6 +66,9 @@
 
 #include "tm_mirror.h"
 #include "tm_table.h"
+
+#define CREATE_TRACE_POINTS
+#include "tm_trace.h"
 
 /* Cuts a segment can hold before the work item splits it. */
 #define TM_MAX_CUTS		8
@@ -135,6 +139,7 @@ struct tm_seg {
  * @pfns: hmm_range_fault() output buffer, @chunk entries.
  * @chunk: pages per hmm_range_fault() call.
  * @work: splits segments that UNMAP cut.
+ * @debugfs: this mirror's debugfs directory.
  * @table_lock: protects @table, @pending, @released and segment cuts.
  * @table: the device page table.
  * @pending: segments the work item must split.
@@ -162,6 +167,7 @@ struct tm_mirror {
 	unsigned long *pfns;
 	unsigned int chunk;
 	struct work_struct work;
+	struct dentry *debugfs;
 
 	struct mutex table_lock;
 	struct tm_table table;
@@ -179,6 +185,7 @@ struct tm_mirror {
 };
 
 static const struct mmu_interval_notifier_ops tm_seg_ops;
+static atomic_t tm_mirror_ids = ATOMIC_INIT(0);
 
 /* ---------------------------------------------------------------------- */
 /* Statistics and the event log                                           */
@@ -220,6 +227,8 @@ static void tm_log(struct tm_mirror *m, struct tm_seg *seg,
 	r->handle = seg->b->handle;
 	r->entries = entries;
 	spin_unlock_irqrestore(&m->log_lock, flags);
+	trace_tm_invalidate(seg->b->handle, range->start, range->end,
+			    range->event, action, blockable, entries);
 }
 
 static void tm_count(struct tm_mirror *m, u64 *counter, u64 n)
@@ -536,9 +545,9 @@ static const struct mmu_interval_notifier_ops tm_seg_ops = {
  * hmm_range_fault() / mmu_interval_read_retry() loop, one chunk at a time.
  * Structural lock held, table lock not held.
  */
-static int tm_fault(struct tm_mirror *m, struct tm_seg *seg,
-		    unsigned long start, unsigned long end, bool write,
-		    u64 *installed)
+static int __tm_fault(struct tm_mirror *m, struct tm_seg *seg,
+		      unsigned long start, unsigned long end, bool write,
+		      u64 *installed)
 {
 	struct hmm_range range = {
 		.notifier = &seg->notifier,
@@ -592,8 +601,18 @@ again:
 					       range.end, range.hmm_pfns);
 		mutex_unlock(&m->table_lock);
 	}
-	tm_count(m, &m->st.faulted_pages, *installed);
 	return 0;
+}
+
+static int tm_fault(struct tm_mirror *m, struct tm_seg *seg,
+		    unsigned long start, unsigned long end, bool write,
+		    u64 *installed)
+{
+	int ret = __tm_fault(m, seg, start, end, write, installed);
+
+	tm_count(m, &m->st.faulted_pages, *installed);
+	trace_tm_fault(seg->b->handle, start, end, write, ret, *installed);
+	return ret;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -676,6 +695,7 @@ struct tm_mirror *tm_mirror_create(void *owner)
 		     (tm_policy_can_downgrade_vma() ? TM_CAP_VMA_DOWNGRADE : 0);
 	mmgrab(current->mm);
 	m->mm = current->mm;
+	m->debugfs = tm_debugfs_add(m, atomic_inc_return(&tm_mirror_ids));
 	return m;
 }
 
@@ -714,6 +734,7 @@ void tm_mirror_destroy(struct tm_mirror *m)
 	struct tm_binding *b;
 	unsigned long id;
 
+	tm_debugfs_remove(m->debugfs);
 	mutex_lock(&m->lock);
 	m->closing = true;
 	xa_for_each(&m->handles, id, b) {
@@ -1175,4 +1196,49 @@ int tm_mirror_events(struct tm_mirror *m, struct tm_event_rec *recs,
 	}
 	spin_unlock_irqrestore(&m->log_lock, flags);
 	return n;
+}
+
+/**
+ * tm_mirror_dump - print bindings, segments and the table (debugfs)
+ * @m: the mirror
+ * @s: where to print
+ *
+ * Return: 0 or -EINTR.
+ */
+int tm_mirror_dump(struct tm_mirror *m, struct seq_file *s)
+{
+	struct interval_tree_node *it, *sit;
+	struct tm_binding *b;
+	struct tm_seg *seg;
+	unsigned int i;
+
+	if (mutex_lock_interruptible(&m->lock))
+		return -EINTR;
+	mutex_lock(&m->table_lock);
+	seq_printf(s, "policy: %s%s\n", m->event_aware ? "event-aware" : "event-blind",
+		   m->released ? ", address space released" : "");
+	seq_printf(s, "bindings: %u, segments: %u, entries: %lu (huge %lu), leaves: %lu\n",
+		   m->nr_bindings, m->nr_segs, m->table.nr_entries,
+		   m->table.nr_huge, m->table.nr_leaves);
+	for (it = interval_tree_iter_first(&m->bindings, 0, ULONG_MAX); it;
+	     it = interval_tree_iter_next(it, 0, ULONG_MAX)) {
+		b = container_of(it, struct tm_binding, it);
+		seq_printf(s, "binding %u: 0x%lx-0x%lx %s%s\n", b->handle,
+			   it->start, it->last + 1,
+			   (b->flags & TM_BIND_WRITE) ? "read-write" : "read",
+			   (b->flags & TM_BIND_WHOLE_SPACE) ? " whole-space" : "");
+		for (sit = interval_tree_iter_first(&m->segs, it->start, it->last);
+		     sit; sit = interval_tree_iter_next(sit, it->start, it->last)) {
+			seg = container_of(sit, struct tm_seg, it);
+			seq_printf(s, "  segment 0x%lx-0x%lx%s\n", seg->start,
+				   seg->end, seg->dead ? " dropped" : "");
+			for (i = 0; i < seg->nr_cuts; i++)
+				seq_printf(s, "    cut 0x%lx-0x%lx\n",
+					   seg->cuts[i].start, seg->cuts[i].end);
+		}
+		tm_table_dump(&m->table, s, it->start, it->last + 1);
+	}
+	mutex_unlock(&m->table_lock);
+	mutex_unlock(&m->lock);
+	return 0;
 }

@@ -21,8 +21,10 @@ struct mm_struct;
 #define TM_BIND_READ		BIT(0)
 #define TM_BIND_WRITE		BIT(1)
 #define TM_BIND_PREFAULT	BIT(2)
-/* The binding is the whole user address space (the hmm compat front-end):
- * UNMAP removes entries but never the tracking. addr/size are ignored. */
+/*
+ * The binding is the whole user address space (the hmm compat front-end):
+ * UNMAP removes entries but never the tracking. addr/size are ignored.
+ */
 #define TM_BIND_WHOLE_SPACE	BIT(3)
 
 /* Per-page state from tm_mirror_snapshot(). Same values as the DRM uAPI. */
@@ -137,6 +139,16 @@ int tm_mirror_stats(struct tm_mirror *m, struct tm_stats *st, bool reset);
 int tm_mirror_events(struct tm_mirror *m, struct tm_event_rec *recs,
 		     unsigned int max, bool consume, u64 *lost);
 int tm_mirror_check_range(unsigned long addr, unsigned long size);
+
+struct seq_file;
+struct dentry;
+int tm_mirror_dump(struct tm_mirror *m, struct seq_file *s);
+
+/* debugfs (tm_debugfs.c). */
+struct dentry *tm_debugfs_add(struct tm_mirror *m, unsigned int id);
+void tm_debugfs_remove(struct dentry *dir);
+void tm_debugfs_init(void);
+void tm_debugfs_exit(void);
 
 /* Event policy (tm_policy.c). */
 enum tm_action tm_policy_decide(const struct mmu_notifier_range *range,

@@ -5,6 +5,7 @@
  */
 
 #include <linux/hmm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -444,4 +445,58 @@ void tm_table_trim(struct tm_table *t, unsigned long start, unsigned long end)
 	}
 spares:
 	tm_spare_free(t);
+}
+
+static const char *tm_state_name(const struct tm_entry *e)
+{
+	if (!(e->flags & TM_ENT_VALID))
+		return NULL;
+	if (e->huge)
+		return (e->flags & TM_ENT_WRITE) ? "huge-write" : "huge-read";
+	return (e->flags & TM_ENT_WRITE) ? "write" : "read";
+}
+
+/**
+ * tm_table_dump - print the entries of a range as runs of one state
+ * @t: the table, table lock held
+ * @s: where to print
+ * @start: first address
+ * @end: end (exclusive)
+ *
+ * Visits only the slots present. Prints no physical address.
+ */
+void tm_table_dump(struct tm_table *t, struct seq_file *s,
+		   unsigned long start, unsigned long end)
+{
+	unsigned long idx, addr, lo, hi, run_start = 0, run_end = 0;
+	const char *state, *run_state = NULL;
+	struct tm_entry e;
+	void *slot;
+
+	if (start >= end)
+		return;
+	xa_for_each_range(&t->xa, idx, slot, tm_idx(start), tm_idx(end - 1)) {
+		lo = max(start, idx << TM_LEAF_SHIFT);
+		hi = min(end - 1, (idx << TM_LEAF_SHIFT) + TM_LEAF_SIZE - 1);
+		for (addr = lo; addr <= hi; addr += PAGE_SIZE) {
+			tm_table_lookup(t, addr, &e);
+			state = tm_state_name(&e);
+			if (run_state && (state != run_state || addr != run_end)) {
+				seq_printf(s, "    0x%lx-0x%lx %s (%lu pages)\n",
+					   run_start, run_end, run_state,
+					   (run_end - run_start) >> PAGE_SHIFT);
+				run_state = NULL;
+			}
+			if (!state)
+				continue;
+			if (!run_state) {
+				run_state = state;
+				run_start = addr;
+			}
+			run_end = addr + PAGE_SIZE;
+		}
+	}
+	if (run_state)
+		seq_printf(s, "    0x%lx-0x%lx %s (%lu pages)\n", run_start,
+			   run_end, run_state, (run_end - run_start) >> PAGE_SHIFT);
 }

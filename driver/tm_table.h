@@ -91,6 +91,9 @@ unsigned long tm_table_invalidate(struct tm_table *t, unsigned long start,
 				  unsigned long end);
 unsigned long tm_table_downgrade(struct tm_table *t, unsigned long start,
 				 unsigned long end);
+struct seq_file;
+void tm_table_dump(struct tm_table *t, struct seq_file *s,
+		   unsigned long start, unsigned long end);
 void tm_table_trim(struct tm_table *t, unsigned long start, unsigned long end);
 
 #endif /* _TM_TABLE_H_ */

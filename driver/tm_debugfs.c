@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_mirror: debugfs, one directory per open file.
+ *
+ * /sys/kernel/debug/test_mirror/<tgid>-<id>/state lists the file's bindings,
+ * their segments and cuts, and the device table as runs of entries with the
+ * same state. Root only; it shows no physical addresses either.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+
+#include "tm_mirror.h"
+
+static struct dentry *tm_debugfs_root;
+
+static int tm_state_show(struct seq_file *s, void *unused)
+{
+	return tm_mirror_dump(s->private, s);
+}
+DEFINE_SHOW_ATTRIBUTE(tm_state);
+
+/**
+ * tm_debugfs_add - create the debugfs directory of one mirror
+ * @m: the mirror
+ * @id: its unique number
+ *
+ * Return: the directory, to pass to tm_debugfs_remove(); an error pointer
+ * or NULL when debugfs is unavailable, which tm_debugfs_remove() accepts.
+ */
+struct dentry *tm_debugfs_add(struct tm_mirror *m, unsigned int id)
+{
+	struct dentry *dir;
+	char name[32];
+
+	if (!tm_debugfs_root)
+		return NULL;
+	snprintf(name, sizeof(name), "%d-%u", task_tgid_nr(current), id);
+	dir = debugfs_create_dir(name, tm_debugfs_root);
+	debugfs_create_file("state", 0400, dir, m, &tm_state_fops);
+	return dir;
+}
+
+/**
+ * tm_debugfs_remove - remove a mirror's directory
+ * @dir: from tm_debugfs_add()
+ *
+ * Waits for readers of the files to finish.
+ */
+void tm_debugfs_remove(struct dentry *dir)
+{
+	debugfs_remove(dir);
+}
+
+/**
+ * tm_debugfs_init - create /sys/kernel/debug/test_mirror
+ */
+void tm_debugfs_init(void)
+{
+	struct dentry *root = debugfs_create_dir("test_mirror", NULL);
+
+	tm_debugfs_root = IS_ERR(root) ? NULL : root;
+}
+
+/**
+ * tm_debugfs_exit - remove /sys/kernel/debug/test_mirror
+ */
+void tm_debugfs_exit(void)
+{
+	debugfs_remove(tm_debugfs_root);
+	tm_debugfs_root = NULL;
+}

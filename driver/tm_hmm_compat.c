@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_mirror: a front-end compatible with Linux 6.1's lib/test_hmm.
+ *
+ * DOC: test_hmm compatibility
+ *
+ * Distribution kernels do not build lib/test_hmm (it needs DEVICE_PRIVATE),
+ * so the kernel's own HMM selftest, tools/testing/selftests/vm/hmm-tests.c,
+ * cannot run there. With the module parameter hmm_compat=1, test_mirror
+ * registers the character devices /dev/hmm_dmirror0 and /dev/hmm_dmirror1,
+ * which speak test_hmm's ioctl ABI (tm_hmm_compat_uapi.h) on top of the same
+ * mirror core as the DRM front-end, and hmm-tests runs against them
+ * unmodified.
+ *
+ * The parameter is off by default, because the device names are those of
+ * the real test_hmm module. It can also be changed at run time: writing 1
+ * to /sys/module/test_mirror/parameters/hmm_compat registers the devices,
+ * writing 0 removes them (files already open keep working until closed).
+ *
+ * Each open file is one mirror (struct tm_mirror) of the opener's address
+ * space, with one binding that covers the whole space (TM_BIND_WHOLE_SPACE,
+ * read-write): munmap() removes the device entries of the range, never the
+ * tracking, and a new mapping at the same address is mirrored again on the
+ * next device access, as with test_hmm. The commands:
+ *
+ * - READ, WRITE: tm_mirror_access(). @cpages is the pages copied, @faults
+ *   the device faults taken; each fault resolves the whole rest of the
+ *   request, so a range not yet mirrored costs exactly one. A write to
+ *   memory the CPU maps read-only fails with -EPERM, a read of memory the
+ *   CPU may not read (PROT_NONE) with -EFAULT.
+ * - SNAPSHOT: tm_mirror_cpu_snapshot(), i.e. hmm_range_fault() without
+ *   faulting, turned into one TM_HMM_PROT_* byte per page. No page frame
+ *   number reaches userspace.
+ * - MIGRATE_TO_DEV, MIGRATE_TO_SYS, EXCLUSIVE, CHECK_EXCLUSIVE, RELEASE:
+ *   these need device-private memory or make_device_exclusive(), which this
+ *   device does not have (and stock distribution kernels cannot give it).
+ *   They fail with -EOPNOTSUPP, before the argument is even read: hmm-tests
+ *   expects success or a specific other errno from each of them, so no test
+ *   can mistake this answer for the behaviour it checks.
+ * - Any other command: -ENOTTY.
+ *
+ * mmap() of the file behaves as test_hmm's: the whole VMA is filled at once
+ * with freshly zeroed pages inserted with vm_insert_page() (so the VMA is
+ * VM_MIXEDMAP), which hmm-tests' mixedmap test snapshots. The pages belong
+ * to the mapping alone and are freed when it goes.
+ *
+ * Differences from test_hmm that no mirroring test sees: a file may be used
+ * only from the address space that opened it (-EACCES elsewhere, -ESRCH
+ * once it has exited), like every test_mirror file; unknown commands give
+ * -ENOTTY rather than -EINVAL.
+ */
+
+#include <linux/build_bug.h>
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/hmm.h>
+#include <linux/memremap.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/pgtable.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "compat.h"
+#include "tm_hmm_compat.h"
+#include "tm_hmm_compat_uapi.h"
+#include "tm_mirror.h"
+
+#define TM_HMM_NAME		"hmm_dmirror"
+/* The devices test_hmm always has; its device-coherent pair needs memory
+ * this module does not have, and hmm-tests skips those variants. */
+#define TM_HMM_NDEVS		2
+/* Most pages per tm_mirror_cpu_snapshot() call. */
+#define TM_HMM_SNAP_MAX		512U
+
+/* The ABI is fixed: five __u64, and the command numbers encode its size. */
+static_assert(sizeof(struct tm_hmm_cmd) == 40);
+
+/**
+ * struct tm_hmm_dev - one of the devices
+ * @id: the minor number, N of /dev/hmm_dmirrorN.
+ *
+ * Its address is the owner of the mirrors opened through it: the
+ * dev_private_owner of their hmm_range_fault() calls.
+ */
+struct tm_hmm_dev {
+	unsigned int id;
+};
+
+/**
+ * struct tm_hmm_file - one open file
+ * @m: the mirror of the opener's address space.
+ * @handle: its whole-space binding.
+ * @snap_chunk: pages per tm_mirror_cpu_snapshot() call, at most the
+ *	mirror's fault chunk.
+ */
+struct tm_hmm_file {
+	struct tm_mirror *m;
+	u32 handle;
+	unsigned int snap_chunk;
+};
+
+static struct tm_hmm_dev tm_hmm_devs[TM_HMM_NDEVS] = {
+	{ .id = 0 },
+	{ .id = 1 },
+};
+
+/*
+ * Registration state, under tm_hmm_lock. tm_hmm_ready is set between
+ * tm_hmm_compat_init() and tm_hmm_compat_exit(): before, a parameter value
+ * given at load time is only recorded.
+ */
+static DEFINE_MUTEX(tm_hmm_lock);
+static bool tm_hmm_enabled;
+static bool tm_hmm_ready;
+static bool tm_hmm_registered;
+static dev_t tm_hmm_devt;
+static struct cdev *tm_hmm_cdev;
+static struct class *tm_hmm_class;
+
+/* ---------------------------------------------------------------------- */
+/* File operations                                                        */
+
+static int tm_hmm_open(struct inode *inode, struct file *filp)
+{
+	unsigned int id = iminor(inode);
+	struct tm_hmm_file *hf;
+	int ret;
+
+	if (id >= TM_HMM_NDEVS)
+		return -ENXIO;
+	hf = kzalloc(sizeof(*hf), GFP_KERNEL_ACCOUNT);
+	if (!hf)
+		return -ENOMEM;
+	/*
+	 * tm_mirror_cpu_snapshot() takes at most the mirror's fault chunk,
+	 * which tm_mirror_create() reads from this parameter just after us.
+	 */
+	hf->snap_chunk = clamp_t(unsigned int, READ_ONCE(tm_fault_chunk_pages),
+				 1, TM_HMM_SNAP_MAX);
+	hf->m = tm_mirror_create(&tm_hmm_devs[id]);
+	if (IS_ERR(hf->m)) {
+		ret = PTR_ERR(hf->m);
+		goto err_free;
+	}
+	ret = tm_mirror_bind(hf->m, 0, 0, TM_BIND_READ | TM_BIND_WRITE |
+			     TM_BIND_WHOLE_SPACE, &hf->handle);
+	if (ret)
+		goto err_destroy;
+	filp->private_data = hf;
+	return 0;
+
+err_destroy:
+	tm_mirror_destroy(hf->m);
+err_free:
+	kfree(hf);
+	return ret;
+}
+
+static int tm_hmm_release(struct inode *inode, struct file *filp)
+{
+	struct tm_hmm_file *hf = filp->private_data;
+
+	tm_mirror_destroy(hf->m);
+	kfree(hf);
+	return 0;
+}
+
+/* One hmm_range_fault() output entry as a TM_HMM_PROT_* byte. */
+static u8 tm_hmm_prot(unsigned long hmm_pfn)
+{
+	unsigned int shift;
+	struct page *page;
+	u8 prot;
+
+	if (hmm_pfn & HMM_PFN_ERROR)
+		return TM_HMM_PROT_ERROR;
+	if (!(hmm_pfn & HMM_PFN_VALID))
+		return TM_HMM_PROT_NONE;
+
+	page = hmm_pfn_to_page(hmm_pfn);
+	/*
+	 * This device never owns device memory, so a device page is always
+	 * another device's.
+	 */
+	if (is_device_private_page(page))
+		prot = TM_HMM_PROT_DEV_PRIVATE_REMOTE;
+	else if (is_device_coherent_page(page))
+		prot = TM_HMM_PROT_DEV_COHERENT_REMOTE;
+	else if (is_zero_pfn(page_to_pfn(page)))
+		prot = TM_HMM_PROT_ZERO;
+	else
+		prot = TM_HMM_PROT_NONE;
+
+	prot |= (hmm_pfn & HMM_PFN_WRITE) ? TM_HMM_PROT_WRITE : TM_HMM_PROT_READ;
+
+	shift = hmm_pfn_to_map_order(hmm_pfn) + PAGE_SHIFT;
+	if (shift == PMD_SHIFT)
+		prot |= TM_HMM_PROT_PMD;
+	else if (shift == PUD_SHIFT)
+		prot |= TM_HMM_PROT_PUD;
+	return prot;
+}
+
+static int tm_hmm_snapshot(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd)
+{
+	unsigned long addr = cmd->addr, left = cmd->npages, n, i;
+	u8 __user *out = u64_to_user_ptr(cmd->ptr);
+	unsigned long *pfns;
+	u8 *prot;
+	int ret = 0;
+
+	pfns = kmalloc_array(hf->snap_chunk, sizeof(*pfns), GFP_KERNEL);
+	prot = kmalloc(hf->snap_chunk, GFP_KERNEL);
+	if (!pfns || !prot) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (left) {
+		n = min_t(unsigned long, left, hf->snap_chunk);
+		ret = tm_mirror_cpu_snapshot(hf->m, addr, n, pfns);
+		if (ret < 0)
+			break;
+		/* A core that returns the pages it did may do fewer. */
+		if (ret > 0 && (unsigned long)ret < n)
+			n = ret;
+		for (i = 0; i < n; i++)
+			prot[i] = tm_hmm_prot(pfns[i]);
+		if (copy_to_user(out, prot, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = 0;
+		out += n;
+		addr += n << PAGE_SHIFT;
+		left -= n;
+		cmd->cpages += n;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+out:
+	kfree(prot);
+	kfree(pfns);
+	return ret;
+}
+
+static long tm_hmm_ioctl(struct file *filp, unsigned int command,
+			 unsigned long arg)
+{
+	struct tm_hmm_file *hf = filp->private_data;
+	void __user *uarg = (void __user *)arg;
+	struct tm_access_result res;
+	struct tm_hmm_cmd cmd;
+	unsigned long size;
+	int ret;
+
+	switch (command) {
+	case TM_HMM_IOC_READ:
+	case TM_HMM_IOC_WRITE:
+	case TM_HMM_IOC_SNAPSHOT:
+		break;
+	case TM_HMM_IOC_MIGRATE_TO_DEV:
+	case TM_HMM_IOC_MIGRATE_TO_SYS:
+	case TM_HMM_IOC_EXCLUSIVE:
+	case TM_HMM_IOC_CHECK_EXCLUSIVE:
+	case TM_HMM_IOC_RELEASE:
+		/* No device memory, no make_device_exclusive(): see the top. */
+		return -EOPNOTSUPP;
+	default:
+		return -ENOTTY;
+	}
+
+	if (copy_from_user(&cmd, uarg, sizeof(cmd)))
+		return -EFAULT;
+	/* Page aligned, non-empty, no wrap: the rest is the core's check. */
+	if (!cmd.npages || cmd.npages > (ULONG_MAX >> PAGE_SHIFT))
+		return -EINVAL;
+	size = cmd.npages << PAGE_SHIFT;
+	ret = tm_mirror_check_range(cmd.addr, size);
+	if (ret)
+		return ret;
+	cmd.cpages = 0;
+	cmd.faults = 0;
+
+	if (command == TM_HMM_IOC_SNAPSHOT) {
+		ret = tm_hmm_snapshot(hf, &cmd);
+	} else {
+		ret = tm_mirror_access(hf->m, command == TM_HMM_IOC_WRITE,
+				       cmd.addr, size,
+				       u64_to_user_ptr(cmd.ptr), &res);
+		cmd.cpages = res.pages;
+		cmd.faults = res.faults;
+	}
+	if (ret)
+		return ret;
+	if (copy_to_user(uarg, &cmd, sizeof(cmd)))
+		return -EFAULT;
+	return 0;
+}
+
+static int tm_hmm_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	unsigned long addr;
+	struct page *page;
+	int ret;
+
+	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!page)
+			return -ENOMEM;
+		/* The mapping takes its own reference; ours goes either way. */
+		ret = vm_insert_page(vma, addr, page);
+		put_page(page);
+		if (ret)
+			return ret;
+		cond_resched();
+	}
+	return 0;
+}
+
+static const struct file_operations tm_hmm_fops = {
+	.owner = THIS_MODULE,
+	.open = tm_hmm_open,
+	.release = tm_hmm_release,
+	.unlocked_ioctl = tm_hmm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = tm_hmm_mmap,
+	.llseek = noop_llseek,
+};
+
+/* ---------------------------------------------------------------------- */
+/* Registration                                                           */
+
+/* tm_hmm_lock held. */
+static void tm_hmm_unregister(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < TM_HMM_NDEVS; i++)
+		device_destroy(tm_hmm_class, MKDEV(MAJOR(tm_hmm_devt), i));
+	/* Open files keep the cdev (and the module) until they close. */
+	cdev_del(tm_hmm_cdev);
+	tm_hmm_cdev = NULL;
+	class_destroy(tm_hmm_class);
+	tm_hmm_class = NULL;
+	unregister_chrdev_region(tm_hmm_devt, TM_HMM_NDEVS);
+	tm_hmm_registered = false;
+	pr_info("test_mirror: removed /dev/%s0-%u\n", TM_HMM_NAME,
+		TM_HMM_NDEVS - 1);
+}
+
+/* tm_hmm_lock held. */
+static int tm_hmm_register(void)
+{
+	struct device *dev;
+	unsigned int i;
+	int ret;
+
+	ret = alloc_chrdev_region(&tm_hmm_devt, 0, TM_HMM_NDEVS, TM_HMM_NAME);
+	if (ret)
+		return ret;
+	tm_hmm_class = tm_class_create(TM_HMM_NAME);
+	if (IS_ERR(tm_hmm_class)) {
+		ret = PTR_ERR(tm_hmm_class);
+		tm_hmm_class = NULL;
+		goto err_region;
+	}
+	/*
+	 * A cdev of its own for each registration: one removed at run time
+	 * may still be held by open files when the next one is added.
+	 */
+	tm_hmm_cdev = cdev_alloc();
+	if (!tm_hmm_cdev) {
+		ret = -ENOMEM;
+		goto err_class;
+	}
+	tm_hmm_cdev->owner = THIS_MODULE;
+	tm_hmm_cdev->ops = &tm_hmm_fops;
+	ret = cdev_add(tm_hmm_cdev, tm_hmm_devt, TM_HMM_NDEVS);
+	if (ret) {
+		kobject_put(&tm_hmm_cdev->kobj);
+		tm_hmm_cdev = NULL;
+		goto err_class;
+	}
+	for (i = 0; i < TM_HMM_NDEVS; i++) {
+		dev = device_create(tm_hmm_class, NULL,
+				    MKDEV(MAJOR(tm_hmm_devt), i), NULL,
+				    TM_HMM_NAME "%u", i);
+		if (IS_ERR(dev)) {
+			ret = PTR_ERR(dev);
+			goto err_devices;
+		}
+	}
+	tm_hmm_registered = true;
+	pr_info("test_mirror: test_hmm-compatible /dev/%s0-%u (mirroring only)\n",
+		TM_HMM_NAME, TM_HMM_NDEVS - 1);
+	return 0;
+
+err_devices:
+	while (i--)
+		device_destroy(tm_hmm_class, MKDEV(MAJOR(tm_hmm_devt), i));
+	cdev_del(tm_hmm_cdev);
+	tm_hmm_cdev = NULL;
+err_class:
+	class_destroy(tm_hmm_class);
+	tm_hmm_class = NULL;
+err_region:
+	unregister_chrdev_region(tm_hmm_devt, TM_HMM_NDEVS);
+	return ret;
+}
+
+static int tm_hmm_param_set(const char *val, const struct kernel_param *kp)
+{
+	bool on = true;		/* a bare "hmm_compat" means on */
+	int ret = 0;
+
+	if (val && kstrtobool(val, &on))
+		return -EINVAL;
+	mutex_lock(&tm_hmm_lock);
+	if (tm_hmm_ready && on && !tm_hmm_registered)
+		ret = tm_hmm_register();
+	else if (tm_hmm_ready && !on && tm_hmm_registered)
+		tm_hmm_unregister();
+	if (!ret)
+		tm_hmm_enabled = on;
+	mutex_unlock(&tm_hmm_lock);
+	return ret;
+}
+
+static const struct kernel_param_ops tm_hmm_param_ops = {
+	.set = tm_hmm_param_set,
+	.get = param_get_bool,
+};
+
+module_param_cb(hmm_compat, &tm_hmm_param_ops, &tm_hmm_enabled, 0644);
+MODULE_PARM_DESC(hmm_compat,
+		 "Register /dev/hmm_dmirror0 and 1, compatible with lib/test_hmm's ioctls (mirroring only; migration and exclusive access give EOPNOTSUPP); may be changed at run time (default N)");
+
+/**
+ * tm_hmm_compat_init - register the test_hmm-compatible devices if enabled
+ *
+ * Called once from module init, after the mirror core can serve files.
+ * Registers /dev/hmm_dmirror0 and 1 if hmm_compat was set at load time;
+ * from then on, writes to the parameter register or remove them.
+ *
+ * Return: 0 (also when disabled) or the registration's negative errno.
+ */
+int tm_hmm_compat_init(void)
+{
+	int ret = 0;
+
+	mutex_lock(&tm_hmm_lock);
+	if (tm_hmm_enabled)
+		ret = tm_hmm_register();
+	tm_hmm_ready = !ret;
+	mutex_unlock(&tm_hmm_lock);
+	return ret;
+}
+
+/**
+ * tm_hmm_compat_exit - remove the test_hmm-compatible devices
+ *
+ * Called from module exit (so no file is open: the file operations hold a
+ * module reference). Safe whether or not the devices are registered.
+ */
+void tm_hmm_compat_exit(void)
+{
+	mutex_lock(&tm_hmm_lock);
+	if (tm_hmm_registered)
+		tm_hmm_unregister();
+	tm_hmm_ready = false;
+	mutex_unlock(&tm_hmm_lock);
+}
