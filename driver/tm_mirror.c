@@ -76,6 +76,8 @@
 #define TM_COPY_BATCH		512
 /* Pages per SNAPSHOT batch. */
 #define TM_SNAP_BATCH		256
+/* Segments per file, beyond one per binding. */
+#define TM_MAX_SEGS		(READ_ONCE(tm_max_bindings) + 4096)
 /* A page refaulted this many times in a row by one access gives -EBUSY. */
 #define TM_MAX_REFAULTS		64
 
@@ -397,6 +399,12 @@ static void tm_seg_split(struct tm_mirror *m, struct tm_seg *old)
 	mutex_unlock(&m->table_lock);
 
 	if (!dead) {
+		/*
+		 * Segments are bounded per file: past the bound the segment
+		 * keeps its cuts (they stay effective) and is not split.
+		 */
+		if (m->nr_segs + nr_cuts > TM_MAX_SEGS)
+			return;
 		if (!mmget_not_zero(m->mm))
 			return;
 		pos = old->start;
@@ -610,6 +618,7 @@ static int tm_fault(struct tm_mirror *m, struct tm_seg *seg,
 {
 	int ret = __tm_fault(m, seg, start, end, write, installed);
 
+	tm_table_put_spares(&m->table);
 	tm_count(m, &m->st.faulted_pages, *installed);
 	trace_tm_fault(seg->b->handle, start, end, write, ret, *installed);
 	return ret;
@@ -942,6 +951,7 @@ int tm_mirror_access(struct tm_mirror *m, bool write, unsigned long addr,
 	unsigned long end, stop, fault_end = 0, last_fault = ~0UL;
 	char __user *ubuf = buf;
 	unsigned int refaults = 0;
+	bool precise = false;
 	struct tm_binding *b;
 	struct tm_seg *seg;
 	enum tm_need need;
@@ -984,11 +994,25 @@ int tm_mirror_access(struct tm_mirror *m, bool write, unsigned long addr,
 		} else if (need == TM_NEED_FAULT) {
 			refaults = addr == last_fault ? refaults + 1 : 0;
 			last_fault = addr;
+			if (precise)
+				fault_end = addr + PAGE_SIZE;
 			if (refaults > TM_MAX_REFAULTS)
 				ret = -EBUSY;
 			else
 				ret = tm_fault(m, seg, addr, fault_end, write,
 					       &installed);
+			/*
+			 * A fault covers the rest of the request, and fails as
+			 * a whole if any page of it cannot be provided. Fall
+			 * back to one page at a time, so that the access fails
+			 * exactly at the first page the device cannot reach.
+			 */
+			if ((ret == -EFAULT || ret == -EPERM) && !precise &&
+			    fault_end > addr + PAGE_SIZE) {
+				precise = true;
+				ret = tm_fault(m, seg, addr, addr + PAGE_SIZE,
+					       write, &installed);
+			}
 			if (!ret) {
 				res->faults++;
 				res->faulted_pages += installed;

@@ -97,6 +97,18 @@ static void tm_spare_free(struct tm_table *t)
 }
 
 /**
+ * tm_table_put_spares - free the leaves prepared but not used
+ * @t: the table; structural lock held, table lock not needed
+ *
+ * Spares are only used by tm_table_install(), which runs under the
+ * structural lock too.
+ */
+void tm_table_put_spares(struct tm_table *t)
+{
+	tm_spare_free(t);
+}
+
+/**
  * tm_table_init - set up an empty table
  * @t: the table
  * @max_leaves: most leaves the table may allocate
@@ -177,7 +189,7 @@ static bool tm_chunk_is_huge(unsigned long chunk, unsigned long start,
 int tm_table_prepare(struct tm_table *t, unsigned long start,
 		     unsigned long end, const unsigned long *hmm_pfns)
 {
-	unsigned long chunk;
+	unsigned long chunk, spares_needed = 0;
 	struct tm_leaf *leaf;
 	void *slot;
 	int ret;
@@ -195,6 +207,8 @@ int tm_table_prepare(struct tm_table *t, unsigned long start,
 		}
 		if (slot && !xa_is_value(slot))
 			continue;	/* a leaf is there already */
+		if (slot && ++spares_needed <= t->nr_spare)
+			continue;	/* a spare from an earlier round will do */
 		if (t->nr_leaves >= t->max_leaves)
 			return -ENOSPC;
 		leaf = kzalloc(sizeof(*leaf), GFP_KERNEL_ACCOUNT);
@@ -430,7 +444,7 @@ void tm_table_trim(struct tm_table *t, unsigned long start, unsigned long end)
 	first = tm_idx(ALIGN(start, TM_LEAF_SIZE));
 	last = tm_idx(end);	/* first slot not wholly inside */
 	if (start >= end || first >= last)
-		goto spares;
+		return;
 	xa_for_each_range(&t->xa, idx, slot, first, last - 1) {
 		if (xa_is_value(slot)) {
 			if (xa_to_value(slot))
@@ -443,8 +457,6 @@ void tm_table_trim(struct tm_table *t, unsigned long start, unsigned long end)
 		}
 		xa_erase(&t->xa, idx);
 	}
-spares:
-	tm_spare_free(t);
 }
 
 static const char *tm_state_name(const struct tm_entry *e)

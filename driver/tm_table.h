@@ -19,9 +19,9 @@
  * Locking: the table has no lock of its own. tm_table_prepare() allocates and
  * must be called without the mirror's table lock; every other function is
  * called with it held (see struct tm_mirror) and never allocates memory.
- * Only tasks that hold the mirror's structural lock call prepare, trim and
- * fini, so a slot that prepare created cannot disappear before the install
- * that follows it.
+ * Only tasks that hold the mirror's structural lock call prepare, install,
+ * trim, put_spares and fini, so a slot that prepare created cannot disappear
+ * before the install that follows it, and the spare list needs no other lock.
  */
 #ifndef _TM_TABLE_H_
 #define _TM_TABLE_H_
@@ -81,6 +81,7 @@ struct tm_entry {
 
 void tm_table_init(struct tm_table *t, unsigned long max_leaves);
 void tm_table_fini(struct tm_table *t);
+void tm_table_put_spares(struct tm_table *t);
 int tm_table_prepare(struct tm_table *t, unsigned long start,
 		     unsigned long end, const unsigned long *hmm_pfns);
 void tm_table_lookup(struct tm_table *t, unsigned long addr,
