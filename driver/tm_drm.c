@@ -205,6 +205,18 @@ out:
 	return ret;
 }
 
+static int tm_ioctl_migrate(struct drm_device *dev, void *data,
+			    struct drm_file *file)
+{
+	struct drm_test_mirror_migrate *args = data;
+
+	args->migrated = 0;
+	if (args->flags || args->pad || args->reserved)
+		return -EINVAL;
+	return tm_mirror_migrate(file->driver_priv, args->addr, args->size,
+				 &args->migrated);
+}
+
 static const struct drm_ioctl_desc tm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_BIND, tm_ioctl_bind, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_UNBIND, tm_ioctl_unbind, DRM_RENDER_ALLOW),
@@ -213,6 +225,7 @@ static const struct drm_ioctl_desc tm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_SNAPSHOT, tm_ioctl_snapshot, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_STATS, tm_ioctl_stats, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_EVENTS, tm_ioctl_events, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(TEST_MIRROR_MIGRATE, tm_ioctl_migrate, DRM_RENDER_ALLOW),
 };
 
 static const struct file_operations tm_drm_fops = {

@@ -133,6 +133,8 @@ int tm_mirror_access(struct tm_mirror *m, bool write, unsigned long addr,
 		     struct tm_access_result *res);
 int tm_mirror_snapshot(struct tm_mirror *m, unsigned long addr,
 		       unsigned long size, u8 __user *out);
+int tm_mirror_migrate(struct tm_mirror *m, unsigned long addr,
+		      unsigned long size, u64 *migrated);
 int tm_mirror_cpu_snapshot(struct tm_mirror *m, unsigned long addr,
 			   unsigned long npages, unsigned long *hmm_pfns);
 int tm_mirror_stats(struct tm_mirror *m, struct tm_stats *st, bool reset);

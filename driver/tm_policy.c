@@ -31,7 +31,7 @@ bool tm_policy_can_downgrade_vma(void)
  * @range: the kernel's notifier range
  * @event_aware: false selects the event-blind policy (invalidate always),
  *	for A/B comparisons
- * @owner: this device; MIGRATE and EXCLUSIVE ranges started by it are ours
+ * @owner: this mirror; MIGRATE and EXCLUSIVE ranges started by it are ours
  *
  * Return: the action; the caller applies it to the part of the range that
  * it tracks.
@@ -85,8 +85,11 @@ enum tm_action tm_policy_decide(const struct mmu_notifier_range *range,
 	case MMU_NOTIFY_MIGRATE:
 	case MMU_NOTIFY_EXCLUSIVE:
 		/*
-		 * owner is only meaningful for these two events. Our own
-		 * device's operation updates the table itself.
+		 * owner is only meaningful for these two events. A migration
+		 * this mirror started (tm_mirror_migrate(), owner = the
+		 * mirror) moves the entries itself before the old pages go;
+		 * anyone else's, including another file of this device,
+		 * invalidates.
 		 */
 		if (owner && range->owner == owner)
 			return TM_ACTION_SKIP;

@@ -428,6 +428,33 @@ unsigned long tm_table_downgrade(struct tm_table *t, unsigned long start,
 }
 
 /**
+ * tm_table_repoint - move one entry to a new page (device migration)
+ * @t: the table, table lock held
+ * @addr: the address
+ * @old_pfn: the page the entry must point at now
+ * @new_pfn: the page it points at afterwards, with the same access
+ *
+ * An entry pointing elsewhere is left alone. A huge entry covering @addr is
+ * removed instead: the kernel splits huge pages before migrating them.
+ */
+void tm_table_repoint(struct tm_table *t, unsigned long addr,
+		      unsigned long old_pfn, unsigned long new_pfn)
+{
+	void *slot = xa_load(&t->xa, tm_idx(addr));
+	u64 *p;
+
+	if (!slot)
+		return;
+	if (xa_is_value(slot)) {
+		tm_table_invalidate(t, addr, addr + PAGE_SIZE);
+		return;
+	}
+	p = &((struct tm_leaf *)slot)->ent[tm_slot(addr)];
+	if ((*p & TM_ENT_VALID) && tm_ent_pfn(*p) == old_pfn)
+		*p = tm_mk_ent(new_pfn, *p & TM_ENT_FLAGS);
+}
+
+/**
  * tm_table_trim - free the empty leaves and placeholders of a range
  * @t: the table, table lock and structural lock held
  * @start: first address

@@ -90,6 +90,8 @@ unsigned long tm_table_install(struct tm_table *t, unsigned long start,
 			       unsigned long end, const unsigned long *hmm_pfns);
 unsigned long tm_table_invalidate(struct tm_table *t, unsigned long start,
 				  unsigned long end);
+void tm_table_repoint(struct tm_table *t, unsigned long addr,
+		      unsigned long old_pfn, unsigned long new_pfn);
 unsigned long tm_table_downgrade(struct tm_table *t, unsigned long start,
 				 unsigned long end);
 struct seq_file;

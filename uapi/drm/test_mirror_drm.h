@@ -249,6 +249,34 @@ struct drm_test_mirror_events {
 	__u64 reserved;
 };
 
+/**
+ * struct drm_test_mirror_migrate - the device moves pages it mirrors
+ * @addr: first page, page aligned; the range must lie in one binding and
+ *	one VMA of anonymous private memory.
+ * @size: bytes, page aligned, non-zero.
+ * @flags: must be zero.
+ * @pad: must be zero.
+ * @migrated: out: pages moved to new system-memory pages.
+ * @reserved: must be zero.
+ *
+ * Like a device compacting or rebalancing its working set, the device
+ * migrates the pages with migrate_vma_setup(), naming itself as the owner.
+ * The kernel then raises MIGRATE with this file as owner: this file's table
+ * skips the invalidation and updates its entries itself, while every other
+ * mirror of the range (another file) invalidates. Pages the kernel cannot
+ * migrate stay where they are. Errors: -ENOENT not bound, -EFAULT tracking
+ * dropped or no VMA, -EINVAL the range spans VMAs or the VMA is not
+ * anonymous.
+ */
+struct drm_test_mirror_migrate {
+	__u64 addr;
+	__u64 size;
+	__u32 flags;
+	__u32 pad;
+	__u64 migrated;
+	__u64 reserved;
+};
+
 #define DRM_TEST_MIRROR_BIND		0x00
 #define DRM_TEST_MIRROR_UNBIND		0x01
 #define DRM_TEST_MIRROR_READ		0x02
@@ -256,6 +284,7 @@ struct drm_test_mirror_events {
 #define DRM_TEST_MIRROR_SNAPSHOT	0x04
 #define DRM_TEST_MIRROR_STATS		0x05
 #define DRM_TEST_MIRROR_EVENTS		0x06
+#define DRM_TEST_MIRROR_MIGRATE		0x07
 
 /* DRM's ioctl base and driver command base, as in drm.h. */
 #define TEST_MIRROR_IOCTL_BASE		'd'
@@ -279,6 +308,8 @@ struct drm_test_mirror_events {
 	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_STATS, struct drm_test_mirror_stats)
 #define DRM_IOCTL_TEST_MIRROR_EVENTS \
 	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_EVENTS, struct drm_test_mirror_events)
+#define DRM_IOCTL_TEST_MIRROR_MIGRATE \
+	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_MIGRATE, struct drm_test_mirror_migrate)
 
 #if defined(__cplusplus)
 }
