@@ -6,6 +6,7 @@
 #   make demo            boot a real kernel under qemu and run the demo
 #   make check           install what is missing, then the whole suite on every kernel
 #   make check KERNELS=6.1
+#   make bench           benchmarks on 6.1 and 6.12 (BENCH_KERNELS=6.1 for one), build/bench/
 #
 # Each kernel is built in its own directory, build/<kernel release>/, which
 # holds links to the sources, so several kernels never share object files.
@@ -54,12 +55,87 @@ $(US_DIR)/%: $(TOP)/userspace-test/%.c $(US_LIB_SRC) $(US_HDRS)
 	$(CC) $(US_CFLAGS) -o $@ $< $(US_LIB_SRC) $(US_LDFLAGS) $(US_LIBS)
 
 check:
-	$(TOP)/scripts/deps.sh
+	TM_SERIES="$(KERNELS)" $(TOP)/scripts/deps.sh
 	$(TOP)/scripts/check.sh $(KERNELS)
 
 demo:
-	$(TOP)/scripts/deps.sh
-	$(TOP)/scripts/demo.sh
+	TM_SERIES="6.1" $(TOP)/scripts/deps.sh
+	$(TOP)/scripts/demo.sh $(ARGS)
+
+# Benchmarks (issue 5): results, plots and doc section in build/bench/.
+BENCH_KERNELS ?= 6.1 6.12
+bench:
+	TM_SERIES="$(BENCH_KERNELS)" $(TOP)/scripts/deps.sh
+	$(TOP)/scripts/bench.sh $(BENCH_KERNELS)
 
 clean:
 	rm -rf $(BUILD)
+
+# --- debug-kernel lane (issue 6, part 5) ------------------------------------
+# make check-debug: the whole suite on a debug build of Debian's
+# linux-source-6.1 (KASAN, lockdep, DEBUG_VM, DEBUG_ATOMIC_SLEEP, kmemleak,
+# debug objects: scripts/debug-kernel.config), built once per machine and
+# cached in /var/cache/test_mirror/debug-kernel/ (scripts/check-debug.sh).
+.PHONY: check-debug
+check-debug:
+	TM_SERIES="6.1" $(TOP)/scripts/deps.sh
+	$(TOP)/scripts/check-debug.sh
+
+# --- lint, docs, install (issue 7) -------------------------------------------
+# make lint     scripts/lint.sh on $(KERNELS): checkpatch --strict (warnings
+#               accepted only as listed in scripts/checkpatch-accepted.txt),
+#               W=1 and sparse C=2 builds, kernel-doc, the docs render; KTAP.
+# make docs     Documentation.rst -> build/docs/Documentation.html
+#               (python3-docutils; any warning fails).
+# make install  the module built for KDIR into
+#               $(DESTDIR)/lib/modules/<release>/$(INSTALL_MOD_DIR)/ with
+#               kbuild's modules_install, then depmod (not when staging
+#               into a DESTDIR); the uAPI header into
+#               $(DESTDIR)/usr/include/drm/. Debian's kernels sign modules
+#               with a key their headers do not ship: kbuild's sign-file
+#               then fails without stopping the install (unsigned module).
+# make dkms-src  the sources DKMS needs (Makefile, Kbuild, dkms.conf,
+#               driver/, uapi/) into $(DESTDIR)/usr/src/test_mirror-<version>/,
+#               then: dkms add test_mirror/<version>; dkms build ...; dkms
+#               install ... ("dkms add ." would copy build/ too).
+# make nonotifier-build  scripts/nonotifier-build.sh: the build against
+#               linux-source-6.1 trees without/with MMU_NOTIFIER, HMM_MIRROR.
+.PHONY: lint docs install dkms-src nonotifier-build
+INSTALL_MOD_DIR ?= updates
+DEPMOD          ?= /sbin/depmod
+# The release the module is built for (its vermagic), from the headers'
+# utsrelease.h: Debian's 6.1 headers have 6.1.192 in kernel.release, which
+# is not their /lib/modules name (6.1.0-NN-amd64).
+INSTALL_KREL     = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
+		   $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+
+lint:
+	TM_SERIES="$(KERNELS)" $(TOP)/scripts/deps.sh
+	$(TOP)/scripts/lint.sh $(KERNELS)
+
+docs:
+	$(TOP)/scripts/docs.sh
+
+install: module
+	@test -n "$(INSTALL_KREL)" || \
+		{ echo "no UTS_RELEASE in $(KDIR)/include/generated/utsrelease.h" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(KREL_DIR) KERNELRELEASE=$(INSTALL_KREL) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	$(if $(DESTDIR),@echo "DESTDIR is set: run depmod -a $(INSTALL_KREL) on the target", \
+		$(DEPMOD) -a $(INSTALL_KREL))
+	install -D -m 0644 $(TOP)/uapi/drm/test_mirror_drm.h \
+		$(DESTDIR)/usr/include/drm/test_mirror_drm.h
+
+DKMS_VERSION     = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(TOP)/dkms.conf)
+DKMS_SRC         = $(DESTDIR)/usr/src/test_mirror-$(DKMS_VERSION)
+
+dkms-src:
+	@test -n "$(DKMS_VERSION)" || { echo "no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -R $(TOP)/Makefile $(TOP)/Kbuild $(TOP)/dkms.conf $(TOP)/driver $(TOP)/uapi \
+		$(DKMS_SRC)/
+
+nonotifier-build:
+	$(TOP)/scripts/nonotifier-build.sh

@@ -3,6 +3,12 @@
 #
 # check.sh [SERIES...]   (default: 6.1 6.12)
 #
+# First the host-side checks, as "== host checks ==": scripts/lint.sh
+# (checkpatch --strict, W=1, sparse, kernel-doc, the Documentation.rst
+# render) and scripts/nonotifier-build.sh (the build stops with one message
+# on a kernel without MMU_NOTIFIER/HMM_MIRROR, and builds with them).
+# TM_HOST_CHECKS=0 skips them. Then, for each kernel:
+#
 # The whole suite on each Debian kernel in turn (scripts/vm-run.sh SERIES
 # check): prints "== kernel <krel> ==", that kernel's KTAP results and its
 # "<krel>: N passed, N failed, N skipped", then, as the very last line, the
@@ -15,6 +21,37 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 [ $# -gt 0 ] || set -- 6.1 6.12
 
 tp=0 tf=0 ts=0
+
+# run NAME CMD...: one host program, its KTAP counted like a guest program's
+run() {
+	local name=$1 t0 rc
+	shift
+	t0=$(date +%s)
+	echo "TM-BEGIN $name $*"
+	"$@" 2>&1
+	rc=$?
+	echo "TM-END $name rc=$rc secs=$(($(date +%s) - t0)) limit=0"
+}
+
+if [ "${TM_HOST_CHECKS:-1}" != 0 ]; then
+	echo "== host checks =="
+	hc=$TOP/build/host-checks
+	mkdir -p "$hc"
+	rm -f "$hc/counts"
+	{
+		run lint "$TOP/scripts/lint.sh" "$@"
+		run nonotifier "$TOP/scripts/nonotifier-build.sh"
+	} | "$TOP/scripts/ktap-summary.sh" --counts "$hc/counts" | tee "$hc/results.ktap"
+	if [ -s "$hc/counts" ]; then
+		read -r p f k < "$hc/counts"
+	else
+		echo "not ok 1 host checks produced no results"
+		p=0 f=1 k=0
+	fi
+	echo "host checks: $p passed, $f failed, $k skipped"
+	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + k))
+fi
+
 for s in "$@"; do
 	if ! krel=$("$TOP/scripts/kernels.sh" krel "$s"); then
 		echo "== kernel $s =="
