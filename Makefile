@@ -32,7 +32,8 @@ US_CFLAGS  := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 US_LDFLAGS := -static -pthread
 US_LIBS    := $(shell pkg-config --static --libs libdrm 2>/dev/null)
 US_LIB_SRC := $(TOP)/userspace-test/tm_lib.c
-US_HDRS    := $(wildcard $(TOP)/userspace-test/*.h) $(TOP)/uapi/drm/test_mirror_drm.h
+US_HDRS    := $(wildcard $(TOP)/userspace-test/*.h) $(TOP)/uapi/drm/test_mirror_drm.h \
+	      $(TOP)/driver/tm_hmm_compat_uapi.h
 US_PROGS   := $(patsubst $(TOP)/userspace-test/%.c,$(US_DIR)/%, \
 	      $(filter-out $(US_LIB_SRC),$(wildcard $(TOP)/userspace-test/*.c)))
 
@@ -48,7 +49,14 @@ module:
 	@find $(KREL_DIR)/driver -xtype l -delete
 	$(MAKE) -C $(KDIR) M=$(KREL_DIR) TM_SRC=$(TOP) $(if $(W),W=$(W)) $(if $(C),C=$(C)) modules
 
-userspace: $(US_PROGS)
+userspace: $(US_PROGS) $(US_DIR)/hmm-tests
+
+# The kernel's own hmm-tests (Linux 6.1, from Debian's linux-source-6.1),
+# built unmodified, and hmm-tests-run, which runs and judges it in the guest.
+$(US_DIR)/hmm-tests: $(TOP)/scripts/build-hmm-tests.sh \
+		     $(TOP)/scripts/hmm-tests-check.sh \
+		     $(TOP)/scripts/hmm-tests-expect.txt
+	$(TOP)/scripts/build-hmm-tests.sh $(US_DIR)
 
 $(US_DIR)/%: $(TOP)/userspace-test/%.c $(US_LIB_SRC) $(US_HDRS)
 	@mkdir -p $(US_DIR)

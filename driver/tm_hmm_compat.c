@@ -72,10 +72,12 @@
 #include "tm_mirror.h"
 
 #define TM_HMM_NAME		"hmm_dmirror"
-/* The devices test_hmm always has; its device-coherent pair needs memory
- * this module does not have, and hmm-tests skips those variants. */
+/*
+ * The devices test_hmm always has; its device-coherent pair needs memory
+ * this module does not have, and hmm-tests skips those variants.
+ */
 #define TM_HMM_NDEVS		2
-/* Most pages per tm_mirror_cpu_snapshot() call. */
+/* Most pages asked of one tm_mirror_cpu_snapshot() call (it may do fewer). */
 #define TM_HMM_SNAP_MAX		512U
 
 /* The ABI is fixed: five __u64, and the command numbers encode its size. */
@@ -96,13 +98,10 @@ struct tm_hmm_dev {
  * struct tm_hmm_file - one open file
  * @m: the mirror of the opener's address space.
  * @handle: its whole-space binding.
- * @snap_chunk: pages per tm_mirror_cpu_snapshot() call, at most the
- *	mirror's fault chunk.
  */
 struct tm_hmm_file {
 	struct tm_mirror *m;
 	u32 handle;
-	unsigned int snap_chunk;
 };
 
 static struct tm_hmm_dev tm_hmm_devs[TM_HMM_NDEVS] = {
@@ -137,12 +136,6 @@ static int tm_hmm_open(struct inode *inode, struct file *filp)
 	hf = kzalloc(sizeof(*hf), GFP_KERNEL_ACCOUNT);
 	if (!hf)
 		return -ENOMEM;
-	/*
-	 * tm_mirror_cpu_snapshot() takes at most the mirror's fault chunk,
-	 * which tm_mirror_create() reads from this parameter just after us.
-	 */
-	hf->snap_chunk = clamp_t(unsigned int, READ_ONCE(tm_fault_chunk_pages),
-				 1, TM_HMM_SNAP_MAX);
 	hf->m = tm_mirror_create(&tm_hmm_devs[id]);
 	if (IS_ERR(hf->m)) {
 		ret = PTR_ERR(hf->m);
@@ -215,20 +208,18 @@ static int tm_hmm_snapshot(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd)
 	u8 *prot;
 	int ret = 0;
 
-	pfns = kmalloc_array(hf->snap_chunk, sizeof(*pfns), GFP_KERNEL);
-	prot = kmalloc(hf->snap_chunk, GFP_KERNEL);
+	pfns = kmalloc_array(TM_HMM_SNAP_MAX, sizeof(*pfns), GFP_KERNEL_ACCOUNT);
+	prot = kmalloc(TM_HMM_SNAP_MAX, GFP_KERNEL_ACCOUNT);
 	if (!pfns || !prot) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	while (left) {
-		n = min_t(unsigned long, left, hf->snap_chunk);
+		n = min_t(unsigned long, left, TM_HMM_SNAP_MAX);
 		ret = tm_mirror_cpu_snapshot(hf->m, addr, n, pfns);
 		if (ret < 0)
 			break;
-		/* A core that returns the pages it did may do fewer. */
-		if (ret > 0 && (unsigned long)ret < n)
-			n = ret;
+		n = ret;	/* it may do fewer than asked */
 		for (i = 0; i < n; i++)
 			prot[i] = tm_hmm_prot(pfns[i]);
 		if (copy_to_user(out, prot, n)) {

@@ -8,6 +8,7 @@
 
 #include "tm_mirror.h"
 #include "tm_drm.h"
+#include "tm_hmm_compat.h"
 
 bool tm_event_aware = true;
 module_param_named(event_aware, tm_event_aware, bool, 0644);
@@ -38,12 +39,22 @@ static int __init tm_init(void)
 	tm_debugfs_init();
 	ret = tm_drm_init();
 	if (ret)
-		tm_debugfs_exit();
+		goto err_debugfs;
+	ret = tm_hmm_compat_init();
+	if (ret)
+		goto err_drm;
+	return 0;
+
+err_drm:
+	tm_drm_exit();
+err_debugfs:
+	tm_debugfs_exit();
 	return ret;
 }
 
 static void __exit tm_exit(void)
 {
+	tm_hmm_compat_exit();
 	tm_drm_exit();
 	tm_debugfs_exit();
 }

@@ -1102,11 +1102,12 @@ int tm_mirror_snapshot(struct tm_mirror *m, unsigned long addr,
  * tm_mirror_cpu_snapshot - read the CPU page table state, without faulting
  * @m: the mirror; the range must lie in one of its segments
  * @addr: first address, page aligned
- * @npages: pages, at most the mirror's fault chunk
- * @hmm_pfns: out: hmm_range_fault() output for each page (for the caller
- *	to turn into access bits; it must never reach userspace as is)
+ * @npages: pages wanted; at most the mirror's fault chunk are done
+ * @hmm_pfns: out: hmm_range_fault() output for each page done (for the
+ *	caller to turn into access bits; it must never reach userspace as is)
  *
- * Return: 0, -ENOENT (not bound), -EINVAL, -EFAULT, -EBUSY, -EINTR.
+ * Return: pages done (> 0), or -ENOENT (not bound), -EINVAL, -EFAULT,
+ * -EBUSY, -EINTR.
  */
 int tm_mirror_cpu_snapshot(struct tm_mirror *m, unsigned long addr,
 			   unsigned long npages, unsigned long *hmm_pfns)
@@ -1120,8 +1121,9 @@ int tm_mirror_cpu_snapshot(struct tm_mirror *m, unsigned long addr,
 	ret = tm_mirror_check_caller(m);
 	if (ret)
 		return ret;
-	if (!npages || npages > m->chunk)
+	if (!npages)
 		return -EINVAL;
+	npages = min_t(unsigned long, npages, m->chunk);
 	ret = tm_mirror_check_range(addr, npages << PAGE_SHIFT);
 	if (ret)
 		return ret;
@@ -1154,7 +1156,7 @@ int tm_mirror_cpu_snapshot(struct tm_mirror *m, unsigned long addr,
 	} while (ret == -EBUSY);
 out:
 	mutex_unlock(&m->lock);
-	return ret;
+	return ret ? ret : npages;
 }
 
 /**

@@ -1,0 +1,331 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run and judge Linux 6.1's hmm-tests against test_mirror's test_hmm-
+# compatible devices. POSIX sh and awk only: it runs on the host and in the
+# test guest (busybox).
+#
+#   hmm-tests-check.sh check EXPECT LOG
+#	Judge LOG, the output of hmm-tests (stdout and stderr together, as
+#	is or indented by four spaces as "run" prints it), against EXPECT (scripts/hmm-tests-expect.txt: each test required,
+#	xfail ERRNO or skip). Prints one KTAP result per test, then the plan:
+#	"ok" for a test that did what EXPECT says (a required pass, an
+#	expected failure "# XFAIL", an expected skip "# SKIP"), "not ok" for
+#	one that did not: a required test that failed or skipped, an expected
+#	failure that passed or failed with another errno, a test that did not
+#	run, or a test EXPECT does not list. Exit status 1 if any is "not ok".
+#
+#   hmm-tests-check.sh run [EXPECT]
+#	In the guest: turn the devices on (test_mirror's hmm_compat
+#	parameter), make sure two huge pages are free, run hmm-tests (found
+#	beside this script or in PATH) with its output indented as a nested
+#	KTAP stream, judge it as above, and turn the devices off again.
+#
+# scripts/build-hmm-tests.sh installs this script as
+# build/userspace/hmm-tests-run, with the expectations appended after a
+# "__EXPECT__" line; run that way without arguments, it does "run" with the
+# appended expectations. The guest suite (scripts/suite.txt) runs it so.
+
+set -u
+
+me=$0
+PARAM=/sys/module/test_mirror/parameters/hmm_compat
+
+usage() {
+	echo "usage: $me check EXPECT LOG | $me run [EXPECT]" >&2
+	exit 2
+}
+
+# The expectations appended to this file, if any.
+embedded_expect() {
+	sed -n '/^__EXPECT__$/,$p' "$me" | sed 1d
+}
+
+check() {	# EXPECT LOG
+	awk '
+	# The value a failed assertion saw: "...:Expected ret (-95) == 0 (0)".
+	function seen_value(line,   s) {
+		s = substr(line, index(line, ":Expected ") + 10)
+		if (!match(s, /\(-?[0-9]+\)/))
+			return ""
+		return substr(s, RSTART + 1, RLENGTH - 2)
+	}
+	function diag(t, line) {
+		if (line != "")
+			print "# " t ": " substr(line, index(line, ":Expected ") + 1)
+	}
+	function result(ok, desc) {
+		n++
+		printf "%s %d %s\n", ok ? "ok" : "not ok", n, desc
+		if (!ok)
+			nbad++
+	}
+	BEGIN {
+		# errno names used in EXPECT (x86-64 / asm-generic values)
+		split("EPERM 1 ENOENT 2 ESRCH 3 EINTR 4 EIO 5 ENXIO 6 " \
+		      "E2BIG 7 EBADF 9 ECHILD 10 EAGAIN 11 ENOMEM 12 " \
+		      "EACCES 13 EFAULT 14 EBUSY 16 EEXIST 17 ENODEV 19 " \
+		      "EINVAL 22 ENOTTY 25 ENOSPC 28 ERANGE 34 ENOSYS 38 " \
+		      "EOPNOTSUPP 95 ETIMEDOUT 110", e, " ")
+		for (i = 1; i in e; i += 2)
+			errno[e[i]] = e[i + 1]
+		nexp = 0
+	}
+	# Pass 1: the expectations.
+	FNR == NR {
+		sub(/\r$/, "")
+		if ($0 ~ /^[ \t]*(#|$)/)
+			next
+		name = $1
+		if (name in want) {
+			bad_expect = bad_expect "\n# duplicate expectation: " name
+			next
+		}
+		st = $2
+		if (st == "required" && NF == 2) {
+			why[name] = ""
+		} else if (st == "xfail" && NF >= 4 && ($3 in errno)) {
+			err[name] = $3
+			why[name] = $0
+			sub(/^[^ \t]+[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]+/, "", why[name])
+		} else if (st == "skip" && NF >= 3) {
+			why[name] = $0
+			sub(/^[^ \t]+[ \t]+[^ \t]+[ \t]+/, "", why[name])
+		} else {
+			bad_expect = bad_expect "\n# bad expectation line: " $0
+			next
+		}
+		want[name] = st
+		order[++nexp] = name
+		next
+	}
+	# Pass 2: the hmm-tests output. A test is the block from its RUN line
+	# to its result line; its own diagnostics come in between. The output
+	# may be indented by four spaces, as "run" shows it (so the guest log
+	# output.log can be judged again on the host).
+	{ sub(/\r$/, ""); sub(/^    /, "") }
+	$1 == "#" && $2 == "RUN" && $NF == "..." {
+		cur = $3
+		sawskip[cur] = 0
+		firstexp[cur] = ""
+		next
+	}
+	cur != "" && /^(not )?ok [0-9]+/ {
+		if ($1 == "not")
+			res[cur] = "fail"
+		else if ($0 ~ /# SKIP/ || sawskip[cur])
+			res[cur] = "skip"
+		else
+			res[cur] = "pass"
+		ran[++nran] = cur
+		cur = ""
+		next
+	}
+	cur != "" && /^#[ \t]+SKIP[ \t]/ { sawskip[cur] = 1; next }
+	cur != "" && /:Expected / && firstexp[cur] == "" {
+		firstexp[cur] = $0
+		next
+	}
+	END {
+		if (bad_expect != "")
+			print substr(bad_expect, 2)
+		npass = nxfail = nskip = nbad = 0
+		for (i = 1; i <= nexp; i++) {
+			t = order[i]
+			st = want[t]
+			r = (t in res) ? res[t] : "missing"
+			if (r == "missing") {
+				result(0, t " (did not run)")
+			} else if (st == "required") {
+				if (r == "pass") {
+					npass++
+					result(1, t)
+				} else {
+					diag(t, firstexp[t])
+					result(0, t " (required, " \
+						(r == "fail" ? "failed" : "skipped") ")")
+				}
+			} else if (st == "xfail") {
+				v = seen_value(firstexp[t])
+				if (r == "fail" && v == "-" errno[err[t]]) {
+					nxfail++
+					result(1, t " # XFAIL " err[t] ": " why[t])
+				} else if (r == "fail") {
+					diag(t, firstexp[t])
+					result(0, t " (expected to fail with -" \
+						err[t] " (-" errno[err[t]] "), " \
+						"first failed assertion saw " \
+						(v == "" ? "no value" : v) ")")
+				} else {
+					result(0, t " (expected failure " err[t] \
+						" " (r == "pass" ? "passed" : "skipped") \
+						": update scripts/hmm-tests-expect.txt)")
+				}
+			} else {
+				if (r == "skip") {
+					nskip++
+					result(1, t " # SKIP " why[t])
+				} else {
+					result(0, t " (expected to skip, " \
+						(r == "pass" ? "passed" : "failed") ")")
+				}
+			}
+		}
+		for (i = 1; i <= nran; i++)
+			if (!(ran[i] in want))
+				result(0, ran[i] " (" res[ran[i]] \
+					", not listed in the expectations)")
+		if (bad_expect != "")
+			result(0, "hmm-tests expectations file is valid")
+		printf "# hmm-tests: %d required passed, %d expected failures, " \
+		       "%d skipped, %d unexpected, of %d listed\n", \
+		       npass, nxfail, nskip, nbad, nexp
+		print "1.." n
+		exit (nbad > 0 ? 1 : 0)
+	}
+	' "$1" "$2"
+}
+
+# break_loops PID: copy hmm-tests' output (PID: its main process) from
+# stdin to stdout, cutting short the harness's teardown loop.
+#
+# In 6.1's kselftest_harness.h, once an ASSERT has failed in a test, every
+# later ASSERT, even a passing one, jumps back to the test's start, so the
+# fixture's teardown (hmm-tests' FIXTURE_TEARDOWN asserts that close()
+# returned 0) runs again and again, the same failed assertion printed each
+# time, until the harness kills the test after its 30 s timeout. It is the
+# harness's behaviour, not hmm-tests' nor the driver's (it happens with any
+# file), and each expected failure would cost 30 s and ~75000 lines. So,
+# when a line repeats, the test's process group is killed at once: the
+# test still fails ("terminated unexpectedly by signal 9" instead of "by
+# timeout"), its first failed assertion, which the check reads, is kept,
+# and the repeats are counted in one line.
+break_loops() {
+	awk -v kill="$me kill-test $1" '
+	$0 == prev {
+		if (++rep == 2) {
+			system(kill)
+			print "# hmm-tests-run: assertion loop in the harness, test killed"
+			fflush()
+		}
+		next
+	}
+	{
+		if (rep)
+			print "# hmm-tests-run: previous line repeated " rep " times"
+		rep = 0
+		prev = $0
+		print
+		fflush()
+	}
+	END {
+		if (rep)
+			print "# hmm-tests-run: previous line repeated " rep " times"
+	}'
+}
+
+# kill_test MAIN: kill the test MAIN is waiting for. The harness runs each
+# test in a child of its main process, in a process group of its own.
+# shellcheck disable=SC2013	# words (pids) are what is wanted
+kill_test() {
+	for c in $(awk -v m="$1" '$4 == m { print $1 }' /proc/[0-9]*/stat 2>/dev/null); do
+		for p in $(awk -v g="$c" '$5 == g { print $1 }' /proc/[0-9]*/stat 2>/dev/null); do
+			kill -9 "$p" 2>/dev/null
+		done
+	done
+}
+
+run() {	# [EXPECT]
+	dir=$(dirname "$me")
+	tmp=${TMPDIR:-/tmp}/hmm-tests.$$
+	mkdir -p "$tmp" || exit 1
+	if [ $# -ge 1 ]; then
+		cp "$1" "$tmp/expect" || exit 1
+	else
+		embedded_expect > "$tmp/expect"
+	fi
+	if ! grep -q '^[a-z]' "$tmp/expect"; then
+		echo "Bail out! no expectations (give EXPECT, or run the installed hmm-tests-run)"
+		exit 1
+	fi
+	bin=$dir/hmm-tests
+	[ -x "$bin" ] || bin=$(command -v hmm-tests) || {
+		echo "Bail out! hmm-tests not found (scripts/build-hmm-tests.sh)"
+		exit 1
+	}
+
+	# The devices: test_mirror's hmm_compat parameter, restored at the end.
+	if [ ! -w "$PARAM" ]; then
+		echo "Bail out! no $PARAM: test_mirror is not loaded, or has no hmm_compat"
+		exit 1
+	fi
+	old_param=$(cat "$PARAM")
+	if ! echo 1 > "$PARAM"; then
+		echo "Bail out! could not set $PARAM"
+		exit 1
+	fi
+	i=0
+	while [ ! -c /dev/hmm_dmirror0 ] || [ ! -c /dev/hmm_dmirror1 ]; do
+		i=$((i + 1))
+		if [ $i -gt 50 ]; then
+			echo "$old_param" > "$PARAM"
+			echo "Bail out! /dev/hmm_dmirror0 and 1 did not appear"
+			exit 1
+		fi
+		sleep 0.1
+	done
+
+	# anon_write_hugetlbfs and compound each map one huge page, and
+	# compound passes without checking anything when it gets none: make
+	# sure two are free, reserving more if needed.
+	old_nr=$(cat /proc/sys/vm/nr_hugepages)
+	hfree=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	if [ "${hfree:-0}" -lt 2 ]; then
+		echo $((old_nr + 2 - ${hfree:-0})) > /proc/sys/vm/nr_hugepages
+		hfree=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	fi
+	restore() {
+		[ "$old_param" = Y ] || echo 0 > "$PARAM"
+		[ "$(cat /proc/sys/vm/nr_hugepages)" = "$old_nr" ] ||
+			echo "$old_nr" > /proc/sys/vm/nr_hugepages
+	}
+	hsize=$(awk '/^Hugepagesize:/ { print $2 " " $3 }' /proc/meminfo)
+	echo "# hmm-tests: $PARAM=1 (was $old_param), huge pages free: ${hfree:-0} x $hsize"
+
+	# The run: hmm-tests' own KTAP, kept for the check, shown indented as
+	# a nested stream.
+	mkfifo "$tmp/out" || exit 1
+	"$bin" > "$tmp/out" 2>&1 &
+	pid=$!
+	# Stopped from outside (the suite's timeout): take hmm-tests along.
+	trap 'kill_test "$pid"; kill -9 "$pid" 2>/dev/null; restore; rm -rf "$tmp"
+	      echo "Bail out! hmm-tests-run stopped by a signal"; exit 1' TERM INT
+	break_loops "$pid" < "$tmp/out" | tee "$tmp/log" | sed 's/^/    /' &
+	wait $!
+	wait "$pid"
+	echo "# hmm-tests: exit status $?"
+	trap - TERM INT
+	restore
+
+	if [ "${hfree:-0}" -lt 1 ]; then
+		echo "not ok 1 hmm-tests: no free huge page, the hugetlb tests cannot run"
+		echo "1..1"
+		rm -rf "$tmp"
+		exit 1
+	fi
+	check "$tmp/expect" "$tmp/log"
+	rc=$?
+	rm -rf "$tmp"
+	exit $rc
+}
+
+case ${1:-} in
+check)	[ $# -eq 3 ] || usage; check "$2" "$3"; exit $? ;;
+run)	shift; [ $# -le 1 ] || usage; run "$@" ;;
+kill-test)	[ $# -eq 2 ] || usage; kill_test "$2" ;;	# internal
+"")	# installed as hmm-tests-run, with the expectations appended
+	grep -q '^__EXPECT__$' "$me" || usage
+	run ;;
+*)	usage ;;
+esac
+exit $?
