@@ -289,6 +289,8 @@ static void tm_seg_cut(struct tm_mirror *m, struct tm_seg *seg,
 	struct tm_cut *c = seg->cuts;
 	unsigned int i, j, best;
 
+	if (!seg->dead)
+		tm_count(m, &m->st.pages_dropped, (end - start) >> PAGE_SHIFT);
 	if (start <= seg->start && end >= seg->end) {
 		seg->dead = true;
 		seg->nr_cuts = 0;
@@ -354,16 +356,19 @@ static struct tm_seg *tm_seg_new(struct tm_mirror *m, struct tm_binding *b,
 	return seg;
 }
 
-/* Structural lock held. Removes the segment's entries, then the segment. */
+/*
+ * Structural lock held. Removes the segment, then its entries: after
+ * mmu_interval_notifier_remove() no callback can queue it again.
+ */
 static void tm_seg_free(struct tm_mirror *m, struct tm_seg *seg)
 {
 	interval_tree_remove(&seg->it, &m->segs);
 	m->nr_segs--;
+	mmu_interval_notifier_remove(&seg->notifier);
 	mutex_lock(&m->table_lock);
 	tm_table_invalidate(&m->table, seg->start, seg->end);
 	list_del_init(&seg->pending);
 	mutex_unlock(&m->table_lock);
-	mmu_interval_notifier_remove(&seg->notifier);
 	kfree(seg);
 }
 
@@ -387,14 +392,17 @@ static struct tm_seg *tm_find_seg(struct tm_mirror *m, unsigned long addr)
 /*
  * Replace @old by segments for its live parts. Structural lock held. New
  * notifiers are inserted before the old one is removed, so at every moment
- * some notifier covers each live page.
+ * some notifier covers each live page. Callbacks may still reach @old until
+ * mmu_interval_notifier_remove() returns, and an invalidation that began
+ * before a new notifier was inserted does not call it: so the cuts are
+ * carried over from @old only after the removal, when they are final.
  */
 static void tm_seg_split(struct tm_mirror *m, struct tm_seg *old)
 {
 	struct tm_seg *parts[TM_MAX_CUTS + 1];
 	struct tm_cut cuts[TM_MAX_CUTS];
 	unsigned int nr_cuts, nr = 0, i, j;
-	unsigned long pos, dropped = 0;
+	unsigned long pos;
 	bool dead;
 
 	mutex_lock(&m->table_lock);
@@ -437,8 +445,15 @@ static void tm_seg_split(struct tm_mirror *m, struct tm_seg *old)
 		}
 	}
 
+	for (j = 0; j < nr; j++) {
+		interval_tree_insert(&parts[j]->it, &m->segs);
+		m->nr_segs++;
+	}
+	interval_tree_remove(&old->it, &m->segs);
+	m->nr_segs--;
+	mmu_interval_notifier_remove(&old->notifier);
+
 	mutex_lock(&m->table_lock);
-	/* Cuts recorded since the copy above apply to the new parts too. */
 	for (j = 0; j < nr; j++) {
 		for (i = 0; i < old->nr_cuts; i++) {
 			unsigned long s = max(old->cuts[i].start, parts[j]->start);
@@ -450,28 +465,13 @@ static void tm_seg_split(struct tm_mirror *m, struct tm_seg *old)
 		if (old->dead)
 			tm_seg_cut(m, parts[j], parts[j]->start, parts[j]->end);
 	}
+	/* A late callback may have queued @old again. */
 	list_del_init(&old->pending);
-	mutex_unlock(&m->table_lock);
-
-	for (j = 0; j < nr; j++) {
-		interval_tree_insert(&parts[j]->it, &m->segs);
-		m->nr_segs++;
-	}
-	interval_tree_remove(&old->it, &m->segs);
-	m->nr_segs--;
-	mmu_interval_notifier_remove(&old->notifier);
-
-	mutex_lock(&m->table_lock);
-	if (dead) {
+	if (dead)
 		tm_table_trim(&m->table, old->start, old->end);
-		dropped = old->end - old->start;
-	}
-	for (i = 0; !dead && i < nr_cuts; i++) {
+	for (i = 0; !dead && i < nr_cuts; i++)
 		tm_table_trim(&m->table, cuts[i].start, cuts[i].end);
-		dropped += cuts[i].end - cuts[i].start;
-	}
 	mutex_unlock(&m->table_lock);
-	tm_count(m, &m->st.pages_dropped, dropped >> PAGE_SHIFT);
 	kfree(old);
 }
 
@@ -553,6 +553,11 @@ static const struct mmu_interval_notifier_ops tm_seg_ops = {
 /* ---------------------------------------------------------------------- */
 /* The fault path                                                         */
 
+static inline unsigned long npages(const struct hmm_range *range)
+{
+	return (range->end - range->start) >> PAGE_SHIFT;
+}
+
 /*
  * Fault [start, end) of @seg into the table: the mmu_interval_read_begin() /
  * hmm_range_fault() / mmu_interval_read_retry() loop, one chunk at a time.
@@ -570,7 +575,7 @@ static int __tm_fault(struct tm_mirror *m, struct tm_seg *seg,
 		.dev_private_owner = m->owner,
 	};
 	unsigned long chunk_size = (unsigned long)m->chunk << PAGE_SHIFT;
-	unsigned long timeout;
+	unsigned long timeout, i;
 	int ret;
 
 	*installed = 0;
@@ -591,6 +596,10 @@ again:
 			goto again;
 		if (ret)
 			return ret;
+		/* A read-only binding never gets a writable entry. */
+		if (!(seg->b->flags & TM_BIND_WRITE))
+			for (i = 0; i < npages(&range); i++)
+				range.hmm_pfns[i] &= ~HMM_PFN_WRITE;
 
 		ret = tm_table_prepare(&m->table, range.start, range.end,
 				       range.hmm_pfns);
@@ -659,10 +668,10 @@ int tm_mirror_check_range(unsigned long addr, unsigned long size)
  */
 int tm_mirror_check_caller(struct tm_mirror *m)
 {
-	if (current->mm != m->mm)
-		return -EACCES;
 	if (READ_ONCE(m->released))
 		return -ESRCH;
+	if (current->mm != m->mm)
+		return -EACCES;
 	return 0;
 }
 

@@ -460,19 +460,19 @@ void tm_table_repoint(struct tm_table *t, unsigned long addr,
  * @start: first address
  * @end: end (exclusive)
  *
- * Only slots wholly inside the range are considered. Frees memory, never
- * allocates.
+ * Every slot that overlaps the range and holds no valid entry is freed, also
+ * one the range covers only in part: emptiness is what matters, and with the
+ * structural lock held no tm_table_prepare() can be counting on the slot.
+ * Frees memory, never allocates.
  */
 void tm_table_trim(struct tm_table *t, unsigned long start, unsigned long end)
 {
-	unsigned long idx, first, last;
+	unsigned long idx;
 	void *slot;
 
-	first = tm_idx(ALIGN(start, TM_LEAF_SIZE));
-	last = tm_idx(end);	/* first slot not wholly inside */
-	if (start >= end || first >= last)
+	if (start >= end)
 		return;
-	xa_for_each_range(&t->xa, idx, slot, first, last - 1) {
+	xa_for_each_range(&t->xa, idx, slot, tm_idx(start), tm_idx(end - 1)) {
 		if (xa_is_value(slot)) {
 			if (xa_to_value(slot))
 				continue;

@@ -1,0 +1,2445 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tm_tests: the basic test_mirror suite. One behaviour per test, exact
+ * assertions. Run with -l to list the tests, -h for the options.
+ *
+ * Conventions: N pages of anonymous memory are filled by the CPU with the
+ * pattern of a seed (so the pages are present, private and writable), bound,
+ * and then accessed by the "device" through the READ / WRITE ioctls. The
+ * expected values are those of uapi/drm/test_mirror_drm.h and of the lead's
+ * semantics spec (event-aware policy, the module's default).
+ */
+#include <fcntl.h>
+#include <sched.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tm_lib.h"
+
+#define N		4u	/* pages of a typical test buffer */
+#define RO		TEST_MIRROR_BIND_READ
+#define RW		(TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE)
+#define PREFAULT	TEST_MIRROR_BIND_PREFAULT
+#define SEED_A		0x1111u
+#define SEED_B		0x2222u
+#define SEED_C		0x3333u
+
+#define KERNEL_ADDR	((void *)0xffff800000000000ul)
+#define BIT_OF(x)	(1u << (x))
+
+#define SZ(n)		((size_t)(n) * PAGE_SZ)
+#define PG(p, i)	((uint8_t *)(p) + SZ(i))
+#define ADDR(p)		((uint64_t)(uintptr_t)(p))
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Compare the snapshot of npages at p with want, one character per page in
+ * the notation of tm_snap_char(), plus '*' for "an entry, R or W".
+ */
+static void check_snap(int fd, const void *p, size_t npages, const char *want,
+		       const char *file, int line)
+{
+	uint8_t snap[npages];
+	char got[2 * npages + 1];
+	size_t i;
+	int ret;
+
+	ret = tm_snapshot(fd, p, SZ(npages), snap);
+	if (ret)
+		tm_fail(file, line, "snapshot: %s", tm_errname(ret));
+	for (i = 0; i < npages; i++) {
+		char c = tm_snap_char(snap[i]);
+
+		if (want[i] == c || (want[i] == '*' && (c == 'R' || c == 'W')))
+			continue;
+		/* show at most 32 pages around the first mismatch */
+		{
+			size_t from = i > 8 ? i - 8 : 0;
+			size_t len = npages - from < 32 ? npages - from : 32;
+
+			tm_fail(file, line,
+				"snapshot page %zu: 0x%02x; pages %zu..%zu: got '%s', want '%.*s'",
+				i, snap[i], from, from + len - 1,
+				tm_snap_str(snap + from, len, got), (int)len,
+				want + from);
+		}
+	}
+}
+
+static void check_snap_all(int fd, const void *p, size_t npages, char c,
+			   const char *file, int line)
+{
+	char want[npages + 1];
+
+	memset(want, c, npages);
+	want[npages] = '\0';
+	check_snap(fd, p, npages, want, file, line);
+}
+
+#define ASSERT_SNAP(fd, p, n, want) \
+	check_snap(fd, p, n, want, __FILE__, __LINE__)
+#define ASSERT_SNAP_ALL(fd, p, n, c) \
+	check_snap_all(fd, p, n, c, __FILE__, __LINE__)
+
+/* A scratch buffer (heap), filled with 0xee so that a copy is detectable. */
+static void *scratch(size_t npages)
+{
+	void *p = malloc(SZ(npages));
+
+	if (!p)
+		FAIL("malloc of %zu pages", npages);
+	memset(p, 0xee, SZ(npages));
+	return p;
+}
+
+/* Device-read npages at addr and check the pattern of seed; entries appear. */
+#define MIRROR_READ(fd, addr, npages, seed) do {			\
+	void *__d = scratch(npages);					\
+	ASSERT_OK(tm_read(fd, addr, SZ(npages), __d, NULL));		\
+	ASSERT_PATTERN(__d, SZ(npages), seed);				\
+	free(__d);							\
+} while (0)
+
+/* Device-read npages at addr and compare with what the CPU sees there. */
+#define MIRROR_READ_CPU(fd, addr, npages) do {				\
+	void *__d = scratch(npages);					\
+	ASSERT_OK(tm_read(fd, addr, SZ(npages), __d, NULL));		\
+	ASSERT_EQ(memcmp(__d, addr, SZ(npages)), 0);			\
+	free(__d);							\
+} while (0)
+
+/* Device-write the pattern of seed to npages at addr; entries become W. */
+#define MIRROR_WRITE(fd, addr, npages, seed) do {			\
+	void *__s = scratch(npages);					\
+	tm_fill(__s, SZ(npages), seed);					\
+	ASSERT_OK(tm_write(fd, addr, SZ(npages), __s, NULL));		\
+	free(__s);							\
+} while (0)
+
+static bool has_cap(int fd, uint32_t cap)
+{
+	struct drm_test_mirror_stats st;
+
+	tm_must_stats(fd, &st);
+	return st.caps & cap;
+}
+
+/* Kernel release major.minor as one number, e.g. 601, 612. */
+static unsigned int kernel_version(void)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		FAIL("uname");
+	return major * 100 + minor;
+}
+
+static void send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char byte = 'f';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	ASSERT_SYS(sendmsg(sock, &msg, 0));
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+	int fd;
+
+	ASSERT_EQ(recvmsg(sock, &msg, 0), 1);
+	cmsg = CMSG_FIRSTHDR(&msg);
+	ASSERT_TRUE(cmsg && cmsg->cmsg_type == SCM_RIGHTS);
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
+}
+
+/* Bind, device-write and device-read a fresh buffer: a full round trip. */
+static void round_trip(int fd)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+
+	MIRROR_READ(fd, buf, N, SEED_A);
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	ASSERT_PATTERN(buf, SZ(N), SEED_B);
+	ASSERT_OK(tm_unbind(fd, h));
+	ASSERT_OK(tm_unmap(buf, N));
+}
+
+static void write_file(const char *path, const char *s)
+{
+	int f = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (f < 0)
+		SKIP("cannot open %s: %s", path, tm_errname(errno));
+	ASSERT_EQ(write(f, s, strlen(s)), strlen(s));
+	close(f);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Binding                                                                   */
+/* ------------------------------------------------------------------------ */
+
+TEST(bind_returns_nonzero_handle)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = 0;
+
+	ASSERT_OK(tm_bind(fd, buf, SZ(N), RW, &h));
+	ASSERT_NE(h, 0);
+}
+
+TEST(unbind_twice_enoent)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+
+	ASSERT_OK(tm_unbind(fd, h));
+	ASSERT_ERRNO(tm_unbind(fd, h), -ENOENT);
+}
+
+TEST(unbind_unknown_handle_enoent)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+
+	ASSERT_ERRNO(tm_unbind(fd, 0), -ENOENT);
+	ASSERT_ERRNO(tm_unbind(fd, h + 1000), -ENOENT);
+	ASSERT_ERRNO(tm_unbind(fd, ~0u), -ENOENT);
+	/* the live binding is untouched */
+	ASSERT_OK(tm_unbind(fd, h));
+}
+
+TEST(bind_handles_distinct)
+{
+	uint8_t *buf = tm_must_map_pattern(2, SEED_A);
+	uint32_t h1 = tm_must_bind(fd, PG(buf, 0), SZ(1), RW);
+	uint32_t h2 = tm_must_bind(fd, PG(buf, 1), SZ(1), RW);
+
+	ASSERT_NE(h1, h2);
+}
+
+TEST(bind_counted_in_stats)
+{
+	uint8_t *buf = tm_must_map_pattern(2, SEED_A);
+	struct drm_test_mirror_stats st;
+	uint32_t h1, h2;
+
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.bindings, 0);
+	h1 = tm_must_bind(fd, PG(buf, 0), SZ(1), RW);
+	h2 = tm_must_bind(fd, PG(buf, 1), SZ(1), RO);
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.bindings, 2);
+	ASSERT_OK(tm_unbind(fd, h1));
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.bindings, 1);
+	ASSERT_OK(tm_unbind(fd, h2));
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.bindings, 0);
+}
+
+TEST(bind_unmapped_memory_ok)
+{
+	uint8_t *buf = tm_must_map(N, PROT_READ | PROT_WRITE);
+	uint32_t h = 0;
+
+	ASSERT_OK(tm_unmap(buf, N));
+	ASSERT_OK(tm_bind(fd, buf, SZ(N), RW, &h));
+	ASSERT_NE(h, 0);
+	ASSERT_SNAP_ALL(fd, buf, N, '.');
+}
+
+TEST(bind_overlap_eexist)
+{
+	uint8_t *buf = tm_must_map_pattern(8, SEED_A);
+
+	tm_must_bind(fd, PG(buf, 2), SZ(4), RW);		/* pages 2..5 */
+	ASSERT_ERRNO(tm_bind(fd, PG(buf, 2), SZ(4), RW, NULL), -EEXIST);
+	ASSERT_ERRNO(tm_bind(fd, PG(buf, 0), SZ(3), RW, NULL), -EEXIST);
+	ASSERT_ERRNO(tm_bind(fd, PG(buf, 5), SZ(2), RO, NULL), -EEXIST);
+	ASSERT_ERRNO(tm_bind(fd, PG(buf, 3), SZ(1), RO, NULL), -EEXIST);
+	ASSERT_ERRNO(tm_bind(fd, PG(buf, 0), SZ(8), RO, NULL), -EEXIST);
+}
+
+TEST(bind_adjacent_ok)
+{
+	uint8_t *buf = tm_must_map_pattern(3, SEED_A);
+
+	tm_must_bind(fd, PG(buf, 1), SZ(1), RW);
+	tm_must_bind(fd, PG(buf, 0), SZ(1), RW);
+	tm_must_bind(fd, PG(buf, 2), SZ(1), RW);
+}
+
+TEST(bind_args_einval)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	struct drm_test_mirror_stats st;
+	static const struct {
+		const char *what;
+		long addr_off;		/* added to buf */
+		bool abs_addr;		/* addr_off is the address itself */
+		uint64_t size;		/* 0 = SZ(N) unless size_zero */
+		bool size_zero;
+		uint32_t flags;
+		uint64_t res0, res1;
+	} c[] = {
+		{ "unaligned addr", 1, false, 0, false, RW, 0, 0 },
+		{ "unaligned addr (2048)", 2048, false, 0, false, RW, 0, 0 },
+		{ "unaligned size", 0, false, 4097, false, RW, 0, 0 },
+		{ "size 0", 0, false, 0, true, RW, 0, 0 },
+		{ "wrapping size", 0, false, (uint64_t)-4096, false, RW, 0, 0 },
+		{ "wrapping addr", (long)0xfffffffffffff000ul, true, 8192,
+		  false, RW, 0, 0 },
+		{ "kernel addr", (long)0xffff800000000000ul, true, 4096,
+		  false, RW, 0, 0 },
+		{ "flags 0", 0, false, 0, false, 0, 0, 0 },
+		{ "WRITE without READ", 0, false, 0, false,
+		  TEST_MIRROR_BIND_WRITE, 0, 0 },
+		{ "PREFAULT alone", 0, false, 0, false, PREFAULT, 0, 0 },
+		{ "WRITE|PREFAULT", 0, false, 0, false,
+		  TEST_MIRROR_BIND_WRITE | PREFAULT, 0, 0 },
+		{ "unknown flag 1<<3", 0, false, 0, false, RW | (1u << 3), 0, 0 },
+		{ "unknown flag 1<<31", 0, false, 0, false, RW | (1u << 31),
+		  0, 0 },
+		{ "reserved[0]", 0, false, 0, false, RW, 1, 0 },
+		{ "reserved[1]", 0, false, 0, false, RW, 0, 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct drm_test_mirror_bind arg = {
+			.addr = c[i].abs_addr ? (uint64_t)c[i].addr_off :
+				ADDR(buf) + c[i].addr_off,
+			.size = c[i].size_zero ? 0 :
+				c[i].size ? c[i].size : SZ(N),
+			.flags = c[i].flags,
+			.reserved = { c[i].res0, c[i].res1 },
+		};
+		int ret = tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_BIND, &arg);
+
+		if (ret != -EINVAL)
+			FAIL("bind with %s: expected EINVAL, got %s",
+			     c[i].what, tm_errname(ret));
+	}
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.bindings, 0);
+}
+
+TEST(unbind_flags_einval)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+	struct drm_test_mirror_unbind arg = { .handle = h, .flags = 1 };
+
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_UNBIND, &arg), -EINVAL);
+	arg.flags = 1u << 31;
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_UNBIND, &arg), -EINVAL);
+	/* still bound */
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_OK(tm_unbind(fd, h));
+}
+
+TEST(unbind_removes_entries)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+	struct drm_test_mirror_stats st;
+
+	MIRROR_READ(fd, buf, N, SEED_A);
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.entries_present, N);
+	ASSERT_OK(tm_unbind(fd, h));
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.entries_present, 0);
+	ASSERT_SNAP_ALL(fd, buf, N, '-');
+}
+
+TEST(unbind_frees_table_memory)
+{
+	struct drm_test_mirror_stats st;
+	unsigned int i;
+
+	/* distinct ranges, so that leaves kept for one are no use to the next */
+	for (i = 0; i < 3; i++) {
+		uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+		uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+
+		MIRROR_READ(fd, buf, N, SEED_A);
+		tm_must_stats(fd, &st);
+		ASSERT_GT(st.table_bytes, 0);
+		ASSERT_OK(tm_unbind(fd, h));
+		tm_must_stats(fd, &st);
+		if (st.table_bytes)
+			FAIL("round %u: table_bytes %llu after unbinding everything",
+			     i, (unsigned long long)st.table_bytes);
+	}
+}
+
+TEST(unbind_then_read_enoent)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+	uint8_t *dst = scratch(N);
+
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_OK(tm_unbind(fd, h));
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, NULL), -ENOENT);
+}
+
+TEST(rebind_after_unbind_works)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_OK(tm_unbind(fd, h));
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+}
+
+TEST(bind_enospc_max_bindings)
+{
+	uint64_t max;
+	uint8_t *buf;
+	uint32_t h = 0, first = 0;
+	uint64_t i;
+
+	if (tm_param_get("max_bindings", &max))
+		SKIP("max_bindings parameter not readable");
+	if (max > 4096)
+		SKIP("max_bindings is %" PRIu64 " (> 4096): too slow", max);
+	/* an address range to bind; binding needs no memory behind it */
+	buf = mmap(NULL, SZ(max + 1), PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_TRUE(buf != MAP_FAILED);
+	for (i = 0; i < max; i++) {
+		int ret = tm_bind(fd, PG(buf, i), SZ(1), RO, &h);
+
+		if (ret)
+			FAIL("bind %" PRIu64 " of %" PRIu64 ": %s", i + 1,
+			     max, tm_errname(ret));
+		if (!i)
+			first = h;
+	}
+	ASSERT_ERRNO(tm_bind(fd, PG(buf, max), SZ(1), RO, NULL), -ENOSPC);
+	ASSERT_OK(tm_unbind(fd, first));
+	ASSERT_OK(tm_bind(fd, PG(buf, max), SZ(1), RO, NULL));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Device read and write                                                     */
+/* ------------------------------------------------------------------------ */
+
+TEST(read_returns_cpu_data)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = scratch(N);
+	struct tm_result res;
+
+	tm_must_bind(fd, buf, SZ(N), RO);
+	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
+	ASSERT_EQ(res.pages, N);
+	ASSERT_PATTERN(dst, SZ(N), SEED_A);
+}
+
+TEST(write_visible_to_cpu)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *src = scratch(N);
+	struct tm_result res;
+
+	tm_fill(src, SZ(N), SEED_B);
+	tm_must_bind(fd, buf, SZ(N), RW);
+	ASSERT_OK(tm_write(fd, buf, SZ(N), src, &res));
+	ASSERT_EQ(res.pages, N);
+	ASSERT_PATTERN(buf, SZ(N), SEED_B);
+}
+
+TEST(write_then_device_read_back)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	MIRROR_READ(fd, buf, N, SEED_B);
+}
+
+TEST(write_one_page_of_range)
+{
+	uint8_t *buf = tm_must_map_pattern(3, SEED_A);
+	uint8_t *src = scratch(1);
+
+	tm_fill(src, SZ(1), SEED_B);
+	tm_must_bind(fd, buf, SZ(3), RW);
+	ASSERT_OK(tm_write(fd, PG(buf, 1), SZ(1), src, NULL));
+	ASSERT_PATTERN(PG(buf, 1), SZ(1), SEED_B);
+	/* the neighbours are untouched */
+	ASSERT_EQ(tm_check(buf, SZ(3), SEED_A), SZ(1));
+	ASSERT_EQ(memcmp(PG(buf, 2), PG(tm_must_map_pattern(3, SEED_A), 2),
+			 SZ(1)), 0);
+}
+
+TEST(access_unaligned_user_ptr)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *tmp = scratch(N + 1);
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	ASSERT_OK(tm_read(fd, buf, SZ(N), tmp + 3, NULL));
+	ASSERT_PATTERN(tmp + 3, SZ(N), SEED_A);
+	tm_fill(tmp + 5, SZ(N), SEED_B);
+	ASSERT_OK(tm_write(fd, buf, SZ(N), tmp + 5, NULL));
+	ASSERT_PATTERN(buf, SZ(N), SEED_B);
+}
+
+TEST(access_spans_two_bindings)
+{
+	uint8_t *buf = tm_must_map_pattern(4, SEED_A);
+	uint8_t *dst = scratch(4);
+	struct tm_result res;
+
+	tm_must_bind(fd, PG(buf, 0), SZ(2), RW);
+	tm_must_bind(fd, PG(buf, 2), SZ(2), RW);
+	ASSERT_OK(tm_read(fd, buf, SZ(4), dst, &res));
+	ASSERT_EQ(res.pages, 4);
+	ASSERT_PATTERN(dst, SZ(4), SEED_A);
+}
+
+TEST(cold_read_faults)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = scratch(N);
+	struct drm_test_mirror_stats st;
+	struct tm_result res;
+
+	tm_must_bind(fd, buf, SZ(N), RO);
+	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
+	ASSERT_EQ(res.pages, N);
+	/* one device fault resolves the rest of the range (N < chunk) */
+	ASSERT_EQ(res.faults, 1);
+	ASSERT_EQ(res.faulted_pages, N);
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.read_faults, 1);
+	ASSERT_EQ(st.write_faults, 0);
+	ASSERT_EQ(st.faulted_pages, N);
+	ASSERT_EQ(st.entries_present, N);
+}
+
+TEST(warm_read_no_faults)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = scratch(N);
+	struct tm_result res;
+
+	tm_must_bind(fd, buf, SZ(N), RO);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
+	ASSERT_EQ(res.pages, N);
+	ASSERT_EQ(res.faults, 0);
+	ASSERT_EQ(res.faulted_pages, 0);
+	ASSERT_PATTERN(dst, SZ(N), SEED_A);
+}
+
+TEST(cold_write_faults)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *src = scratch(N);
+	struct drm_test_mirror_stats st;
+	struct tm_result res;
+
+	tm_fill(src, SZ(N), SEED_B);
+	tm_must_bind(fd, buf, SZ(N), RW);
+	ASSERT_OK(tm_write(fd, buf, SZ(N), src, &res));
+	ASSERT_EQ(res.pages, N);
+	ASSERT_EQ(res.faults, 1);
+	ASSERT_EQ(res.faulted_pages, N);
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.write_faults, 1);
+	ASSERT_EQ(st.read_faults, 0);
+	ASSERT_EQ(st.entries_present, N);
+}
+
+TEST(warm_write_no_faults)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *src = scratch(N);
+	struct tm_result res;
+
+	tm_fill(src, SZ(N), SEED_C);
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	ASSERT_OK(tm_write(fd, buf, SZ(N), src, &res));
+	ASSERT_EQ(res.faults, 0);
+	ASSERT_EQ(res.faulted_pages, 0);
+	ASSERT_PATTERN(buf, SZ(N), SEED_C);
+}
+
+TEST(zero_page_read_then_write)
+{
+	/* never touched by the CPU: a device read sees the shared zero page */
+	uint8_t *buf = tm_must_map(N, PROT_READ | PROT_WRITE);
+	uint8_t *dst = scratch(N);
+	uint8_t *src = scratch(N);
+	struct tm_result res;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
+	ASSERT_EQ(res.faults, 1);
+	ASSERT_ZERO_MEM(dst, SZ(N));
+	/* the zero page is mapped read-only: a read-only entry */
+	ASSERT_SNAP_ALL(fd, buf, N, 'R');
+	/* so a write faults again, with write intent (COW of the zero page) */
+	tm_fill(src, SZ(N), SEED_B);
+	ASSERT_OK(tm_write(fd, buf, SZ(N), src, &res));
+	ASSERT_EQ(res.pages, N);
+	ASSERT_EQ(res.faults, 1);
+	ASSERT_EQ(res.faulted_pages, N);
+	ASSERT_PATTERN(buf, SZ(N), SEED_B);
+	ASSERT_SNAP_ALL(fd, buf, N, 'W');
+}
+
+TEST(prefault_bind_read_no_faults)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = scratch(N);
+	struct drm_test_mirror_stats st;
+	struct tm_result res;
+
+	tm_must_bind(fd, buf, SZ(N), RO | PREFAULT);
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.entries_present, N);
+	ASSERT_EQ(st.faulted_pages, N);
+	ASSERT_SNAP_ALL(fd, buf, N, 'R');
+	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
+	ASSERT_EQ(res.faults, 0);
+	ASSERT_EQ(res.faulted_pages, 0);
+	ASSERT_PATTERN(dst, SZ(N), SEED_A);
+}
+
+TEST(prefault_rw_bind_write_no_faults)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *src = scratch(N);
+	struct tm_result res;
+
+	tm_fill(src, SZ(N), SEED_B);
+	tm_must_bind(fd, buf, SZ(N), RW | PREFAULT);
+	ASSERT_SNAP_ALL(fd, buf, N, 'W');
+	ASSERT_OK(tm_write(fd, buf, SZ(N), src, &res));
+	ASSERT_EQ(res.faults, 0);
+	ASSERT_PATTERN(buf, SZ(N), SEED_B);
+}
+
+TEST(prefault_unmapped_efault)
+{
+	uint8_t *buf = tm_must_map(N, PROT_READ | PROT_WRITE);
+	struct drm_test_mirror_stats st;
+
+	ASSERT_OK(tm_unmap(buf, N));
+	ASSERT_ERRNO(tm_bind(fd, buf, SZ(N), RO | PREFAULT, NULL), -EFAULT);
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.bindings, 0);
+	ASSERT_EQ(st.entries_present, 0);
+}
+
+TEST(prefault_rw_readonly_memory_eperm)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	struct drm_test_mirror_stats st;
+
+	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
+	ASSERT_ERRNO(tm_bind(fd, buf, SZ(N), RW | PREFAULT, NULL), -EPERM);
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.bindings, 0);
+	ASSERT_EQ(st.entries_present, 0);
+}
+
+TEST(read_readonly_memory_ok)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+
+	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_SNAP_ALL(fd, buf, N, 'R');
+}
+
+TEST(read_unbound_enoent)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = scratch(N);
+
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, NULL), -ENOENT);
+}
+
+TEST(write_unbound_enoent)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *src = scratch(N);
+
+	tm_fill(src, SZ(N), SEED_B);
+	ASSERT_ERRNO(tm_write(fd, buf, SZ(N), src, NULL), -ENOENT);
+	ASSERT_PATTERN(buf, SZ(N), SEED_A);
+}
+
+TEST(read_past_binding_end_enoent)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = scratch(N);
+
+	tm_must_bind(fd, buf, SZ(N - 1), RW);
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, NULL), -ENOENT);
+}
+
+TEST(read_gap_between_bindings_enoent)
+{
+	uint8_t *buf = tm_must_map_pattern(3, SEED_A);
+	uint8_t *dst = scratch(3);
+
+	tm_must_bind(fd, PG(buf, 0), SZ(1), RW);
+	tm_must_bind(fd, PG(buf, 2), SZ(1), RW);
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(3), dst, NULL), -ENOENT);
+}
+
+TEST(write_readonly_binding_eperm)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *src = scratch(N);
+	struct tm_result res;
+
+	tm_fill(src, SZ(N), SEED_B);
+	tm_must_bind(fd, buf, SZ(N), RO);
+	ASSERT_ERRNO(tm_write(fd, buf, SZ(N), src, &res), -EPERM);
+	ASSERT_EQ(res.pages, 0);
+	ASSERT_PATTERN(buf, SZ(N), SEED_A);
+}
+
+TEST(write_cpu_readonly_memory_eperm)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *src = scratch(N);
+	struct tm_result res;
+
+	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
+	tm_fill(src, SZ(N), SEED_B);
+	tm_must_bind(fd, buf, SZ(N), RW);
+	ASSERT_ERRNO(tm_write(fd, buf, SZ(N), src, &res), -EPERM);
+	ASSERT_EQ(res.pages, 0);
+	ASSERT_PATTERN(buf, SZ(N), SEED_A);
+}
+
+TEST(read_bound_unmapped_efault)
+{
+	uint8_t *buf = tm_must_map(N, PROT_READ | PROT_WRITE);
+	uint8_t *dst = scratch(N);
+	struct tm_result res;
+
+	ASSERT_OK(tm_unmap(buf, N));
+	tm_must_bind(fd, buf, SZ(N), RW);
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 0);
+	/* nothing was unmapped while bound: not DROPPED */
+	ASSERT_SNAP_ALL(fd, buf, N, '.');
+}
+
+TEST(read_prot_none_efault)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = scratch(N);
+
+	ASSERT_SYS(mprotect(buf, SZ(N), PROT_NONE));
+	tm_must_bind(fd, buf, SZ(N), RW);
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, NULL), -EFAULT);
+}
+
+TEST(read_args_einval)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = scratch(N);
+	struct drm_test_mirror_access a;
+	const struct drm_test_mirror_access ok = {
+		.addr = ADDR(buf), .size = SZ(N), .ptr = ADDR(dst),
+	};
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+#define READ_EINVAL(field, val) do {					\
+	a = ok;								\
+	a.field = (val);						\
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_READ, &a), -EINVAL); \
+} while (0)
+	READ_EINVAL(addr, ADDR(buf) + 1);
+	READ_EINVAL(addr, ADDR(buf) + 2048);
+	READ_EINVAL(size, SZ(1) + 1);
+	READ_EINVAL(size, 0);
+	READ_EINVAL(size, (uint64_t)-SZ(1));
+	READ_EINVAL(addr, ADDR(KERNEL_ADDR));
+	READ_EINVAL(flags, 1);
+	READ_EINVAL(flags, 1u << 31);
+	READ_EINVAL(pad, 1);
+	READ_EINVAL(reserved, 1);
+#undef READ_EINVAL
+	a = ok;
+	ASSERT_OK(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_READ, &a));
+}
+
+TEST(write_args_einval)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *src = scratch(N);
+	struct drm_test_mirror_access a;
+	const struct drm_test_mirror_access ok = {
+		.addr = ADDR(buf), .size = SZ(N), .ptr = ADDR(src),
+	};
+
+	tm_fill(src, SZ(N), SEED_B);
+	tm_must_bind(fd, buf, SZ(N), RW);
+#define WRITE_EINVAL(field, val) do {					\
+	a = ok;								\
+	a.field = (val);						\
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_WRITE, &a), -EINVAL); \
+} while (0)
+	WRITE_EINVAL(addr, ADDR(buf) + 1);
+	WRITE_EINVAL(size, SZ(1) + 1);
+	WRITE_EINVAL(size, 0);
+	WRITE_EINVAL(size, (uint64_t)-SZ(1));
+	WRITE_EINVAL(addr, ADDR(KERNEL_ADDR));
+	WRITE_EINVAL(flags, 1);
+	WRITE_EINVAL(pad, 1);
+	WRITE_EINVAL(reserved, 1);
+#undef WRITE_EINVAL
+	/* nothing was written */
+	ASSERT_PATTERN(buf, SZ(N), SEED_A);
+}
+
+TEST(read_bad_ptr_efault)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *hole = tm_must_map(N, PROT_READ | PROT_WRITE);
+	struct tm_result res;
+
+	ASSERT_OK(tm_unmap(hole, N));
+	tm_must_bind(fd, buf, SZ(N), RW);
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), NULL, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 0);
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), hole, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 0);
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), KERNEL_ADDR, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 0);
+}
+
+TEST(read_partial_bad_dest_pages)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = tm_must_map(N, PROT_READ | PROT_WRITE);
+	struct tm_result res;
+
+	/* the destination's second page is a hole */
+	ASSERT_OK(tm_unmap(PG(dst, 1), N - 1));
+	tm_must_bind(fd, buf, SZ(N), RW);
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 1);
+	ASSERT_PATTERN(dst, SZ(1), SEED_A);
+}
+
+TEST(write_bad_ptr_efault)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *hole = tm_must_map(N, PROT_READ | PROT_WRITE);
+	struct tm_result res;
+
+	ASSERT_OK(tm_unmap(hole, N));
+	tm_must_bind(fd, buf, SZ(N), RW);
+	ASSERT_ERRNO(tm_write(fd, buf, SZ(N), NULL, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 0);
+	ASSERT_ERRNO(tm_write(fd, buf, SZ(N), hole, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 0);
+	ASSERT_ERRNO(tm_write(fd, buf, SZ(N), KERNEL_ADDR, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 0);
+	ASSERT_PATTERN(buf, SZ(N), SEED_A);
+}
+
+TEST(read_into_unfaulted_dest)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	/* fresh anonymous memory: no page behind it yet */
+	uint8_t *dst = tm_must_map(N, PROT_READ | PROT_WRITE);
+
+	tm_must_bind(fd, buf, SZ(N), RO);
+	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, NULL));
+	ASSERT_PATTERN(dst, SZ(N), SEED_A);
+}
+
+TEST(read_into_readonly_dest_efault)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = tm_must_map_pattern(N, SEED_C);
+	struct tm_result res;
+
+	ASSERT_SYS(mprotect(dst, SZ(N), PROT_READ));
+	tm_must_bind(fd, buf, SZ(N), RO);
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 0);
+	ASSERT_PATTERN(dst, SZ(N), SEED_C);
+	ASSERT_PATTERN(buf, SZ(N), SEED_A);
+}
+
+TEST(write_from_readonly_source)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *src = tm_must_map_pattern(N, SEED_B);
+
+	ASSERT_SYS(mprotect(src, SZ(N), PROT_READ));
+	tm_must_bind(fd, buf, SZ(N), RW);
+	ASSERT_OK(tm_write(fd, buf, SZ(N), src, NULL));
+	ASSERT_PATTERN(buf, SZ(N), SEED_B);
+}
+
+TEST(write_from_unfaulted_source)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *src = tm_must_map(N, PROT_READ);
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	ASSERT_OK(tm_write(fd, buf, SZ(N), src, NULL));
+	ASSERT_ZERO_MEM(buf, SZ(N));
+}
+
+/*
+ * The destination of a device read is itself bound and mirrored (zero-page
+ * entries): copying into it breaks COW, which raises CLEAR on the
+ * destination's binding while the driver is in the middle of the read. A
+ * driver that holds its table lock across copy_to_user() deadlocks here.
+ */
+TEST(read_dest_in_mirrored_range)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = tm_must_map(N, PROT_READ | PROT_WRITE);
+	uint8_t *tmp = scratch(N);
+
+	tm_must_bind(fd, buf, SZ(N), RO);
+	tm_must_bind(fd, dst, SZ(N), RW);
+	ASSERT_OK(tm_read(fd, dst, SZ(N), tmp, NULL));	/* zero page */
+	ASSERT_SNAP_ALL(fd, dst, N, 'R');
+	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, NULL));
+	ASSERT_PATTERN(dst, SZ(N), SEED_A);
+	/* the device sees the new content too */
+	MIRROR_READ(fd, dst, N, SEED_A);
+}
+
+/* The source of a device write is the bound range itself. */
+TEST(write_src_is_own_range)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_OK(tm_write(fd, buf, SZ(N), buf, NULL));
+	ASSERT_PATTERN(buf, SZ(N), SEED_A);
+}
+
+TEST(large_read_multi_chunk)
+{
+	uint64_t chunk = 512;
+	size_t n;
+	uint8_t *buf, *dst;
+	struct drm_test_mirror_stats st;
+	struct tm_result res;
+
+	tm_param_get("fault_chunk_pages", &chunk);
+	if (chunk > 2048)
+		SKIP("fault_chunk_pages is %" PRIu64 ": too large", chunk);
+	n = (size_t)chunk + chunk / 2 + 3;
+	buf = tm_must_map_pattern(n, SEED_A);
+	dst = tm_must_map(n, PROT_READ | PROT_WRITE);
+	tm_must_bind(fd, buf, SZ(n), RO);
+	ASSERT_OK(tm_read(fd, buf, SZ(n), dst, &res));
+	ASSERT_EQ(res.pages, n);
+	ASSERT_GE(res.faults, 1);
+	ASSERT_EQ(res.faulted_pages, n);
+	ASSERT_PATTERN(dst, SZ(n), SEED_A);
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.entries_present, n);
+	ASSERT_OK(tm_read(fd, buf, SZ(n), dst, &res));
+	ASSERT_EQ(res.faults, 0);
+}
+
+/* Is the mapping at addr backed by a transparent huge page (smaps)? */
+static bool is_thp(void *addr)
+{
+	char line[256], want[32];
+	bool in = false, huge = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long kb;
+
+		if (!strncmp(line, want, strlen(want)))
+			in = true;
+		else if (in && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1) {
+			huge = kb >= 2048;
+			break;
+		}
+	}
+	fclose(f);
+	return huge;
+}
+
+TEST(thp_read_huge_entry)
+{
+	const size_t n = 512;	/* 2 MiB on x86-64 */
+	uint8_t *buf = tm_map_aligned(n, SZ(n), PROT_READ | PROT_WRITE);
+	uint8_t *dst = tm_must_map(n, PROT_READ | PROT_WRITE);
+	struct drm_test_mirror_stats st;
+
+	if (PAGE_SZ != 4096)
+		SKIP("page size is not 4 KiB");
+	ASSERT_TRUE(buf);
+	if (madvise(buf, SZ(n), MADV_HUGEPAGE))
+		SKIP("MADV_HUGEPAGE: %s", tm_errname(errno));
+	tm_fill(buf, SZ(n), SEED_A);
+	if (!is_thp(buf))
+		SKIP("the CPU did not map a transparent huge page");
+	tm_must_bind(fd, buf, SZ(n), RO);
+	ASSERT_OK(tm_read(fd, buf, SZ(n), dst, NULL));
+	ASSERT_PATTERN(dst, SZ(n), SEED_A);
+	ASSERT_SNAP_ALL(fd, buf, n, 'r');
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.huge_entries, 1);
+	ASSERT_EQ(st.entries_present, 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Snapshot                                                                  */
+/* ------------------------------------------------------------------------ */
+
+TEST(snapshot_none_before_access)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	ASSERT_SNAP_ALL(fd, buf, N, '.');
+}
+
+TEST(snapshot_after_read)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_SNAP_ALL(fd, buf, N, '*');
+}
+
+TEST(snapshot_read_binding_is_read)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+
+	tm_must_bind(fd, buf, SZ(N), RO);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_SNAP_ALL(fd, buf, N, 'R');
+}
+
+TEST(snapshot_after_write_is_write)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	ASSERT_SNAP_ALL(fd, buf, N, 'W');
+}
+
+TEST(snapshot_does_not_fault)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	struct drm_test_mirror_stats st;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	ASSERT_SNAP_ALL(fd, buf, N, '.');
+	ASSERT_SNAP_ALL(fd, buf, N, '.');
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.faulted_pages, 0);
+	ASSERT_EQ(st.entries_present, 0);
+}
+
+TEST(snapshot_unbound_pages)
+{
+	uint8_t *buf = tm_must_map_pattern(4, SEED_A);
+
+	ASSERT_SNAP_ALL(fd, buf, 4, '-');
+	tm_must_bind(fd, PG(buf, 1), SZ(2), RW);
+	ASSERT_SNAP(fd, buf, 4, "-..-");
+	MIRROR_READ_CPU(fd, PG(buf, 1), 1);
+	ASSERT_SNAP(fd, buf, 4, "-*.-");
+}
+
+TEST(snapshot_args_einval)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t out[N + 1];
+	struct drm_test_mirror_snapshot a;
+	const struct drm_test_mirror_snapshot ok = {
+		.addr = ADDR(buf), .size = SZ(N), .ptr = ADDR(out),
+	};
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+#define SNAP_EINVAL(field, val) do {					\
+	a = ok;								\
+	a.field = (val);						\
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_SNAPSHOT, &a), -EINVAL); \
+} while (0)
+	SNAP_EINVAL(addr, ADDR(buf) + 1);
+	SNAP_EINVAL(size, SZ(1) + 1);
+	SNAP_EINVAL(size, 0);
+	SNAP_EINVAL(size, (uint64_t)-SZ(1));
+	SNAP_EINVAL(addr, ADDR(KERNEL_ADDR));
+	SNAP_EINVAL(flags, 1);
+	SNAP_EINVAL(pad, 1);
+#undef SNAP_EINVAL
+	a = ok;
+	ASSERT_OK(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_SNAPSHOT, &a));
+}
+
+TEST(snapshot_bad_ptr_efault)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *hole = tm_must_map(1, PROT_READ | PROT_WRITE);
+
+	ASSERT_OK(tm_unmap(hole, 1));
+	tm_must_bind(fd, buf, SZ(N), RW);
+	ASSERT_ERRNO(tm_snapshot(fd, buf, SZ(N), NULL), -EFAULT);
+	ASSERT_ERRNO(tm_snapshot(fd, buf, SZ(N), hole), -EFAULT);
+	ASSERT_ERRNO(tm_snapshot(fd, buf, SZ(N), KERNEL_ADDR), -EFAULT);
+}
+
+/* ------------------------------------------------------------------------ */
+/* UNMAP                                                                     */
+/* ------------------------------------------------------------------------ */
+
+TEST(unmap_logs_drop)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+	struct drm_test_mirror_stats st0, st1;
+	struct tm_evlog *log;
+	struct tm_evsum s;
+
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_OK(tm_evlog_drain(fd));
+	tm_must_stats(fd, &st0);
+	ASSERT_OK(tm_unmap(buf, N));
+	tm_must_stats(fd, &st1);
+	log = tm_must_evlog(fd);
+	tm_evlog_sum(log, TEST_MIRROR_EVENT_UNMAP, h, ADDR(buf),
+		     ADDR(buf) + SZ(N), &s);
+	if (s.count != 1 || log->n != 1)
+		tm_evlog_print(log);
+	ASSERT_EQ(log->n, 1);
+	ASSERT_EQ(s.count, 1);
+	ASSERT_TRUE(s.covers);
+	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_DROP));
+	ASSERT_EQ(s.entries, N);
+	ASSERT_EQ(s.flags_and & TEST_MIRROR_EVENT_F_BLOCKABLE,
+		  TEST_MIRROR_EVENT_F_BLOCKABLE);
+	ASSERT_EQ(st1.events[TEST_MIRROR_EVENT_UNMAP] -
+		  st0.events[TEST_MIRROR_EVENT_UNMAP], 1);
+	ASSERT_EQ(st1.pages_dropped - st0.pages_dropped, N);
+	ASSERT_EQ(st1.entries_invalidated - st0.entries_invalidated, N);
+	ASSERT_EQ(st1.entries_present, 0);
+	ASSERT_EQ(st1.nonblock_calls, 0);
+}
+
+TEST(unmap_unmirrored_drops)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+	struct tm_evlog *log;
+	struct tm_evsum s;
+
+	ASSERT_OK(tm_unmap(buf, N));
+	log = tm_must_evlog(fd);
+	tm_evlog_sum(log, TEST_MIRROR_EVENT_UNMAP, h, ADDR(buf),
+		     ADDR(buf) + SZ(N), &s);
+	if (s.count != 1)
+		tm_evlog_print(log);
+	ASSERT_EQ(s.count, 1);
+	ASSERT_TRUE(s.covers);
+	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_DROP));
+	ASSERT_EQ(s.entries, 0);
+	ASSERT_SNAP_ALL(fd, buf, N, 'D');
+}
+
+TEST(unmap_snapshot_dropped)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t snap[N];
+	unsigned int i;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	ASSERT_OK(tm_unmap(buf, N));
+	ASSERT_OK(tm_snapshot(fd, buf, SZ(N), snap));
+	for (i = 0; i < N; i++)
+		ASSERT_EQ(snap[i], TEST_MIRROR_SNAP_DROPPED);
+}
+
+TEST(unmap_read_efault)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = scratch(N);
+	struct tm_result res;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_OK(tm_unmap(buf, N));
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 0);
+}
+
+TEST(unmap_write_efault)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *src = scratch(N);
+	struct tm_result res;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	ASSERT_OK(tm_unmap(buf, N));
+	ASSERT_ERRNO(tm_write(fd, buf, SZ(N), src, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 0);
+}
+
+TEST(unmap_remap_still_efault)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = scratch(N);
+	uint8_t *src = scratch(N);
+	void *p;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_OK(tm_unmap(buf, N));
+	p = mmap(buf, SZ(N), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	ASSERT_EQ(p, buf);
+	tm_fill(buf, SZ(N), SEED_B);
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, NULL), -EFAULT);
+	tm_fill(src, SZ(N), SEED_C);
+	ASSERT_ERRNO(tm_write(fd, buf, SZ(N), src, NULL), -EFAULT);
+	ASSERT_PATTERN(buf, SZ(N), SEED_B);
+	ASSERT_SNAP_ALL(fd, buf, N, 'D');
+}
+
+TEST(unmap_rebind_after_remap_works)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+	void *p;
+
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_OK(tm_unmap(buf, N));
+	p = mmap(buf, SZ(N), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	ASSERT_EQ(p, buf);
+	tm_fill(buf, SZ(N), SEED_B);
+	ASSERT_OK(tm_unbind(fd, h));
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_B);
+}
+
+TEST(unmap_partial_middle_dropped)
+{
+	uint8_t *buf = tm_must_map_pattern(3, SEED_A);
+	uint8_t *dst = scratch(1);
+	uint32_t h = tm_must_bind(fd, buf, SZ(3), RW);
+	struct tm_evlog *log;
+	struct tm_evsum s;
+
+	MIRROR_READ(fd, buf, 3, SEED_A);
+	ASSERT_OK(tm_evlog_drain(fd));
+	ASSERT_OK(tm_unmap(PG(buf, 1), 1));
+	log = tm_must_evlog(fd);
+	tm_evlog_sum(log, TEST_MIRROR_EVENT_UNMAP, h, ADDR(PG(buf, 1)),
+		     ADDR(PG(buf, 2)), &s);
+	ASSERT_EQ(s.count, 1);
+	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_DROP));
+	ASSERT_EQ(s.entries, 1);
+	ASSERT_SNAP(fd, buf, 3, "*D*");
+	ASSERT_ERRNO(tm_read(fd, PG(buf, 1), SZ(1), dst, NULL), -EFAULT);
+}
+
+TEST(unmap_partial_others_intact)
+{
+	uint8_t *buf = tm_must_map_pattern(3, SEED_A);
+	uint8_t *dst = scratch(1);
+	struct tm_result res;
+
+	tm_must_bind(fd, buf, SZ(3), RW);
+	MIRROR_READ(fd, buf, 3, SEED_A);
+	ASSERT_OK(tm_unmap(PG(buf, 1), 1));
+	ASSERT_OK(tm_read(fd, PG(buf, 0), SZ(1), dst, &res));
+	ASSERT_EQ(res.faults, 0);
+	ASSERT_EQ(memcmp(dst, tm_must_map_pattern(1, SEED_A), SZ(1)), 0);
+	ASSERT_OK(tm_read(fd, PG(buf, 2), SZ(1), dst, &res));
+	ASSERT_EQ(res.faults, 0);
+	ASSERT_EQ(memcmp(dst, PG(buf, 2), SZ(1)), 0);
+	/* and device writes to them still reach the CPU */
+	MIRROR_WRITE(fd, PG(buf, 2), 1, SEED_B);
+	ASSERT_PATTERN(PG(buf, 2), SZ(1), SEED_B);
+}
+
+TEST(unmap_partial_read_across_stops)
+{
+	uint8_t *buf = tm_must_map_pattern(3, SEED_A);
+	uint8_t *dst = scratch(3);
+	struct tm_result res;
+
+	tm_must_bind(fd, buf, SZ(3), RW);
+	MIRROR_READ(fd, buf, 3, SEED_A);
+	ASSERT_OK(tm_unmap(PG(buf, 1), 1));
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(3), dst, &res), -EFAULT);
+	/* pages done before the failing one */
+	ASSERT_EQ(res.pages, 1);
+	ASSERT_PATTERN(dst, SZ(1), SEED_A);
+}
+
+TEST(unmap_outside_binding_no_event)
+{
+	uint8_t *buf = tm_must_map_pattern(3, SEED_A);
+	struct tm_evlog *log;
+
+	tm_must_bind(fd, PG(buf, 1), SZ(1), RW);
+	MIRROR_READ_CPU(fd, PG(buf, 1), 1);
+	ASSERT_OK(tm_evlog_drain(fd));
+	ASSERT_OK(tm_unmap(PG(buf, 0), 1));
+	ASSERT_OK(tm_unmap(PG(buf, 2), 1));
+	log = tm_must_evlog(fd);
+	if (log->n)
+		tm_evlog_print(log);
+	ASSERT_EQ(log->n, 0);
+	ASSERT_SNAP(fd, PG(buf, 1), 1, "*");
+}
+
+TEST(unmap_map_fixed_over_binding_drops)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+	uint8_t *dst = scratch(N);
+	struct tm_evlog *log;
+	struct tm_evsum s;
+	void *p;
+
+	MIRROR_READ(fd, buf, N, SEED_A);
+	p = mmap(buf, SZ(N), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_EQ(p, buf);
+	log = tm_must_evlog(fd);
+	tm_evlog_sum(log, TEST_MIRROR_EVENT_UNMAP, h, ADDR(buf),
+		     ADDR(buf) + SZ(N), &s);
+	ASSERT_GE(s.count, 1);
+	ASSERT_TRUE(s.covers);
+	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_DROP));
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, NULL), -EFAULT);
+}
+
+TEST(unmap_mremap_move_drops)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *to = tm_must_map(N, PROT_READ | PROT_WRITE);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+	uint8_t *dst = scratch(N);
+	struct tm_evlog *log;
+	struct tm_evsum s;
+	void *p;
+
+	MIRROR_READ(fd, buf, N, SEED_A);
+	p = mremap(buf, SZ(N), SZ(N), MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	ASSERT_EQ(p, to);
+	ASSERT_PATTERN(to, SZ(N), SEED_A);
+	log = tm_must_evlog(fd);
+	tm_evlog_sum(log, TEST_MIRROR_EVENT_UNMAP, h, ADDR(buf),
+		     ADDR(buf) + SZ(N), &s);
+	if (!s.covers)
+		tm_evlog_print(log);
+	ASSERT_TRUE(s.covers);
+	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_DROP));
+	ASSERT_EQ(s.entries, N);
+	ASSERT_SNAP_ALL(fd, buf, N, 'D');
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, NULL), -EFAULT);
+}
+
+/*
+ * Each munmap of a piece of a binding drops the tracking of that piece while
+ * the driver may still be reorganising the binding after the previous one.
+ */
+TEST(unmap_piecewise_repeat)
+{
+	const unsigned int n = 32;
+	unsigned int round, i;
+
+	for (round = 0; round < 16; round++) {
+		uint8_t *buf = tm_must_map_pattern(n, SEED_A);
+		uint32_t h = tm_must_bind(fd, buf, SZ(n), RW);
+
+		MIRROR_READ(fd, buf, n, SEED_A);
+		/* even pages, then odd pages, one munmap each */
+		for (i = 0; i < n; i += 2)
+			ASSERT_OK(tm_unmap(PG(buf, i), 1));
+		for (i = 1; i < n; i += 2)
+			ASSERT_OK(tm_unmap(PG(buf, i), 1));
+		ASSERT_SNAP_ALL(fd, buf, n, 'D');
+		ASSERT_OK(tm_unbind(fd, h));
+	}
+}
+
+/* mremap sends UNMAP twice for the old range, back to back. */
+TEST(unmap_mremap_move_repeat)
+{
+	unsigned int round;
+
+	for (round = 0; round < 32; round++) {
+		uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+		uint8_t *to = tm_must_map(N, PROT_READ | PROT_WRITE);
+		uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+		void *p;
+
+		MIRROR_READ(fd, buf, N, SEED_A);
+		p = mremap(buf, SZ(N), SZ(N), MREMAP_MAYMOVE | MREMAP_FIXED,
+			   to);
+		ASSERT_EQ(p, to);
+		ASSERT_SNAP_ALL(fd, buf, N, 'D');
+		ASSERT_OK(tm_unbind(fd, h));
+		ASSERT_OK(tm_unmap(to, N));
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* CLEAR (MADV_DONTNEED)                                                     */
+/* ------------------------------------------------------------------------ */
+
+TEST(dontneed_logs_clear_invalidate)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+	struct drm_test_mirror_stats st0, st1;
+	struct tm_evlog *log;
+	struct tm_evsum s;
+
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_OK(tm_evlog_drain(fd));
+	tm_must_stats(fd, &st0);
+	ASSERT_SYS(madvise(buf, SZ(N), MADV_DONTNEED));
+	tm_must_stats(fd, &st1);
+	log = tm_must_evlog(fd);
+	tm_evlog_sum(log, TEST_MIRROR_EVENT_CLEAR, h, ADDR(buf),
+		     ADDR(buf) + SZ(N), &s);
+	if (s.count != 1 || log->n != 1)
+		tm_evlog_print(log);
+	ASSERT_EQ(log->n, 1);
+	ASSERT_EQ(s.count, 1);
+	ASSERT_TRUE(s.covers);
+	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_INVALIDATE));
+	ASSERT_EQ(s.entries, N);
+	ASSERT_EQ(st1.events[TEST_MIRROR_EVENT_CLEAR] -
+		  st0.events[TEST_MIRROR_EVENT_CLEAR], 1);
+	ASSERT_EQ(st1.entries_invalidated - st0.entries_invalidated, N);
+	ASSERT_EQ(st1.pages_dropped, 0);
+	ASSERT_EQ(st1.entries_present, 0);
+}
+
+TEST(dontneed_snapshot_none)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	ASSERT_SYS(madvise(buf, SZ(N), MADV_DONTNEED));
+	ASSERT_SNAP_ALL(fd, buf, N, '.');
+}
+
+TEST(dontneed_read_refaults_zeros)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = scratch(N);
+	struct tm_result res;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_SYS(madvise(buf, SZ(N), MADV_DONTNEED));
+	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
+	ASSERT_EQ(res.pages, N);
+	ASSERT_EQ(res.faults, 1);
+	ASSERT_EQ(res.faulted_pages, N);
+	ASSERT_ZERO_MEM(dst, SZ(N));
+}
+
+TEST(dontneed_partial_page)
+{
+	uint8_t *buf = tm_must_map_pattern(3, SEED_A);
+	uint8_t *dst = scratch(1);
+	struct tm_result res;
+
+	tm_must_bind(fd, buf, SZ(3), RW);
+	MIRROR_READ(fd, buf, 3, SEED_A);
+	ASSERT_SYS(madvise(PG(buf, 1), SZ(1), MADV_DONTNEED));
+	ASSERT_SNAP(fd, buf, 3, "*.*");
+	ASSERT_OK(tm_read(fd, PG(buf, 0), SZ(1), dst, &res));
+	ASSERT_EQ(res.faults, 0);
+}
+
+TEST(dontneed_then_device_write_visible)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	ASSERT_SYS(madvise(buf, SZ(N), MADV_DONTNEED));
+	MIRROR_WRITE(fd, buf, N, SEED_C);
+	ASSERT_PATTERN(buf, SZ(N), SEED_C);
+}
+
+TEST(madv_free_logs_clear)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+	struct tm_evlog *log;
+	struct tm_evsum s;
+
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_OK(tm_evlog_drain(fd));
+	ASSERT_SYS(madvise(buf, SZ(N), MADV_FREE));
+	log = tm_must_evlog(fd);
+	tm_evlog_sum(log, TEST_MIRROR_EVENT_CLEAR, h, ADDR(buf),
+		     ADDR(buf) + SZ(N), &s);
+	if (s.count != 1)
+		tm_evlog_print(log);
+	ASSERT_EQ(s.count, 1);
+	ASSERT_TRUE(s.covers);
+	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_INVALIDATE));
+	ASSERT_EQ(s.entries, N);
+	ASSERT_SNAP_ALL(fd, buf, N, '.');
+	/* the device sees what the CPU sees (old data or zeros) */
+	MIRROR_READ_CPU(fd, buf, N);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reclaim (MADV_PAGEOUT to the guest's zram swap)                           */
+/* ------------------------------------------------------------------------ */
+
+/* Is the page at addr swapped out (/proc/self/pagemap bit 62)? */
+static bool swapped(const void *addr)
+{
+	uint64_t ent = 0;
+	int f = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (f < 0)
+		return false;
+	if (pread(f, &ent, 8, (off_t)(ADDR(addr) / PAGE_SZ * 8)) != 8)
+		ent = 0;
+	close(f);
+	return ent & (1ull << 62);
+}
+
+/*
+ * The LRU add batches are per CPU and madvise drains only its own CPU's:
+ * tests that page out must fault their pages in on the CPU that madvises.
+ */
+static void pin_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ASSERT_SYS(sched_setaffinity(0, sizeof(set), &set));
+}
+
+static void must_page_out(void *buf, size_t npages)
+{
+	size_t i;
+
+	if (madvise(buf, SZ(npages), MADV_PAGEOUT))
+		SKIP("MADV_PAGEOUT: %s", tm_errname(errno));
+	for (i = 0; i < npages; i++)
+		if (!swapped(PG(buf, i)))
+			SKIP("page %zu was not swapped out (no swap?)", i);
+}
+
+TEST(pageout_device_read_refaults)
+{
+	uint8_t *buf, *dst = scratch(N);
+	struct tm_result res;
+	struct tm_evlog *log;
+	struct tm_evsum s;
+	uint32_t h;
+
+	pin_cpu0();
+	buf = tm_must_map_pattern(N, SEED_A);
+	h = tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_OK(tm_evlog_drain(fd));
+	must_page_out(buf, N);
+	log = tm_must_evlog(fd);
+	tm_evlog_sum(log, TEST_MIRROR_EVENT_CLEAR, h, ADDR(buf),
+		     ADDR(buf) + SZ(N), &s);
+	ASSERT_TRUE(s.covers);
+	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_INVALIDATE));
+	ASSERT_EQ(s.entries, N);
+	ASSERT_SNAP_ALL(fd, buf, N, '.');
+	/* the device fault swaps the pages back in */
+	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
+	ASSERT_EQ(res.faults, 1);
+	ASSERT_EQ(res.faulted_pages, N);
+	ASSERT_PATTERN(dst, SZ(N), SEED_A);
+	ASSERT_FALSE(swapped(buf));
+}
+
+TEST(pageout_keeps_device_writes)
+{
+	uint8_t *buf;
+
+	pin_cpu0();
+	buf = tm_must_map_pattern(N, SEED_A);
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	must_page_out(buf, N);
+	ASSERT_PATTERN(buf, SZ(N), SEED_B);
+	MIRROR_READ(fd, buf, N, SEED_B);
+}
+
+/* ------------------------------------------------------------------------ */
+/* PROTECTION_VMA (mprotect)                                                 */
+/* ------------------------------------------------------------------------ */
+
+TEST(mprotect_ro_logs_protection_vma)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+	bool cap = has_cap(fd, TEST_MIRROR_CAP_VMA_DOWNGRADE);
+	struct drm_test_mirror_stats st0, st1;
+	struct tm_evlog *log;
+	struct tm_evsum s;
+
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	ASSERT_OK(tm_evlog_drain(fd));
+	tm_must_stats(fd, &st0);
+	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
+	tm_must_stats(fd, &st1);
+	log = tm_must_evlog(fd);
+	tm_evlog_sum(log, TEST_MIRROR_EVENT_PROTECTION_VMA, h, ADDR(buf),
+		     ADDR(buf) + SZ(N), &s);
+	if (s.count != 1 || log->n != 1)
+		tm_evlog_print(log);
+	ASSERT_EQ(log->n, 1);
+	ASSERT_EQ(s.count, 1);
+	ASSERT_TRUE(s.covers);
+	ASSERT_EQ(s.entries, N);
+	ASSERT_EQ(st1.events[TEST_MIRROR_EVENT_PROTECTION_VMA] -
+		  st0.events[TEST_MIRROR_EVENT_PROTECTION_VMA], 1);
+	if (cap) {
+		ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_DOWNGRADE));
+		ASSERT_EQ(st1.entries_downgraded - st0.entries_downgraded, N);
+		ASSERT_EQ(st1.entries_present, N);
+	} else {
+		ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_INVALIDATE));
+		ASSERT_EQ(st1.entries_invalidated - st0.entries_invalidated,
+			  N);
+		ASSERT_EQ(st1.entries_present, 0);
+	}
+}
+
+TEST(mprotect_ro_device_write_eperm)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *src = scratch(N);
+	struct tm_result res;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
+	tm_fill(src, SZ(N), SEED_C);
+	ASSERT_ERRNO(tm_write(fd, buf, SZ(N), src, &res), -EPERM);
+	ASSERT_EQ(res.pages, 0);
+	ASSERT_PATTERN(buf, SZ(N), SEED_B);
+}
+
+TEST(mprotect_ro_device_read)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = scratch(N);
+	bool cap = has_cap(fd, TEST_MIRROR_CAP_VMA_DOWNGRADE);
+	struct tm_result res;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
+	/* 6.1: entries kept read-only; later kernels: removed */
+	ASSERT_SNAP_ALL(fd, buf, N, cap ? 'R' : '.');
+	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
+	ASSERT_EQ(res.pages, N);
+	ASSERT_EQ(res.faults, cap ? 0 : 1);
+	ASSERT_PATTERN(dst, SZ(N), SEED_B);
+	ASSERT_SNAP_ALL(fd, buf, N, 'R');
+}
+
+TEST(mprotect_cap_matches_kernel)
+{
+	struct drm_test_mirror_stats st;
+	unsigned int v = kernel_version();
+
+	tm_must_stats(fd, &st);
+	/* the VMA is in struct mmu_notifier_range before 6.3 only */
+	ASSERT_EQ(!!(st.caps & TEST_MIRROR_CAP_VMA_DOWNGRADE), v < 603);
+}
+
+TEST(mprotect_none_logs_invalidate)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+	struct tm_evlog *log;
+	struct tm_evsum s;
+
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	ASSERT_OK(tm_evlog_drain(fd));
+	ASSERT_SYS(mprotect(buf, SZ(N), PROT_NONE));
+	log = tm_must_evlog(fd);
+	tm_evlog_sum(log, TEST_MIRROR_EVENT_PROTECTION_VMA, h, ADDR(buf),
+		     ADDR(buf) + SZ(N), &s);
+	if (s.count != 1)
+		tm_evlog_print(log);
+	ASSERT_EQ(s.count, 1);
+	ASSERT_TRUE(s.covers);
+	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_INVALIDATE));
+	ASSERT_EQ(s.entries, N);
+	ASSERT_SNAP_ALL(fd, buf, N, '.');
+}
+
+TEST(mprotect_none_read_efault)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = scratch(N);
+	struct tm_result res;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_SYS(mprotect(buf, SZ(N), PROT_NONE));
+	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 0);
+}
+
+TEST(mprotect_restore_rw_write_works)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	struct tm_result res;
+	uint8_t *src = scratch(N);
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
+	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ | PROT_WRITE));
+	tm_fill(src, SZ(N), SEED_C);
+	ASSERT_OK(tm_write(fd, buf, SZ(N), src, &res));
+	ASSERT_EQ(res.pages, N);
+	ASSERT_EQ(res.faults, 1);
+	ASSERT_PATTERN(buf, SZ(N), SEED_C);
+}
+
+/* ------------------------------------------------------------------------ */
+/* SOFT_DIRTY                                                                */
+/* ------------------------------------------------------------------------ */
+
+TEST(soft_dirty_logs_downgrade)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+	struct tm_evlog *log;
+	struct tm_evsum s;
+
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	ASSERT_OK(tm_evlog_drain(fd));
+	write_file("/proc/self/clear_refs", "4");
+	log = tm_must_evlog(fd);
+	tm_evlog_sum(log, TEST_MIRROR_EVENT_SOFT_DIRTY, h, ADDR(buf),
+		     ADDR(buf) + SZ(N), &s);
+	if (s.count != 1)
+		tm_evlog_print(log);
+	ASSERT_EQ(s.count, 1);
+	ASSERT_TRUE(s.covers);
+	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_DOWNGRADE));
+	ASSERT_EQ(s.entries, N);
+	ASSERT_SNAP_ALL(fd, buf, N, 'R');
+}
+
+TEST(soft_dirty_read_no_refault_write_refaults)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = scratch(N);
+	uint8_t *src = scratch(N);
+	struct tm_result res;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	write_file("/proc/self/clear_refs", "4");
+	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
+	ASSERT_EQ(res.faults, 0);
+	ASSERT_PATTERN(dst, SZ(N), SEED_B);
+	tm_fill(src, SZ(N), SEED_C);
+	ASSERT_OK(tm_write(fd, buf, SZ(N), src, &res));
+	ASSERT_EQ(res.faults, 1);
+	ASSERT_EQ(res.faulted_pages, N);
+	ASSERT_PATTERN(buf, SZ(N), SEED_C);
+}
+
+/* ------------------------------------------------------------------------ */
+/* fork                                                                      */
+/* ------------------------------------------------------------------------ */
+
+TEST(fork_child_ioctls_eacces)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *other = tm_must_map_pattern(N, SEED_C);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+	pid_t pid;
+
+	MIRROR_READ(fd, buf, N, SEED_A);
+	pid = tm_fork();
+	if (pid == 0) {
+		struct drm_test_mirror_event rec[4];
+		struct drm_test_mirror_stats st;
+		uint8_t *tmp = scratch(N);
+		uint8_t snap[N];
+
+		ASSERT_ERRNO(tm_bind(fd, other, SZ(N), RW, NULL), -EACCES);
+		ASSERT_ERRNO(tm_read(fd, buf, SZ(N), tmp, NULL), -EACCES);
+		/* nothing was copied into the child's buffer */
+		ASSERT_EQ(tmp[0], 0xee);
+		ASSERT_EQ(tmp[SZ(N) - 1], 0xee);
+		tm_fill(tmp, SZ(N), SEED_B);
+		ASSERT_ERRNO(tm_write(fd, buf, SZ(N), tmp, NULL), -EACCES);
+		memset(snap, 0xee, sizeof(snap));
+		ASSERT_ERRNO(tm_snapshot(fd, buf, SZ(N), snap), -EACCES);
+		ASSERT_EQ(snap[0], 0xee);
+		ASSERT_ERRNO(tm_stats(fd, &st, false), -EACCES);
+		ASSERT_ERRNO(tm_stats(fd, &st, true), -EACCES);
+		ASSERT_ERRNO(tm_events(fd, rec, 4, false, NULL, NULL),
+			     -EACCES);
+		ASSERT_ERRNO(tm_events(fd, rec, 4, true, NULL, NULL),
+			     -EACCES);
+		ASSERT_ERRNO(tm_unbind(fd, h), -EACCES);
+		/* the child's own copy is untouched too */
+		ASSERT_PATTERN(buf, SZ(N), SEED_A);
+		_exit(0);
+	}
+	tm_must_wait_ok(pid);
+	ASSERT_PATTERN(buf, SZ(N), SEED_A);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_OK(tm_unbind(fd, h));
+}
+
+TEST(fork_logs_protection_page_downgrade)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+	struct tm_evlog *log;
+	struct tm_evsum s;
+	pid_t pid;
+
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	ASSERT_OK(tm_evlog_drain(fd));
+	pid = tm_fork();
+	if (pid == 0)
+		_exit(0);
+	tm_must_wait_ok(pid);
+	log = tm_must_evlog(fd);
+	tm_evlog_sum(log, TEST_MIRROR_EVENT_PROTECTION_PAGE, h, ADDR(buf),
+		     ADDR(buf) + SZ(N), &s);
+	if (s.count != 1)
+		tm_evlog_print(log);
+	ASSERT_EQ(s.count, 1);
+	ASSERT_TRUE(s.covers);
+	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_DOWNGRADE));
+	ASSERT_EQ(s.entries, N);
+	ASSERT_SNAP_ALL(fd, buf, N, 'R');
+}
+
+TEST(fork_parent_device_read_no_refault)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint8_t *dst = scratch(N);
+	struct tm_result res;
+	pid_t pid;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_WRITE(fd, buf, N, SEED_B);
+	pid = tm_fork();
+	if (pid == 0)
+		_exit(0);
+	tm_must_wait_ok(pid);
+	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
+	ASSERT_EQ(res.faults, 0);
+	ASSERT_PATTERN(dst, SZ(N), SEED_B);
+}
+
+/*
+ * After fork the parent's pages are shared copy-on-write with the child. A
+ * device write from the parent must break COW (write fault) and land in the
+ * parent's new pages only: the child keeps the old content.
+ */
+TEST(fork_cow_device_write_isolated)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	struct tm_result res;
+	uint8_t *src = scratch(N);
+	int go[2], ret;
+	pid_t pid;
+	char c = 'g';
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_WRITE(fd, buf, N, SEED_A);
+	ASSERT_SYS(pipe(go));
+	pid = tm_fork();
+	if (pid == 0) {
+		close(go[1]);
+		ASSERT_EQ(read(go[0], &c, 1), 1);
+		ASSERT_PATTERN(buf, SZ(N), SEED_A);
+		_exit(0);
+	}
+	close(go[0]);
+	tm_fill(src, SZ(N), SEED_B);
+	ret = tm_write(fd, buf, SZ(N), src, &res);
+	/* first the child's verdict: did the write leak into its pages? */
+	ASSERT_EQ(write(go[1], &c, 1), 1);
+	tm_must_wait_ok(pid);
+	ASSERT_OK(ret);
+	ASSERT_EQ(res.pages, N);
+	ASSERT_PATTERN(buf, SZ(N), SEED_B);
+	/* the entries were read-only after fork: a write fault */
+	ASSERT_GE(res.faults, 1);
+}
+
+/*
+ * The parent's CPU writes after fork break COW: its pages move to new
+ * copies (CLEAR). The device must read the new copies, not the old pages
+ * that only the child maps now.
+ */
+TEST(fork_parent_cpu_write_seen_by_device)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	int go[2];
+	pid_t pid;
+	char c = 'g';
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_SYS(pipe(go));
+	pid = tm_fork();
+	if (pid == 0) {
+		close(go[1]);
+		ASSERT_EQ(read(go[0], &c, 1), 1);
+		ASSERT_PATTERN(buf, SZ(N), SEED_A);
+		_exit(0);
+	}
+	close(go[0]);
+	tm_fill(buf, SZ(N), SEED_B);
+	MIRROR_READ(fd, buf, N, SEED_B);
+	ASSERT_EQ(write(go[1], &c, 1), 1);
+	tm_must_wait_ok(pid);
+}
+
+/* The child's CPU writes go to its own copies: the parent's device reads
+ * the parent's data. */
+TEST(fork_child_cpu_write_invisible)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	pid_t pid;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	pid = tm_fork();
+	if (pid == 0) {
+		tm_fill(buf, SZ(N), SEED_B);
+		_exit(0);
+	}
+	tm_must_wait_ok(pid);
+	ASSERT_PATTERN(buf, SZ(N), SEED_A);
+	MIRROR_READ(fd, buf, N, SEED_A);
+}
+
+TEST(fork_child_munmap_no_parent_event)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	struct tm_evlog *log;
+	pid_t pid;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	pid = tm_fork();
+	if (pid == 0) {
+		munmap(buf, SZ(N));
+		_exit(0);
+	}
+	tm_must_wait_ok(pid);
+	log = tm_must_evlog(fd);
+	ASSERT_EQ(tm_evlog_count(log, TEST_MIRROR_EVENT_UNMAP), 0);
+	ASSERT_EQ(tm_evlog_count(log, TEST_MIRROR_EVENT_RELEASE), 0);
+	MIRROR_READ(fd, buf, N, SEED_A);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Files and processes                                                       */
+/* ------------------------------------------------------------------------ */
+
+TEST(close_before_munmap)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	int fd2 = tm_must_open();
+
+	tm_must_bind(fd2, buf, SZ(N), RW);
+	MIRROR_WRITE(fd2, buf, N, SEED_B);
+	ASSERT_SYS(close(fd2));
+	ASSERT_OK(tm_unmap(buf, N));
+	round_trip(fd);
+}
+
+TEST(munmap_before_close)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	int fd2 = tm_must_open();
+
+	tm_must_bind(fd2, buf, SZ(N), RW);
+	MIRROR_WRITE(fd2, buf, N, SEED_B);
+	ASSERT_OK(tm_unmap(buf, N));
+	ASSERT_SYS(close(fd2));
+	round_trip(fd);
+}
+
+TEST(close_with_live_bindings)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	int fd2 = tm_must_open();
+	struct tm_evlog *log;
+
+	tm_must_bind(fd2, buf, SZ(N), RW);
+	MIRROR_READ(fd2, buf, N, SEED_A);
+	ASSERT_SYS(close(fd2));
+	/* the closed file's notifiers are gone: CPU activity is harmless */
+	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
+	ASSERT_SYS(madvise(buf, SZ(N), MADV_DONTNEED));
+	/* and the other file saw none of it */
+	log = tm_must_evlog(fd);
+	ASSERT_EQ(log->n, 0);
+	round_trip(fd);
+}
+
+TEST(exit_with_fd_open)
+{
+	pid_t pid = tm_fork();
+
+	if (pid == 0) {
+		uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+		int fd2 = tm_must_open();
+
+		tm_must_bind(fd2, buf, SZ(N), RW);
+		MIRROR_READ(fd2, buf, N, SEED_A);
+		MIRROR_WRITE(fd2, buf, N, SEED_B);
+		_exit(0);	/* fd2 and the binding still open */
+	}
+	tm_must_wait_ok(pid);
+	round_trip(fd);
+	{
+		int fd3 = tm_must_open();
+
+		round_trip(fd3);
+		ASSERT_SYS(close(fd3));
+	}
+}
+
+TEST(two_fds_same_range_independent)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	int fd2 = tm_must_open();
+	uint32_t h1 = tm_must_bind(fd, buf, SZ(N), RW);
+	uint8_t *dst = scratch(N);
+	struct tm_result res;
+
+	/* no -EEXIST across files */
+	tm_must_bind(fd2, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_SNAP_ALL(fd2, buf, N, '.');
+	MIRROR_READ(fd2, buf, N, SEED_A);
+	ASSERT_OK(tm_unbind(fd, h1));
+	ASSERT_SNAP_ALL(fd, buf, N, '-');
+	ASSERT_OK(tm_read(fd2, buf, SZ(N), dst, &res));
+	ASSERT_EQ(res.faults, 0);
+	ASSERT_PATTERN(dst, SZ(N), SEED_A);
+}
+
+TEST(two_fds_unmap_logged_on_both)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	int fd2 = tm_must_open();
+	uint32_t h1 = tm_must_bind(fd, buf, SZ(N), RW);
+	uint32_t h2 = tm_must_bind(fd2, buf, SZ(N), RO);
+	struct tm_evlog *l1, *l2;
+	struct tm_evsum s1, s2;
+
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_OK(tm_unmap(buf, N));
+	l1 = tm_must_evlog(fd);
+	l2 = tm_must_evlog(fd2);
+	tm_evlog_sum(l1, TEST_MIRROR_EVENT_UNMAP, h1, ADDR(buf),
+		     ADDR(buf) + SZ(N), &s1);
+	tm_evlog_sum(l2, TEST_MIRROR_EVENT_UNMAP, h2, ADDR(buf),
+		     ADDR(buf) + SZ(N), &s2);
+	ASSERT_EQ(s1.count, 1);
+	ASSERT_EQ(s2.count, 1);
+	ASSERT_EQ(s1.actions, BIT_OF(TEST_MIRROR_ACTION_DROP));
+	ASSERT_EQ(s2.actions, BIT_OF(TEST_MIRROR_ACTION_DROP));
+	ASSERT_EQ(s1.entries, N);
+	ASSERT_EQ(s2.entries, 0);
+	ASSERT_SNAP_ALL(fd, buf, N, 'D');
+	ASSERT_SNAP_ALL(fd2, buf, N, 'D');
+}
+
+TEST(scm_rights_receiver_eacces)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	struct drm_test_mirror_stats st;
+	int sv[2], rfd;
+	pid_t pid;
+	char c;
+
+	ASSERT_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = tm_fork();
+	if (pid == 0) {
+		int cfd = tm_must_open();
+
+		send_fd(sv[1], cfd);
+		/* stay alive until the parent is done */
+		ASSERT_EQ(read(sv[1], &c, 1), 1);
+		_exit(0);
+	}
+	rfd = recv_fd(sv[0]);
+	ASSERT_ERRNO(tm_stats(rfd, &st, false), -EACCES);
+	ASSERT_ERRNO(tm_bind(rfd, buf, SZ(N), RW, NULL), -EACCES);
+	c = 'x';
+	ASSERT_EQ(write(sv[0], &c, 1), 1);
+	tm_must_wait_ok(pid);
+}
+
+TEST(owner_exit_esrch)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	struct drm_test_mirror_stats st;
+	uint8_t *dst = scratch(N);
+	int sv[2], rfd;
+	pid_t pid;
+
+	ASSERT_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = tm_fork();
+	if (pid == 0) {
+		int cfd = tm_must_open();
+
+		/* the child's own copy of buf: bind and mirror it */
+		tm_must_bind(cfd, buf, SZ(N), RW);
+		MIRROR_READ(cfd, buf, N, SEED_A);
+		send_fd(sv[1], cfd);
+		_exit(0);
+	}
+	rfd = recv_fd(sv[0]);
+	tm_must_wait_ok(pid);
+	/* the owner's address space is gone */
+	ASSERT_ERRNO(tm_stats(rfd, &st, false), -ESRCH);
+	ASSERT_ERRNO(tm_bind(rfd, buf, SZ(N), RW, NULL), -ESRCH);
+	ASSERT_ERRNO(tm_read(rfd, buf, SZ(N), dst, NULL), -ESRCH);
+	ASSERT_SYS(close(rfd));
+	round_trip(fd);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Stats and events                                                          */
+/* ------------------------------------------------------------------------ */
+
+TEST(stats_reset_zeroes_counters)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	struct drm_test_mirror_stats st;
+	unsigned int i;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_SYS(madvise(PG(buf, 0), SZ(1), MADV_DONTNEED));
+	ASSERT_OK(tm_stats(fd, &st, true));
+	ASSERT_EQ(st.read_faults, 1);
+	ASSERT_EQ(st.faulted_pages, N);
+	ASSERT_EQ(st.events[TEST_MIRROR_EVENT_CLEAR], 1);
+	ASSERT_EQ(st.entries_invalidated, 1);
+	ASSERT_OK(tm_stats(fd, &st, false));
+	ASSERT_EQ(st.read_faults, 0);
+	ASSERT_EQ(st.write_faults, 0);
+	ASSERT_EQ(st.faulted_pages, 0);
+	ASSERT_EQ(st.entries_invalidated, 0);
+	for (i = 0; i < TEST_MIRROR_EVENT_MAX; i++)
+		ASSERT_EQ(st.events[i], 0);
+	/* the "now" values are not counters */
+	ASSERT_EQ(st.bindings, 1);
+	ASSERT_EQ(st.entries_present, N - 1);
+	ASSERT_GT(st.table_bytes, 0);
+	ASSERT_TRUE(st.caps & TEST_MIRROR_CAP_EVENT_AWARE);
+}
+
+TEST(stats_args)
+{
+	struct drm_test_mirror_stats st;
+
+	memset(&st, 0, sizeof(st));
+	st.flags = 1u << 1;
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_STATS, &st), -EINVAL);
+	st.flags = 1u << 31;
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_STATS, &st), -EINVAL);
+	/* the ioctl argument itself is a bad pointer */
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_STATS, NULL), -EFAULT);
+}
+
+TEST(stats_fresh_file_zero)
+{
+	struct drm_test_mirror_stats st;
+	unsigned int i;
+
+	tm_must_stats(fd, &st);
+	for (i = 0; i < TEST_MIRROR_EVENT_MAX; i++)
+		ASSERT_EQ(st.events[i], 0);
+	ASSERT_EQ(st.read_faults, 0);
+	ASSERT_EQ(st.write_faults, 0);
+	ASSERT_EQ(st.faulted_pages, 0);
+	ASSERT_EQ(st.entries_present, 0);
+	ASSERT_EQ(st.bindings, 0);
+	ASSERT_EQ(st.nonblock_calls, 0);
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(st.reserved[i], 0);
+}
+
+TEST(caps_event_aware_matches_param)
+{
+	uint64_t aware;
+
+	if (tm_param_get("event_aware", &aware))
+		SKIP("event_aware parameter not readable");
+	ASSERT_EQ(has_cap(fd, TEST_MIRROR_CAP_EVENT_AWARE), aware);
+}
+
+TEST(events_seq_and_fields)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
+	struct tm_evlog *log;
+	unsigned int i;
+
+	MIRROR_READ(fd, buf, N, SEED_A);
+	for (i = 0; i < N; i++)
+		ASSERT_SYS(madvise(PG(buf, i), SZ(1), MADV_DONTNEED));
+	log = tm_must_evlog(fd);
+	ASSERT_EQ(log->n, N);
+	ASSERT_EQ(log->lost, 0);
+	for (i = 0; i < N; i++) {
+		const struct drm_test_mirror_event *r = &log->rec[i];
+
+		ASSERT_EQ(r->seq, i + 1);
+		ASSERT_EQ(r->event, TEST_MIRROR_EVENT_CLEAR);
+		ASSERT_EQ(r->action, TEST_MIRROR_ACTION_INVALIDATE);
+		ASSERT_EQ(r->handle, h);
+		ASSERT_EQ(r->start, ADDR(PG(buf, i)));
+		ASSERT_EQ(r->end, ADDR(PG(buf, i + 1)));
+		ASSERT_EQ(r->entries, 1);
+		ASSERT_EQ(r->flags, TEST_MIRROR_EVENT_F_BLOCKABLE);
+	}
+}
+
+TEST(events_consume_removes)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	struct drm_test_mirror_event rec[8];
+	unsigned int n;
+	uint64_t lost;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	ASSERT_SYS(madvise(PG(buf, 0), SZ(1), MADV_DONTNEED));
+	ASSERT_SYS(madvise(PG(buf, 1), SZ(1), MADV_DONTNEED));
+	ASSERT_OK(tm_events(fd, rec, 8, false, &n, &lost));
+	ASSERT_EQ(n, 2);
+	ASSERT_OK(tm_events(fd, rec, 8, false, &n, &lost));
+	ASSERT_EQ(n, 2);
+	/* consume one: the oldest */
+	ASSERT_OK(tm_events(fd, rec, 1, true, &n, &lost));
+	ASSERT_EQ(n, 1);
+	ASSERT_EQ(rec[0].seq, 1);
+	ASSERT_OK(tm_events(fd, rec, 8, true, &n, &lost));
+	ASSERT_EQ(n, 1);
+	ASSERT_EQ(rec[0].seq, 2);
+	ASSERT_OK(tm_events(fd, rec, 8, false, &n, &lost));
+	ASSERT_EQ(n, 0);
+	ASSERT_EQ(lost, 0);
+}
+
+TEST(events_lost_when_log_overflows)
+{
+	uint8_t *buf = tm_must_map_pattern(1, SEED_A);
+	struct tm_evlog *log;
+	uint64_t len, i;
+
+	if (tm_param_get("event_log_len", &len))
+		SKIP("event_log_len parameter not readable");
+	if (len == 0 || len + 10 > TM_EVLOG_MAX)
+		SKIP("event_log_len is %" PRIu64, len);
+	tm_must_bind(fd, buf, SZ(1), RW);
+	for (i = 0; i < len + 10; i++)
+		ASSERT_SYS(madvise(buf, SZ(1), MADV_DONTNEED));
+	log = tm_must_evlog(fd);
+	ASSERT_EQ(log->n, len);
+	ASSERT_EQ(log->lost, 10);
+	/* the newest records were kept */
+	ASSERT_EQ(log->rec[0].seq, 11);
+	ASSERT_EQ(log->rec[len - 1].seq, len + 10);
+}
+
+TEST(events_args)
+{
+	uint8_t *buf = tm_must_map_pattern(1, SEED_A);
+	struct drm_test_mirror_event rec[4];
+	struct drm_test_mirror_events a;
+	const struct drm_test_mirror_events ok = {
+		.ptr = ADDR(rec), .count = 4,
+	};
+
+	tm_must_bind(fd, buf, SZ(1), RW);
+	/* one record in the log, so that a copy is attempted */
+	ASSERT_SYS(madvise(buf, SZ(1), MADV_DONTNEED));
+	a = ok;
+	a.flags = 1u << 1;
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_EVENTS, &a), -EINVAL);
+	a = ok;
+	a.reserved = 1;
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_EVENTS, &a), -EINVAL);
+	a = ok;
+	a.ptr = 0;
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_EVENTS, &a), -EFAULT);
+	a = ok;
+	a.ptr = ADDR(KERNEL_ADDR);
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_EVENTS, &a), -EFAULT);
+	a = ok;
+	ASSERT_OK(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_EVENTS, &a));
+	ASSERT_EQ(a.count, 1);
+}
+
+TEST(unknown_ioctl_einval)
+{
+	char arg[64] = { 0 };
+
+	ASSERT_ERRNO(tm_ioctl(fd, TEST_MIRROR_IOWR(0x07, char[64]), arg),
+		     -EINVAL);
+	ASSERT_ERRNO(tm_ioctl(fd, TEST_MIRROR_IOWR(0x3f, char[64]), arg),
+		     -EINVAL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Blind policy (event_aware=N), as lib/test_hmm behaves                     */
+/* ------------------------------------------------------------------------ */
+
+/* Open a file with event_aware=N; the policy is read at open. */
+static int open_blind(void)
+{
+	int fd2, ret;
+
+	ret = tm_param_set("event_aware", "N");
+	if (ret)
+		SKIP("cannot set event_aware: %s", tm_errname(ret));
+	fd2 = tm_open();
+	ret = tm_param_set("event_aware", "Y");
+	if (fd2 < 0)
+		FAIL("open: %s", tm_errname(fd2));
+	if (ret)
+		FAIL("cannot restore event_aware=Y: %s", tm_errname(ret));
+	return fd2;
+}
+
+TEST(blind_unmap_invalidates)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	int bfd = open_blind();
+	uint32_t h = tm_must_bind(bfd, buf, SZ(N), RW);
+	struct tm_evlog *log;
+	struct tm_evsum s;
+	void *p;
+
+	ASSERT_FALSE(has_cap(bfd, TEST_MIRROR_CAP_EVENT_AWARE));
+	MIRROR_READ(bfd, buf, N, SEED_A);
+	ASSERT_OK(tm_unmap(buf, N));
+	log = tm_must_evlog(bfd);
+	tm_evlog_sum(log, TEST_MIRROR_EVENT_UNMAP, h, ADDR(buf),
+		     ADDR(buf) + SZ(N), &s);
+	ASSERT_EQ(s.count, 1);
+	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_INVALIDATE));
+	ASSERT_EQ(s.entries, N);
+	ASSERT_SNAP_ALL(bfd, buf, N, '.');
+	/* tracking kept: new memory at the same address is mirrored */
+	p = mmap(buf, SZ(N), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	ASSERT_EQ(p, buf);
+	tm_fill(buf, SZ(N), SEED_B);
+	MIRROR_READ(bfd, buf, N, SEED_B);
+}
+
+TEST(blind_mprotect_invalidates)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	int bfd = open_blind();
+	uint32_t h = tm_must_bind(bfd, buf, SZ(N), RW);
+	struct tm_evlog *log;
+	struct tm_evsum s;
+
+	MIRROR_WRITE(bfd, buf, N, SEED_B);
+	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
+	log = tm_must_evlog(bfd);
+	tm_evlog_sum(log, TEST_MIRROR_EVENT_PROTECTION_VMA, h, ADDR(buf),
+		     ADDR(buf) + SZ(N), &s);
+	ASSERT_EQ(s.count, 1);
+	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_INVALIDATE));
+	ASSERT_SNAP_ALL(bfd, buf, N, '.');
+}
+
+int main(int argc, char **argv)
+{
+	return tm_main(argc, argv);
+}
