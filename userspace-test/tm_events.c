@@ -1,0 +1,2705 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tm_events: one test per kernel activity that invalidates a mirrored range
+ * (issue 3), asserting on the running kernel (6.1 and 6.12, issue 8):
+ *
+ *   (a) the exact event(s) the kernel raised, from the EVENTS log: event,
+ *       action, and that the records cover the expected pages (and, where
+ *       the kernel gives a tight range, stay within them);
+ *   (b) the device-table state afterwards, from SNAPSHOT and STATS;
+ *   (c) coherence: a device read returns the CPU's current data, and no
+ *       device access survives where the CPU lost it.
+ *
+ * Per-kernel behaviour is chosen by the file's capabilities, never by a
+ * version check: TEST_MIRROR_CAP_VMA_DOWNGRADE (6.1) lets PROTECTION_VMA keep
+ * read-only entries; without it (6.12) PROTECTION_VMA invalidates.
+ *
+ * The tests assume the event-aware policy (the module's default) and skip
+ * otherwise; ab_* tests compare with the event-blind policy by opening a
+ * second file with the event_aware parameter switched off.
+ *
+ * Process exit, exec and the OOM reaper happen when no task of the mirrored
+ * address space can call an ioctl any more (from another address space a
+ * call fails with -EACCES, and with -ESRCH once the address space is gone),
+ * so those tests observe the driver's invalidation callbacks through its
+ * test_mirror:tm_invalidate tracepoint, which trace_matches_event_log checks
+ * against the EVENTS log first.
+ *
+ * Usage: tm_events [tm_main options] [pattern...]; tm_events -l lists.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/falloc.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tm_lib.h"
+
+#define RO		TEST_MIRROR_BIND_READ
+#define RW		(TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE)
+#define PREFAULT	TEST_MIRROR_BIND_PREFAULT
+#define RWP		(RW | PREFAULT)
+
+#define SZ(n)		((size_t)(n) * PAGE_SZ)
+#define PG(p, i)	((uint8_t *)(p) + SZ(i))
+#define ADDR(p)		((uint64_t)(uintptr_t)(p))
+#define BIT(x)		(1u << (x))
+
+#define EV_UNMAP	TEST_MIRROR_EVENT_UNMAP
+#define EV_CLEAR	TEST_MIRROR_EVENT_CLEAR
+#define EV_PVMA		TEST_MIRROR_EVENT_PROTECTION_VMA
+#define EV_PPAGE	TEST_MIRROR_EVENT_PROTECTION_PAGE
+#define EV_SDIRTY	TEST_MIRROR_EVENT_SOFT_DIRTY
+#define EV_RELEASE	TEST_MIRROR_EVENT_RELEASE
+
+#define ACT_INVAL	TEST_MIRROR_ACTION_INVALIDATE
+#define ACT_DOWN	TEST_MIRROR_ACTION_DOWNGRADE
+#define ACT_DROP	TEST_MIRROR_ACTION_DROP
+#define ACT_RELEASE	TEST_MIRROR_ACTION_RELEASE
+#define ACT_BUSY	TEST_MIRROR_ACTION_BUSY
+
+#define HUGE_SZ		(2ul << 20)
+#define HUGE_PAGES	(HUGE_SZ / PAGE_SZ)
+
+/* /proc/PID/pagemap bits */
+#define PM_PRESENT	(1ull << 63)
+#define PM_SWAP		(1ull << 62)
+#define PM_SOFT_DIRTY	(1ull << 55)
+#define PM_PFN_MASK	((1ull << 55) - 1)
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25
+#endif
+#ifndef MADV_SOFT_OFFLINE
+#define MADV_SOFT_OFFLINE 101
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+#ifndef MPOL_MF_MOVE
+#define MPOL_MF_MOVE	(1 << 1)
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+/* PROTECTION_VMA keeps read-only entries on this kernel (6.1). */
+static bool vma_dg;
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                             */
+/* ------------------------------------------------------------------------ */
+
+/* Pattern of seed as it would be at byte offset off of a filled region. */
+static void pat_fill(void *p, size_t off, size_t size, uint32_t seed)
+{
+	uint64_t *w = p;
+	size_t i;
+
+	for (i = 0; i < size / 8; i++)
+		w[i] = tm_pattern_word(seed, off / 8 + i);
+}
+
+static ssize_t pat_check(const void *p, size_t off, size_t size, uint32_t seed)
+{
+	const uint64_t *w = p;
+	size_t i;
+
+	for (i = 0; i < size / 8; i++)
+		if (w[i] != tm_pattern_word(seed, off / 8 + i))
+			return (ssize_t)(i * 8);
+	return -1;
+}
+
+/* buf (size bytes) must hold the pattern of seed at byte offset off. */
+#define EXPECT_PAT(buf, off, size, seed) do {				\
+	ssize_t __o = pat_check((buf), (off), (size), (seed));		\
+	if (__o >= 0)							\
+		FAIL("%s: pattern %u (offset 0x%zx) differs at byte %zd "\
+		     "(page %zd): 0x%016llx", #buf, (unsigned int)(seed),	\
+		     (size_t)(off), __o, __o / (ssize_t)PAGE_SZ,	\
+		     (unsigned long long)*(const uint64_t *)		\
+			((const char *)(buf) + __o));			\
+} while (0)
+
+static int write_str(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	ssize_t n;
+	int f;
+
+	f = open(path, O_WRONLY | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	n = write(f, val, len);
+	if (n < 0) {
+		n = -errno;
+		close(f);
+		return (int)n;
+	}
+	close(f);
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+static int read_str(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int f;
+
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	n = read(f, buf, len - 1);
+	close(f);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return 0;
+}
+
+static int read_u64(const char *path, uint64_t *v)
+{
+	char buf[64];
+	int ret = read_str(path, buf, sizeof(buf));
+
+	if (ret)
+		return ret;
+	*v = strtoull(buf, NULL, 0);
+	return 0;
+}
+
+static void must_write(const char *path, const char *val)
+{
+	int ret = write_str(path, val);
+
+	if (ret)
+		FAIL("write '%s' to %s: %s", val, path, tm_errname(ret));
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static uint64_t pagemap(const void *addr)
+{
+	uint64_t e = 0;
+	int f = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (f < 0)
+		FAIL("open /proc/self/pagemap: %s", tm_errname(errno));
+	if (pread(f, &e, 8, (off_t)(ADDR(addr) / PAGE_SZ * 8)) != 8)
+		FAIL("read /proc/self/pagemap: %s", tm_errname(errno));
+	close(f);
+	return e;
+}
+
+/* A field (kB) of the /proc/self/smaps entry of the VMA holding addr. */
+static long smaps_kb(const void *addr, const char *field)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	char line[512];
+	bool in = false;
+	long kb = -1;
+
+	if (!f)
+		FAIL("open /proc/self/smaps: %s", tm_errname(errno));
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long s, e;
+
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {
+			in = ADDR(addr) >= s && ADDR(addr) < e;
+			continue;
+		}
+		if (in && !strncmp(line, field, strlen(field))) {
+			kb = strtol(line + strlen(field), NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+static void pin_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		FAIL("sched_setaffinity: %s", tm_errname(errno));
+}
+
+static bool have_swap(void)
+{
+	FILE *f = fopen("/proc/swaps", "re");
+	char line[256];
+	int n = 0;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n > 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Device helpers                                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Every test starts here: the file must use the event-aware policy; note
+ * what PROTECTION_VMA does on this kernel; start from an empty event log.
+ */
+static void setup(int fd, const char *name)
+{
+	struct drm_test_mirror_stats st;
+	char msg[128];
+
+	/* A marker in the kernel log, to match a splat with its test. */
+	snprintf(msg, sizeof(msg), "tm_events: %s\n", name);
+	write_str("/dev/kmsg", msg);
+
+	tm_must_stats(fd, &st);
+	if (!(st.caps & TEST_MIRROR_CAP_EVENT_AWARE))
+		SKIP("the module runs the event-blind policy (event_aware=N); "
+		     "these tests assert the event-aware one");
+	vma_dg = st.caps & TEST_MIRROR_CAP_VMA_DOWNGRADE;
+	ASSERT_OK(tm_evlog_drain(fd));
+}
+
+#define SETUP(fd) setup(fd, __func__)
+
+static void print_log(const struct tm_evlog *log)
+{
+	unsigned int i, shown = log->n < 24 ? log->n : 20;
+
+	tm_diag("events: %u record(s)%s", log->n, log->lost ? " (LOST some)" : "");
+	for (i = 0; i < log->n; i++) {
+		const struct drm_test_mirror_event *r = &log->rec[i];
+
+		if (i == shown) {
+			tm_diag("  ... %u more", log->n - shown);
+			break;
+		}
+		tm_diag("  %s [0x%" PRIx64 ", 0x%" PRIx64 ") %s, handle %u, "
+			"entries %" PRIu64 "%s", tm_event_name(r->event),
+			(uint64_t)r->start, (uint64_t)r->end,
+			tm_action_name(r->action), r->handle,
+			(uint64_t)r->entries,
+			r->flags & TEST_MIRROR_EVENT_F_BLOCKABLE ? "" :
+			" NON-BLOCKABLE");
+	}
+}
+
+/* Read and consume the event log, print it. */
+static struct tm_evlog *ev_take(int fd)
+{
+	struct tm_evlog *log = calloc(1, sizeof(*log));
+	int ret;
+
+	if (!log)
+		FAIL("out of memory");
+	ret = tm_evlog_read(fd, log, true);
+	if (ret)
+		FAIL("events: %s", tm_errname(ret));
+	print_log(log);
+	if (log->lost)
+		FAIL("%" PRIu64 " event records lost", (uint64_t)log->lost);
+	return log;
+}
+
+/*
+ * Records of event ev of binding h over [s, e): at least one, their union
+ * covers [s, e), every one was blockable, and the set of actions taken is
+ * exactly acts (a mask of BIT(action)). Returns the entries they affected.
+ */
+static uint64_t expect_ev(const char *file, int line,
+			  const struct tm_evlog *log, unsigned int ev,
+			  uint32_t h, uint64_t s, uint64_t e, uint32_t acts)
+{
+	struct tm_evsum sum;
+
+	tm_evlog_sum(log, ev, h, s, e, &sum);
+	if (!sum.count)
+		tm_fail(file, line, "no %s record over [0x%" PRIx64 ", 0x%"
+			PRIx64 ")", tm_event_name(ev), s, e);
+	if (!sum.covers)
+		tm_fail(file, line, "%s records do not cover [0x%" PRIx64
+			", 0x%" PRIx64 ")", tm_event_name(ev), s, e);
+	if (sum.actions != acts)
+		tm_fail(file, line, "%s: actions 0x%x, expected 0x%x (%s)",
+			tm_event_name(ev), sum.actions, acts,
+			tm_action_name((unsigned int)__builtin_ctz(acts)));
+	if (!(sum.flags_and & TEST_MIRROR_EVENT_F_BLOCKABLE))
+		tm_fail(file, line, "%s: a record was not blockable",
+			tm_event_name(ev));
+	return sum.entries;
+}
+#define EXPECT_EV(log, ev, h, s, e, acts) \
+	expect_ev(__FILE__, __LINE__, log, ev, h, ADDR(s), ADDR(e), acts)
+
+/* Every record of event ev lies within [lo, hi). */
+static void expect_within(const char *file, int line,
+			  const struct tm_evlog *log, unsigned int ev,
+			  uint64_t lo, uint64_t hi)
+{
+	unsigned int i;
+
+	for (i = 0; i < log->n; i++) {
+		const struct drm_test_mirror_event *r = &log->rec[i];
+
+		if (r->event == ev && (r->start < lo || r->end > hi))
+			tm_fail(file, line, "%s record [0x%" PRIx64 ", 0x%"
+				PRIx64 ") exceeds [0x%" PRIx64 ", 0x%" PRIx64
+				")", tm_event_name(ev), (uint64_t)r->start,
+				(uint64_t)r->end, lo, hi);
+	}
+}
+#define EXPECT_WITHIN(log, ev, lo, hi) \
+	expect_within(__FILE__, __LINE__, log, ev, ADDR(lo), ADDR(hi))
+
+/* Every record is one of the events in mask (BIT(event)). */
+static void expect_only(const char *file, int line,
+			const struct tm_evlog *log, uint32_t mask)
+{
+	unsigned int i;
+
+	for (i = 0; i < log->n; i++)
+		if (!(mask & BIT(log->rec[i].event)))
+			tm_fail(file, line, "unexpected %s record (seq %" PRIu64
+				")", tm_event_name(log->rec[i].event),
+				(uint64_t)log->rec[i].seq);
+}
+#define EXPECT_ONLY(log, mask) expect_only(__FILE__, __LINE__, log, mask)
+
+/* Snapshot of npages at p equals want, in tm_snap_char() notation. */
+static void expect_snap(const char *file, int line, int fd, const void *p,
+			size_t npages, const char *want)
+{
+	uint8_t *snap = malloc(npages);
+	char *got = malloc(2 * npages + 1);
+	int ret;
+
+	if (!snap || !got)
+		tm_fail(file, line, "out of memory");
+	ret = tm_snapshot(fd, p, SZ(npages), snap);
+	if (ret)
+		tm_fail(file, line, "snapshot: %s", tm_errname(ret));
+	tm_snap_str(snap, npages, got);
+	if (strcmp(got, want))
+		tm_fail(file, line, "snapshot \"%s\", expected \"%s\"", got,
+			want);
+	free(snap);
+	free(got);
+}
+#define EXPECT_SNAP(fd, p, n, want) expect_snap(__FILE__, __LINE__, fd, p, n, want)
+
+/* Pages of [p, p + npages) whose snapshot byte is exactly val. */
+static size_t snap_count(int fd, const void *p, size_t npages, uint8_t val)
+{
+	uint8_t *snap = malloc(npages);
+	size_t i, n = 0;
+	int ret;
+
+	if (!snap)
+		FAIL("out of memory");
+	ret = tm_snapshot(fd, p, SZ(npages), snap);
+	if (ret)
+		FAIL("snapshot: %s", tm_errname(ret));
+	for (i = 0; i < npages; i++)
+		n += snap[i] == val;
+	free(snap);
+	return n;
+}
+
+/* "R R R R" or ". . . ." etc.: n copies of c. */
+static const char *rep(char c, size_t n)
+{
+	static char buf[4][2 * 520];
+	static int k;
+	char *b = buf[k++ & 3];
+	size_t i;
+
+	for (i = 0; i < n && i < 512; i++) {
+		b[2 * i] = c;
+		b[2 * i + 1] = ' ';
+	}
+	b[n ? 2 * n - 1 : 0] = '\0';
+	return b;
+}
+
+/*
+ * Device read of npages at p into a fresh buffer, which must succeed with
+ * `faults` device faults (-1: any) and hold the pattern of seed at byte
+ * offset off (seed 0: zeros). Returns the result.
+ */
+static struct tm_result dev_read(const char *file, int line, int fd,
+				 const void *p, size_t npages, long faults,
+				 size_t off, uint32_t seed)
+{
+	struct tm_result res;
+	uint8_t *buf = malloc(SZ(npages));
+	ssize_t o;
+	int ret;
+
+	if (!buf)
+		tm_fail(file, line, "out of memory");
+	memset(buf, 0xa5, SZ(npages));
+	ret = tm_read(fd, p, SZ(npages), buf, &res);
+	if (ret)
+		tm_fail(file, line, "device read of %zu page(s) at %p: %s "
+			"(pages %" PRIu64 ")", npages, p, tm_errname(ret),
+			res.pages);
+	if (res.pages != npages)
+		tm_fail(file, line, "device read: %" PRIu64 " pages, expected "
+			"%zu", res.pages, npages);
+	if (faults >= 0 && res.faults != (uint64_t)faults)
+		tm_fail(file, line, "device read: %" PRIu64 " fault(s), "
+			"expected %ld", res.faults, faults);
+	o = seed ? pat_check(buf, off, SZ(npages), seed) :
+		   tm_check_zero(buf, SZ(npages));
+	if (o >= 0)
+		tm_fail(file, line, "device read: %s %u differs at byte %zd "
+			"(page %zd)", seed ? "pattern" : "zeros", seed, o,
+			o / (ssize_t)PAGE_SZ);
+	free(buf);
+	return res;
+}
+#define DEV_READ(fd, p, n, faults, off, seed) \
+	dev_read(__FILE__, __LINE__, fd, p, n, faults, off, seed)
+
+/* Device write of the pattern of seed (at offset off) to npages at p. */
+static int dev_write(int fd, const void *p, size_t npages, size_t off,
+		     uint32_t seed, struct tm_result *res)
+{
+	uint8_t *buf = malloc(SZ(npages));
+	int ret;
+
+	if (!buf)
+		FAIL("out of memory");
+	pat_fill(buf, off, SZ(npages), seed);
+	ret = tm_write(fd, p, SZ(npages), buf, res);
+	free(buf);
+	return ret;
+}
+
+/* Device read that must fail with err, having copied `pages` pages. */
+static void dev_read_err(const char *file, int line, int fd, const void *p,
+			 size_t npages, int err, uint64_t pages)
+{
+	uint8_t *buf = malloc(SZ(npages));
+	struct tm_result res;
+	int ret;
+
+	if (!buf)
+		tm_fail(file, line, "out of memory");
+	ret = tm_read(fd, p, SZ(npages), buf, &res);
+	if (ret != err)
+		tm_fail(file, line, "device read at %p: %s, expected %s", p,
+			tm_errname(ret), tm_errname(err));
+	if (res.pages != pages)
+		tm_fail(file, line, "device read: %" PRIu64 " pages copied "
+			"before the error, expected %" PRIu64, res.pages, pages);
+	free(buf);
+}
+#define DEV_READ_ERR(fd, p, n, err, pages) \
+	dev_read_err(__FILE__, __LINE__, fd, p, n, err, pages)
+
+static struct drm_test_mirror_stats stats(int fd)
+{
+	struct drm_test_mirror_stats st;
+
+	tm_must_stats(fd, &st);
+	return st;
+}
+
+/* Wait (bounded) for the UNMAP work item to drop n pages. */
+static void wait_pages_dropped(int fd, uint64_t n)
+{
+	uint64_t end = now_ms() + 5000;
+	struct drm_test_mirror_stats st;
+
+	for (;;) {
+		st = stats(fd);
+		if (st.pages_dropped >= n || now_ms() > end)
+			break;
+		sleep_ms(10);
+	}
+	ASSERT_EQ(st.pages_dropped, n);
+}
+
+/* A file that uses the event-blind policy (module parameter at open). */
+static int open_blind(void)
+{
+	uint64_t old;
+	int ret, f;
+
+	ret = tm_param_get("event_aware", &old);
+	if (ret)
+		SKIP("no event_aware parameter: %s", tm_errname(ret));
+	ret = tm_param_set("event_aware", "N");
+	if (ret)
+		SKIP("cannot set event_aware: %s", tm_errname(ret));
+	f = tm_open();
+	tm_param_set("event_aware", old ? "Y" : "N");
+	if (f < 0)
+		FAIL("open: %s", tm_errname(f));
+	return f;
+}
+
+/* A file with an event log of len records (module parameter at open). */
+static int open_with_log(const char *len)
+{
+	uint64_t old;
+	char buf[32];
+	int ret, f;
+
+	ret = tm_param_get("event_log_len", &old);
+	if (ret)
+		FAIL("no event_log_len parameter: %s", tm_errname(ret));
+	ret = tm_param_set("event_log_len", len);
+	if (ret)
+		FAIL("cannot set event_log_len: %s", tm_errname(ret));
+	f = tm_open();
+	snprintf(buf, sizeof(buf), "%" PRIu64, old);
+	tm_param_set("event_log_len", buf);
+	if (f < 0)
+		FAIL("open: %s", tm_errname(f));
+	return f;
+}
+
+/* ------------------------------------------------------------------------ */
+/* munmap, mremap, MAP_FIXED                                                 */
+/* ------------------------------------------------------------------------ */
+
+TEST(munmap_whole)
+{
+	const size_t n = 8;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	uint32_t h = tm_must_bind(fd, p, SZ(n), RWP);
+	struct tm_evlog *log;
+	struct tm_result res;
+	void *q;
+
+	SETUP(fd);
+	ASSERT_SYS(munmap(p, SZ(n)));
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_UNMAP, h, p, PG(p, n), BIT(ACT_DROP)), n);
+	EXPECT_ONLY(log, BIT(EV_UNMAP));
+	EXPECT_SNAP(fd, p, n, rep('D', n));
+	ASSERT_EQ(stats(fd).entries_present, 0);
+	DEV_READ_ERR(fd, p, n, -EFAULT, 0);
+
+	/* New memory at the same address: still no device access. */
+	q = mmap(p, SZ(n), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	ASSERT_TRUE(q == (void *)p);
+	tm_fill(p, SZ(n), 2);
+	DEV_READ_ERR(fd, p, 1, -EFAULT, 0);
+	ASSERT_ERRNO(dev_write(fd, p, 1, 0, 3, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 0);
+	EXPECT_PAT(p, 0, SZ(n), 2);
+	EXPECT_SNAP(fd, p, n, rep('D', n));
+	wait_pages_dropped(fd, n);
+
+	/* Until bound again. */
+	ASSERT_OK(tm_unbind(fd, h));
+	h = tm_must_bind(fd, p, SZ(n), RW);
+	DEV_READ(fd, p, n, 1, 0, 2);
+}
+
+TEST(munmap_middle)
+{
+	const size_t n = 8;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	uint32_t h = tm_must_bind(fd, p, SZ(n), RWP);
+	struct tm_evlog *log;
+
+	SETUP(fd);
+	ASSERT_SYS(munmap(PG(p, 3), SZ(2)));
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_UNMAP, h, PG(p, 3), PG(p, 5),
+			    BIT(ACT_DROP)), 2);
+	EXPECT_WITHIN(log, EV_UNMAP, PG(p, 3), PG(p, 5));
+	EXPECT_ONLY(log, BIT(EV_UNMAP));
+	EXPECT_SNAP(fd, p, n, "W W W D D W W W");
+	ASSERT_EQ(stats(fd).entries_present, 6);
+
+	/* The rest of the binding keeps its entries: no refault. */
+	DEV_READ(fd, p, 3, 0, 0, 1);
+	DEV_READ(fd, PG(p, 5), 3, 0, SZ(5), 1);
+	/* A read across the hole stops at it. */
+	DEV_READ_ERR(fd, PG(p, 2), 2, -EFAULT, 1);
+	DEV_READ_ERR(fd, PG(p, 4), 1, -EFAULT, 0);
+
+	/* After the work item split the tracking, the same holds. */
+	wait_pages_dropped(fd, 2);
+	ASSERT_EQ(stats(fd).bindings, 1);
+	EXPECT_SNAP(fd, p, n, "W W W D D W W W");
+	DEV_READ(fd, p, 3, 0, 0, 1);
+	DEV_READ(fd, PG(p, 5), 3, 0, SZ(5), 1);
+	/* The kept parts are still tracked: a CLEAR there still reaches us. */
+	ASSERT_SYS(madvise(PG(p, 6), SZ(1), MADV_DONTNEED));
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, PG(p, 6), PG(p, 7),
+			    BIT(ACT_INVAL)), 1);
+	EXPECT_SNAP(fd, p, n, "W W W D D W . W");
+	DEV_READ(fd, PG(p, 6), 1, 1, 0, 0);
+}
+
+TEST(mremap_move)
+{
+	const size_t n = 4;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	uint8_t *target = tm_must_map(n, PROT_NONE);
+	uint32_t h = tm_must_bind(fd, p, SZ(n), RWP);
+	struct tm_evlog *log;
+	uint8_t *q;
+
+	SETUP(fd);
+	q = mremap(p, SZ(n), SZ(n), MREMAP_MAYMOVE | MREMAP_FIXED, target);
+	ASSERT_TRUE(q == target);
+	log = ev_take(fd);
+	/* The old range: UNMAP (move_page_tables, then the old VMA's unmap). */
+	ASSERT_EQ(EXPECT_EV(log, EV_UNMAP, h, p, PG(p, n), BIT(ACT_DROP)), n);
+	EXPECT_ONLY(log, BIT(EV_UNMAP));
+	EXPECT_SNAP(fd, p, n, rep('D', n));
+	DEV_READ_ERR(fd, p, 1, -EFAULT, 0);
+	ASSERT_EQ(stats(fd).entries_present, 0);
+
+	/* The new range is not tracked until bound. */
+	EXPECT_SNAP(fd, q, n, rep('-', n));
+	DEV_READ_ERR(fd, q, 1, -ENOENT, 0);
+	EXPECT_PAT(q, 0, SZ(n), 1);
+	tm_must_bind(fd, q, SZ(n), RW);
+	DEV_READ(fd, q, n, 1, 0, 1);
+}
+
+/*
+ * mremap raises UNMAP twice over the old range: move_page_tables(), then the
+ * unmap of the old VMA. The first drops the whole segment, and the work item
+ * that removes it may run while the second is in progress. Repeated, so that
+ * a race there shows (as a hang or a kernel splat).
+ */
+TEST_OPTS(mremap_move_repeated, 0, 60)
+{
+	const size_t n = 4;
+	uint8_t *target = tm_must_map(n, PROT_NONE);
+	struct drm_test_mirror_stats st;
+	const char *env = getenv("TM_EV_ITERS");
+	unsigned int i, iters = env ? (unsigned int)atoi(env) : 2000;
+	uint32_t h;
+	uint8_t *p;
+	void *q;
+
+	SETUP(fd);
+	for (i = 0; i < iters; i++) {
+		p = tm_must_map_pattern(n, i + 1);
+		h = tm_must_bind(fd, p, SZ(n), RWP);
+		q = mremap(p, SZ(n), SZ(n), MREMAP_MAYMOVE | MREMAP_FIXED,
+			   target);
+		ASSERT_TRUE(q == target);
+		ASSERT_OK(tm_unbind(fd, h));
+		/* Reserve the target again (it is not bound: no event). */
+		q = mmap(target, SZ(n), PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		ASSERT_TRUE(q == target);
+	}
+	st = stats(fd);
+	ASSERT_EQ(st.bindings, 0);
+	ASSERT_EQ(st.entries_present, 0);
+	/* The second UNMAP misses us when the work item was quicker. */
+	ASSERT_GE(st.events[EV_UNMAP], i);
+	ASSERT_LE(st.events[EV_UNMAP], 2 * i);
+	tm_diag("%u moves, %" PRIu64 " UNMAP callbacks", i,
+		(uint64_t)st.events[EV_UNMAP]);
+}
+
+static volatile int hammer_stop;
+
+/* Invalidate the whole address space (SOFT_DIRTY), over and over. */
+static void *clear_refs_hammer(void *arg)
+{
+	unsigned long *count = arg;
+	int f = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+
+	if (f < 0)
+		return NULL;
+	while (!hammer_stop) {
+		if (pwrite(f, "4", 1, 0) == 1)
+			(*count)++;
+	}
+	close(f);
+	return NULL;
+}
+
+/*
+ * A segment whose tracking UNMAP dropped is removed by the work item, and an
+ * unbound one by UNBIND; a callback can still reach it until its notifier is
+ * removed. Here another thread keeps invalidating the whole address space
+ * (clear_refs soft-dirty) while bindings are munmapped and unbound, so such
+ * late callbacks happen often. No hang, no splat, counters consistent.
+ */
+TEST_OPTS(dead_segment_late_callbacks, 0, 60)
+{
+	const size_t n = 4;
+	const char *env = getenv("TM_EV_ITERS");
+	unsigned int i, iters = env ? (unsigned int)atoi(env) : 300;
+	struct drm_test_mirror_stats st;
+	unsigned long hits = 0;
+	pthread_t thr;
+	uint32_t h;
+	uint8_t *p;
+
+	SETUP(fd);
+	if (access("/proc/self/clear_refs", W_OK))
+		SKIP("no /proc/self/clear_refs");
+	ASSERT_EQ(pthread_create(&thr, NULL, clear_refs_hammer, &hits), 0);
+	for (i = 0; i < iters; i++) {
+		p = tm_must_map_pattern(n, i + 1);
+		h = tm_must_bind(fd, p, SZ(n), RWP);
+		ASSERT_SYS(munmap(p, SZ(n)));
+		if (i & 1)
+			sleep_ms(0);
+		ASSERT_OK(tm_unbind(fd, h));
+	}
+	hammer_stop = 1;
+	ASSERT_EQ(pthread_join(thr, NULL), 0);
+	st = stats(fd);
+	tm_diag("%u bind/munmap/unbind rounds, %lu clear_refs, %" PRIu64
+		" SOFT_DIRTY callbacks", i, hits,
+		(uint64_t)st.events[EV_SDIRTY]);
+	ASSERT_GT(hits, 0);
+	ASSERT_EQ(st.bindings, 0);
+	ASSERT_EQ(st.entries_present, 0);
+	ASSERT_EQ(st.events[EV_UNMAP], i);
+}
+
+TEST(mremap_shrink)
+{
+	const size_t n = 8;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	uint32_t h = tm_must_bind(fd, p, SZ(n), RWP);
+	struct tm_evlog *log;
+	void *q;
+
+	SETUP(fd);
+	q = mremap(p, SZ(n), SZ(4), 0);
+	ASSERT_TRUE(q == (void *)p);
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_UNMAP, h, PG(p, 4), PG(p, 8),
+			    BIT(ACT_DROP)), 4);
+	EXPECT_WITHIN(log, EV_UNMAP, PG(p, 4), PG(p, 8));
+	EXPECT_ONLY(log, BIT(EV_UNMAP));
+	EXPECT_SNAP(fd, p, n, "W W W W D D D D");
+	DEV_READ(fd, p, 4, 0, 0, 1);
+	DEV_READ_ERR(fd, PG(p, 3), 2, -EFAULT, 1);
+	wait_pages_dropped(fd, 4);
+}
+
+TEST(map_fixed_over_binding)
+{
+	const size_t n = 4;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	uint32_t h = tm_must_bind(fd, p, SZ(n), RWP);
+	struct tm_evlog *log;
+	struct tm_result res;
+	void *q;
+
+	SETUP(fd);
+	q = mmap(PG(p, 1), SZ(2), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_TRUE(q == (void *)PG(p, 1));
+	pat_fill(PG(p, 1), SZ(1), SZ(2), 2);
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_UNMAP, h, PG(p, 1), PG(p, 3),
+			    BIT(ACT_DROP)), 2);
+	EXPECT_WITHIN(log, EV_UNMAP, PG(p, 1), PG(p, 3));
+	EXPECT_ONLY(log, BIT(EV_UNMAP));
+	EXPECT_SNAP(fd, p, n, "W D D W");
+	/* Memory is mapped there, but it is not what was bound. */
+	DEV_READ_ERR(fd, PG(p, 1), 1, -EFAULT, 0);
+	ASSERT_ERRNO(dev_write(fd, PG(p, 2), 1, 0, 3, &res), -EFAULT);
+	EXPECT_PAT(PG(p, 1), SZ(1), SZ(2), 2);
+	DEV_READ(fd, p, 1, 0, 0, 1);
+	DEV_READ(fd, PG(p, 3), 1, 0, SZ(3), 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* mprotect                                                                  */
+/* ------------------------------------------------------------------------ */
+
+TEST(mprotect_rw_to_ro)
+{
+	const size_t n = 4;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	uint32_t h = tm_must_bind(fd, p, SZ(n), RWP);
+	struct drm_test_mirror_stats st;
+	struct tm_evlog *log;
+	struct tm_result res;
+	uint64_t ent;
+
+	SETUP(fd);
+	ASSERT_SYS(mprotect(p, SZ(n), PROT_READ));
+	log = ev_take(fd);
+	ent = EXPECT_EV(log, EV_PVMA, h, p, PG(p, n),
+			BIT(vma_dg ? ACT_DOWN : ACT_INVAL));
+	ASSERT_EQ(ent, n);
+	EXPECT_ONLY(log, BIT(EV_PVMA));
+	st = stats(fd);
+	if (vma_dg) {
+		/* 6.1: read-only entries kept, reads need no refault. */
+		EXPECT_SNAP(fd, p, n, "R R R R");
+		ASSERT_EQ(st.entries_downgraded, n);
+		ASSERT_EQ(st.entries_present, n);
+		DEV_READ(fd, p, n, 0, 0, 1);
+	} else {
+		/* 6.12: no VMA in the range, cannot prove read access. */
+		EXPECT_SNAP(fd, p, n, ". . . .");
+		ASSERT_EQ(st.entries_invalidated, n);
+		ASSERT_EQ(st.entries_present, 0);
+		DEV_READ(fd, p, n, 1, 0, 1);
+	}
+	EXPECT_SNAP(fd, p, n, "R R R R");
+	ASSERT_ERRNO(dev_write(fd, p, n, 0, 2, &res), -EPERM);
+	ASSERT_EQ(res.pages, 0);
+	EXPECT_PAT(p, 0, SZ(n), 1);
+	EXPECT_SNAP(fd, p, n, "R R R R");
+	log = ev_take(fd);
+	ASSERT_EQ(log->n, 0);
+}
+
+TEST(mprotect_ro_to_rw)
+{
+	const size_t n = 4;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	uint32_t h = tm_must_bind(fd, p, SZ(n), RW);
+	struct tm_evlog *log;
+	struct tm_result res;
+	uint64_t ent;
+
+	SETUP(fd);
+	ASSERT_SYS(mprotect(p, SZ(n), PROT_READ));
+	DEV_READ(fd, p, n, 1, 0, 1);
+	EXPECT_SNAP(fd, p, n, "R R R R");
+	ASSERT_OK(tm_evlog_drain(fd));
+
+	ASSERT_SYS(mprotect(p, SZ(n), PROT_READ | PROT_WRITE));
+	log = ev_take(fd);
+	/* Even a more permissive mprotect raises PROTECTION_VMA. */
+	ent = EXPECT_EV(log, EV_PVMA, h, p, PG(p, n),
+			BIT(vma_dg ? ACT_DOWN : ACT_INVAL));
+	EXPECT_ONLY(log, BIT(EV_PVMA));
+	/* Downgrading read-only entries affects none. */
+	ASSERT_EQ(ent, vma_dg ? 0 : n);
+	EXPECT_SNAP(fd, p, n, vma_dg ? "R R R R" : ". . . .");
+
+	ASSERT_OK(dev_write(fd, p, n, 0, 2, &res));
+	ASSERT_EQ(res.faults, 1);
+	EXPECT_PAT(p, 0, SZ(n), 2);
+	EXPECT_SNAP(fd, p, n, "W W W W");
+}
+
+TEST(mprotect_rw_to_none)
+{
+	const size_t n = 4;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	uint32_t h = tm_must_bind(fd, p, SZ(n), RWP);
+	struct tm_evlog *log;
+	struct tm_result res;
+
+	SETUP(fd);
+	ASSERT_SYS(mprotect(p, SZ(n), PROT_NONE));
+	log = ev_take(fd);
+	/* Both kernels: PROT_NONE leaves the device no access at all. */
+	ASSERT_EQ(EXPECT_EV(log, EV_PVMA, h, p, PG(p, n), BIT(ACT_INVAL)), n);
+	EXPECT_ONLY(log, BIT(EV_PVMA));
+	EXPECT_SNAP(fd, p, n, ". . . .");
+	ASSERT_EQ(stats(fd).entries_present, 0);
+	DEV_READ_ERR(fd, p, n, -EFAULT, 0);
+	ASSERT_ERRNO(dev_write(fd, p, 1, 0, 2, &res), -EFAULT);
+	EXPECT_SNAP(fd, p, n, ". . . .");
+
+	/* Tracking is kept: access works again once the CPU has it. */
+	ASSERT_SYS(mprotect(p, SZ(n), PROT_READ | PROT_WRITE));
+	log = ev_take(fd);
+	EXPECT_ONLY(log, BIT(EV_PVMA));
+	DEV_READ(fd, p, n, 1, 0, 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* madvise                                                                   */
+/* ------------------------------------------------------------------------ */
+
+TEST(madv_dontneed)
+{
+	const size_t n = 8;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	uint32_t h = tm_must_bind(fd, p, SZ(n), RWP);
+	struct tm_evlog *log;
+
+	SETUP(fd);
+	ASSERT_SYS(madvise(PG(p, 2), SZ(2), MADV_DONTNEED));
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, PG(p, 2), PG(p, 4),
+			    BIT(ACT_INVAL)), 2);
+	EXPECT_WITHIN(log, EV_CLEAR, PG(p, 2), PG(p, 4));
+	EXPECT_ONLY(log, BIT(EV_CLEAR));
+	EXPECT_SNAP(fd, p, n, "W W . . W W W W");
+
+	/* The CPU now reads zeros (zero page, read-only), so does the device. */
+	DEV_READ(fd, PG(p, 2), 2, 1, 0, 0);
+	EXPECT_SNAP(fd, p, n, "W W R R W W W W");
+	DEV_READ(fd, p, 2, 0, 0, 1);
+	DEV_READ(fd, PG(p, 4), 4, 0, SZ(4), 1);
+
+	/* CPU write to the zero page: COW → CLEAR, the device sees it. */
+	ASSERT_OK(tm_evlog_drain(fd));
+	pat_fill(PG(p, 2), 0, SZ(1), 5);
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, PG(p, 2), PG(p, 3),
+			    BIT(ACT_INVAL)), 1);
+	EXPECT_ONLY(log, BIT(EV_CLEAR));
+	EXPECT_SNAP(fd, p, n, "W W . R W W W W");
+	DEV_READ(fd, PG(p, 2), 1, 1, 0, 5);
+}
+
+/*
+ * MADV_FREE invalidates; a device write afterwards dirties the page, so that
+ * reclaim (MADV_PAGEOUT) may not discard the device's data. The pages the
+ * device did not write are discarded (they read as zeros): that proves the
+ * reclaim really ran.
+ */
+TEST(madv_free_then_device_write)
+{
+	const size_t n = 4;
+	struct tm_evlog *log;
+	struct tm_result res;
+	uint8_t *p;
+	uint32_t h;
+
+	SETUP(fd);
+	/*
+	 * The LRU batches are per CPU, and madvise drains only this CPU's:
+	 * fault the pages in on the CPU that will madvise them.
+	 */
+	pin_cpu0();
+	p = tm_must_map_pattern(n, 1);
+	h = tm_must_bind(fd, p, SZ(n), RWP);
+	ASSERT_SYS(madvise(p, SZ(n), MADV_FREE));
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, p, PG(p, n), BIT(ACT_INVAL)), n);
+	EXPECT_ONLY(log, BIT(EV_CLEAR));
+	EXPECT_SNAP(fd, p, n, ". . . .");
+
+	ASSERT_OK(dev_write(fd, PG(p, 2), 2, SZ(2), 7, &res));
+	ASSERT_EQ(res.faults, 1);
+	EXPECT_SNAP(fd, p, n, ". . W W");
+	ASSERT_OK(tm_evlog_drain(fd));
+
+	ASSERT_SYS(madvise(p, SZ(n), MADV_PAGEOUT));
+	log = ev_take(fd);
+	/* Reclaim unmaps every page it tries: CLEAR. */
+	EXPECT_EV(log, EV_CLEAR, h, p, PG(p, n), BIT(ACT_INVAL));
+	EXPECT_ONLY(log, BIT(EV_CLEAR));
+	EXPECT_SNAP(fd, p, n, ". . . .");
+	/* Pages 0-1 were clean and lazily freed: discarded. */
+	if (tm_check_zero(p, SZ(2)) >= 0)
+		FAIL("pages 0-1 were not discarded: pattern %s, pagemap 0x%"
+		     PRIx64 " 0x%" PRIx64, pat_check(p, 0, SZ(2), 1) < 0 ?
+		     "intact" : "changed", pagemap(p), pagemap(PG(p, 1)));
+	/* Pages 2-3 hold the device's data: kept. */
+	EXPECT_PAT(PG(p, 2), SZ(2), SZ(2), 7);
+	DEV_READ(fd, PG(p, 2), 2, 1, SZ(2), 7);
+	DEV_READ(fd, p, 2, 1, 0, 0);
+}
+
+TEST(madv_pageout_swap)
+{
+	const size_t n = 8;
+	struct tm_evlog *log;
+	uint8_t *p;
+	uint32_t h;
+	size_t i;
+
+	SETUP(fd);
+	if (!have_swap())
+		SKIP("no swap device (the guest sets up zram: tm.zram)");
+	pin_cpu0();	/* see madv_free_then_device_write */
+	p = tm_must_map_pattern(n, 1);
+	h = tm_must_bind(fd, p, SZ(n), RWP);
+	ASSERT_SYS(madvise(p, SZ(n), MADV_PAGEOUT));
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, p, PG(p, n), BIT(ACT_INVAL)), n);
+	EXPECT_WITHIN(log, EV_CLEAR, p, PG(p, n));
+	EXPECT_ONLY(log, BIT(EV_CLEAR));
+	EXPECT_SNAP(fd, p, n, rep('.', n));
+	for (i = 0; i < n; i++) {
+		uint64_t e = pagemap(PG(p, i));
+
+		if (!(e & PM_SWAP))
+			FAIL("page %zu not swapped out: pagemap 0x%" PRIx64, i, e);
+	}
+	/* The device fault swaps the pages back in with the right data. */
+	DEV_READ(fd, p, n, 1, 0, 1);
+	for (i = 0; i < n; i++)
+		ASSERT_TRUE(pagemap(PG(p, i)) & PM_PRESENT);
+	EXPECT_PAT(p, 0, SZ(n), 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* fork                                                                      */
+/* ------------------------------------------------------------------------ */
+
+static void wait_byte(int f)
+{
+	char c;
+
+	if (read(f, &c, 1) != 1)
+		FAIL("sync pipe: %s", tm_errname(errno));
+}
+
+static void send_byte(int f)
+{
+	if (write(f, "x", 1) != 1)
+		FAIL("sync pipe: %s", tm_errname(errno));
+}
+
+TEST(fork_cow_private)
+{
+	const size_t n = 4;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	uint32_t h = tm_must_bind(fd, p, SZ(n), RWP);
+	struct drm_test_mirror_stats st;
+	int to_child[2], to_parent[2];
+	struct tm_evlog *log;
+	struct tm_result res;
+	pid_t pid;
+
+	SETUP(fd);
+	ASSERT_SYS(pipe(to_child));
+	ASSERT_SYS(pipe(to_parent));
+	pid = tm_fork();
+	if (pid == 0) {
+		struct drm_test_mirror_stats cst;
+
+		/* The inherited file belongs to the parent's mm. */
+		ASSERT_ERRNO(tm_stats(fd, &cst, false), -EACCES);
+		wait_byte(to_child[0]);
+		/* Neither the parent's CPU nor device writes show here. */
+		EXPECT_PAT(p, 0, SZ(n), 1);
+		pat_fill(PG(p, 2), SZ(2), SZ(1), 9);
+		send_byte(to_parent[1]);
+		wait_byte(to_child[0]);
+		_exit(0);
+	}
+	log = ev_take(fd);
+	/* copy_page_range write-protects the parent's pages. */
+	ASSERT_EQ(EXPECT_EV(log, EV_PPAGE, h, p, PG(p, n), BIT(ACT_DOWN)), n);
+	EXPECT_ONLY(log, BIT(EV_PPAGE));
+	EXPECT_SNAP(fd, p, n, "R R R R");
+	st = stats(fd);
+	ASSERT_EQ(st.entries_present, n);
+	DEV_READ(fd, p, n, 0, 0, 1);
+
+	/* Parent CPU write: COW → CLEAR; the device sees the new page. */
+	pat_fill(p, 0, SZ(1), 2);
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, p, PG(p, 1), BIT(ACT_INVAL)), 1);
+	EXPECT_WITHIN(log, EV_CLEAR, p, PG(p, 1));
+	EXPECT_ONLY(log, BIT(EV_CLEAR));
+	EXPECT_SNAP(fd, p, n, ". R R R");
+	DEV_READ(fd, p, 1, 1, 0, 2);
+
+	/* Device write: refaults with write intent, the CPU breaks COW. */
+	ASSERT_OK(dev_write(fd, PG(p, 1), 1, SZ(1), 3, &res));
+	ASSERT_EQ(res.faults, 1);
+	log = ev_take(fd);
+	EXPECT_EV(log, EV_CLEAR, h, PG(p, 1), PG(p, 2), BIT(ACT_INVAL));
+	EXPECT_ONLY(log, BIT(EV_CLEAR));
+	/* Page 0 is the parent's own since its COW: mapped writable. */
+	EXPECT_SNAP(fd, p, n, "W W R R");
+	EXPECT_PAT(PG(p, 1), SZ(1), SZ(1), 3);
+
+	/* The child still has the original data; its own write ... */
+	send_byte(to_child[1]);
+	wait_byte(to_parent[0]);
+	/* ... shows neither in the parent's memory nor to the device. */
+	DEV_READ(fd, PG(p, 2), 2, 0, SZ(2), 1);
+	EXPECT_PAT(PG(p, 2), SZ(2), SZ(2), 1);
+	log = ev_take(fd);
+	ASSERT_EQ(log->n, 0);
+	send_byte(to_child[1]);
+	tm_must_wait_ok(pid);
+	DEV_READ(fd, p, 1, 0, 0, 2);
+	DEV_READ(fd, PG(p, 1), 1, 0, SZ(1), 3);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Shared file mappings                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* A file of npages under dir (unlinked), or -1 with errno. */
+static int tmp_file(const char *dir, size_t npages)
+{
+	char path[256];
+	int f;
+
+	snprintf(path, sizeof(path), "%s/tm_events.XXXXXX", dir);
+	f = mkostemp(path, O_CLOEXEC);
+	if (f < 0)
+		return -1;
+	unlink(path);
+	if (ftruncate(f, (off_t)SZ(npages))) {
+		close(f);
+		return -1;
+	}
+	return f;
+}
+
+static const char *scratch_dir(void)
+{
+	const char *d = getenv("TM_SCRATCH");
+
+	if (!d || !*d)
+		SKIP("TM_SCRATCH is not set (the guest mounts an ext4 scratch "
+		     "disk with tm.scratch=1)");
+	return d;
+}
+
+/*
+ * Writeback write-protects the pages (PROTECTION_PAGE): the entries stay
+ * readable. A device write then refaults with write intent, which dirties
+ * the page again: the next msync writes it back (another PROTECTION_PAGE)
+ * and the disk has the device's data.
+ */
+TEST(shared_file_msync_ext4)
+{
+	const size_t n = 4;
+	const char *dir = scratch_dir();
+	struct drm_test_mirror_stats st0, st1;
+	struct tm_evlog *log;
+	struct tm_result res;
+	uint8_t *p, *dbuf;
+	uint32_t h;
+	int f, df;
+
+	SETUP(fd);
+	f = tmp_file(dir, n);
+	if (f < 0)
+		FAIL("file in %s: %s", dir, tm_errname(errno));
+	p = mmap(NULL, SZ(n), PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
+	ASSERT_TRUE(p != MAP_FAILED);
+	tm_fill(p, SZ(n), 1);
+	h = tm_must_bind(fd, p, SZ(n), RWP);
+	EXPECT_SNAP(fd, p, n, "W W W W");
+	ASSERT_OK(tm_evlog_drain(fd));
+
+	ASSERT_SYS(msync(p, SZ(n), MS_SYNC));
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_PPAGE, h, p, PG(p, n), BIT(ACT_DOWN)), n);
+	EXPECT_WITHIN(log, EV_PPAGE, p, PG(p, n));
+	EXPECT_ONLY(log, BIT(EV_PPAGE));
+	EXPECT_SNAP(fd, p, n, "R R R R");
+	DEV_READ(fd, p, n, 0, 0, 1);
+
+	tm_must_stats(fd, &st0);
+	ASSERT_OK(dev_write(fd, PG(p, 1), 1, SZ(1), 2, &res));
+	tm_must_stats(fd, &st1);
+	ASSERT_EQ(res.faults, 1);
+	ASSERT_EQ(st1.write_faults - st0.write_faults, 1);
+	EXPECT_SNAP(fd, p, n, "R W R R");
+	log = ev_take(fd);
+	ASSERT_EQ(log->n, 0);
+
+	/* Only the page the device wrote is dirty. */
+	ASSERT_SYS(msync(p, SZ(n), MS_SYNC));
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_PPAGE, h, PG(p, 1), PG(p, 2),
+			    BIT(ACT_DOWN)), 1);
+	EXPECT_WITHIN(log, EV_PPAGE, PG(p, 1), PG(p, 2));
+	EXPECT_ONLY(log, BIT(EV_PPAGE));
+	EXPECT_SNAP(fd, p, n, "R R R R");
+
+	/* On disk (O_DIRECT bypasses the page cache): the device's data. */
+	dbuf = tm_must_map(n, PROT_READ | PROT_WRITE);
+	{
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", f);
+		df = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	}
+	if (df < 0)
+		FAIL("O_DIRECT open: %s", tm_errname(errno));
+	ASSERT_EQ(pread(df, dbuf, SZ(n), 0), (ssize_t)SZ(n));
+	EXPECT_PAT(dbuf, 0, SZ(1), 1);
+	EXPECT_PAT(PG(dbuf, 1), SZ(1), SZ(1), 2);
+	EXPECT_PAT(PG(dbuf, 2), SZ(2), SZ(2), 1);
+	close(df);
+	close(f);
+}
+
+/* Truncate a shared mapping's file from 8 to 4 pages. */
+static void truncate_case(int fd, int f)
+{
+	const size_t n = 8;
+	struct tm_evlog *log;
+	struct tm_result res;
+	uint8_t *p;
+	uint32_t h;
+
+	p = mmap(NULL, SZ(n), PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
+	ASSERT_TRUE(p != MAP_FAILED);
+	tm_fill(p, SZ(n), 1);
+	h = tm_must_bind(fd, p, SZ(n), RWP);
+	ASSERT_OK(tm_evlog_drain(fd));
+
+	ASSERT_SYS(ftruncate(f, (off_t)SZ(4)));
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, PG(p, 4), PG(p, 8),
+			    BIT(ACT_INVAL)), 4);
+	EXPECT_WITHIN(log, EV_CLEAR, PG(p, 4), PG(p, 8));
+	EXPECT_ONLY(log, BIT(EV_CLEAR));
+	EXPECT_SNAP(fd, p, n, "W W W W . . . .");
+	/* Beyond EOF the CPU would get SIGBUS; the device gets -EFAULT. */
+	DEV_READ_ERR(fd, PG(p, 4), 1, -EFAULT, 0);
+	ASSERT_ERRNO(dev_write(fd, PG(p, 6), 1, 0, 2, &res), -EFAULT);
+	DEV_READ_ERR(fd, PG(p, 2), 4, -EFAULT, 2);
+	DEV_READ(fd, p, 4, 0, 0, 1);
+	EXPECT_SNAP(fd, p, n, "W W W W . . . .");
+	munmap(p, SZ(n));
+}
+
+/*
+ * Punch a hole in pages 2-3 of 8 under a shared mapping. writeback: the
+ * filesystem writes the range back first (ext4_punch_hole does), which
+ * write-protects the dirty pages before they are removed.
+ */
+static void punch_case(int fd, int f, bool writeback)
+{
+	const size_t n = 8;
+	struct tm_evlog *log;
+	uint8_t *p;
+	uint32_t h;
+
+	p = mmap(NULL, SZ(n), PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
+	ASSERT_TRUE(p != MAP_FAILED);
+	tm_fill(p, SZ(n), 1);
+	h = tm_must_bind(fd, p, SZ(n), RWP);
+	ASSERT_OK(tm_evlog_drain(fd));
+
+	ASSERT_SYS(fallocate(f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			     (off_t)SZ(2), (off_t)SZ(2)));
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, PG(p, 2), PG(p, 4),
+			    BIT(ACT_INVAL)), 2);
+	EXPECT_WITHIN(log, EV_CLEAR, PG(p, 2), PG(p, 4));
+	if (writeback) {
+		ASSERT_EQ(EXPECT_EV(log, EV_PPAGE, h, PG(p, 2), PG(p, 4),
+				    BIT(ACT_DOWN)), 2);
+		EXPECT_WITHIN(log, EV_PPAGE, PG(p, 2), PG(p, 4));
+		EXPECT_ONLY(log, BIT(EV_CLEAR) | BIT(EV_PPAGE));
+		/* Write-protected first, removed last. */
+		ASSERT_EQ(log->rec[0].event, EV_PPAGE);
+		ASSERT_EQ(log->rec[log->n - 1].event, EV_CLEAR);
+	} else {
+		EXPECT_ONLY(log, BIT(EV_CLEAR));
+	}
+	EXPECT_SNAP(fd, p, n, "W W . . W W W W");
+	/* A hole reads as zeros, for the CPU and the device. */
+	DEV_READ(fd, PG(p, 2), 2, 1, 0, 0);
+	ASSERT_TRUE(tm_check_zero(PG(p, 2), SZ(2)) < 0);
+	DEV_READ(fd, p, 2, 0, 0, 1);
+	DEV_READ(fd, PG(p, 4), 4, 0, SZ(4), 1);
+	munmap(p, SZ(n));
+}
+
+TEST(ftruncate_shared_tmpfs)
+{
+	int f = memfd_create("tm_events", MFD_CLOEXEC);
+
+	SETUP(fd);
+	ASSERT_SYS(f);
+	ASSERT_SYS(ftruncate(f, (off_t)SZ(8)));
+	truncate_case(fd, f);
+	close(f);
+}
+
+TEST(ftruncate_shared_ext4)
+{
+	const char *dir = scratch_dir();
+	int f;
+
+	SETUP(fd);
+	f = tmp_file(dir, 8);
+	ASSERT_SYS(f);
+	truncate_case(fd, f);
+	close(f);
+}
+
+TEST(punch_hole_shared_tmpfs)
+{
+	int f = memfd_create("tm_events", MFD_CLOEXEC);
+
+	SETUP(fd);
+	ASSERT_SYS(f);
+	ASSERT_SYS(ftruncate(f, (off_t)SZ(8)));
+	punch_case(fd, f, false);
+	close(f);
+}
+
+/*
+ * ext4_punch_hole() of 6.1 writes the range back before it truncates the
+ * page cache (PROTECTION_PAGE, then CLEAR); 6.12's no longer does (CLEAR
+ * only). Kernel behaviour, not the driver's: keyed on the kernel series.
+ */
+TEST(punch_hole_shared_ext4)
+{
+	const char *dir = scratch_dir();
+	unsigned int maj = 0, min = 0;
+	struct utsname u;
+	int f;
+
+	SETUP(fd);
+	uname(&u);
+	sscanf(u.release, "%u.%u", &maj, &min);
+	if (maj != 6 || (min != 1 && min != 12))
+		SKIP("ext4 punch-hole writeback is known for 6.1 and 6.12 "
+		     "only, this is %s", u.release);
+	f = tmp_file(dir, 8);
+	ASSERT_SYS(f);
+	punch_case(fd, f, min == 1);
+	close(f);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Soft-dirty, userfaultfd write-protect                                     */
+/* ------------------------------------------------------------------------ */
+
+TEST(clear_refs_soft_dirty)
+{
+	const size_t n = 4;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	uint32_t h = tm_must_bind(fd, p, SZ(n), RWP);
+	struct tm_evlog *log;
+	struct tm_result res;
+	size_t i;
+	int ret;
+
+	SETUP(fd);
+	for (i = 0; i < n; i++)
+		ASSERT_TRUE(pagemap(PG(p, i)) & PM_SOFT_DIRTY);
+	ret = write_str("/proc/self/clear_refs", "4");
+	if (ret == -EINVAL)
+		SKIP("clear_refs 4 (soft-dirty) refused: no CONFIG_MEM_SOFT_DIRTY");
+	ASSERT_OK(ret);
+	log = ev_take(fd);
+	/* The whole address space, as the kernel gives it. */
+	ASSERT_EQ(EXPECT_EV(log, EV_SDIRTY, h, p, PG(p, n), BIT(ACT_DOWN)), n);
+	EXPECT_ONLY(log, BIT(EV_SDIRTY));
+	ASSERT_EQ(log->n, 1);
+	ASSERT_EQ(log->rec[0].start, 0);
+	ASSERT_EQ(log->rec[0].end, UINT64_MAX);
+	EXPECT_SNAP(fd, p, n, "R R R R");
+	for (i = 0; i < n; i++)
+		ASSERT_FALSE(pagemap(PG(p, i)) & PM_SOFT_DIRTY);
+	DEV_READ(fd, p, n, 0, 0, 1);
+	for (i = 0; i < n; i++)
+		ASSERT_FALSE(pagemap(PG(p, i)) & PM_SOFT_DIRTY);
+
+	/* A device write refaults, so the CPU marks the page soft-dirty. */
+	ASSERT_OK(dev_write(fd, PG(p, 1), 1, SZ(1), 2, &res));
+	ASSERT_EQ(res.faults, 1);
+	EXPECT_SNAP(fd, p, n, "R W R R");
+	for (i = 0; i < n; i++) {
+		bool sd = pagemap(PG(p, i)) & PM_SOFT_DIRTY;
+
+		if (sd != (i == 1))
+			FAIL("page %zu: soft-dirty %d, expected %d", i, sd,
+			     i == 1);
+	}
+	EXPECT_PAT(PG(p, 1), SZ(1), SZ(1), 2);
+	EXPECT_PAT(p, 0, SZ(1), 1);
+}
+
+static int uffd_open(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int u = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (u < 0)
+		SKIP("userfaultfd: %s", tm_errname(errno));
+	if (ioctl(u, UFFDIO_API, &api))
+		FAIL("UFFDIO_API: %s", tm_errname(errno));
+	return u;
+}
+
+static void uffd_wp(int u, void *p, size_t size, bool on)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { .start = ADDR(p), .len = size },
+		.mode = on ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
+	};
+
+	if (ioctl(u, UFFDIO_WRITEPROTECT, &wp))
+		FAIL("UFFDIO_WRITEPROTECT(%d): %s", on, tm_errname(errno));
+}
+
+TEST(uffd_write_protect)
+{
+	const size_t n = 4;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	uint32_t h = tm_must_bind(fd, p, SZ(n), RWP);
+	struct uffdio_register reg = {
+		.range = { .start = ADDR(p), .len = SZ(n) },
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
+	struct uffd_msg msg;
+	struct tm_evlog *log;
+	struct tm_result res;
+	int u;
+
+	SETUP(fd);
+	u = uffd_open();
+	if (ioctl(u, UFFDIO_REGISTER, &reg))
+		SKIP("UFFDIO_REGISTER_MODE_WP on anonymous memory: %s",
+		     tm_errname(errno));
+	log = ev_take(fd);
+	ASSERT_EQ(log->n, 0);
+
+	uffd_wp(u, p, SZ(n), true);
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_PVMA, h, p, PG(p, n),
+			    BIT(vma_dg ? ACT_DOWN : ACT_INVAL)), n);
+	EXPECT_ONLY(log, BIT(EV_PVMA));
+	EXPECT_SNAP(fd, p, n, vma_dg ? "R R R R" : ". . . .");
+	DEV_READ(fd, p, n, vma_dg ? 0 : 1, 0, 1);
+	EXPECT_SNAP(fd, p, n, "R R R R");
+
+	/*
+	 * A device write must not succeed silently: hmm_range_fault() cannot
+	 * wait for the userfaultfd handler (no FAULT_FLAG_ALLOW_RETRY), so
+	 * the fault fails (VM_FAULT_SIGBUS) and the device gets -EFAULT.
+	 */
+	ASSERT_ERRNO(dev_write(fd, PG(p, 1), 1, SZ(1), 2, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 0);
+	EXPECT_PAT(p, 0, SZ(n), 1);
+	EXPECT_SNAP(fd, p, n, "R R R R");
+	ASSERT_TRUE(read(u, &msg, sizeof(msg)) < 0 && errno == EAGAIN);
+
+	/* Write-unprotect: the device may write again. */
+	ASSERT_OK(tm_evlog_drain(fd));
+	uffd_wp(u, p, SZ(n), false);
+	log = ev_take(fd);
+	EXPECT_EV(log, EV_PVMA, h, p, PG(p, n),
+		  BIT(vma_dg ? ACT_DOWN : ACT_INVAL));
+	EXPECT_ONLY(log, BIT(EV_PVMA));
+	ASSERT_OK(dev_write(fd, PG(p, 1), 1, SZ(1), 2, &res));
+	EXPECT_PAT(PG(p, 1), SZ(1), SZ(1), 2);
+	close(u);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Transparent huge pages, hugetlbfs                                         */
+/* ------------------------------------------------------------------------ */
+
+static void require_thp(void)
+{
+	char buf[128];
+
+	if (read_str("/sys/kernel/mm/transparent_hugepage/enabled", buf,
+		     sizeof(buf)))
+		SKIP("no transparent huge pages on this kernel");
+	if (strstr(buf, "[never]"))
+		SKIP("transparent huge pages disabled: %s", buf);
+}
+
+/*
+ * A 2 MiB aligned anonymous region filled with the pattern of seed, either
+ * one THP (huge) or 512 small pages.
+ */
+static uint8_t *thp_region(bool huge, uint32_t seed)
+{
+	uint8_t *p = tm_map_aligned(HUGE_PAGES, HUGE_SZ,
+				    PROT_READ | PROT_WRITE);
+	long kb;
+
+	if (!p)
+		FAIL("mmap 2 MiB aligned: %s", tm_errname(errno));
+	ASSERT_SYS(madvise(p, HUGE_SZ, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE));
+	tm_fill(p, HUGE_SZ, seed);
+	kb = smaps_kb(p, "AnonHugePages:");
+	if (huge && kb != 2048)
+		SKIP("the kernel gave no THP for a MADV_HUGEPAGE region "
+		     "(AnonHugePages %ld kB)", kb);
+	if (!huge)
+		ASSERT_EQ(kb, 0);
+	return p;
+}
+
+TEST(thp_device_huge_entry)
+{
+	struct drm_test_mirror_stats st;
+	struct tm_result res;
+	uint8_t *p;
+
+	SETUP(fd);
+	require_thp();
+	p = thp_region(true, 1);
+	tm_must_bind(fd, p, HUGE_SZ, RW);
+	res = DEV_READ(fd, p, HUGE_PAGES, 1, 0, 1);
+	ASSERT_EQ(res.faulted_pages, HUGE_PAGES);
+	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES,
+			     TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_HUGE),
+		  HUGE_PAGES);
+	st = stats(fd);
+	ASSERT_EQ(st.huge_entries, 1);
+	ASSERT_EQ(st.entries_present, 1);
+	DEV_READ(fd, p, HUGE_PAGES, 0, 0, 1);
+}
+
+/* Partial mprotect splits the PMD: CLEAR of the 2 MiB, then 4K entries. */
+TEST(thp_split_by_mprotect)
+{
+	struct drm_test_mirror_stats st;
+	struct tm_evlog *log;
+	uint8_t *p;
+	uint32_t h;
+
+	SETUP(fd);
+	require_thp();
+	p = thp_region(true, 1);
+	h = tm_must_bind(fd, p, HUGE_SZ, RWP);
+	ASSERT_EQ(stats(fd).huge_entries, 1);
+	ASSERT_OK(tm_evlog_drain(fd));
+
+	ASSERT_SYS(mprotect(p, SZ(1), PROT_READ));
+	log = ev_take(fd);
+	/* __split_huge_pmd: the whole huge entry goes (it counts once). */
+	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, p, p + HUGE_SZ, BIT(ACT_INVAL)), 1);
+	/* The mprotect itself, on the first page only. */
+	ASSERT_EQ(EXPECT_EV(log, EV_PVMA, h, p, PG(p, 1),
+			    BIT(vma_dg ? ACT_DOWN : ACT_INVAL)), 0);
+	EXPECT_WITHIN(log, EV_PVMA, p, PG(p, 1));
+	EXPECT_ONLY(log, BIT(EV_CLEAR) | BIT(EV_PVMA));
+	st = stats(fd);
+	ASSERT_EQ(st.huge_entries, 0);
+	ASSERT_EQ(st.entries_present, 0);
+	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES, TEST_MIRROR_SNAP_NONE),
+		  HUGE_PAGES);
+
+	/* Refault: now PTE-mapped, so 4K entries. */
+	DEV_READ(fd, p, HUGE_PAGES, 1, 0, 1);
+	st = stats(fd);
+	ASSERT_EQ(st.huge_entries, 0);
+	ASSERT_EQ(st.entries_present, HUGE_PAGES);
+	EXPECT_SNAP(fd, p, 2, "R W");
+	ASSERT_EQ(snap_count(fd, PG(p, 1), HUGE_PAGES - 1, TEST_MIRROR_SNAP_WRITE),
+		  HUGE_PAGES - 1);
+}
+
+/* Partial munmap: CLEAR of the 2 MiB (split), UNMAP of the part. */
+TEST(thp_split_by_munmap)
+{
+	struct drm_test_mirror_stats st;
+	struct tm_evlog *log;
+	uint8_t *p;
+	uint32_t h;
+
+	SETUP(fd);
+	require_thp();
+	p = thp_region(true, 1);
+	h = tm_must_bind(fd, p, HUGE_SZ, RWP);
+	ASSERT_EQ(stats(fd).huge_entries, 1);
+	ASSERT_OK(tm_evlog_drain(fd));
+
+	ASSERT_SYS(munmap(PG(p, HUGE_PAGES - 1), SZ(1)));
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, p, p + HUGE_SZ, BIT(ACT_INVAL)), 1);
+	EXPECT_EV(log, EV_UNMAP, h, PG(p, HUGE_PAGES - 1), p + HUGE_SZ,
+		  BIT(ACT_DROP));
+	EXPECT_WITHIN(log, EV_UNMAP, PG(p, HUGE_PAGES - 1), p + HUGE_SZ);
+	EXPECT_ONLY(log, BIT(EV_CLEAR) | BIT(EV_UNMAP));
+	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES - 1, TEST_MIRROR_SNAP_NONE),
+		  HUGE_PAGES - 1);
+	EXPECT_SNAP(fd, PG(p, HUGE_PAGES - 1), 1, "D");
+
+	DEV_READ(fd, p, HUGE_PAGES - 1, 1, 0, 1);
+	DEV_READ_ERR(fd, PG(p, HUGE_PAGES - 1), 1, -EFAULT, 0);
+	st = stats(fd);
+	ASSERT_EQ(st.huge_entries, 0);
+	ASSERT_EQ(st.entries_present, HUGE_PAGES - 1);
+}
+
+/* 512 small pages mirrored; a collapse replaces them by one THP. */
+static void collapse_check(int fd, uint8_t *p, uint32_t h)
+{
+	struct drm_test_mirror_stats st;
+	struct tm_evlog *log;
+
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, p, p + HUGE_SZ, BIT(ACT_INVAL)),
+		  HUGE_PAGES);
+	EXPECT_WITHIN(log, EV_CLEAR, p, p + HUGE_SZ);
+	EXPECT_ONLY(log, BIT(EV_CLEAR));
+	ASSERT_EQ(smaps_kb(p, "AnonHugePages:"), 2048);
+	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES, TEST_MIRROR_SNAP_NONE),
+		  HUGE_PAGES);
+	st = stats(fd);
+	ASSERT_EQ(st.entries_present, 0);
+	DEV_READ(fd, p, HUGE_PAGES, 1, 0, 1);
+	st = stats(fd);
+	ASSERT_EQ(st.huge_entries, 1);
+	ASSERT_EQ(st.entries_present, 1);
+	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES,
+			     TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_HUGE),
+		  HUGE_PAGES);
+}
+
+TEST(thp_collapse_madv_collapse)
+{
+	uint8_t *p;
+	uint32_t h;
+
+	SETUP(fd);
+	require_thp();
+	p = thp_region(false, 1);
+	h = tm_must_bind(fd, p, HUGE_SZ, RWP);
+	ASSERT_EQ(stats(fd).entries_present, HUGE_PAGES);
+	ASSERT_SYS(madvise(p, HUGE_SZ, MADV_HUGEPAGE));
+	ASSERT_OK(tm_evlog_drain(fd));
+	if (madvise(p, HUGE_SZ, MADV_COLLAPSE)) {
+		if (errno == EINVAL)
+			SKIP("MADV_COLLAPSE is not supported by this kernel");
+		FAIL("MADV_COLLAPSE: %s", tm_errname(errno));
+	}
+	collapse_check(fd, p, h);
+}
+
+#define KHP "/sys/kernel/mm/transparent_hugepage/khugepaged/"
+
+TEST_OPTS(thp_collapse_khugepaged, 0, 90)
+{
+	char sleep_old[32], alloc_old[32], scan_old[32];
+	uint64_t deadline;
+	uint8_t *p;
+	uint32_t h;
+	bool done = false;
+
+	SETUP(fd);
+	require_thp();
+	if (read_str(KHP "scan_sleep_millisecs", sleep_old, sizeof(sleep_old)) ||
+	    read_str(KHP "alloc_sleep_millisecs", alloc_old, sizeof(alloc_old)) ||
+	    read_str(KHP "pages_to_scan", scan_old, sizeof(scan_old)))
+		SKIP("no khugepaged tunables in sysfs");
+	p = thp_region(false, 1);
+	h = tm_must_bind(fd, p, HUGE_SZ, RWP);
+	ASSERT_OK(tm_evlog_drain(fd));
+	/* MADV_HUGEPAGE registers the mm with khugepaged. */
+	ASSERT_SYS(madvise(p, HUGE_SZ, MADV_HUGEPAGE));
+	must_write(KHP "pages_to_scan", "4096");
+	must_write(KHP "alloc_sleep_millisecs", "10");
+	must_write(KHP "scan_sleep_millisecs", "10");
+	deadline = now_ms() + 60000;
+	while (!done && now_ms() < deadline) {
+		sleep_ms(100);
+		done = smaps_kb(p, "AnonHugePages:") == 2048;
+	}
+	write_str(KHP "scan_sleep_millisecs", sleep_old);
+	write_str(KHP "alloc_sleep_millisecs", alloc_old);
+	write_str(KHP "pages_to_scan", scan_old);
+	if (!done) {
+		free(ev_take(fd));
+		FAIL("khugepaged did not collapse the region within 60 s");
+	}
+	collapse_check(fd, p, h);
+}
+
+TEST(hugetlb_2m)
+{
+	struct drm_test_mirror_stats st;
+	struct tm_evlog *log;
+	struct tm_result res;
+	uint64_t nr = 0;
+	uint8_t *p;
+	uint32_t h;
+	pid_t pid;
+
+	SETUP(fd);
+	read_u64("/proc/sys/vm/nr_hugepages", &nr);
+	if (!nr)
+		SKIP("no huge pages reserved (/proc/sys/vm/nr_hugepages is 0)");
+	p = mmap(NULL, HUGE_SZ, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (p == MAP_FAILED)
+		FAIL("MAP_HUGETLB 2 MiB with %" PRIu64 " huge pages: %s", nr,
+		     tm_errname(errno));
+	tm_fill(p, HUGE_SZ, 1);
+	h = tm_must_bind(fd, p, HUGE_SZ, RW);
+	DEV_READ(fd, p, HUGE_PAGES, 1, 0, 1);
+	st = stats(fd);
+	ASSERT_EQ(st.huge_entries, 1);
+	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES,
+			     TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_HUGE),
+		  HUGE_PAGES);
+	ASSERT_OK(tm_evlog_drain(fd));
+
+	/* hugetlb_change_protection: PROTECTION_VMA. */
+	ASSERT_SYS(mprotect(p, HUGE_SZ, PROT_READ));
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_PVMA, h, p, p + HUGE_SZ,
+			    BIT(vma_dg ? ACT_DOWN : ACT_INVAL)), 1);
+	EXPECT_ONLY(log, BIT(EV_PVMA));
+	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES, vma_dg ?
+			     TEST_MIRROR_SNAP_READ | TEST_MIRROR_SNAP_HUGE :
+			     TEST_MIRROR_SNAP_NONE), HUGE_PAGES);
+	DEV_READ(fd, p, HUGE_PAGES, vma_dg ? 0 : 1, 0, 1);
+	ASSERT_ERRNO(dev_write(fd, p, 1, 0, 2, &res), -EPERM);
+	ASSERT_SYS(mprotect(p, HUGE_SZ, PROT_READ | PROT_WRITE));
+	DEV_READ(fd, p, HUGE_PAGES, -1, 0, 1);
+	ASSERT_OK(tm_evlog_drain(fd));
+
+	/* fork of a private hugetlb mapping: copy_hugetlb_page_range. */
+	pid = tm_fork();
+	if (pid == 0)
+		_exit(0);
+	tm_must_wait_ok(pid);
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, p, p + HUGE_SZ, BIT(ACT_INVAL)), 1);
+	EXPECT_ONLY(log, BIT(EV_CLEAR));
+	ASSERT_EQ(stats(fd).entries_present, 0);
+	DEV_READ(fd, p, HUGE_PAGES, 1, 0, 1);
+	ASSERT_EQ(stats(fd).huge_entries, 1);
+	ASSERT_OK(dev_write(fd, p, 1, 0, 3, &res));
+	EXPECT_PAT(p, 0, SZ(1), 3);
+	ASSERT_OK(tm_evlog_drain(fd));
+
+	/* munmap: UNMAP. */
+	ASSERT_SYS(munmap(p, HUGE_SZ));
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_UNMAP, h, p, p + HUGE_SZ, BIT(ACT_DROP)), 1);
+	EXPECT_ONLY(log, BIT(EV_UNMAP));
+	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES, TEST_MIRROR_SNAP_DROPPED),
+		  HUGE_PAGES);
+	ASSERT_EQ(stats(fd).huge_entries, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* KSM, compaction, migration                                                */
+/* ------------------------------------------------------------------------ */
+
+#define KSM "/sys/kernel/mm/ksm/"
+
+TEST_OPTS(ksm_merge, 0, 120)
+{
+	char run_old[16], scan_old[16], sleep_old[16];
+	struct tm_evlog *log;
+	struct tm_result res;
+	uint64_t deadline, sharing = 0;
+	uint8_t *p;
+	uint32_t h;
+
+	SETUP(fd);
+	if (read_str(KSM "run", run_old, sizeof(run_old)) ||
+	    read_str(KSM "pages_to_scan", scan_old, sizeof(scan_old)) ||
+	    read_str(KSM "sleep_millisecs", sleep_old, sizeof(sleep_old)))
+		SKIP("no KSM (/sys/kernel/mm/ksm)");
+	p = tm_must_map(2, PROT_READ | PROT_WRITE);
+	tm_fill(p, SZ(1), 1);
+	memcpy(PG(p, 1), p, SZ(1));
+	h = tm_must_bind(fd, p, SZ(2), RWP);
+	ASSERT_SYS(madvise(p, SZ(2), MADV_MERGEABLE));
+	ASSERT_OK(tm_evlog_drain(fd));
+	ASSERT_TRUE((pagemap(p) & PM_PFN_MASK) !=
+		    (pagemap(PG(p, 1)) & PM_PFN_MASK));
+
+	must_write(KSM "pages_to_scan", "1000");
+	must_write(KSM "sleep_millisecs", "10");
+	must_write(KSM "run", "1");
+	deadline = now_ms() + 90000;
+	while (now_ms() < deadline) {
+		sleep_ms(100);
+		read_u64(KSM "pages_sharing", &sharing);
+		if (sharing &&
+		    (pagemap(p) & PM_PFN_MASK) == (pagemap(PG(p, 1)) & PM_PFN_MASK))
+			break;
+	}
+	write_str(KSM "run", "0");
+	write_str(KSM "pages_to_scan", scan_old);
+	write_str(KSM "sleep_millisecs", sleep_old);
+	log = ev_take(fd);
+	if ((pagemap(p) & PM_PFN_MASK) != (pagemap(PG(p, 1)) & PM_PFN_MASK))
+		FAIL("KSM did not merge the two identical pages in 90 s "
+		     "(pages_sharing %" PRIu64 ")", sharing);
+	/* write_protect_page and replace_page: CLEAR on both pages. */
+	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, p, PG(p, 2), BIT(ACT_INVAL)), 2);
+	EXPECT_WITHIN(log, EV_CLEAR, p, PG(p, 2));
+	EXPECT_ONLY(log, BIT(EV_CLEAR));
+	EXPECT_SNAP(fd, p, 2, ". .");
+
+	/* The device reads the merged (read-only) page: same data. */
+	DEV_READ(fd, p, 1, 1, 0, 1);
+	DEV_READ(fd, PG(p, 1), 1, 1, 0, 1);
+	EXPECT_SNAP(fd, p, 2, "R R");
+	/* A device write breaks the sharing for its page only. */
+	ASSERT_OK(dev_write(fd, p, 1, 0, 2, &res));
+	ASSERT_EQ(res.faults, 1);
+	log = ev_take(fd);
+	EXPECT_EV(log, EV_CLEAR, h, p, PG(p, 1), BIT(ACT_INVAL));
+	EXPECT_ONLY(log, BIT(EV_CLEAR));
+	EXPECT_PAT(p, 0, SZ(1), 2);
+	EXPECT_PAT(PG(p, 1), 0, SZ(1), 1);
+	DEV_READ(fd, PG(p, 1), 1, 0, 0, 1);
+}
+
+/* Print the compaction/migration counters of /proc/vmstat (deltas). */
+static void vmstat_diag(bool delta)
+{
+	static const char *const keys[] = {
+		"compact_migrate_scanned", "compact_free_scanned",
+		"compact_isolated", "compact_stall", "pgmigrate_success",
+		"pgmigrate_fail",
+	};
+	static uint64_t prev[6];
+	char line[128], out[512] = "";
+	FILE *f = fopen("/proc/vmstat", "re");
+	size_t k;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		for (k = 0; k < 6; k++) {
+			size_t l = strlen(keys[k]);
+			uint64_t v;
+
+			if (strncmp(line, keys[k], l) || line[l] != ' ')
+				continue;
+			v = strtoull(line + l + 1, NULL, 10);
+			snprintf(out + strlen(out), sizeof(out) - strlen(out),
+				 " %s %" PRIu64, keys[k], v - (delta ? prev[k] : 0));
+			prev[k] = v;
+		}
+	}
+	fclose(f);
+	tm_diag("vmstat%s:%s", delta ? " delta" : "", out);
+}
+
+/*
+ * Memory compaction migrates pages (try_to_migrate_one). It only moves pages
+ * out of partly used pageblocks into the holes of other partly used ones
+ * (whole free pageblocks are no target), from the bottom of the zone up to
+ * where its two scanners meet. The test makes partly used blocks: it maps
+ * 16384 pages and frees 15 of every 16, keeping 1024 mirrored pages spread
+ * over the 64 MiB. Whether any of them lies below the meeting point depends
+ * on where the allocator put them: if none moved, the test skips (the
+ * deterministic migration test is migrate_soft_offline). Every page whose
+ * PFN changed must have been invalidated (CLEAR), and the device reads the
+ * CPU's data.
+ */
+TEST_OPTS(compaction_migrates, 0, 120)
+{
+	const size_t n = 16384, step = 16, rounds = 6;
+	uint64_t *pfn = calloc(rounds * n, sizeof(*pfn));
+	uint8_t *reg[6];
+	uint32_t hreg[6];
+	struct tm_evlog *log;
+	size_t i, k, r, nr = 0, moved = 0;
+	uint64_t lo, hi;
+	uint8_t *p;
+
+	SETUP(fd);
+	ASSERT_TRUE(pfn != NULL);
+	/* One CLEAR per migrated page: a log big enough for all. */
+	close(fd);
+	fd = open_with_log("8192");
+	vmstat_diag(false);
+	/* Each round adds a region elsewhere in memory, then compacts. */
+	for (r = 0; r < rounds && !moved; r++) {
+		nr = r + 1;
+		reg[r] = p = tm_must_map_pattern(n, 1);
+		hreg[r] = tm_must_bind(fd, p, SZ(n), RWP);
+		for (i = 0; i < n; i += step)
+			ASSERT_SYS(madvise(PG(p, i + 1), SZ(step - 1),
+					   MADV_DONTNEED));
+		ASSERT_OK(tm_evlog_drain(fd));
+		ASSERT_EQ(stats(fd).entries_present, (r + 1) * (n / step));
+		lo = UINT64_MAX;
+		hi = 0;
+		for (i = 0; i < n; i += step) {
+			pfn[r * n + i] = pagemap(PG(p, i)) & PM_PFN_MASK;
+			if (!pfn[r * n + i])
+				SKIP("pagemap shows no PFNs (needs CAP_SYS_ADMIN)");
+			lo = pfn[r * n + i] < lo ? pfn[r * n + i] : lo;
+			hi = pfn[r * n + i] > hi ? pfn[r * n + i] : hi;
+		}
+		tm_diag("round %zu: %zu mirrored pages at pfn 0x%" PRIx64
+			"..0x%" PRIx64, r, n / step, lo, hi);
+		ASSERT_OK(write_str("/proc/sys/vm/compact_memory", "1"));
+		vmstat_diag(true);
+		for (k = 0; k < nr; k++)
+			for (i = 0; i < n; i += step)
+				moved += (pagemap(PG(reg[k], i)) & PM_PFN_MASK) !=
+					 pfn[k * n + i];
+	}
+	log = ev_take(fd);
+	tm_diag("compaction moved %zu of %zu mirrored pages", moved,
+		nr * (n / step));
+	if (!moved)
+		SKIP("compaction moved none of the %zu mirrored pages of %zu "
+		     "regions (it moved others: see vmstat); placement-dependent",
+		     nr * (n / step), nr);
+	EXPECT_ONLY(log, BIT(EV_CLEAR));
+	for (r = 0; r < nr; r++) {
+		p = reg[r];
+		for (i = 0; i < n; i += step) {
+			if ((pagemap(PG(p, i)) & PM_PFN_MASK) == pfn[r * n + i])
+				continue;
+			EXPECT_EV(log, EV_CLEAR, hreg[r], PG(p, i), PG(p, i + 1),
+				  BIT(ACT_INVAL));
+			EXPECT_SNAP(fd, PG(p, i), 1, ".");
+		}
+		for (i = 0; i < n; i += step)
+			DEV_READ(fd, PG(p, i), 1, -1, SZ(i), 1);
+	}
+	ASSERT_EQ(stats(fd).entries_present, nr * (n / step));
+}
+
+/* Soft offline migrates one page's content to a new page, always. */
+TEST(migrate_soft_offline)
+{
+	const size_t n = 4;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	uint32_t h = tm_must_bind(fd, p, SZ(n), RWP);
+	struct tm_evlog *log;
+	uint64_t before, after;
+
+	SETUP(fd);
+	before = pagemap(PG(p, 1)) & PM_PFN_MASK;
+	if (!before)
+		SKIP("pagemap shows no PFNs (needs CAP_SYS_ADMIN)");
+	if (madvise(PG(p, 1), SZ(1), MADV_SOFT_OFFLINE)) {
+		if (errno == EINVAL || errno == EPERM)
+			SKIP("MADV_SOFT_OFFLINE: %s (CONFIG_MEMORY_FAILURE?)",
+			     tm_errname(errno));
+		FAIL("MADV_SOFT_OFFLINE: %s", tm_errname(errno));
+	}
+	after = pagemap(PG(p, 1)) & PM_PFN_MASK;
+	tm_diag("pfn 0x%" PRIx64 " -> 0x%" PRIx64, before, after);
+	ASSERT_NE(before, after);
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, PG(p, 1), PG(p, 2),
+			    BIT(ACT_INVAL)), 1);
+	EXPECT_WITHIN(log, EV_CLEAR, PG(p, 1), PG(p, 2));
+	EXPECT_ONLY(log, BIT(EV_CLEAR));
+	EXPECT_SNAP(fd, p, n, "W . W W");
+	DEV_READ(fd, p, n, 1, 0, 1);
+}
+
+/* move_pages() to the node the pages are on moves nothing: no event. */
+TEST(move_pages_same_node_no_event)
+{
+	const size_t n = 4;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	void *pages[4];
+	int nodes[4] = { 0, 0, 0, 0 }, status[4];
+	struct tm_evlog *log;
+	uint64_t pfn[4];
+	size_t i;
+
+	SETUP(fd);
+	tm_must_bind(fd, p, SZ(n), RWP);
+	for (i = 0; i < n; i++) {
+		pages[i] = PG(p, i);
+		pfn[i] = pagemap(PG(p, i)) & PM_PFN_MASK;
+	}
+	if (syscall(SYS_move_pages, 0, n, pages, NULL, status, 0))
+		SKIP("move_pages: %s", tm_errname(errno));
+	for (i = 0; i < n; i++)
+		nodes[i] = status[i];
+	ASSERT_SYS(syscall(SYS_move_pages, 0, n, pages, nodes, status,
+			   MPOL_MF_MOVE));
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(status[i], nodes[i]);
+		ASSERT_EQ(pagemap(PG(p, i)) & PM_PFN_MASK, pfn[i]);
+	}
+	log = ev_take(fd);
+	ASSERT_EQ(log->n, 0);
+	EXPECT_SNAP(fd, p, n, "W W W W");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Event-aware vs event-blind                                                */
+/* ------------------------------------------------------------------------ */
+
+enum wp_kind { WP_MPROTECT, WP_FORK, WP_SOFT_DIRTY };
+
+/*
+ * After a write-protect, count the device-read refaults with the aware
+ * policy (fd) and with the blind one (bfd), both mirroring the same pages.
+ */
+static void ab_case(int fd, int bfd, enum wp_kind kind, const char *name)
+{
+	const size_t n = 4;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	struct tm_result ra, rb;
+	struct tm_evlog *blog;
+	uint32_t ha, hb;
+	pid_t pid = 0;
+	long want;
+
+	ha = tm_must_bind(fd, p, SZ(n), RWP);
+	hb = tm_must_bind(bfd, p, SZ(n), RWP);
+	ASSERT_OK(tm_evlog_drain(fd));
+	ASSERT_OK(tm_evlog_drain(bfd));
+	switch (kind) {
+	case WP_MPROTECT:
+		ASSERT_SYS(mprotect(p, SZ(n), PROT_READ));
+		break;
+	case WP_FORK:
+		pid = tm_fork();
+		if (pid == 0) {
+			sleep_ms(100000);
+			_exit(0);
+		}
+		break;
+	case WP_SOFT_DIRTY:
+		ASSERT_OK(write_str("/proc/self/clear_refs", "4"));
+		break;
+	}
+	want = kind == WP_MPROTECT && !vma_dg ? 1 : 0;
+	ra = DEV_READ(fd, p, n, want, 0, 1);
+	rb = DEV_READ(bfd, p, n, 1, 0, 1);
+	blog = calloc(1, sizeof(*blog));
+	ASSERT_OK(tm_evlog_read(bfd, blog, true));
+	EXPECT_EV(blog, kind == WP_MPROTECT ? EV_PVMA :
+		  kind == WP_FORK ? EV_PPAGE : EV_SDIRTY, hb, p, PG(p, n),
+		  BIT(ACT_INVAL));
+	tm_diag("%s: device-read refaults: aware %" PRIu64 ", blind %" PRIu64,
+		name, ra.faults, rb.faults);
+	if (pid) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	ASSERT_OK(tm_unbind(fd, ha));
+	ASSERT_OK(tm_unbind(bfd, hb));
+	free(blog);
+	munmap(p, SZ(n));
+}
+
+TEST(ab_write_protect_refaults)
+{
+	struct drm_test_mirror_stats st;
+	int bfd;
+
+	SETUP(fd);
+	bfd = open_blind();
+	ASSERT_OK(tm_stats(bfd, &st, false));
+	ASSERT_EQ(st.caps & TEST_MIRROR_CAP_EVENT_AWARE, 0);
+	ab_case(fd, bfd, WP_MPROTECT, "mprotect(PROT_READ)");
+	ab_case(fd, bfd, WP_FORK, "fork");
+	ab_case(fd, bfd, WP_SOFT_DIRTY, "clear_refs soft-dirty");
+	close(bfd);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Observing callbacks of a dead address space: the tm_invalidate tracepoint */
+/* ------------------------------------------------------------------------ */
+
+#define TRACING		"/sys/kernel/tracing/"
+
+/* This test's trace instance: instances/tm_events_<pid>/ */
+static char tr_inst[128];
+
+static const char *tr_path(const char *rel)
+{
+	static char buf[4][256];
+	static int k;
+	char *b = buf[k++ & 3];
+
+	snprintf(b, sizeof(buf[0]), "%s%s", tr_inst, rel);
+	return b;
+}
+#define TR_EVENT	"events/test_mirror/tm_invalidate/"
+
+/* One tm_invalidate record. */
+struct probe_rec {
+	uint32_t handle, ev, act, fl;	/* fl: 1 = blockable */
+	uint64_t start, end, ent;
+	int pid;
+	char comm[32];
+};
+
+static void probe_remove(void)
+{
+	write_str(tr_path(TR_EVENT "enable"), "0");
+	rmdir(tr_inst);
+}
+
+/*
+ * Record test_mirror:tm_invalidate in a trace instance of our own. A janitor
+ * process (outside the test's process group, which the harness kills)
+ * disables it and removes the instance when the test ends, however it ends:
+ * an enabled module tracepoint would keep the module from unloading.
+ */
+static void probe_setup(void)
+{
+	int pfd[2];
+	pid_t pid;
+
+	if (access(TRACING "events/test_mirror/tm_invalidate", F_OK))
+		SKIP("no test_mirror:tm_invalidate tracepoint in tracefs (%s)",
+		     tm_errname(errno));
+	snprintf(tr_inst, sizeof(tr_inst), TRACING "instances/tm_events_%d/",
+		 getpid());
+	if (mkdir(tr_inst, 0755))
+		FAIL("mkdir %s: %s", tr_inst, tm_errname(errno));
+
+	ASSERT_SYS(pipe(pfd));
+	pid = fork();
+	ASSERT_SYS(pid);
+	if (pid == 0) {
+		char c;
+		int i;
+
+		setsid();
+		for (i = 3; i < 1024; i++)
+			if (i != pfd[0])
+				close(i);
+		while (read(pfd[0], &c, 1) > 0)
+			;
+		probe_remove();
+		_exit(0);
+	}
+	close(pfd[0]);	/* pfd[1] stays open until this test process ends */
+
+	must_write(tr_path(TR_EVENT "enable"), "1");
+	must_write(tr_path("tracing_on"), "1");
+}
+
+static int name_index(const char *name, const char *(*fn)(unsigned int))
+{
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		if (!strcasecmp(name, fn(i)))
+			return (int)i;
+	return -1;
+}
+
+/* Parse the instance's trace buffer (non-consuming). */
+static int probe_read(struct probe_rec *recs, int max)
+{
+	FILE *f = fopen(tr_path("trace"), "re");
+	char line[512];
+	int n = 0;
+
+	if (!f)
+		FAIL("open trace: %s", tm_errname(errno));
+	while (n < max && fgets(line, sizeof(line), f)) {
+		struct probe_rec *r = &recs[n];
+		char *s = strstr(line, "tm_invalidate: "), *br, *dash;
+		char evn[32], actn[32];
+		unsigned int bl;
+		int ev, act;
+
+		if (line[0] == '#' || !s)
+			continue;
+		if (sscanf(s, "tm_invalidate: handle=%u range=0x%" SCNx64
+			   "-0x%" SCNx64 " event=%31s action=%31s blockable=%u "
+			   "entries=%" SCNu64, &r->handle, &r->start, &r->end,
+			   evn, actn, &bl, &r->ent) != 7)
+			FAIL("cannot parse trace line: %s", s);
+		ev = name_index(evn, tm_event_name);
+		act = name_index(actn, tm_action_name);
+		if (ev < 0 || act < 0)
+			FAIL("unknown event/action in trace line: %s", s);
+		r->ev = (uint32_t)ev;
+		r->act = (uint32_t)act;
+		r->fl = bl;
+		br = strstr(line, " [");
+		r->pid = 0;
+		r->comm[0] = 0;
+		if (br) {
+			*br = 0;
+			dash = strrchr(line, '-');
+			if (dash) {
+				char *c = line;
+
+				r->pid = atoi(dash + 1);
+				*dash = 0;
+				while (*c == ' ')
+					c++;
+				strncpy(r->comm, c, sizeof(r->comm) - 1);
+				r->comm[sizeof(r->comm) - 1] = 0;
+			}
+		}
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static void probe_print(const struct probe_rec *r, int n)
+{
+	int i;
+
+	tm_diag("trace: %d record(s)", n);
+	for (i = 0; i < n && i < 40; i++)
+		tm_diag("  %s-%d: handle %u %s [0x%" PRIx64 ", 0x%" PRIx64
+			") %s, entries %" PRIu64 "%s", r[i].comm, r[i].pid,
+			r[i].handle, tm_event_name(r[i].ev), r[i].start,
+			r[i].end, tm_action_name(r[i].act), r[i].ent,
+			r[i].fl & 1 ? "" : " NON-BLOCKABLE");
+}
+
+/* Index of the first record at or after from matching, or -1. */
+static int probe_find(const struct probe_rec *r, int n, int from,
+		      unsigned int ev, int blockable, uint64_t s, uint64_t e)
+{
+	int i;
+
+	for (i = from; i < n; i++)
+		if (r[i].ev == ev && r[i].start <= s && r[i].end >= e &&
+		    (blockable < 0 || !!(r[i].fl & 1) == blockable))
+			return i;
+	return -1;
+}
+
+#define PROBE_MAX 4096
+
+/* The tracepoint reports the same callbacks as the EVENTS log. */
+TEST(trace_matches_event_log)
+{
+	const size_t n = 8;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	struct probe_rec *r = calloc(PROBE_MAX, sizeof(*r));
+	struct tm_evlog *log;
+	unsigned int i;
+	int np, k = 0;
+
+	SETUP(fd);
+	ASSERT_TRUE(r != NULL);
+	tm_must_bind(fd, p, SZ(n), RWP);
+	probe_setup();
+	/* (probe_setup() forks: PROTECTION_PAGE, before the probe is on) */
+	ASSERT_OK(tm_evlog_drain(fd));
+	ASSERT_SYS(madvise(PG(p, 1), SZ(1), MADV_DONTNEED));
+	ASSERT_SYS(mprotect(PG(p, 2), SZ(2), PROT_READ));
+	ASSERT_SYS(munmap(PG(p, 5), SZ(2)));
+	log = ev_take(fd);
+	np = probe_read(r, PROBE_MAX);
+	probe_print(r, np);
+	ASSERT_GE(log->n, 3);
+	ASSERT_EQ((unsigned int)np, log->n);
+	for (i = 0; i < log->n; i++, k++) {
+		const struct drm_test_mirror_event *e = &log->rec[i];
+
+		if (r[k].ev != e->event || r[k].start != e->start ||
+		    r[k].handle != e->handle ||
+		    r[k].end != e->end || r[k].act != e->action ||
+		    r[k].ent != e->entries ||
+		    !!(r[k].fl & 1) != !!(e->flags & TEST_MIRROR_EVENT_F_BLOCKABLE))
+			FAIL("trace record %d differs from log record %u", k, i);
+	}
+}
+
+static void send_fd(int sock, int f, uint64_t addr)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &addr, sizeof(addr) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &f, sizeof(int));
+	if (sendmsg(sock, &mh, 0) != sizeof(addr))
+		FAIL("sendmsg: %s", tm_errname(errno));
+}
+
+static int recv_fd(int sock, uint64_t *addr)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { addr, sizeof(*addr) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	int f;
+
+	if (recvmsg(sock, &mh, 0) != sizeof(*addr))
+		FAIL("recvmsg: %s", tm_errname(errno));
+	c = CMSG_FIRSTHDR(&mh);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		FAIL("no fd received");
+	memcpy(&f, CMSG_DATA(c), sizeof(int));
+	return f;
+}
+
+/*
+ * Process exit: RELEASE (the whole address space), then UNMAP of every VMA.
+ * The child hands its file to the parent first; the parent cannot use it
+ * (another mm: -EACCES; once the child's mm is gone: -ESRCH) and closes it
+ * last.
+ */
+TEST(process_exit_release_then_unmap)
+{
+	const size_t n = 8;
+	struct probe_rec *r = calloc(PROBE_MAX, sizeof(*r));
+	struct drm_test_mirror_stats st;
+	int sv[2], pf, np, i_rel, i_unm;
+	uint64_t addr;
+	pid_t pid;
+
+	SETUP(fd);
+	ASSERT_TRUE(r != NULL);
+	probe_setup();
+	ASSERT_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	pid = tm_fork();
+	if (pid == 0) {
+		int cfd = tm_must_open();
+		uint8_t *p = tm_must_map_pattern(n, 1);
+
+		tm_must_bind(cfd, p, SZ(n), RWP);
+		ASSERT_EQ(stats(cfd).entries_present, n);
+		send_fd(sv[1], cfd, ADDR(p));
+		wait_byte(sv[1]);
+		_exit(0);
+	}
+	pf = recv_fd(sv[0], &addr);
+	/* While the owner lives: another address space, no access. */
+	ASSERT_ERRNO(tm_stats(pf, &st, false), -EACCES);
+	send_byte(sv[0]);
+	tm_must_wait_ok(pid);
+	np = probe_read(r, PROBE_MAX);
+	probe_print(r, np);
+	i_rel = probe_find(r, np, 0, EV_RELEASE, 1, 0, UINT64_MAX);
+	if (i_rel < 0)
+		FAIL("no RELEASE record for the whole address space");
+	ASSERT_EQ(r[i_rel].act, ACT_RELEASE);
+	ASSERT_EQ(r[i_rel].ent, n);
+	i_unm = probe_find(r, np, i_rel + 1, EV_UNMAP, 1, addr, addr + SZ(n));
+	if (i_unm < 0)
+		FAIL("no UNMAP after RELEASE over the binding");
+	ASSERT_EQ(r[i_unm].act, ACT_DROP);
+	ASSERT_EQ(r[i_unm].ent, 0);
+	ASSERT_EQ(probe_find(r, np, 0, EV_UNMAP, 1, addr, addr + SZ(n)), i_unm);
+
+	/* The file outlives the mm: -ESRCH for everyone, clean close. */
+	ASSERT_ERRNO(tm_stats(pf, &st, false), -ESRCH);
+	ASSERT_SYS(close(pf));
+}
+
+/* exec: the old mm goes exactly like at exit; the new image has no access. */
+TEST(exec_release_then_unmap)
+{
+	const size_t n = 8;
+	struct probe_rec *r = calloc(PROBE_MAX, sizeof(*r));
+	int pp[2], np, i_rel, i_unm;
+	uint64_t addr;
+	pid_t pid;
+
+	SETUP(fd);
+	ASSERT_TRUE(r != NULL);
+	probe_setup();
+	ASSERT_SYS(pipe(pp));
+	pid = tm_fork();
+	if (pid == 0) {
+		int cfd = tm_must_open();
+		uint8_t *p = tm_must_map_pattern(n, 1);
+		char arg[16];
+
+		tm_must_bind(cfd, p, SZ(n), RWP);
+		addr = ADDR(p);
+		ASSERT_EQ(write(pp[1], &addr, sizeof(addr)), sizeof(addr));
+		/* Keep the file across exec. */
+		ASSERT_SYS(fcntl(cfd, F_SETFD, 0));
+		snprintf(arg, sizeof(arg), "%d", cfd);
+		execl("/proc/self/exe", "tm_events", "--exec-helper", arg,
+		      (char *)NULL);
+		FAIL("exec: %s", tm_errname(errno));
+	}
+	ASSERT_EQ(read(pp[0], &addr, sizeof(addr)), sizeof(addr));
+	tm_must_wait_ok(pid);
+	np = probe_read(r, PROBE_MAX);
+	probe_print(r, np);
+	i_rel = probe_find(r, np, 0, EV_RELEASE, 1, 0, UINT64_MAX);
+	if (i_rel < 0)
+		FAIL("no RELEASE record at exec");
+	ASSERT_EQ(r[i_rel].act, ACT_RELEASE);
+	ASSERT_EQ(r[i_rel].ent, n);
+	i_unm = probe_find(r, np, i_rel + 1, EV_UNMAP, 1, addr, addr + SZ(n));
+	if (i_unm < 0)
+		FAIL("no UNMAP after RELEASE over the binding at exec");
+	ASSERT_EQ(r[i_unm].act, ACT_DROP);
+}
+
+/*
+ * Runs after exec in exec_release_then_unmap: the old address space was
+ * released before the new image started, so the inherited file answers
+ * -ESRCH.
+ */
+static int exec_helper(const char *arg)
+{
+	struct drm_test_mirror_stats st;
+	int f = atoi(arg), ret;
+
+	ret = tm_stats(f, &st, false);
+	if (ret != -ESRCH) {
+		printf("# exec helper: STATS on the inherited file: %s, "
+		       "expected ESRCH\n", tm_errname(ret));
+		return 1;
+	}
+	close(f);
+	return 0;
+}
+
+/* ---- OOM kill in a memory-limited cgroup ---- */
+
+struct mem_reader {
+	int memfd;
+	void *dst;
+	uint64_t addr;
+	ssize_t ret;
+	int err;
+};
+
+static void *mem_reader_fn(void *arg)
+{
+	struct mem_reader *m = arg;
+
+	m->ret = pread(m->memfd, m->dst, PAGE_SZ, (off_t)m->addr);
+	m->err = errno;
+	return NULL;
+}
+
+/*
+ * The OOM killer kills a mirroring process in a memory-limited cgroup.
+ * Its mm is kept alive past its death (this process reads its memory
+ * through /proc/PID/mem into a userfaultfd-registered page that nobody
+ * serves yet), so it is the OOM reaper that unmaps it: a non-blockable
+ * UNMAP over the private binding A, which drops A's tracking. The reaper
+ * leaves shared mappings alone: binding B (MAP_SHARED anonymous) keeps its
+ * entries until the read is released and the mm exits: RELEASE, UNMAP.
+ */
+TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
+{
+	const size_t na = 64, nb = 16;
+	struct probe_rec *r = calloc(PROBE_MAX, sizeof(*r));
+	char cg[128], path[192], ctl[256];
+	struct uffdio_register reg;
+	struct uffdio_zeropage zp;
+	struct drm_test_mirror_stats st;
+	struct mem_reader mr = { 0 };
+	struct pollfd pfd;
+	struct uffd_msg msg;
+	pthread_t thr;
+	int sv[2], pf, np, u, i_nb, i_rel, i_unm, status, k;
+	uint64_t a, b, deadline;
+	uint32_t hh[2];
+	uint8_t *dst;
+	pid_t pid;
+
+	SETUP(fd);
+	ASSERT_TRUE(r != NULL);
+	if (read_str("/sys/fs/cgroup/cgroup.subtree_control", ctl, sizeof(ctl)) ||
+	    !strstr(ctl, "memory"))
+		SKIP("cgroup v2 memory controller not enabled at /sys/fs/cgroup");
+	probe_setup();
+
+	snprintf(cg, sizeof(cg), "/sys/fs/cgroup/tm_events_oom_%d", getpid());
+	if (mkdir(cg, 0755) && errno != EEXIST)
+		FAIL("mkdir %s: %s", cg, tm_errname(errno));
+	snprintf(path, sizeof(path), "%s/memory.max", cg);
+	must_write(path, "33554432");
+	snprintf(path, sizeof(path), "%s/memory.swap.max", cg);
+	write_str(path, "0");
+
+	u = uffd_open();
+	dst = tm_must_map(1, PROT_READ | PROT_WRITE);
+	reg.range.start = ADDR(dst);
+	reg.range.len = SZ(1);
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_SYS(ioctl(u, UFFDIO_REGISTER, &reg));
+
+	ASSERT_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	pid = tm_fork();
+	if (pid == 0) {
+		char pidstr[16];
+		uint8_t *pa, *pb, *big;
+		size_t i, bigsz = 512ul << 20;
+		int cfd;
+
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+		snprintf(pidstr, sizeof(pidstr), "%d", getpid());
+		must_write(path, pidstr);
+		cfd = tm_must_open();
+		pa = tm_must_map_pattern(na, 1);
+		pb = mmap(NULL, SZ(nb), PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		ASSERT_TRUE(pb != MAP_FAILED);
+		tm_fill(pb, SZ(nb), 2);
+		hh[0] = tm_must_bind(cfd, pa, SZ(na), RWP);
+		hh[1] = tm_must_bind(cfd, pb, SZ(nb), RWP);
+		ASSERT_EQ(stats(cfd).entries_present, na + nb);
+		send_fd(sv[1], cfd, ADDR(pa));
+		a = ADDR(pb);
+		ASSERT_EQ(write(sv[1], &a, sizeof(a)), sizeof(a));
+		ASSERT_EQ(write(sv[1], hh, sizeof(hh)), sizeof(hh));
+		wait_byte(sv[1]);
+		big = mmap(NULL, bigsz, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (big == MAP_FAILED)
+			_exit(3);
+		for (i = 0; i < bigsz; i += PAGE_SZ)
+			big[i] = 1;
+		_exit(4);	/* not killed */
+	}
+	pf = recv_fd(sv[0], &a);
+	ASSERT_EQ(read(sv[0], &b, sizeof(b)), sizeof(b));
+	ASSERT_EQ(read(sv[0], hh, sizeof(hh)), sizeof(hh));
+
+	/* Hold the child's mm: a /proc/PID/mem read stuck on our page. */
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	mr.memfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (mr.memfd < 0)
+		FAIL("open %s: %s", path, tm_errname(errno));
+	mr.dst = dst;
+	mr.addr = a;
+	ASSERT_EQ(pthread_create(&thr, NULL, mem_reader_fn, &mr), 0);
+	pfd.fd = u;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 20000) != 1)
+		FAIL("the /proc/PID/mem reader did not fault on the "
+		     "userfaultfd page");
+	ASSERT_EQ(read(u, &msg, sizeof(msg)), sizeof(msg));
+	ASSERT_EQ(msg.event, UFFD_EVENT_PAGEFAULT);
+
+	/* OOM. */
+	send_byte(sv[0]);
+	deadline = now_ms() + 60000;
+	while (waitpid(pid, &status, WNOHANG) != pid) {
+		if (now_ms() > deadline)
+			FAIL("the child was not OOM-killed within 60 s");
+		sleep_ms(20);
+	}
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+		FAIL("child: status 0x%x, expected SIGKILL by the OOM killer",
+		     status);
+
+	/* The reaper runs about 2 s after the kill (OOM_REAPER_DELAY). */
+	deadline = now_ms() + 20000;
+	do {
+		sleep_ms(100);
+		np = probe_read(r, PROBE_MAX);
+		i_nb = -1;
+		for (k = 0; k < np && i_nb < 0; k++)
+			if (r[k].ev == EV_UNMAP && !(r[k].fl & 1) &&
+			    r[k].act != ACT_BUSY && r[k].handle == hh[0] &&
+			    r[k].start <= a && r[k].end >= a + SZ(na))
+				i_nb = k;
+	} while (i_nb < 0 && now_ms() < deadline);
+	/* Give the reaper time to have visited every VMA. */
+	sleep_ms(500);
+	/* Reaped, not released yet: the address space still exists. */
+	ASSERT_ERRNO(tm_stats(pf, &st, false), -EACCES);
+
+	/* Let the read finish: the mm's last user goes, the mm exits. */
+	zp.range.start = ADDR(dst);
+	zp.range.len = SZ(1);
+	zp.mode = 0;
+	ASSERT_SYS(ioctl(u, UFFDIO_ZEROPAGE, &zp));
+	ASSERT_EQ(pthread_join(thr, NULL), 0);
+	close(mr.memfd);
+	deadline = now_ms() + 10000;
+	do {
+		sleep_ms(50);
+		np = probe_read(r, PROBE_MAX);
+		i_rel = probe_find(r, np, 0, EV_RELEASE, 1, 0, UINT64_MAX);
+	} while (i_rel < 0 && now_ms() < deadline);
+	sleep_ms(200);
+	np = probe_read(r, PROBE_MAX);
+	probe_print(r, np);
+	tm_diag("/proc/PID/mem read: %zd (%s)", mr.ret,
+		mr.ret < 0 ? tm_errname(mr.err) : "ok");
+
+	/* The OOM reaper: non-blockable UNMAP of A, all its entries. */
+	if (i_nb < 0)
+		FAIL("no non-blockable UNMAP (OOM reaper) over binding A");
+	ASSERT_EQ(r[i_nb].act, ACT_DROP);
+	ASSERT_EQ(r[i_nb].ent, na);
+	tm_diag("OOM reaper: %s-%d", r[i_nb].comm, r[i_nb].pid);
+	for (k = 0; k < np; k++) {
+		/* It skipped the shared mapping. */
+		if (!(r[k].fl & 1) && r[k].handle == hh[1])
+			FAIL("non-blockable record %d for the shared binding", k);
+		/* Nothing was left in A for later callbacks. */
+		if (k > i_nb && r[k].handle == hh[0] && r[k].ent)
+			FAIL("record %d removed %" PRIu64 " entries of A after "
+			     "the reaper", k, r[k].ent);
+	}
+	/* The mm exits once the read lets go: B goes with RELEASE, UNMAP. */
+	i_rel = -1;
+	for (k = i_nb + 1; k < np && i_rel < 0; k++)
+		if (r[k].ev == EV_RELEASE && r[k].handle == hh[1])
+			i_rel = k;
+	if (i_rel < 0)
+		FAIL("no RELEASE for B after the reaper");
+	ASSERT_EQ(r[i_rel].act, ACT_RELEASE);
+	ASSERT_EQ(r[i_rel].ent, nb);
+	ASSERT_TRUE(r[i_rel].fl & 1);
+	i_unm = probe_find(r, np, i_rel + 1, EV_UNMAP, 1, b, b + SZ(nb));
+	if (i_unm < 0 || r[i_unm].handle != hh[1])
+		FAIL("no UNMAP at exit_mmap after RELEASE over B");
+	ASSERT_EQ(r[i_unm].ent, 0);
+
+	/* B's RELEASE marked the file's address space gone. */
+	ASSERT_ERRNO(tm_stats(pf, &st, false), -ESRCH);
+	ASSERT_SYS(close(pf));
+	close(u);
+	if (rmdir(cg))
+		tm_diag("rmdir %s: %s", cg, tm_errname(errno));
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--exec-helper"))
+		return exec_helper(argv[2]);
+	return tm_main(argc, argv);
+}
