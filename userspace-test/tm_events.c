@@ -67,12 +67,14 @@
 #define EV_PPAGE	TEST_MIRROR_EVENT_PROTECTION_PAGE
 #define EV_SDIRTY	TEST_MIRROR_EVENT_SOFT_DIRTY
 #define EV_RELEASE	TEST_MIRROR_EVENT_RELEASE
+#define EV_MIGRATE	TEST_MIRROR_EVENT_MIGRATE
 
 #define ACT_INVAL	TEST_MIRROR_ACTION_INVALIDATE
 #define ACT_DOWN	TEST_MIRROR_ACTION_DOWNGRADE
 #define ACT_DROP	TEST_MIRROR_ACTION_DROP
 #define ACT_RELEASE	TEST_MIRROR_ACTION_RELEASE
 #define ACT_BUSY	TEST_MIRROR_ACTION_BUSY
+#define ACT_SKIP	TEST_MIRROR_ACTION_SKIP
 
 #define HUGE_SZ		(2ul << 20)
 #define HUGE_PAGES	(HUGE_SZ / PAGE_SZ)
@@ -2695,6 +2697,73 @@ TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
 	close(u);
 	if (rmdir(cg))
 		tm_diag("rmdir %s: %s", cg, tm_errname(errno));
+}
+
+/*
+ * Device migration (MIGRATE ioctl): the kernel raises MIGRATE with the
+ * migrating file as owner. That file skips the invalidation and moves its
+ * entries to the new pages itself; a second file mirroring the same pages
+ * sees a foreign owner and invalidates. A CPU write after the migration
+ * lands in the new pages, so a device read that returns it with no fault
+ * proves the owner's entries were moved, not left on the old pages.
+ */
+TEST(device_migrate_owner_skips)
+{
+	const size_t n = 16;
+	uint8_t *p = tm_must_map_pattern(n, 1);
+	uint32_t h = tm_must_bind(fd, p, SZ(n), RWP);
+	int other = tm_must_open();
+	uint32_t ho = tm_must_bind(other, p, SZ(n), RWP);
+	struct drm_test_mirror_migrate mg = {
+		.addr = ADDR(p),
+		.size = SZ(n),
+	};
+	struct tm_evlog *log;
+
+	SETUP(fd);
+	ASSERT_OK(tm_evlog_drain(other));
+	ASSERT_OK(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_MIGRATE, &mg));
+	ASSERT_EQ(mg.migrated, n);
+
+	log = ev_take(fd);
+	ASSERT_EQ(EXPECT_EV(log, EV_MIGRATE, h, p, PG(p, n), BIT(ACT_SKIP)), 0);
+	EXPECT_ONLY(log, BIT(EV_MIGRATE));
+	EXPECT_SNAP(fd, p, n, "W W W W W W W W W W W W W W W W");
+	log = ev_take(other);
+	ASSERT_EQ(EXPECT_EV(log, EV_MIGRATE, ho, p, PG(p, n), BIT(ACT_INVAL)), n);
+	EXPECT_ONLY(log, BIT(EV_MIGRATE));
+	EXPECT_SNAP(other, p, n, ". . . . . . . . . . . . . . . .");
+
+	/* The pages moved: data unchanged, then a CPU write to the new pages. */
+	DEV_READ(fd, p, n, 0, 0, 1);
+	pat_fill(p, 0, SZ(n), 7);
+	DEV_READ(fd, p, n, 0, 0, 7);
+	DEV_READ(other, p, n, 1, 0, 7);
+}
+
+/* MIGRATE ioctl arguments: the range must be bound, in one VMA, anonymous. */
+TEST(device_migrate_errors)
+{
+	const size_t n = 4;
+	uint8_t *p = tm_must_map_pattern(2 * n, 1);
+	struct drm_test_mirror_migrate mg = { .addr = ADDR(p), .size = SZ(n) };
+
+	SETUP(fd);
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_MIGRATE, &mg), -ENOENT);
+	tm_must_bind(fd, p, SZ(n), RW);
+	mg.flags = 1;
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_MIGRATE, &mg), -EINVAL);
+	mg.flags = 0;
+	mg.size = SZ(2 * n);	/* beyond the binding */
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_MIGRATE, &mg), -EINVAL);
+	mg.size = SZ(n);
+	ASSERT_SYS(munmap(PG(p, 1), SZ(1)));
+	mg.addr = ADDR(PG(p, 1));
+	mg.size = SZ(1);	/* tracking dropped by UNMAP */
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_MIGRATE, &mg), -EFAULT);
+	mg.addr = ADDR(p);
+	ASSERT_OK(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_MIGRATE, &mg));
+	ASSERT_EQ(mg.migrated, 1);
 }
 
 int main(int argc, char **argv)
