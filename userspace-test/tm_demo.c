@@ -5,8 +5,10 @@
  *
  * The program maps a small buffer, lets the mock device read and write it,
  * then changes the buffer from the CPU side (munmap, mprotect,
- * MADV_DONTNEED). After each change it prints the event the kernel sent to
- * the driver, what the driver did about it, and the device's page table.
+ * MADV_DONTNEED, fork, clear_refs), lets the device migrate pages, and
+ * watches a child process exit. After each change it prints the event the
+ * kernel sent to the driver, what the driver did about it, and the device's
+ * page table.
  *
  * Exit status: 0 if every step behaved as the contract says, 1 otherwise.
  */
@@ -15,8 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tm_lib.h"
@@ -66,7 +72,9 @@ static const char *range_str(uint64_t start, uint64_t end)
 	static char s[64];
 	uint64_t b = (uintptr_t)buf, e = b + NPAGES * psz;
 
-	if (start >= b && end <= e && end > start) {
+	if (start == 0 && end == UINT64_MAX) {
+		snprintf(s, sizeof(s), "all memory");
+	} else if (start >= b && end <= e && end > start) {
 		uint64_t first = (start - b) / psz, last = (end - b) / psz - 1;
 
 		if (first == last)
@@ -82,9 +90,11 @@ static const char *range_str(uint64_t start, uint64_t end)
 
 /*
  * Print the events the driver logged since the last call (consuming them)
- * and check that exactly one of them is `event` with the action `action`.
+ * and check that `want` of them (at least one if `want` is 0) are `event`
+ * with the action `action`.
  */
-static void show_events(unsigned int event, unsigned int action)
+static void show_events_n(unsigned int event, unsigned int action,
+			  unsigned int want)
 {
 	struct drm_test_mirror_event rec[16];
 	unsigned int n = 0, i, seen = 0;
@@ -99,17 +109,123 @@ static void show_events(unsigned int event, unsigned int action)
 		const char *verb = rec[i].action == TEST_MIRROR_ACTION_DOWNGRADE ?
 				   "made read-only" : "removed";
 
-		printf("        kernel event: %-14s on %-9s -> driver: %s, %" PRIu64
-		       " entr%s %s\n", tm_event_name(rec[i].event),
-		       range_str(rec[i].start, rec[i].end),
-		       tm_action_name(rec[i].action), (uint64_t)rec[i].entries,
-		       rec[i].entries == 1 ? "y" : "ies", verb);
+		if (rec[i].action == TEST_MIRROR_ACTION_SKIP)
+			printf("        kernel event: %-14s on %-9s -> driver: SKIP, its own "
+			       "migration: it moves its entries itself\n",
+			       tm_event_name(rec[i].event),
+			       range_str(rec[i].start, rec[i].end));
+		else
+			printf("        kernel event: %-14s on %-9s -> driver: %s, %" PRIu64
+			       " entr%s %s\n", tm_event_name(rec[i].event),
+			       range_str(rec[i].start, rec[i].end),
+			       tm_action_name(rec[i].action), (uint64_t)rec[i].entries,
+			       rec[i].entries == 1 ? "y" : "ies", verb);
 		if (rec[i].event == event && rec[i].action == action)
 			seen++;
 	}
-	if (seen != 1)
-		oops("expected one %s event handled with %s, saw %u",
-		     tm_event_name(event), tm_action_name(action), seen);
+	if (want ? seen != want : !seen)
+		oops("expected %s %s event%s handled with %s, saw %u",
+		     want ? (want == 1 ? "one" : "some") : "at least one",
+		     tm_event_name(event), want == 1 ? "" : "s",
+		     tm_action_name(action), seen);
+}
+
+static void show_events(unsigned int event, unsigned int action)
+{
+	show_events_n(event, action, 1);
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+/* Is the soft-dirty bit (55) of the page at p set in /proc/self/pagemap? */
+static int soft_dirty(const void *p)
+{
+	uint64_t ent;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, &ent, sizeof(ent), (uintptr_t)p / psz * sizeof(ent));
+	close(fd);
+	if (n != sizeof(ent))
+		return -EIO;
+	return (ent >> 55) & 1;
+}
+
+#define TRACE_DIR "/sys/kernel/tracing/instances/tm_demo"
+
+/*
+ * A child process opens the device, binds and reads a buffer of its own,
+ * and exits without closing anything. Its own event log dies with it, so
+ * the driver's tm_invalidate tracepoint (a private trace instance) tells
+ * what the kernel sent.
+ */
+static void show_exit(void)
+{
+	char line[512], want[64];
+	unsigned int release = 0, unmap = 0;
+	pid_t pid;
+	FILE *f;
+
+	if (mkdir(TRACE_DIR, 0700) && errno != EEXIST) {
+		printf("        (no tracefs here: %s; skipped)\n", tm_errname(-errno));
+		return;
+	}
+	if (write_file(TRACE_DIR "/events/test_mirror/tm_invalidate/enable", "1")) {
+		printf("        (the tm_invalidate tracepoint is not available; skipped)\n");
+		rmdir(TRACE_DIR);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		uint8_t *p = tm_map(2, PROT_READ | PROT_WRITE, 0);
+		int fd = tm_open();
+		struct tm_result res;
+		uint32_t h;
+
+		if (!p || fd < 0 || tm_bind(fd, p, 2 * psz, TEST_MIRROR_BIND_READ, &h) ||
+		    tm_read(fd, p, 2 * psz, p, &res))
+			_exit(1);
+		_exit(0);	/* exit with the file open and the buffer mirrored */
+	}
+	if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+		oops("fork/wait: %s", tm_errname(-errno));
+	write_file(TRACE_DIR "/events/test_mirror/tm_invalidate/enable", "0");
+	snprintf(want, sizeof(want), "-%d ", (int)pid);
+	f = fopen(TRACE_DIR "/trace", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *ev = strstr(line, "event=");
+
+		if (!strstr(line, want) || !ev)
+			continue;
+		if (!strncmp(ev, "event=RELEASE ", 14))
+			release++;
+		else if (!strncmp(ev, "event=UNMAP ", 12))
+			unmap++;
+		else
+			continue;
+		*strchr(ev, ' ') = 0;
+		printf("        kernel event: %-14s on all memory -> driver: %s\n",
+		       ev + 6, strstr(ev + strlen(ev) + 1, "action=release") ?
+		       "RELEASE, everything removed" : "DROP");
+	}
+	if (f)
+		fclose(f);
+	rmdir(TRACE_DIR);
+	if (!release || !unmap)
+		oops("expected RELEASE then UNMAP from the exiting child, saw %u and %u",
+		     release, unmap);
 }
 
 /* A device access of pages [first, first + n); prints its outcome. */
@@ -144,9 +260,11 @@ static void label(unsigned int i, const char *who)
 
 int main(void)
 {
+	struct drm_test_mirror_migrate mig = { 0 };
 	struct drm_test_mirror_stats st;
 	char path[64];
 	bool vma_downgrade;
+	pid_t child;
 	struct utsname u;
 	uint8_t *tmp;
 	uint32_t h;
@@ -266,19 +384,74 @@ int main(void)
 	show_table();
 	printf("        (R: a fresh page is the shared zero page, read-only until written)\n");
 
-	printf("7. CPU: unbind, close\n");
+	printf("7. CPU: fork (parent and child now share the pages copy-on-write)\n");
+	child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	show_events_n(TEST_MIRROR_EVENT_PROTECTION_PAGE,
+		      TEST_MIRROR_ACTION_DOWNGRADE, 0);
+	show_table();
+	device(false, 2, 1, tmp, 0);
+	printf("        (reads go on from the shared pages; a write would have to refault)\n");
+	printf("   CPU: the parent writes page 2 (copy-on-write: it gets a new page)\n");
+	label(2, "parent after fork");
+	show_events(TEST_MIRROR_EVENT_CLEAR, TEST_MIRROR_ACTION_INVALIDATE);
+	show_table();
+	if (!device(false, 2, 1, tmp, 0)) {
+		printf("        the device sees: \"%s\"\n", (char *)tmp);
+		if (strcmp((char *)tmp, "page 2: written by the parent after fork"))
+			oops("wrong data");
+	}
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+
+	printf("8. CPU: echo 4 > /proc/self/clear_refs (start soft-dirty tracking)\n");
+	ret = write_file("/proc/self/clear_refs", "4");
+	if (ret)
+		oops("clear_refs: %s", tm_errname(ret));
+	show_events(TEST_MIRROR_EVENT_SOFT_DIRTY, TEST_MIRROR_ACTION_DOWNGRADE);
+	show_table();
+	snprintf((char *)tmp, psz, "page 2: written by the device");
+	device(true, 2, 1, tmp, 0);
+	printf("        the CPU's pagemap shows page 2 soft-dirty: %s\n",
+	       soft_dirty(page(2)) == 1 ? "yes" : "NO");
+	if (soft_dirty(page(2)) != 1)
+		oops("the device write did not make the page soft-dirty");
+	printf("        (the device write refaulted with write intent, as a CPU write would)\n");
+	show_table();
+
+	printf("9. The device migrates pages 2-3 to new memory (MIGRATE ioctl)\n");
+	mig.addr = (uintptr_t)page(2);
+	mig.size = 2 * psz;
+	ret = tm_ioctl(dev, DRM_IOCTL_TEST_MIRROR_MIGRATE, &mig);
+	if (ret)
+		oops("migrate: %s", tm_errname(ret));
+	show_events(TEST_MIRROR_EVENT_MIGRATE, TEST_MIRROR_ACTION_SKIP);
+	show_table();
+	device(false, 2, 2, tmp, 0);
+	printf("        (the kernel named this file as the migration's owner: the driver\n"
+	       "         skipped the invalidation and pointed its entries at the new pages)\n");
+
+	printf("10. Another process binds its own buffer, and exits with the file open\n");
+	show_exit();
+
+	printf("11. EXCLUSIVE: raised by make_device_exclusive_range(), which these kernels\n"
+	       "    do not export to modules; the policy would invalidate.\n");
+
+	printf("12. CPU: unbind, close\n");
 	if (tm_stats(dev, &st, false))
 		oops("stats");
 	ret = tm_unbind(dev, h);
 	if (ret)
 		oops("unbind: %s", tm_errname(ret));
 	close(dev);
-	printf("   events received: UNMAP %" PRIu64 ", PROTECTION_VMA %" PRIu64
-	       ", CLEAR %" PRIu64 "; device faults: %" PRIu64 " read, %" PRIu64
-	       " write\n",
-	       (uint64_t)st.events[TEST_MIRROR_EVENT_UNMAP],
-	       (uint64_t)st.events[TEST_MIRROR_EVENT_PROTECTION_VMA],
-	       (uint64_t)st.events[TEST_MIRROR_EVENT_CLEAR],
+	printf("   events received:");
+	for (i = 0; i <= TEST_MIRROR_EVENT_EXCLUSIVE; i++)
+		printf(" %s %" PRIu64 "%s", tm_event_name(i),
+		       (uint64_t)st.events[i], i == TEST_MIRROR_EVENT_EXCLUSIVE ? "\n" : ",");
+	printf("   device faults: %" PRIu64 " read, %" PRIu64 " write\n",
 	       (uint64_t)st.read_faults, (uint64_t)st.write_faults);
 
 	if (unexpected) {
