@@ -675,6 +675,15 @@ int tm_mirror_check_caller(struct tm_mirror *m)
 	return 0;
 }
 
+/* The checks every ranged entry point starts with. */
+static int tm_check_call(struct tm_mirror *m, unsigned long addr,
+			 unsigned long size)
+{
+	int ret = tm_mirror_check_caller(m);
+
+	return ret ? ret : tm_mirror_check_range(addr, size);
+}
+
 /**
  * tm_mirror_create - create a device context for the current process
  * @owner: the device, compared with the owner of MIGRATE/EXCLUSIVE events
@@ -973,10 +982,7 @@ int tm_mirror_access(struct tm_mirror *m, bool write, unsigned long addr,
 	int ret;
 
 	memset(res, 0, sizeof(*res));
-	ret = tm_mirror_check_caller(m);
-	if (ret)
-		return ret;
-	ret = tm_mirror_check_range(addr, size);
+	ret = tm_check_call(m, addr, size);
 	if (ret)
 		return ret;
 	if (!access_ok(buf, size))
@@ -1065,10 +1071,7 @@ int tm_mirror_snapshot(struct tm_mirror *m, unsigned long addr,
 	struct tm_entry e;
 	int ret;
 
-	ret = tm_mirror_check_caller(m);
-	if (ret)
-		return ret;
-	ret = tm_mirror_check_range(addr, size);
+	ret = tm_check_call(m, addr, size);
 	if (ret)
 		return ret;
 	if (!access_ok(out, npages))
@@ -1364,10 +1367,7 @@ int tm_mirror_migrate(struct tm_mirror *m, unsigned long addr,
 	int ret;
 
 	*migrated = 0;
-	ret = tm_mirror_check_caller(m);
-	if (ret)
-		return ret;
-	ret = tm_mirror_check_range(addr, size);
+	ret = tm_check_call(m, addr, size);
 	if (ret)
 		return ret;
 	src = kvcalloc(2 * TM_MIGRATE_BATCH, sizeof(*src), GFP_KERNEL_ACCOUNT);
