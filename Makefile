@@ -147,3 +147,20 @@ dkms-src:
 
 nonotifier-build:
 	$(TOP)/scripts/nonotifier-build.sh
+
+# --- reliability (issue 6, parts 1-4) -----------------------------------------
+# make fuzz: ~1,000,000 oracle-checked ioctl calls per kernel (TM_FUZZ_CALLS,
+# TM_FUZZ_SEED); make stress: 10 minutes of race stress per kernel
+# (TM_STRESS_SECONDS); make lifecycle: 100 OOM kills + 1000 unload/load cycles.
+.PHONY: fuzz stress lifecycle
+fuzz:
+	TM_SERIES="$(KERNELS)" $(TOP)/scripts/deps.sh
+	$(TOP)/scripts/fuzz.sh $(KERNELS)
+
+stress:
+	TM_SERIES="$(KERNELS)" $(TOP)/scripts/deps.sh
+	$(TOP)/scripts/stress.sh $(KERNELS)
+
+lifecycle:
+	TM_SERIES="$(KERNELS)" $(TOP)/scripts/deps.sh
+	$(TOP)/scripts/lifecycle.sh $(KERNELS)

@@ -641,6 +641,18 @@ static bool tm_wait_until(pid_t pid, uint64_t deadline_ms, int *status)
 
 enum tm_outcome { TM_PASS, TM_FAIL, TM_SKIP };
 
+/*
+ * env TM_TIMEOUT_SCALE=N (N >= 1) multiplies every test's timeout, default
+ * or its own: for slow kernels (make check-debug: KASAN + lockdep under TCG).
+ */
+static unsigned int tm_timeout_scale(void)
+{
+	const char *env = getenv("TM_TIMEOUT_SCALE");
+	int n = env ? atoi(env) : 1;
+
+	return n > 1 ? (unsigned int)n : 1;
+}
+
 static enum tm_outcome tm_run_one(struct tm_test *t, unsigned int num,
 				  unsigned int timeout, bool verbose)
 {
@@ -651,6 +663,7 @@ static enum tm_outcome tm_run_one(struct tm_test *t, unsigned int num,
 
 	if (t->timeout)
 		timeout = t->timeout;
+	timeout *= tm_timeout_scale();
 	tm_shared->skip_reason[0] = '\0';
 	fflush(stdout);
 	pid = fork();

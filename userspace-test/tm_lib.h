@@ -240,6 +240,7 @@ void tm_register(struct tm_test *t);
  *   -l           list the tests and exit
  *   -v           print each test's duration as a diagnostic
  *   -T seconds   default per-test timeout (also env TM_TIMEOUT)
+ *                (env TM_TIMEOUT_SCALE=N multiplies every test's timeout)
  *   -t pattern   run only tests whose name matches (fnmatch), repeatable;
  *                bare arguments are patterns too
  * Exit status: 0 if no test failed, 1 otherwise, 2 on a usage error.

@@ -1,0 +1,600 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench-report.py DIR
+#
+# Turns the output of tm_bench (one DIR/<krel>/tm_bench.out per kernel, as
+# collected by scripts/bench.sh) into, in DIR:
+#   metrics.txt        one line per metric and kernel:
+#                      METRIC <name>=<value> unit=.. target=.. met=yes|no|n/a
+#                      kernel=<krel> [note=..]
+#   series.tsv         kernel, series, x, xunit, y, yunit: the size -> time
+#                      series
+#   summary.txt        the headline metrics, one row each, a column per kernel
+#   doc-section.rst    "Device-table design and measured numbers", for
+#                      Documentation.rst, with these numbers
+#   <krel>/report.txt  tm_bench's human tables
+#   <krel>/bench.svg   the plots (plain SVG, no dependency)
+# Python 3 standard library only.
+
+import math
+import os
+import re
+import sys
+
+COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
+          "#e377c2", "#7f7f7f", "#17becf", "#bcbd22"]
+
+
+def parse(path):
+    metrics, series, tables, info = [], [], [], {}
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            # --smoke prints its machine lines as KTAP diagnostics
+            if re.match(r"^# (METRIC|SERIES|BENCH) ", line):
+                line = line[2:]
+            if line.startswith("METRIC "):
+                rest = line[7:]
+                note = ""
+                if " note=" in rest:
+                    rest, note = rest.split(" note=", 1)
+                toks = rest.split()
+                name, value = toks[0].split("=", 1)
+                kv = dict(t.split("=", 1) for t in toks[1:] if "=" in t)
+                metrics.append(dict(name=name, value=float(value),
+                                    unit=kv.get("unit", ""),
+                                    target=kv.get("target", "none"),
+                                    met=kv.get("met", "n/a"), note=note))
+            elif line.startswith("SERIES "):
+                kv = dict(t.split("=", 1) for t in line[7:].split() if "=" in t)
+                series.append(dict(name=kv["name"], x=float(kv["x"]),
+                                   xunit=kv.get("xunit", ""), y=float(kv["y"]),
+                                   yunit=kv.get("yunit", "")))
+            elif line.startswith("BENCH "):
+                info = dict(t.split("=", 1) for t in line[6:].split() if "=" in t)
+            elif line.startswith("#") or re.match(r"^(not )?ok \d+", line):
+                tables.append(line[2:] if line.startswith("# ") else line.lstrip("#"))
+    return metrics, series, tables, info
+
+
+# --------------------------------------------------------------------------
+# SVG
+
+def esc(s):
+    return (str(s).replace("&", "&amp;").replace("<", "&lt;")
+            .replace(">", "&gt;"))
+
+
+def fmt_tick(v):
+    if v >= 1 and abs(v - round(v)) < 1e-9:
+        return "%d" % round(v)
+    return "%g" % v
+
+
+class Chart:
+    """A log/linear line chart (or grouped bars) drawn into an SVG group."""
+
+    def __init__(self, x, y, w, h, title, xlabel, ylabel, xlog=True,
+                 ylog=True, xbase=10):
+        self.x, self.y, self.w, self.h = x, y, w, h
+        self.title, self.xlabel, self.ylabel = title, xlabel, ylabel
+        self.xlog, self.ylog, self.xbase = xlog, ylog, xbase
+        self.lines = []
+        self.bars = None
+
+    def add(self, label, pts, dash=False):
+        pts = sorted((a, b) for a, b in pts if b == b)
+        if pts:
+            self.lines.append((label, pts, dash))
+
+    def set_bars(self, groups, labels, values):
+        self.bars = (groups, labels, values)
+
+    def _range(self, vals, log, base):
+        vals = [v for v in vals if (v > 0 or not log)]
+        if not vals:
+            return (1, 10) if log else (0, 1)
+        lo, hi = min(vals), max(vals)
+        if log:
+            lo = base ** math.floor(math.log(lo, base) + 1e-9)
+            hi = base ** math.ceil(math.log(hi, base) - 1e-9)
+            if hi <= lo:
+                hi = lo * base
+        else:
+            lo = min(0.0, lo)
+            hi = hi * 1.1 if hi > 0 else 1
+        return lo, hi
+
+    def _map(self, v, lo, hi, log, a, b):
+        if log:
+            v = max(v, lo)
+            t = (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo))
+        else:
+            t = (v - lo) / (hi - lo) if hi > lo else 0
+        return a + t * (b - a)
+
+    def svg(self):
+        out = []
+        L, T, R, B = self.x + 62, self.y + 28, self.x + self.w - 10, self.y + self.h - 42
+        out.append('<text x="%d" y="%d" font-size="13" font-weight="bold">%s</text>'
+                   % (self.x + 6, self.y + 16, esc(self.title)))
+        out.append('<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#888"/>'
+                   % (L, T, R - L, B - T))
+        if self.bars:
+            return out + self._bars(L, T, R, B)
+        xs = [p[0] for _, pts, _ in self.lines for p in pts]
+        ys = [p[1] for _, pts, _ in self.lines for p in pts]
+        xlo, xhi = self._range(xs, self.xlog, self.xbase)
+        ylo, yhi = self._range(ys, self.ylog, 10)
+        # ticks
+        if self.xlog:
+            k = xlo
+            while k <= xhi * 1.0001:
+                px = self._map(k, xlo, xhi, True, L, R)
+                out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#eee"/>' % (px, T, px, B))
+                out.append('<text x="%.1f" y="%d" font-size="10" text-anchor="middle">%s</text>'
+                           % (px, B + 13, fmt_tick(k)))
+                k *= self.xbase
+        else:
+            for i in range(6):
+                v = xlo + (xhi - xlo) * i / 5
+                px = self._map(v, xlo, xhi, False, L, R)
+                out.append('<text x="%.1f" y="%d" font-size="10" text-anchor="middle">%s</text>'
+                           % (px, B + 13, fmt_tick(round(v, 3))))
+        if self.ylog:
+            k = ylo
+            while k <= yhi * 1.0001:
+                py = self._map(k, ylo, yhi, True, B, T)
+                out.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#eee"/>' % (L, py, R, py))
+                out.append('<text x="%d" y="%.1f" font-size="10" text-anchor="end">%s</text>'
+                           % (L - 4, py + 3, fmt_tick(k)))
+                k *= 10
+        else:
+            for i in range(6):
+                v = ylo + (yhi - ylo) * i / 5
+                py = self._map(v, ylo, yhi, False, B, T)
+                out.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#eee"/>' % (L, py, R, py))
+                out.append('<text x="%d" y="%.1f" font-size="10" text-anchor="end">%s</text>'
+                           % (L - 4, py + 3, "%.3g" % v))
+        out.append('<text x="%d" y="%d" font-size="11" text-anchor="middle">%s</text>'
+                   % ((L + R) // 2, B + 28, esc(self.xlabel)))
+        out.append('<text x="%d" y="%d" font-size="11" text-anchor="middle" '
+                   'transform="rotate(-90 %d %d)">%s</text>'
+                   % (self.x + 14, (T + B) // 2, self.x + 14, (T + B) // 2, esc(self.ylabel)))
+        for i, (label, pts, dash) in enumerate(self.lines):
+            c = COLORS[i % len(COLORS)]
+            d = " ".join("%.1f,%.1f" % (self._map(a, xlo, xhi, self.xlog, L, R),
+                                        self._map(b, ylo, yhi, self.ylog, B, T))
+                         for a, b in pts)
+            out.append('<polyline points="%s" fill="none" stroke="%s" stroke-width="1.8"%s/>'
+                       % (d, c, ' stroke-dasharray="5,3"' if dash else ""))
+            for a, b in pts:
+                out.append('<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"/>'
+                           % (self._map(a, xlo, xhi, self.xlog, L, R),
+                              self._map(b, ylo, yhi, self.ylog, B, T), c))
+            out.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"%s/>'
+                       % (L + 6, T + 10 + 12 * i, L + 22, T + 10 + 12 * i, c,
+                          ' stroke-dasharray="5,3"' if dash else ""))
+            out.append('<text x="%d" y="%d" font-size="10">%s</text>'
+                       % (L + 26, T + 13 + 12 * i, esc(label)))
+        return out
+
+    def _bars(self, L, T, R, B):
+        groups, labels, values = self.bars
+        out = []
+        vmax = max([v for row in values for v in row] + [1e-9]) * 1.1
+        gw = (R - L) / max(1, len(groups))
+        bw = gw * 0.8 / max(1, len(labels))
+        for g, name in enumerate(groups):
+            for j in range(len(labels)):
+                v = values[g][j]
+                hgt = (B - T) * v / vmax
+                x = L + g * gw + gw * 0.1 + j * bw
+                out.append('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>'
+                           % (x, B - hgt, bw - 1, hgt, COLORS[j % len(COLORS)]))
+            out.append('<text x="%.1f" y="%d" font-size="10" text-anchor="middle">%s</text>'
+                       % (L + g * gw + gw / 2, B + 13, esc(name)))
+        for i in range(6):
+            v = vmax * i / 5
+            py = B - (B - T) * i / 5
+            out.append('<text x="%d" y="%.1f" font-size="10" text-anchor="end">%.3g</text>'
+                       % (L - 4, py + 3, v))
+        for j, lab in enumerate(labels):
+            out.append('<rect x="%d" y="%d" width="12" height="8" fill="%s"/>'
+                       % (L + 6, T + 6 + 12 * j, COLORS[j % len(COLORS)]))
+            out.append('<text x="%d" y="%d" font-size="10">%s</text>'
+                       % (L + 22, T + 13 + 12 * j, esc(lab)))
+        out.append('<text x="%d" y="%d" font-size="11" text-anchor="middle" '
+                   'transform="rotate(-90 %d %d)">%s</text>'
+                   % (self.x + 14, (T + B) // 2, self.x + 14, (T + B) // 2, esc(self.ylabel)))
+        return out
+
+
+def plot(krel, series, metrics, path, clock):
+    by = {}
+    for s in series:
+        by.setdefault(s["name"], []).append((s["x"], s["y"]))
+    W, H, cols = 560, 330, 2
+    charts = []
+
+    def pos(i):
+        return (i % cols) * W, 30 + (i // cols) * H
+
+    c = Chart(*pos(0), W, H, "P1 populate, base pages: time vs buffer size",
+              "buffer (MiB)", "ms (median)", xbase=4)
+    for k in ["prefault", "blind_prefault", "cold_read", "warm_read", "cpu_fault", "cpu_copy"]:
+        c.add(k, by.get("p1.base.%s.ms" % k, []), dash=k.startswith("cpu") or k.startswith("blind"))
+    charts.append(c)
+    c = Chart(*pos(1), W, H, "P1 populate, THP: time vs buffer size",
+              "buffer (MiB)", "ms (median)", xbase=4)
+    for k in ["prefault", "blind_prefault", "cold_read", "warm_read", "cpu_fault", "cpu_copy"]:
+        c.add(k, by.get("p1.thp.%s.ms" % k, []), dash=k.startswith("cpu") or k.startswith("blind"))
+    charts.append(c)
+    c = Chart(*pos(2), W, H, "P1 fault_chunk_pages: time vs chunk (cold read: 1/4 buffer)",
+              "pages per hmm_range_fault()", "ms (median)", xbase=4)
+    for k in ["base.prefault", "thp.prefault", "base.cold_read", "thp.cold_read"]:
+        c.add(k, by.get("p1chunk.%s.ms" % k, []), dash="cold" in k)
+    charts.append(c)
+    c = Chart(*pos(3), W, H, "P2 munmap / MADV_DONTNEED / mprotect: time vs size",
+              "range (MiB)", "ms (median)", xbase=4)
+    for op in ["munmap", "dontneed", "mprotect_ro", "munmap_thp"]:
+        c.add(op + " unbound", by.get("p2.%s.unbound.ms" % op, []), dash=True)
+        c.add(op + " mirrored", by.get("p2.%s.mirrored.ms" % op, []))
+    charts.append(c)
+    c = Chart(*pos(4), W, H, "P2 mirrored / unbound time ratio (target munmap 1 GiB <= 1.25)",
+              "range (MiB)", "ratio", xbase=4, ylog=False)
+    for op in ["munmap", "dontneed", "mprotect_ro", "munmap_thp"]:
+        c.add(op, by.get("p2.%s.ratio" % op, []))
+    xs = [x for x, _ in by.get("p2.munmap.ratio", [])]
+    if xs:
+        c.add("1.25 target", [(min(xs), 1.25), (max(xs), 1.25)], dash=True)
+    charts.append(c)
+    c = Chart(*pos(5), W, H, "P5 sparse: 8 pages mirrored, time vs bound range",
+              "bound range (GiB)", "ms (median)", xbase=4)
+    for k in ["bind", "unbind", "munmap_bound", "munmap_settle", "munmap_unbound",
+              "munmap_added"]:
+        c.add(k, by.get("p5.%s.ms" % k, []), dash=k == "munmap_unbound")
+    charts.append(c)
+    # P4 bars
+    groups, vals = [], []
+    for w in ["stream", "gather"]:
+        for e in ["fork", "clear_refs", "mprotect"]:
+            a = by.get("p4.%s.%s.aware.ms" % (w, e))
+            b = by.get("p4.%s.%s.blind.ms" % (w, e))
+            if a and b:
+                groups.append("%s %s" % (w, e))
+                vals.append([a[0][1], b[0][1]])
+    c = Chart(*pos(6), 2 * W, H, "P4 device time per write-protect event: aware vs blind",
+              "", "ms (median)")
+    c.set_bars(groups, ["aware", "blind"], vals)
+    charts.append(c)
+    # P3
+    c = Chart(*pos(8), W, H, "P3 table bytes per page (base) / per huge entry (THP)",
+              "buffer (MiB)", "bytes", xbase=4, ylog=False)
+    for k in ["base.table_bytes_per_unit", "base.slab_bytes_per_unit",
+              "thp.table_bytes_per_unit", "thp.slab_bytes_per_unit"]:
+        c.add(k.replace("_per_unit", ""), by.get("p3.%s" % k, []), dash="slab" in k)
+    charts.append(c)
+
+    rows = (len(charts) + 2) // cols + 1
+    total_h = 30 + 5 * H
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+             'font-family="sans-serif">' % (cols * W, total_h),
+             '<rect width="100%" height="100%" fill="white"/>',
+             '<text x="8" y="16" font-size="15" font-weight="bold">test_mirror '
+             'benchmarks on %s (compare within this boot)</text>' % esc(krel),
+             '<text x="8" y="30" font-size="11">clock: %s</text>' % esc(clock)]
+    del rows
+    for ch in charts:
+        parts += ch.svg()
+    parts.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(parts) + "\n")
+
+
+# --------------------------------------------------------------------------
+# Summary and documentation
+
+HEADLINE = [
+    ("P1.prefault_base_1GiB_pages_per_s", "P1 prefault, base pages, 1 GiB (pages/s)"),
+    ("P1.prefault_thp_1GiB_pages_per_s", "P1 prefault, THP, 1 GiB (pages/s)"),
+    ("P1.cold_read_base_1GiB_pages_per_s", "P1 cold device read, base, 1 GiB (pages/s)"),
+    ("P1.prefault_over_cpu_fault_base_1GiB", "P1 prefault speed / CPU first-touch speed"),
+    ("P1.blind_over_aware_prefault_base_1GiB", "P1 blind / aware prefault time"),
+    ("P1.huge_coverage_thp_1GiB", "P1 THP pages in huge device entries (%)"),
+    ("P1.best_chunk_pages", "P1 best fault_chunk_pages (base prefault)"),
+    ("P1.best_chunk_over_chunk_64", "P1 best chunk speed / chunk 64 speed"),
+    ("P2.munmap_1GiB_mirrored_over_unmirrored", "P2 munmap 1 GiB mirrored / unmirrored"),
+    ("P2.munmap_1GiB_settled_over_unmirrored", "P2 munmap 1 GiB incl. deferred free / unmirrored"),
+    ("P2.dontneed_1GiB_mirrored_over_unmirrored", "P2 MADV_DONTNEED 1 GiB mirrored / unmirrored"),
+    ("P2.mprotect_ro_1GiB_mirrored_over_unmirrored", "P2 mprotect RO 1 GiB mirrored / unmirrored"),
+    ("P2.munmap_thp_1GiB_mirrored_over_unmirrored", "P2 munmap THP 1 GiB mirrored / unmirrored"),
+    ("P3.table_bytes_per_4k_page", "P3 table bytes per 4K page (STATS)"),
+    ("P3.slab_bytes_per_4k_page", "P3 slab bytes per 4K page (slabinfo)"),
+    ("P3.slab4k_delta_over_table_bytes", "P3 kmalloc-4k delta / STATS table_bytes"),
+    ("P3.max_bytes_per_huge_entry", "P3 bytes per 2M huge entry (max)"),
+    ("P3.sparse_bytes_per_page_1_per_2MiB", "P3 bytes per page, 1 page per 2 MiB"),
+]
+for w in ["stream", "gather"]:
+    for e in ["fork", "clear_refs", "mprotect"]:
+        HEADLINE.append(("P4.%s_%s_aware_read_refaults" % (w, e),
+                         "P4 %s/%s: aware read refaults" % (w, e)))
+        HEADLINE.append(("P4.%s_%s_blind_refaulted_pages_per_event" % (w, e),
+                         "P4 %s/%s: blind pages refaulted per event" % (w, e)))
+        HEADLINE.append(("P4.%s_%s_blind_over_aware_time" % (w, e),
+                         "P4 %s/%s: blind / aware device time" % (w, e)))
+        HEADLINE.append(("P4.%s_%s_aware_added_ms_per_event" % (w, e),
+                         "P4 %s/%s: aware ms added per event" % (w, e)))
+        HEADLINE.append(("P4.%s_%s_blind_added_ms_per_event" % (w, e),
+                         "P4 %s/%s: blind ms added per event" % (w, e)))
+HEADLINE += [
+    ("P5.bind_1TiB_over_1GiB", "P5 bind 1 TiB / 1 GiB"),
+    ("P5.unbind_1TiB_over_1GiB", "P5 unbind 1 TiB / 1 GiB"),
+    ("P5.munmap_added_1TiB_over_1GiB", "P5 munmap, part added by the binding, 1 TiB / 1 GiB"),
+    ("P5.munmap_bound_1TiB_over_1GiB", "P5 munmap (bound) 1 TiB / 1 GiB"),
+    ("P5.munmap_settle_1TiB_over_1GiB", "P5 munmap incl. deferred work 1 TiB / 1 GiB"),
+    ("P5.munmap_unbound_1TiB_over_1GiB", "P5 munmap (unbound) 1 TiB / 1 GiB"),
+]
+
+
+def fmtv(v):
+    if v == 0:
+        return "0"
+    if abs(v) >= 1e5:
+        return "%.3g" % v
+    if abs(v) >= 100:
+        return "%.0f" % v
+    if abs(v) >= 10:
+        return "%.1f" % v
+    return "%.3g" % v
+
+
+def main():
+    top = sys.argv[1] if len(sys.argv) > 1 else "build/bench"
+    kernels = sorted(d for d in os.listdir(top)
+                     if os.path.isfile(os.path.join(top, d, "tm_bench.out")))
+    if not kernels:
+        print("bench-report: no %s/<krel>/tm_bench.out" % top, file=sys.stderr)
+        return 1
+    data = {}
+    with open(os.path.join(top, "metrics.txt"), "w") as mf, \
+            open(os.path.join(top, "series.tsv"), "w") as sf:
+        sf.write("kernel\tseries\tx\txunit\ty\tyunit\n")
+        for k in kernels:
+            metrics, series, tables, info = parse(os.path.join(top, k, "tm_bench.out"))
+            data[k] = (metrics, series, info)
+            for m in metrics:
+                mf.write("METRIC %s=%.6g unit=%s target=%s met=%s kernel=%s%s\n"
+                         % (m["name"], m["value"], m["unit"], m["target"], m["met"], k,
+                            " note=" + m["note"] if m["note"] else ""))
+            for s in series:
+                sf.write("%s\t%s\t%g\t%s\t%.6g\t%s\n" % (k, s["name"], s["x"], s["xunit"],
+                                                         s["y"], s["yunit"]))
+            with open(os.path.join(top, k, "report.txt"), "w") as f:
+                f.write("\n".join(tables) + "\n")
+            clock = "qemu TCG, emulated time"
+            cpath = os.path.join(top, k, "clock.txt")
+            if os.path.isfile(cpath):
+                with open(cpath) as f:
+                    clock = f.read().strip()
+            info["clock"] = clock
+            plot(k, series, metrics, os.path.join(top, k, "bench.svg"), clock)
+
+    # summary
+    lines = []
+    w0 = max(len(h) for _, h in HEADLINE) + 2
+    hdr = "%-*s" % (w0, "metric") + "".join("%-26s" % k[:24] for k in kernels) + "target"
+    lines.append(hdr)
+    lines.append("-" * len(hdr))
+    count = {}
+    for name, label in HEADLINE:
+        row = "%-*s" % (w0, label)
+        target = ""
+        seen = False
+        for k in kernels:
+            m = next((m for m in data[k][0] if m["name"] == name), None)
+            if m is None:
+                row += "%-26s" % "-"
+                continue
+            seen = True
+            target = m["target"] if m["target"] != "none" else ""
+            met = {"yes": "met", "no": "NOT MET"}.get(m["met"], "")
+            if met:
+                count.setdefault(k, [0, 0])[0 if m["met"] == "yes" else 1] += 1
+            row += "%-26s" % ("%s %s" % (fmtv(m["value"]), met))
+        if seen:
+            lines.append(row + target)
+    lines.append("")
+    for k in kernels:
+        c = count.get(k, [0, 0])
+        allm = [m for m in data[k][0] if m["met"] in ("yes", "no")]
+        lines.append("%s: %d metrics with a target: %d met, %d not met"
+                     % (k, len(allm), sum(m["met"] == "yes" for m in allm),
+                        sum(m["met"] == "no" for m in allm)))
+        del c
+    with open(os.path.join(top, "summary.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    write_doc(top, kernels, data)
+    return 0
+
+
+def getm(data, k, name):
+    m = next((m for m in data[k][0] if m["name"] == name), None)
+    return m
+
+
+def write_doc(top, kernels, data):
+    def v(k, name, f="%.3g"):
+        m = getm(data, k, name)
+        return (f % m["value"]) if m else "n/a"
+
+    def met(k, name):
+        m = getm(data, k, name)
+        return {"yes": "met", "no": "**not met**"}.get(m["met"], "") if m else ""
+
+    def both(name, f="%.3g"):
+        return " / ".join(v(k, name, f) for k in kernels)
+
+    def ratio(a, b):
+        cells = []
+        for k in kernels:
+            ma, mb = getm(data, k, a), getm(data, k, b)
+            cells.append("%.3f" % (ma["value"] / mb["value"])
+                         if ma and mb and mb["value"] else "n/a")
+        return " / ".join(cells)
+
+    out = []
+    out.append("Device-table design and measured numbers")
+    out.append("========================================")
+    out.append("")
+    out.append(DESIGN)
+    out.append("Measured numbers")
+    out.append("----------------")
+    out.append("")
+    clock = data[kernels[0]][2].get("clock", "qemu TCG")
+    out.append(
+        "``make bench`` (``scripts/bench.sh``) boots each kernel under qemu and runs "
+        "``tm_bench`` in it; the tables, the size-to-time series "
+        "(``series.tsv``), one ``METRIC`` line per metric (``metrics.txt``) and "
+        "plots (``<krel>/bench.svg``) go to ``build/bench/``. Clock: %s. "
+        "Under ``-icount`` the guest clock advances by one nanosecond per "
+        "emulated instruction, so results do not depend on the load of the "
+        "host and repeat to three digits, but they weigh work in instructions: "
+        "a ``rep movsb`` or ``rep stosb`` counts one instruction per byte, "
+        "which makes copying or zeroing a page (about 4100 \"ns\") far dearer "
+        "relative to page-table work than on hardware. Every number is therefore a "
+        "count, or a ratio of medians measured in the same boot, with the "
+        "variants compared interleaved." % clock)
+    out.append("")
+    rows = []
+    for name, label in HEADLINE:
+        cells = []
+        any_ = False
+        for k in kernels:
+            m = getm(data, k, name)
+            if m:
+                any_ = True
+                cells.append(fmtv(m["value"]) + (" (" + met(k, name) + ")" if met(k, name) else ""))
+            else:
+                cells.append("n/a")
+        if any_:
+            tgt = next((getm(data, k, name)["target"] for k in kernels if getm(data, k, name)), "")
+            tgt = tgt.replace("_(no_growth_with_range_size)", "").replace("_", " ")
+            rows.append([label, tgt if tgt != "none" else ""] + cells)
+    hdr = ["Metric", "Target"] + kernels
+    widths = [max(len(str(r[i])) for r in rows + [hdr]) for i in range(len(hdr))]
+    sep = "  ".join("=" * w for w in widths)
+    out.append(sep)
+    out.append("  ".join(str(h).ljust(w) for h, w in zip(hdr, widths)))
+    out.append(sep)
+    for r in rows:
+        out.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+    out.append(sep)
+    out.append("")
+    out.append(NOTES.format(
+        kernels=" / ".join(kernels),
+        best=both("P1.best_chunk_pages", "%d"),
+        bestx=both("P1.best_chunk_over_chunk_64", "%.2f"),
+        c64=both("P1.chunk_64_base_prefault_pages_per_s", "%.3g"),
+        c512=both("P1.chunk_512_base_prefault_pages_per_s", "%.3g"),
+        c8192=both("P1.chunk_8192_base_prefault_pages_per_s", "%.3g"),
+        pfx=both("P1.prefault_over_cpu_fault_base_1GiB", "%.0f"),
+        g8192=ratio("P1.chunk_8192_base_prefault_pages_per_s",
+                    "P1.chunk_512_base_prefault_pages_per_s"),
+        t8192=ratio("P1.chunk_8192_thp_prefault_pages_per_s",
+                    "P1.chunk_512_thp_prefault_pages_per_s"),
+        chk=both("P3.slab4k_delta_over_table_bytes", "%.2f"),
+        mu=both("P2.munmap_1GiB_mirrored_over_unmirrored", "%.3f"),
+        mp=both("P2.mprotect_ro_1GiB_mirrored_over_unmirrored", "%.3f"),
+        ub=both("P5.unbind_1TiB_over_1GiB", "%.2f"),
+        ma=both("P5.munmap_added_1TiB_over_1GiB", "%.2f"),
+        mub=both("P5.munmap_unbound_1TiB_over_1GiB", "%.2f"),
+        sbl=both("P4.stream_fork_blind_added_ms_per_event", "%.2f"),
+        saw=both("P4.stream_fork_aware_added_ms_per_event", "%.3f"),
+        gbl=both("P4.gather_fork_blind_added_ms_per_event", "%.2f"),
+        gaw=both("P4.gather_fork_aware_added_ms_per_event", "%.3f"),
+        sr=both("P4.stream_fork_blind_over_aware_time", "%.2f"),
+        gr=both("P4.gather_fork_blind_over_aware_time", "%.2f"),
+    ))
+    with open(os.path.join(top, "doc-section.rst"), "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+DESIGN = """\
+The device page table (``driver/tm_table.c``) is cut like a CPU page table
+at the PMD level:
+
+* the top level is an xarray indexed by ``address >> PMD_SHIFT``; a slot
+  covers 2 MiB of address space;
+* a slot holds either a pointer to a *leaf*, one 4 KiB allocation of 512
+  entries of 8 bytes (``PFN << PAGE_SHIFT | VALID | WRITE``), or an xarray
+  *value entry* that is itself one PMD-sized device entry, used when
+  ``hmm_range_fault()`` reports the whole 2 MiB as one aligned, physically
+  contiguous, PMD-mapped run with the same access.
+
+What follows from it, each point measured by ``make bench``:
+
+* a densely mirrored 4 KiB page costs exactly 8 bytes of leaf, plus the
+  xarray's share: one 576-byte node per 64 slots (128 MiB), about 0.02 byte
+  per page, too little to show in slab statistics;
+* a mirrored 2 MiB THP costs one xarray slot and no leaf (about 9 bytes of
+  xarray node);
+* invalidation, unbind and trimming visit only the slots present
+  (``xa_for_each_range``), so their cost follows what is mirrored, not the
+  size of the range: it grows only with the height of the xarray
+  (logarithmically) from a 1 GiB to a 1 TiB binding;
+* the worst case is one page mirrored per 2 MiB: a whole 4 KiB leaf for one
+  page. Device working sets are dense, and a leaf is freed as soon as its
+  range is unbound or unmapped (the UNMAP work item trims it).
+
+Faults run ``hmm_range_fault()`` over ``fault_chunk_pages`` pages at a time
+(module parameter, read at open), on chunk-aligned boundaries. A 2 MiB run
+becomes a huge device entry only if one call sees all of it, so a chunk
+below 512 pages mirrors THP memory with 4 KiB entries only.
+
+"""
+
+NOTES = """\
+Reading the numbers (values given as {kernels}):
+
+* Populate: prefaulting a resident buffer (``hmm_range_fault()`` plus table
+  install, no data moved) runs {pfx} times faster than the CPU's own first
+  touch of the same pages (which allocates and zeroes them). A cold device
+  READ costs about what a warm one does: the copy dominates, faults add a
+  few per cent. THP buffers prefault about twice as fast as base pages
+  (one table write per 2 MiB). The event-blind policy populates at the same
+  speed: policy only matters on invalidation.
+* Chunk size: base-page prefault reached {c64} pages/s with lib/test_hmm's
+  64-page chunk, {c512} with 512 and {c8192} with 8192; best {best}
+  ({bestx}x chunk 64). Above 512 the gain is small (8192 over 512:
+  {g8192} for base pages, {t8192} for THP). Below 512 pages THP memory gets
+  no huge entries at all.
+* Invalidation: munmap of a fully mirrored 1 GiB costs {mu} times the same
+  munmap with no binding, including the work item that frees the leaves
+  (on one vCPU it runs before munmap returns). mprotect(PROT_READ) costs
+  {mp} times: on 6.1 every entry is downgraded in place, on 6.12 they are
+  removed.
+* Memory: the driver's ``table_bytes`` agrees with the kmalloc-4k object
+  delta in ``/proc/slabinfo`` to a ratio of {chk} (the slabinfo count is
+  approximate: objects served from a per-CPU slab that was already counted
+  as in use do not move it); no vmalloc is used.
+* Sparse ranges: from a 1 GiB to a 1 TiB binding with 8 pages mirrored,
+  unbind grows {ub} times and what the binding adds to munmap {ma} times
+  (the kernel's own munmap of the reservation grows {mub} times).
+* Event-aware savings: after fork and clear_refs the aware policy keeps
+  read-only entries and refaults nothing; the blind one refaults every page.
+  The device time an event adds to a streaming READ of 64 MiB is {saw} ms
+  aware against {sbl} ms blind, and {gaw} ms against {gbl} ms for a gather
+  (one page in 16, one READ each). As a ratio of the whole device time the
+  saving is only {sr} (stream) and {gr} (gather), short of the 5x target:
+  this mock device copies every page it reads with ``copy_to_user()``,
+  which under emulation costs far more than refaulting the page, so the
+  copy, the same in both policies, dominates. On 6.12 mprotect cannot
+  downgrade (the kernel no longer passes the VMA to the notifier), so both
+  policies refault after it there.
+"""
+
+if __name__ == "__main__":
+    sys.exit(main())

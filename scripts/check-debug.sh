@@ -1,0 +1,236 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check-debug.sh [--build-only|--cached]        (make check-debug)
+#
+# The debug-kernel lane: the whole suite (scripts/suite.txt, with its fuzz
+# and stress shares) on a kernel built from Debian's linux-source-6.1 with
+# KASAN, lockdep (PROVE_LOCKING), DEBUG_VM, DEBUG_ATOMIC_SLEEP, KMEMLEAK and
+# DEBUG_OBJECTS; the configuration is x86_64_defconfig + kvm_guest.config +
+# scripts/debug-kernel.config, then olddefconfig, and every line of that
+# fragment is checked to have stuck.
+#
+# The kernel is built once per machine and cached in
+#   $TM_CACHE/debug-kernel/<key>/       (TM_CACHE=/var/cache/test_mirror)
+#     linux/        the source and build tree (KDIR for test_mirror.ko)
+#     root/         boot/vmlinuz-<krel> and lib/modules/<krel>/ (installed)
+#     config krel build.log build-seconds
+#     .ok           the build finished
+# (about 2.2 GB; an entry for an older fragment can be deleted by hand).
+# <key> hashes the fragment's CONFIG lines, the linux-source-6.1 version,
+# gcc's version and RECIPE below. An interrupted build resumes where it
+# stopped; concurrent runs wait for each other (flock). The kernel release
+# is 6.1.<sublevel>-tmdebug. Then the suite runs through the usual harness
+# as the kernel series "debug" (scripts/check.sh debug -> vm-run.sh debug
+# check, TM_DEBUG_DIR pointing at the cache entry; see kernels.sh), and in
+# the guest, since /sys/kernel/debug/kmemleak exists, guest-init adds a
+# kmemleak result after rmmod (scan, sleep, scan: the report must be
+# empty). KASAN, lockdep, DEBUG_VM, debug-objects and sleep-in-atomic
+# reports fail the run through vm-run.sh's splat check of the kernel log.
+#
+# Output as scripts/check.sh (last line "N passed, N failed, N skipped");
+# exit status 0 iff nothing failed.
+#
+# Environment:
+#   TM_DEBUG_JOBS=N     make -j (default: nproc)
+#   TM_DEBUG_NICE=N     nice level of the kernel build (10)
+#   TM_TIMEOUT, TM_PROG_TIMEOUT   as vm-run.sh; the defaults here are larger
+#                       (KASAN + lockdep under TCG are several times slower)
+#   TM_DEBUG_TSCALE=N   multiply the suite's timeout=S and each test's own
+#                       timeout (tm_lib.c) by N (4)
+#   LINUX_SRC_TARBALL   (default /usr/src/linux-source-6.1.tar.xz)
+#   --build-only        build (or find) the kernel, print its cache dir, stop
+#   --cached            print the cache dir and exit 0 if the kernel of this
+#                       configuration is built, else exit 1 (builds nothing)
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+TM_CACHE=${TM_CACHE:-/var/cache/test_mirror}
+DCACHE=$TM_CACHE/debug-kernel
+TARBALL=${LINUX_SRC_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+FRAG=$TOP/scripts/debug-kernel.config
+RECIPE=1	# bump when a change below changes what gets built
+JOBS=${TM_DEBUG_JOBS:-$(nproc)}
+NICE=${TM_DEBUG_NICE:-10}
+BUILD_PKGS="linux-source-6.1 gcc make flex bison bc libelf-dev libssl-dev kmod
+	xz-utils"
+
+log() { echo "check-debug: $*" >&2; }
+die() { echo "check-debug: error: $*" >&2; exit 2; }
+
+build_only=0 cached_only=0
+case ${1:-} in
+--build-only) build_only=1 ;;
+--cached) cached_only=1 ;;
+"") ;;
+*) die "usage: check-debug.sh [--build-only|--cached]" ;;
+esac
+
+[ "$(id -u)" = 0 ] || SUDO=sudo
+SUDO=${SUDO:-}
+
+install_deps() {
+	local p missing=()
+	for p in $BUILD_PKGS; do
+		[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = \
+		  "install ok installed" ] || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing ${missing[*]}"
+	$SUDO apt-get update -qq >&2
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >&2
+}
+
+# The fragment's meaningful lines: CONFIG_X=V and "# CONFIG_X is not set".
+frag_lines() {
+	grep -E '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set$)' "$FRAG"
+}
+
+cache_key() {
+	local srcver
+	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true)
+	[ "$TARBALL" = /usr/src/linux-source-6.1.tar.xz ] && [ -n "$srcver" ] ||
+		srcver="$(basename "$TARBALL") $(stat -c %s "$TARBALL")"
+	{
+		echo "recipe $RECIPE"
+		echo "source $srcver"
+		echo "cc $(gcc --version | head -n1)"
+		frag_lines
+	} | sha256sum | cut -c1-16
+}
+
+# verify_config .config: every fragment line stuck
+verify_config() {
+	local cfg=$1 line sym bad=0
+	while IFS= read -r line; do
+		case $line in
+		'# CONFIG_'*)
+			sym=${line#\# }; sym=${sym%% *}
+			if grep -q "^$sym=" "$cfg"; then
+				log "config: wanted '$line', got '$(grep "^$sym=" "$cfg")'"
+				bad=1
+			fi ;;
+		*)
+			if ! grep -qxF -- "$line" "$cfg"; then
+				sym=${line%%=*}
+				log "config: wanted '$line', got '$(grep -E "^$sym=|^# $sym is not set" "$cfg" || echo "(absent)")'"
+				bad=1
+			fi ;;
+		esac
+	done < <(frag_lines)
+	[ $bad = 0 ] || die "the debug kernel configuration is not what scripts/debug-kernel.config asks"
+}
+
+kmake() {
+	nice -n "$NICE" make -C "$src" -j"$JOBS" "$@"
+}
+
+build_kernel() {
+	local d=$1 t0 krel
+	src=$d/linux
+	mkdir -p "$d"
+	t0=$(date +%s)
+	if [ ! -f "$d/.extracted" ]; then
+		log "extracting $TARBALL into $src"
+		rm -rf "$src" "$d/src.tmp"
+		mkdir -p "$d/src.tmp"
+		tar -xJf "$TARBALL" -C "$d/src.tmp"
+		mv "$d/src.tmp"/linux-source-* "$src"
+		rm -rf "$d/src.tmp"
+		touch "$d/.extracted"
+	fi
+	if [ ! -f "$d/.configured" ]; then
+		log "configuring: x86_64_defconfig + kvm_guest.config + ${FRAG#"$TOP"/}"
+		{
+			kmake defconfig
+			kmake kvm_guest.config
+			(cd "$src" && scripts/kconfig/merge_config.sh -m .config "$FRAG")
+			kmake olddefconfig
+		} > "$d/config.log" 2>&1 || { tail -n 30 "$d/config.log" >&2; die "configuration failed"; }
+		verify_config "$src/.config"
+		cp "$src/.config" "$d/config"
+		touch "$d/.configured"
+	fi
+	log "building in $src ($JOBS jobs, nice $NICE; log: $d/build.log)"
+	if ! kmake bzImage modules >> "$d/build.log" 2>&1; then
+		tail -n 40 "$d/build.log" >&2
+		die "kernel build failed (log: $d/build.log; rerun to resume)"
+	fi
+	# known only once the build has made include/config/auto.conf
+	krel=$(cat "$src/include/config/kernel.release")
+	case $krel in *-tmdebug) ;; *) die "kernel release '$krel' lacks -tmdebug" ;; esac
+	rm -rf "$d/root"
+	mkdir -p "$d/root/boot"
+	kmake -s modules_install INSTALL_MOD_PATH="$d/root" >> "$d/build.log" 2>&1 ||
+		die "modules_install failed (log: $d/build.log)"
+	cp "$src/arch/x86/boot/bzImage" "$d/root/boot/vmlinuz-$krel"
+	cp "$src/System.map" "$d/root/boot/System.map-$krel"
+	ln -sfn "$src" "$d/root/lib/modules/$krel/build"
+	depmod -b "$d/root" "$krel"
+	echo "$krel" > "$d/krel"
+	echo $(( $(date +%s) - t0 )) >> "$d/build-seconds"
+	# CPU time of this script's children (the build), user and system
+	{ times; } > "$d/times.tmp"
+	tail -n1 "$d/times.tmp" > "$d/build-cpu-times"
+	rm -f "$d/times.tmp"
+	touch "$d/.ok"
+	log "built $krel in $(( $(date +%s) - t0 )) s (CPU user/sys: $(cat "$d/build-cpu-times"))"
+}
+
+if [ $cached_only = 1 ]; then
+	# no installing, no building: is this configuration's kernel there?
+	[ -r "$TARBALL" ] && command -v gcc >/dev/null || exit 1
+	dir=$DCACHE/$(cache_key)
+	[ -f "$dir/.ok" ] || exit 1
+	echo "$dir"
+	exit 0
+fi
+install_deps
+[ -r "$TARBALL" ] || die "$TARBALL not found (apt-get install linux-source-6.1)"
+[ -r "$FRAG" ] || die "$FRAG not found"
+key=$(cache_key)
+dir=$DCACHE/$key
+mkdir -p "$DCACHE"
+exec 9> "$DCACHE/$key.lock"
+if ! flock -n 9; then
+	log "another run is building $dir: waiting"
+	flock 9
+fi
+if [ -f "$dir/.ok" ]; then
+	log "cached kernel $(cat "$dir/krel") in $dir (built in $(tail -n1 "$dir/build-seconds") s)"
+else
+	build_kernel "$dir"
+fi
+echo "$dir" > "$DCACHE/current"
+flock -u 9
+exec 9>&-
+
+export TM_DEBUG_DIR=$dir
+if [ $build_only = 1 ]; then
+	echo "$dir"
+	exit 0
+fi
+
+# KASAN + lockdep + kmemleak under TCG: the test programs run 6-14 times
+# slower than on Debian's 6.1 (measured: tm_tests 27 s vs 2, tm_events 142
+# vs 10, 1000 unload/load cycles 382 vs 63), plus ~45 s of kmemleak scans.
+# Generous bounds: the whole VM normally ends long before them.
+export TM_TIMEOUT=${TM_TIMEOUT:-3600}
+export TM_PROG_TIMEOUT=${TM_PROG_TIMEOUT:-1800}
+# kmemleak's own info lines are not splats (vm-run.sh matches
+# "kmemleak:.*leak"): its banner, and the "N new suspected memory leaks"
+# each scan prints, including guest-init's baseline scan of what leaked
+# while booting. Leaks since the baseline fail guest-init's kmemleak result.
+# Nor is the boot banner "rcu: RCU lockdep checking is enabled."
+ignore='kmemleak: (Kernel memory leak detector initialized|[0-9]+ new suspected memory leaks)'
+ignore+='|RCU lockdep checking is enabled'
+export TM_SPLAT_IGNORE="$ignore${TM_SPLAT_IGNORE:+|$TM_SPLAT_IGNORE}"
+# The suite's "timeout=S" bounds and the tests' own are for Debian's
+# kernels: TM_TIMEOUT_SCALE on the kernel command line reaches guest-init
+# and every program as an environment variable, and multiplies them.
+export TM_CMDLINE="TM_TIMEOUT_SCALE=${TM_DEBUG_TSCALE:-4}${TM_CMDLINE:+ $TM_CMDLINE}"
+# The host-side checks (lint, ...) are make check's business.
+export TM_HOST_CHECKS=${TM_HOST_CHECKS:-0}
+exec "$TOP/scripts/check.sh" debug

@@ -1,0 +1,1446 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tm_bench: benchmarks of test_mirror (issue 5), run inside the test guest.
+ *
+ *   tm_bench [--smoke] [--only P1,P2,...] [--max-mib N] [--reps N]
+ *
+ * Sections:
+ *   P1 populate   pages/s to bring a CPU-resident buffer into the device
+ *                 table: BIND+PREFAULT and a cold device READ, base pages
+ *                 and THP, 4 MiB ... 1 GiB; the CPU touching / copying the
+ *                 same pages and the event-blind policy for comparison;
+ *                 then the hmm_range_fault() chunk size (fault_chunk_pages).
+ *   P2 invalidate munmap / MADV_DONTNEED / mprotect(PROT_READ) of ranges
+ *                 that are not bound, bound but empty, or fully mirrored.
+ *   P3 memory     device-table bytes per mirrored page: the driver's STATS
+ *                 table_bytes, checked against /proc/slabinfo and
+ *                 /proc/meminfo deltas; base pages and THP.
+ *   P4 events     a read-only device workload under repeated write-protect
+ *                 events (fork, clear_refs, mprotect RO<->RW), aware and
+ *                 blind files side by side on the same buffer.
+ *   P5 sparse     1 GiB ... 1 TiB bindings with 8 pages mirrored: bind,
+ *                 unbind and munmap cost against the range size.
+ *
+ * Times in the guest are emulated (qemu TCG): the results are ratios of
+ * quantities measured in the same boot, and counts. Every time is the median
+ * of several repetitions, measured with CLOCK_MONOTONIC, and the
+ * repetitions of the variants being compared are interleaved.
+ *
+ * Output (stdout), besides the human tables:
+ *   SERIES name=<series> x=<size> xunit=<unit> y=<value> yunit=<unit>
+ *   METRIC <name>=<value> unit=<unit> target=<target> met=yes|no|n/a [note=...]
+ * and KTAP (one result per section), so that --smoke can run in the suite.
+ *
+ * --smoke runs every section on tiny sizes with one repetition, checks only
+ * that each runs and its counts are consistent, never a performance target.
+ *
+ * Needs root (module parameters in /sys/module/test_mirror/parameters/,
+ * /proc/slabinfo); changed parameters are restored at exit.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tm_lib.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
+
+#define KiB		(1024UL)
+#define MiB		(1024UL * KiB)
+#define GiB		(1024UL * MiB)
+#define TiB		(1024UL * GiB)
+#define PG		4096UL
+#define HUGE_SZ		(2 * MiB)
+#define WIN_SZ		(16 * MiB)	/* user buffer of device READs */
+#define MAXREP		16
+#define NSZ		8
+
+static bool smoke;
+/* --smoke runs in the KTAP suite: machine lines become diagnostics there */
+static const char *mpfx = "";
+static unsigned int opt_reps;		/* 0 = per-size default */
+static unsigned long max_bytes;		/* largest buffer we dare */
+static char only[64];
+static char *win;			/* WIN_SZ bytes, resident */
+static char krel[128];
+static uint32_t caps;
+static int section_failed;
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                             */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+struct smp {
+	double v[MAXREP];
+	unsigned int n;
+};
+
+static void smp_add(struct smp *s, double v)
+{
+	if (s->n < MAXREP)
+		s->v[s->n++] = v;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double med(const struct smp *s)
+{
+	double t[MAXREP];
+
+	if (!s->n)
+		return 0;
+	memcpy(t, s->v, s->n * sizeof(double));
+	qsort(t, s->n, sizeof(double), cmp_dbl);
+	return s->n & 1 ? t[s->n / 2] : (t[s->n / 2 - 1] + t[s->n / 2]) / 2;
+}
+
+#define MS(ns)	((double)(ns) / 1e6)
+
+static void err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void err(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ERROR: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	section_failed = 1;
+}
+
+static void series(const char *name, double x, const char *xunit, double y,
+		   const char *yunit)
+{
+	printf("%sSERIES name=%s x=%g xunit=%s y=%.6g yunit=%s\n", mpfx, name, x,
+	       xunit, y, yunit);
+}
+
+/* met: 1 yes, 0 no, -1 n/a */
+static void metric(const char *name, double v, const char *unit,
+		   const char *target, int met, const char *note)
+{
+	printf("%sMETRIC %s=%.6g unit=%s target=%s met=%s%s%s\n", mpfx, name, v,
+	       unit, target, met < 0 ? "n/a" : met ? "yes" : "no",
+	       note ? " note=" : "", note ? note : "");
+}
+
+static bool want(const char *sec)
+{
+	return !only[0] || strstr(only, sec);
+}
+
+static unsigned int reps_for(unsigned long size)
+{
+	if (smoke)
+		return 1;
+	if (opt_reps)
+		return opt_reps;
+	/* under icount (scripts/bench.sh) repetitions agree to 3 digits */
+	if (size <= 16 * MiB)
+		return 5;
+	if (size <= 256 * MiB)
+		return 3;
+	return 2;
+}
+
+static const char *szname(unsigned long size, char *buf)
+{
+	if (size >= TiB && !(size % TiB))
+		sprintf(buf, "%luTiB", size / TiB);
+	else if (size >= GiB && !(size % GiB))
+		sprintf(buf, "%luGiB", size / GiB);
+	else
+		sprintf(buf, "%luMiB", size / MiB);
+	return buf;
+}
+
+static unsigned long meminfo_kb(const char *key)
+{
+	char line[256];
+	size_t kl = strlen(key);
+	unsigned long v = 0;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl) && line[kl] == ':') {
+			v = strtoul(line + kl + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Memory                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* size bytes, 2 MiB aligned, THP allowed or forbidden. */
+static char *map_buf(unsigned long size, bool thp)
+{
+	uintptr_t s, a;
+	char *p;
+
+	p = mmap(NULL, size + HUGE_SZ, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	s = (uintptr_t)p;
+	a = (s + HUGE_SZ - 1) & ~(HUGE_SZ - 1);
+	if (a > s)
+		munmap(p, a - s);
+	munmap((void *)(a + size), s + HUGE_SZ - a);
+	madvise((void *)a, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	return (char *)a;
+}
+
+/* The CPU writes one word in every page (first touch: it faults them in). */
+static void cpu_write_touch(char *p, unsigned long size)
+{
+	unsigned long i;
+
+	for (i = 0; i < size; i += PG)
+		*(volatile uint64_t *)(p + i) = i | 1;
+}
+
+static volatile uint64_t sink;
+
+/* The CPU reads one word of every (resident) page. */
+static void cpu_read_touch(const char *p, unsigned long size)
+{
+	uint64_t s = 0;
+	unsigned long i;
+
+	for (i = 0; i < size; i += PG)
+		s += *(const volatile uint64_t *)(p + i);
+	sink = s;
+}
+
+/* The CPU copies the buffer into the window, as the device READ does. */
+static void cpu_copy(const char *p, unsigned long size)
+{
+	unsigned long off, n;
+
+	for (off = 0; off < size; off += n) {
+		n = size - off < WIN_SZ ? size - off : WIN_SZ;
+		memcpy(win, p + off, n);
+	}
+	sink = win[0];
+}
+
+static void populate(char *p, unsigned long size)
+{
+	if (madvise(p, size, MADV_POPULATE_WRITE))
+		cpu_write_touch(p, size);
+}
+
+static char *map_populated(unsigned long size, bool thp)
+{
+	char *p = map_buf(size, thp);
+
+	if (p)
+		populate(p, size);
+	else
+		err("mmap %lu MiB: %s", size / MiB, strerror(errno));
+	return p;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Device                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t orig_aware = 1, orig_chunk = 512;
+static bool params_saved;
+
+static void restore_params(void)
+{
+	char v[32];
+
+	if (!params_saved)
+		return;
+	tm_param_set("event_aware", orig_aware ? "Y" : "N");
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)orig_chunk);
+	tm_param_set("fault_chunk_pages", v);
+}
+
+static void on_signal(int sig)
+{
+	restore_params();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* A new file with the given policy and chunk (both read at open). */
+static int open_fd(bool aware, unsigned int chunk)
+{
+	char v[32];
+	int fd, r;
+
+	r = tm_param_set("event_aware", aware ? "Y" : "N");
+	snprintf(v, sizeof(v), "%u", chunk);
+	if (!r)
+		r = tm_param_set("fault_chunk_pages", v);
+	if (r) {
+		err("setting module parameters: %s", tm_errname(r));
+		return r;
+	}
+	fd = tm_open();
+	if (fd < 0)
+		err("open test_mirror: %s", tm_errname(fd));
+	return fd;
+}
+
+static struct drm_test_mirror_stats stats(int fd)
+{
+	struct drm_test_mirror_stats st;
+	int r = tm_stats(fd, &st, false);
+
+	if (r) {
+		err("STATS: %s", tm_errname(r));
+		memset(&st, 0, sizeof(st));
+	}
+	return st;
+}
+
+static void stats_reset(int fd)
+{
+	struct drm_test_mirror_stats st;
+
+	tm_stats(fd, &st, true);
+}
+
+static uint32_t bind(int fd, const void *p, unsigned long size, uint32_t flags)
+{
+	uint32_t h = 0;
+	int r = tm_bind(fd, p, size, flags, &h);
+
+	if (r)
+		err("BIND %p+%lu MiB flags %#x: %s", p, size / MiB, flags,
+		    tm_errname(r));
+	return h;
+}
+
+static void unbind(int fd, uint32_t h)
+{
+	int r;
+
+	if (!h)
+		return;
+	r = tm_unbind(fd, h);
+	if (r)
+		err("UNBIND %u: %s", h, tm_errname(r));
+}
+
+/* The device reads the whole range, WIN_SZ per READ; returns faults. */
+static uint64_t dev_read(int fd, const char *p, unsigned long size)
+{
+	unsigned long off, n;
+	struct tm_result res;
+	uint64_t faults = 0;
+	int r;
+
+	for (off = 0; off < size; off += n) {
+		n = size - off < WIN_SZ ? size - off : WIN_SZ;
+		r = tm_read(fd, p + off, n, win, &res);
+		if (r) {
+			err("READ %p+%lu: %s", p + off, n, tm_errname(r));
+			return faults;
+		}
+		faults += res.faults;
+	}
+	return faults;
+}
+
+/* The device reads one page in every @stride pages, one READ each. */
+static uint64_t dev_gather(int fd, const char *p, unsigned long size,
+			   unsigned long stride)
+{
+	struct tm_result res;
+	uint64_t faults = 0;
+	unsigned long off;
+	int r;
+
+	for (off = 0; off < size; off += stride * PG) {
+		r = tm_read(fd, p + off, PG, win, &res);
+		if (r) {
+			err("READ %p: %s", p + off, tm_errname(r));
+			return faults;
+		}
+		faults += res.faults;
+	}
+	return faults;
+}
+
+/* ------------------------------------------------------------------------ */
+/* P1: populate                                                              */
+/* ------------------------------------------------------------------------ */
+
+static const unsigned long p1_sizes[] = { 4 * MiB, 16 * MiB, 64 * MiB,
+					  256 * MiB, 1 * GiB };
+
+enum { C_CPU_FAULT, C_CPU_TOUCH, C_CPU_COPY, C_PREFAULT, C_COLD, C_WARM,
+       C_BLIND, C_NCOL };
+static const char *const p1_col[C_NCOL] = {
+	"cpu_fault", "cpu_touch", "cpu_copy", "prefault", "cold_read",
+	"warm_read", "blind_prefault",
+};
+
+static void p1_populate(void)
+{
+	char nm[64], sz[32];
+	unsigned int t, i, r, k;
+	int fda, fdb;
+
+	fda = open_fd(true, 512);
+	fdb = open_fd(false, 512);
+	if (fda < 0 || fdb < 0)
+		return;
+
+	printf("\n## P1 populate: pages/s into the device table (chunk 512 pages)\n");
+	printf("# cpu_fault: CPU first-touch write of a fresh buffer (allocates);"
+	       " cpu_touch: CPU reads one word per resident page;\n"
+	       "# cpu_copy: CPU memcpy of the buffer; prefault: BIND|PREFAULT;"
+	       " cold_read: BIND + device READ of the whole buffer\n"
+	       "# (faults + copy); warm_read: READ again (copy only, 0 faults);"
+	       " blind_prefault: prefault on an event_aware=N file.\n");
+	for (t = 0; t < 2; t++) {
+		bool thp = t;
+
+		printf("#\n# %s  %8s %12s %12s %12s %12s %12s %12s %12s %6s\n",
+		       thp ? "THP " : "base", "size", "cpu_fault", "cpu_touch",
+		       "cpu_copy", "prefault", "cold_read", "warm_read",
+		       "blind_pref", "huge%");
+		printf("# %4s  %8s %12s %12s %12s %12s %12s %12s %12s %6s\n",
+		       "", "", "Mpages/s", "Mpages/s", "Mpages/s", "Mpages/s",
+		       "Mpages/s", "Mpages/s", "Mpages/s", "");
+		for (i = 0; i < sizeof(p1_sizes) / sizeof(p1_sizes[0]); i++) {
+			unsigned long size = p1_sizes[i];
+			struct smp s[C_NCOL] = { 0 };
+			double huge = 0, pages = size / PG;
+			uint64_t cold_faults = 0;
+
+			if (smoke && size > 4 * MiB)
+				break;
+			if (size > max_bytes) {
+				printf("# %s %s skipped: needs more guest memory (TM_MEM)\n",
+				       thp ? "THP " : "base", szname(size, sz));
+				continue;
+			}
+			for (r = 0; r < reps_for(size); r++) {
+				struct drm_test_mirror_stats st;
+				uint64_t t0, f;
+				uint32_t h;
+				char *p = map_buf(size, thp);
+
+				if (!p) {
+					err("mmap: %s", strerror(errno));
+					break;
+				}
+				t0 = now_ns();
+				cpu_write_touch(p, size);
+				smp_add(&s[C_CPU_FAULT], now_ns() - t0);
+				t0 = now_ns();
+				cpu_read_touch(p, size);
+				smp_add(&s[C_CPU_TOUCH], now_ns() - t0);
+				t0 = now_ns();
+				cpu_copy(p, size);
+				smp_add(&s[C_CPU_COPY], now_ns() - t0);
+
+				t0 = now_ns();
+				h = bind(fda, p, size, TEST_MIRROR_BIND_READ |
+					 TEST_MIRROR_BIND_WRITE |
+					 TEST_MIRROR_BIND_PREFAULT);
+				smp_add(&s[C_PREFAULT], now_ns() - t0);
+				st = stats(fda);
+				if (st.entries_present - st.huge_entries +
+				    st.huge_entries * 512 != pages)
+					err("prefault %s: %llu entries (%llu huge) for %.0f pages",
+					    szname(size, sz),
+					    (unsigned long long)st.entries_present,
+					    (unsigned long long)st.huge_entries, pages);
+				huge += st.huge_entries * 512 / pages;
+				unbind(fda, h);
+
+				t0 = now_ns();
+				h = bind(fda, p, size, TEST_MIRROR_BIND_READ);
+				f = dev_read(fda, p, size);
+				smp_add(&s[C_COLD], now_ns() - t0);
+				cold_faults += f;
+				t0 = now_ns();
+				f = dev_read(fda, p, size);
+				smp_add(&s[C_WARM], now_ns() - t0);
+				if (f)
+					err("warm read took %llu faults",
+					    (unsigned long long)f);
+				unbind(fda, h);
+
+				t0 = now_ns();
+				h = bind(fdb, p, size, TEST_MIRROR_BIND_READ |
+					 TEST_MIRROR_BIND_WRITE |
+					 TEST_MIRROR_BIND_PREFAULT);
+				smp_add(&s[C_BLIND], now_ns() - t0);
+				unbind(fdb, h);
+				munmap(p, size);
+			}
+			if (!s[C_PREFAULT].n)
+				continue;
+			huge = 100 * huge / s[C_PREFAULT].n;
+			printf("# %4s  %8s", "", szname(size, sz));
+			for (k = 0; k < C_NCOL; k++)
+				printf(" %12.3f", pages / (med(&s[k]) / 1e9) / 1e6);
+			printf(" %5.1f%%\n", huge);
+			for (k = 0; k < C_NCOL; k++) {
+				snprintf(nm, sizeof(nm), "p1.%s.%s.ms",
+					 thp ? "thp" : "base", p1_col[k]);
+				series(nm, size / MiB, "MiB", MS(med(&s[k])), "ms");
+			}
+			snprintf(nm, sizeof(nm), "p1.%s.cold_read_faults",
+				 thp ? "thp" : "base");
+			series(nm, size / MiB, "MiB",
+			       (double)cold_faults / s[C_COLD].n, "faults");
+			if (i + 1 == sizeof(p1_sizes) / sizeof(p1_sizes[0]) ||
+			    p1_sizes[i + 1] > max_bytes || smoke) {
+				/* the largest size: the headline numbers */
+				const char *b = thp ? "thp" : "base";
+				double pf = med(&s[C_PREFAULT]);
+
+				snprintf(nm, sizeof(nm), "P1.prefault_%s_%s_pages_per_s",
+					 b, szname(size, sz));
+				metric(nm, pages / (pf / 1e9), "pages/s", "none", -1,
+				       "emulated_time_(TCG)");
+				snprintf(nm, sizeof(nm), "P1.cold_read_%s_%s_pages_per_s",
+					 b, szname(size, sz));
+				metric(nm, pages / (med(&s[C_COLD]) / 1e9), "pages/s",
+				       "none", -1, "emulated_time_(TCG)");
+				snprintf(nm, sizeof(nm), "P1.prefault_over_cpu_fault_%s_%s",
+					 b, szname(size, sz));
+				metric(nm, med(&s[C_CPU_FAULT]) / pf, "x_faster",
+				       "none", -1,
+				       "device_prefault_speed_relative_to_CPU_first_touch");
+				snprintf(nm, sizeof(nm), "P1.cold_read_over_cpu_copy_%s_%s",
+					 b, szname(size, sz));
+				metric(nm, med(&s[C_COLD]) / med(&s[C_CPU_COPY]),
+				       "x_time", "none", -1,
+				       "cold_device_read_time_relative_to_CPU_memcpy");
+				snprintf(nm, sizeof(nm), "P1.blind_over_aware_prefault_%s_%s",
+					 b, szname(size, sz));
+				metric(nm, med(&s[C_BLIND]) / pf, "x_time", "none", -1,
+				       "policy_does_not_change_populate");
+				snprintf(nm, sizeof(nm), "P1.huge_coverage_%s_%s", b,
+					 szname(size, sz));
+				metric(nm, huge, "%", "none", -1,
+				       "share_of_pages_in_huge_device_entries");
+			}
+			fflush(stdout);
+		}
+	}
+	close(fda);
+	close(fdb);
+}
+
+static const unsigned int chunks[] = { 64, 256, 512, 2048, 8192 };
+#define NCHUNK (sizeof(chunks) / sizeof(chunks[0]))
+
+static void p1_chunk(void)
+{
+	unsigned long size = smoke ? 4 * MiB : 256 * MiB;
+	double pages, best_v = 0;
+	unsigned int t, c, r, best = 0;
+	char nm[96], sz[32];
+	int fd[NCHUNK];
+
+	if (size > max_bytes)
+		size = 64 * MiB;
+	pages = size / PG;
+	for (c = 0; c < NCHUNK; c++) {
+		fd[c] = open_fd(true, chunks[c]);
+		if (fd[c] < 0)
+			return;
+	}
+	printf("\n## P1 chunk: fault_chunk_pages (pages per hmm_range_fault call), %s buffer\n",
+	       szname(size, sz));
+	printf("# prefault: BIND|PREFAULT of the whole buffer; cold read: device READ of"
+	       " its first quarter, right after BIND\n");
+	printf("# %4s %8s %14s %14s %12s %14s\n", "", "chunk", "prefault Mp/s",
+	       "cold_rd Mp/s", "cold faults", "huge entries");
+	for (t = 0; t < 2; t++) {
+		bool thp = t;
+		struct smp pf[NCHUNK] = { 0 }, cold[NCHUNK] = { 0 };
+		uint64_t huge[NCHUNK] = { 0 }, faults[NCHUNK] = { 0 };
+		char *p = map_populated(size, thp);
+
+		if (!p)
+			return;
+		for (r = 0; r < reps_for(size) + (smoke ? 0 : 2); r++) {
+			for (c = 0; c < NCHUNK; c++) {
+				/* rotate the order so no chunk is always first */
+				unsigned int cc = (c + r) % NCHUNK;
+				uint64_t t0, f;
+				uint32_t h;
+
+				t0 = now_ns();
+				h = bind(fd[cc], p, size, TEST_MIRROR_BIND_READ |
+					 TEST_MIRROR_BIND_WRITE |
+					 TEST_MIRROR_BIND_PREFAULT);
+				smp_add(&pf[cc], now_ns() - t0);
+				huge[cc] = stats(fd[cc]).huge_entries;
+				unbind(fd[cc], h);
+				/* the cold read is copy-bound: a quarter is enough */
+				t0 = now_ns();
+				h = bind(fd[cc], p, size, TEST_MIRROR_BIND_READ);
+				f = dev_read(fd[cc], p, size / 4);
+				smp_add(&cold[cc], now_ns() - t0);
+				faults[cc] = f;
+				unbind(fd[cc], h);
+			}
+		}
+		munmap(p, size);
+		for (c = 0; c < NCHUNK; c++) {
+			double v = pages / (med(&pf[c]) / 1e9);
+
+			printf("# %4s %8u %14.3f %14.3f %12llu %14llu\n",
+			       thp ? "THP" : "base", chunks[c], v / 1e6,
+			       pages / 4 / (med(&cold[c]) / 1e9) / 1e6,
+			       (unsigned long long)faults[c],
+			       (unsigned long long)huge[c]);
+			snprintf(nm, sizeof(nm), "p1chunk.%s.prefault.ms",
+				 thp ? "thp" : "base");
+			series(nm, chunks[c], "pages", MS(med(&pf[c])), "ms");
+			snprintf(nm, sizeof(nm), "p1chunk.%s.cold_read.ms",
+				 thp ? "thp" : "base");
+			series(nm, chunks[c], "pages", MS(med(&cold[c])), "ms");
+			snprintf(nm, sizeof(nm), "P1.chunk_%u_%s_prefault_pages_per_s",
+				 chunks[c], thp ? "thp" : "base");
+			metric(nm, v, "pages/s", "none", -1, NULL);
+			/* the best for base pages decides; THP reported */
+			if (!thp && v > best_v) {
+				best_v = v;
+				best = c;
+			}
+		}
+		if (!thp) {
+			double v64 = pages / (med(&pf[0]) / 1e9);
+
+			metric("P1.best_chunk_pages", chunks[best], "pages",
+			       "none", -1, "fastest_base-page_prefault");
+			metric("P1.best_chunk_over_chunk_64", best_v / v64, "x_faster",
+			       "none", -1, "base_pages_prefault");
+		}
+		fflush(stdout);
+	}
+	for (c = 0; c < NCHUNK; c++)
+		close(fd[c]);
+}
+
+/* ------------------------------------------------------------------------ */
+/* P2: invalidation                                                          */
+/* ------------------------------------------------------------------------ */
+
+enum { OP_MUNMAP, OP_DONTNEED, OP_MPROTECT, OP_MUNMAP_THP, NOP };
+static const char *const op_name[NOP] = { "munmap", "dontneed", "mprotect_ro",
+					  "munmap_thp" };
+enum { ST_NONE, ST_BOUND, ST_MIRRORED, NST };
+static const char *const st_name[NST] = { "unbound", "bound", "mirrored" };
+
+static void p2_invalidate(void)
+{
+	static const unsigned long sizes[] = { 4 * MiB, 16 * MiB, 64 * MiB,
+					       256 * MiB, 1 * GiB };
+	unsigned int i, r, o, s;
+	char nm[96], sz[32];
+	int fd;
+
+	fd = open_fd(true, 512);
+	if (fd < 0)
+		return;
+	printf("\n## P2 invalidate: ms per call, base pages (munmap_thp: THP);"
+	       " unbound / bound but empty / fully mirrored\n");
+	printf("# settle: munmap of a mirrored range until the driver's deferred"
+	       " work has freed the table (STATS table_bytes 0)\n");
+	printf("# %-12s %8s %10s %10s %10s %10s %10s\n", "op", "size", "unbound",
+	       "bound", "mirrored", "mir/unb", "settle");
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		unsigned long size = sizes[i];
+		struct smp t[NOP][NST], settle;
+
+		if (smoke && size > 4 * MiB)
+			break;
+		if (size > max_bytes) {
+			printf("# %s skipped: needs more guest memory (TM_MEM)\n",
+			       szname(size, sz));
+			continue;
+		}
+		memset(t, 0, sizeof(t));
+		memset(&settle, 0, sizeof(settle));
+		for (r = 0; r < reps_for(size); r++) {
+			for (o = 0; o < NOP; o++) {
+				for (s = 0; s < NST; s++) {
+					unsigned int ss = (s + r) % NST;
+					bool thp = o == OP_MUNMAP_THP;
+					struct drm_test_mirror_stats st0, st1;
+					uint32_t h = 0;
+					uint64_t t0, t1;
+					char *p = map_populated(size, thp);
+
+					if (!p)
+						return;
+					if (ss != ST_NONE)
+						h = bind(fd, p, size,
+							 TEST_MIRROR_BIND_READ |
+							 TEST_MIRROR_BIND_WRITE |
+							 (ss == ST_MIRRORED ?
+							  TEST_MIRROR_BIND_PREFAULT : 0));
+					st0 = stats(fd);
+					t0 = now_ns();
+					switch (o) {
+					case OP_MUNMAP:
+					case OP_MUNMAP_THP:
+						munmap(p, size);
+						break;
+					case OP_DONTNEED:
+						madvise(p, size, MADV_DONTNEED);
+						break;
+					case OP_MPROTECT:
+						mprotect(p, size, PROT_READ);
+						break;
+					}
+					t1 = now_ns();
+					smp_add(&t[o][ss], t1 - t0);
+					if (o == OP_MUNMAP && ss == ST_MIRRORED) {
+						/*
+						 * Wait for the deferred work (segment
+						 * split, leaves freed by the trim).
+						 */
+						do {
+							st1 = stats(fd);
+						} while ((st1.pages_dropped - st0.pages_dropped <
+							  size / PG || st1.table_bytes) &&
+							 now_ns() - t0 < 20000000000ULL);
+						if (st1.pages_dropped - st0.pages_dropped <
+						    size / PG || st1.table_bytes)
+							err("munmap: table not freed after 20 s");
+						smp_add(&settle, now_ns() - t0);
+					}
+					unbind(fd, h);
+					if (o == OP_DONTNEED || o == OP_MPROTECT)
+						munmap(p, size);
+				}
+			}
+		}
+		for (o = 0; o < NOP; o++) {
+			double u = med(&t[o][ST_NONE]), m = med(&t[o][ST_MIRRORED]);
+
+			printf("# %-12s %8s %10.3f %10.3f %10.3f %10.3f", op_name[o],
+			       szname(size, sz), MS(u), MS(med(&t[o][ST_BOUND])),
+			       MS(m), m / u);
+			if (o == OP_MUNMAP)
+				printf(" %10.3f", MS(med(&settle)));
+			printf("\n");
+			for (s = 0; s < NST; s++) {
+				snprintf(nm, sizeof(nm), "p2.%s.%s.ms", op_name[o],
+					 st_name[s]);
+				series(nm, size / MiB, "MiB", MS(med(&t[o][s])), "ms");
+			}
+			snprintf(nm, sizeof(nm), "p2.%s.ratio", op_name[o]);
+			series(nm, size / MiB, "MiB", m / u, "x");
+			if (o == OP_MUNMAP) {
+				series("p2.munmap.settle.ms", size / MiB, "MiB",
+				       MS(med(&settle)), "ms");
+			}
+			if (size == 1 * GiB || (smoke && size == 4 * MiB)) {
+				snprintf(nm, sizeof(nm),
+					 "P2.%s_%s_mirrored_over_unmirrored",
+					 op_name[o], szname(size, sz));
+				if (o == OP_MUNMAP)
+					metric(nm, m / u, "ratio", "<=1.25",
+					       m / u <= 1.25, NULL);
+				else
+					metric(nm, m / u, "ratio", "none", -1, NULL);
+				if (o == OP_MUNMAP) {
+					snprintf(nm, sizeof(nm),
+						 "P2.munmap_%s_settled_over_unmirrored",
+						 szname(size, sz));
+					metric(nm, med(&settle) / u, "ratio", "none", -1,
+					       "including_the_deferred_table_free");
+				}
+			}
+		}
+		fflush(stdout);
+	}
+	close(fd);
+}
+
+/* ------------------------------------------------------------------------ */
+/* P3: memory                                                                */
+/* ------------------------------------------------------------------------ */
+
+struct memsnap {
+	unsigned long sunreclaim_kb, slab_kb, vmalloc_kb;
+	long long k4_objs;	/* kmalloc-4k + kmalloc-cg-4k objects */
+	long long xa_bytes;	/* radix_tree_node objects * size */
+};
+
+static void slabinfo(struct memsnap *m)
+{
+	char line[512], name[128];
+	long long act, num, osz;
+	FILE *f = fopen("/proc/slabinfo", "r");
+
+	m->k4_objs = m->xa_bytes = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127s %lld %lld %lld", name, &act, &num, &osz) != 4)
+			continue;
+		if (!strcmp(name, "kmalloc-4k") || !strcmp(name, "kmalloc-cg-4k"))
+			m->k4_objs += act;
+		else if (!strcmp(name, "radix_tree_node"))
+			m->xa_bytes += act * osz;
+	}
+	fclose(f);
+}
+
+static void memsnap(struct memsnap *m)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+
+	/* fold the per-cpu vmstat deltas into the global counters */
+	if (fd >= 0) {
+		if (write(fd, "1", 1) < 0) {
+			/* best effort */
+		}
+		close(fd);
+	}
+	m->sunreclaim_kb = meminfo_kb("SUnreclaim");
+	m->slab_kb = meminfo_kb("Slab");
+	m->vmalloc_kb = meminfo_kb("VmallocUsed");
+	slabinfo(m);
+}
+
+static void p3_memory(void)
+{
+	static const unsigned long sizes[] = { 64 * MiB, 256 * MiB, 1 * GiB };
+	double base_tb = 0, base_slab = 0, base_chk = 0, huge_max = 0;
+	bool base_done = false, huge_done = false;
+	unsigned int i, t;
+	char nm[96], sz[32];
+
+	printf("\n## P3 memory: device-table bytes per mirrored page (BIND|PREFAULT of a resident buffer)\n");
+	printf("# table: STATS table_bytes (leaves); slab4k: kmalloc(-cg)-4k objects x 4096;"
+	       " xa: radix_tree_node bytes;\n# sunrecl: /proc/meminfo SUnreclaim;"
+	       " vmalloc: VmallocUsed delta. Per page = per 4 KiB page (base) or per huge entry (THP).\n");
+	printf("# %4s %8s %10s %10s %10s %10s %10s %10s %12s %12s\n", "", "size",
+	       "entries", "huge", "table B", "slab4k B", "xa B", "sunrecl B",
+	       "table B/pg", "slab+xa B/pg");
+	for (t = 0; t < 2; t++) {
+		bool thp = t;
+
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			unsigned long size = smoke ? (i ? 0 : 16 * MiB) : sizes[i];
+			struct drm_test_mirror_stats st;
+			struct memsnap a, b;
+			double units, tb, sl;
+			long long dk4, dxa, dsu;
+			uint32_t h;
+			char *p;
+			int fd;
+
+			if (!size)
+				break;
+			if (size > max_bytes) {
+				printf("# %s skipped: needs more guest memory (TM_MEM)\n",
+				       szname(size, sz));
+				continue;
+			}
+			p = map_populated(size, thp);
+			if (!p)
+				return;
+			fd = open_fd(true, 512);
+			if (fd < 0)
+				return;
+			memsnap(&a);
+			h = bind(fd, p, size, TEST_MIRROR_BIND_READ |
+				 TEST_MIRROR_BIND_WRITE | TEST_MIRROR_BIND_PREFAULT);
+			memsnap(&b);
+			st = stats(fd);
+			dk4 = (b.k4_objs - a.k4_objs) * 4096;
+			dxa = b.xa_bytes - a.xa_bytes;
+			dsu = ((long long)b.sunreclaim_kb - (long long)a.sunreclaim_kb) * 1024;
+			units = thp ? (double)st.huge_entries : (double)st.entries_present;
+			if (thp && st.entries_present != st.huge_entries)
+				printf("# note: THP %s: %llu of %llu entries are not huge\n",
+				       szname(size, sz),
+				       (unsigned long long)(st.entries_present - st.huge_entries),
+				       (unsigned long long)st.entries_present);
+			tb = units ? st.table_bytes / units : 0;
+			sl = units ? (dk4 + dxa) / units : 0;
+			printf("# %4s %8s %10llu %10llu %10llu %10lld %10lld %10lld %12.3f %12.3f\n",
+			       thp ? "THP" : "base", szname(size, sz),
+			       (unsigned long long)st.entries_present,
+			       (unsigned long long)st.huge_entries,
+			       (unsigned long long)st.table_bytes, dk4, dxa, dsu, tb, sl);
+			printf("#      vmalloc delta %lld kB, Slab delta %lld kB\n",
+			       (long long)b.vmalloc_kb - (long long)a.vmalloc_kb,
+			       (long long)b.slab_kb - (long long)a.slab_kb);
+			snprintf(nm, sizeof(nm), "p3.%s.table_bytes_per_unit",
+				 thp ? "thp" : "base");
+			series(nm, size / MiB, "MiB", tb, "B");
+			snprintf(nm, sizeof(nm), "p3.%s.slab_bytes_per_unit",
+				 thp ? "thp" : "base");
+			series(nm, size / MiB, "MiB", sl, "B");
+			if (!thp) {
+				base_tb = tb;
+				base_slab = sl;
+				base_chk = st.table_bytes ? (double)dk4 / st.table_bytes : 0;
+				base_done = true;
+				if (st.entries_present != size / PG)
+					err("P3: %llu entries for %lu pages",
+					    (unsigned long long)st.entries_present,
+					    size / PG);
+			} else if (st.huge_entries) {
+				if (tb > huge_max)
+					huge_max = tb;
+				if (sl > huge_max)
+					huge_max = sl;
+				huge_done = true;
+			}
+			unbind(fd, h);
+			close(fd);
+			munmap(p, size);
+			fflush(stdout);
+		}
+	}
+	if (base_done) {
+		metric("P3.table_bytes_per_4k_page", base_tb, "B", "<=8",
+		       base_tb <= 8, "STATS_table_bytes/entries_at_the_largest_size");
+		metric("P3.slab_bytes_per_4k_page", base_slab, "B", "<=8",
+		       base_slab <= 8,
+		       "slabinfo_delta_(4k_leaves+xarray_nodes)/entries");
+		metric("P3.slab4k_delta_over_table_bytes", base_chk, "ratio",
+		       "0.9..1.1", base_chk >= 0.9 && base_chk <= 1.1,
+		       "driver_accounting_checked_against_kmalloc-4k_objects");
+	}
+	if (huge_done)
+		metric("P3.max_bytes_per_huge_entry", huge_max, "B",
+		       "O(1):<=64_at_every_size", huge_max <= 64,
+		       "max_over_sizes_of_table_and_slab_bytes_per_huge_entry");
+	else
+		printf("# no huge entries: THP not available?\n");
+
+	/* Worst case, for the record: one page per 2 MiB. */
+	{
+		unsigned long size = smoke ? 16 * MiB : 256 * MiB, off;
+		struct drm_test_mirror_stats st;
+		uint32_t h;
+		char *p = map_buf(size, false);
+		int fd = open_fd(true, 512);
+
+		if (!p || fd < 0)
+			return;
+		for (off = 0; off < size; off += HUGE_SZ)
+			p[off] = 1;
+		h = bind(fd, p, size, TEST_MIRROR_BIND_READ);
+		dev_gather(fd, p, size, HUGE_SZ / PG);
+		st = stats(fd);
+		printf("# sparse: one page per 2 MiB over %s: %llu entries, %llu table bytes = %.0f B/page\n",
+		       szname(size, sz), (unsigned long long)st.entries_present,
+		       (unsigned long long)st.table_bytes,
+		       st.entries_present ? (double)st.table_bytes / st.entries_present : 0);
+		metric("P3.sparse_bytes_per_page_1_per_2MiB",
+		       st.entries_present ? (double)st.table_bytes / st.entries_present : 0,
+		       "B", "none", -1, "worst_case_one_leaf_per_page");
+		unbind(fd, h);
+		close(fd);
+		munmap(p, size);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* P4: event-aware savings                                                   */
+/* ------------------------------------------------------------------------ */
+
+enum { EV_FORK, EV_CLEAR_REFS, EV_MPROTECT, NEV };
+static const char *const ev_name[NEV] = { "fork", "clear_refs", "mprotect" };
+
+static int do_event(int ev, char *p, unsigned long size)
+{
+	pid_t pid;
+	int fd, st;
+
+	switch (ev) {
+	case EV_FORK:
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0)
+			return -errno;
+		if (!pid)
+			_exit(0);
+		if (waitpid(pid, &st, 0) < 0)
+			return -errno;
+		return 0;
+	case EV_CLEAR_REFS:
+		fd = open("/proc/self/clear_refs", O_WRONLY);
+		if (fd < 0)
+			return -errno;
+		if (write(fd, "4", 1) != 1) {
+			close(fd);
+			return -EIO;
+		}
+		close(fd);
+		return 0;
+	case EV_MPROTECT:
+		if (mprotect(p, size, PROT_READ) ||
+		    mprotect(p, size, PROT_READ | PROT_WRITE))
+			return -errno;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void p4_events(void)
+{
+	unsigned long size = smoke ? 4 * MiB : 64 * MiB;
+	unsigned int iters = smoke ? 2 : 8, w, e, it, m;
+	char nm[96];
+	uint32_t h[2];
+	int fd[2];
+	char *p;
+
+	printf("\n## P4 event-aware savings: %lu MiB buffer, read-only device workload"
+	       " after each write-protect event, %u events each\n", size / MiB, iters);
+	printf("# stream: device READ of the whole buffer; gather: READ of one page in 16,"
+	       " one ioctl each.\n# aware and blind files are bound to the same buffer"
+	       " and read in alternating order after the same event;\n# the READ"
+	       " destination is re-faulted by the CPU after each event, untimed.\n");
+	printf("# caps VMA_DOWNGRADE=%d (mprotect RW->RO keeps read-only entries only if 1)\n",
+	       !!(caps & TEST_MIRROR_CAP_VMA_DOWNGRADE));
+	p = map_populated(size, false);
+	if (!p)
+		return;
+	fd[0] = open_fd(true, 512);
+	fd[1] = open_fd(false, 512);
+	if (fd[0] < 0 || fd[1] < 0)
+		return;
+	for (m = 0; m < 2; m++)
+		h[m] = bind(fd[m], p, size, TEST_MIRROR_BIND_READ |
+			    TEST_MIRROR_BIND_PREFAULT);
+	printf("# %-7s %-11s %12s %12s %12s %12s %10s %10s %9s\n", "work", "event",
+	       "aware ms", "blind ms", "aw refaults", "bl refaults", "aw pages",
+	       "bl pages", "bl/aw");
+	for (w = 0; w < 2; w++) {
+		for (e = 0; e < NEV; e++) {
+			struct smp t[2], tev, base[2];
+			double ov[2];
+			struct drm_test_mirror_stats st[2];
+			double ratio;
+			int r;
+
+			memset(t, 0, sizeof(t));
+			memset(&tev, 0, sizeof(tev));
+			/* make sure both tables are full before counting */
+			for (m = 0; m < 2; m++)
+				dev_read(fd[m], p, size);
+			/* the same workload with no event: its copy-only cost */
+			memset(base, 0, sizeof(base));
+			for (it = 0; it < (smoke ? 1u : 3u); it++) {
+				for (m = 0; m < 2; m++) {
+					uint64_t t0 = now_ns();
+
+					if (w == 0)
+						dev_read(fd[m], p, size);
+					else
+						dev_gather(fd[m], p, size, 16);
+					smp_add(&base[m], now_ns() - t0);
+				}
+			}
+			for (m = 0; m < 2; m++)
+				stats_reset(fd[m]);
+			for (it = 0; it < iters; it++) {
+				uint64_t t0 = now_ns();
+
+				r = do_event(e, p, size);
+				smp_add(&tev, now_ns() - t0);
+				if (r) {
+					err("event %s: %s", ev_name[e], tm_errname(r));
+					break;
+				}
+				/*
+				 * fork and clear_refs write-protect the READ
+				 * destination too: take those CPU faults here,
+				 * untimed, so the device time is the device's.
+				 */
+				cpu_write_touch(win, WIN_SZ);
+				for (m = 0; m < 2; m++) {
+					unsigned int mm = (m + it) & 1;
+
+					t0 = now_ns();
+					if (w == 0)
+						dev_read(fd[mm], p, size);
+					else
+						dev_gather(fd[mm], p, size, 16);
+					smp_add(&t[mm], now_ns() - t0);
+				}
+			}
+			for (m = 0; m < 2; m++)
+				st[m] = stats(fd[m]);
+			ratio = med(&t[1]) / med(&t[0]);
+			printf("# %-7s %-11s %12.3f %12.3f %12llu %12llu %10llu %10llu %9.2f\n",
+			       w ? "gather" : "stream", ev_name[e], MS(med(&t[0])),
+			       MS(med(&t[1])),
+			       (unsigned long long)st[0].read_faults,
+			       (unsigned long long)st[1].read_faults,
+			       (unsigned long long)st[0].faulted_pages,
+			       (unsigned long long)st[1].faulted_pages, ratio);
+			printf("#         event %.3f ms; aware: %llu downgraded, %llu invalidated;"
+			       " blind: %llu downgraded, %llu invalidated\n",
+			       MS(med(&tev)),
+			       (unsigned long long)st[0].entries_downgraded,
+			       (unsigned long long)st[0].entries_invalidated,
+			       (unsigned long long)st[1].entries_downgraded,
+			       (unsigned long long)st[1].entries_invalidated);
+			for (m = 0; m < 2; m++)
+				ov[m] = med(&t[m]) - med(&base[m]);
+			printf("#         no-event baseline: aware %.3f ms, blind %.3f ms;"
+			       " time added by the event: aware %.3f ms, blind %.3f ms\n",
+			       MS(med(&base[0])), MS(med(&base[1])), MS(ov[0]), MS(ov[1]));
+			snprintf(nm, sizeof(nm), "P4.%s_%s_aware_added_ms_per_event",
+				 w ? "gather" : "stream", ev_name[e]);
+			metric(nm, MS(ov[0]), "ms", "none", -1,
+			       "device_time_minus_the_same_workload_without_event");
+			snprintf(nm, sizeof(nm), "P4.%s_%s_blind_added_ms_per_event",
+				 w ? "gather" : "stream", ev_name[e]);
+			metric(nm, MS(ov[1]), "ms", "none", -1,
+			       "device_time_minus_the_same_workload_without_event");
+			snprintf(nm, sizeof(nm), "P4.%s_%s_aware_read_refaults",
+				 w ? "gather" : "stream", ev_name[e]);
+			metric(nm, st[0].read_faults, "faults", "0",
+			       st[0].read_faults == 0,
+			       e == EV_MPROTECT && !(caps & TEST_MIRROR_CAP_VMA_DOWNGRADE) ?
+			       "this_kernel_cannot_tell_the_new_VMA_access(no_VMA_DOWNGRADE)" :
+			       NULL);
+			snprintf(nm, sizeof(nm), "P4.%s_%s_blind_refaulted_pages_per_event",
+				 w ? "gather" : "stream", ev_name[e]);
+			metric(nm, (double)st[1].faulted_pages / iters, "pages", "none",
+			       -1, NULL);
+			snprintf(nm, sizeof(nm), "P4.%s_%s_blind_over_aware_time",
+				 w ? "gather" : "stream", ev_name[e]);
+			metric(nm, ratio, "x", ">=5", ratio >= 5,
+			       "median_device_time_per_event_(emulated)");
+			snprintf(nm, sizeof(nm), "p4.%s.%s.aware.ms",
+				 w ? "gather" : "stream", ev_name[e]);
+			series(nm, e, "event", MS(med(&t[0])), "ms");
+			snprintf(nm, sizeof(nm), "p4.%s.%s.blind.ms",
+				 w ? "gather" : "stream", ev_name[e]);
+			series(nm, e, "event", MS(med(&t[1])), "ms");
+			fflush(stdout);
+		}
+	}
+	for (m = 0; m < 2; m++) {
+		unbind(fd[m], h[m]);
+		close(fd[m]);
+	}
+	munmap(p, size);
+}
+
+/* ------------------------------------------------------------------------ */
+/* P5: sparse ranges                                                         */
+/* ------------------------------------------------------------------------ */
+
+#define P5_PAGES	8
+
+/* A PROT_NONE reservation with P5_PAGES resident RW pages spread over it. */
+static char *p5_reserve(unsigned long size)
+{
+	unsigned int k;
+	char *p;
+
+	p = mmap(NULL, size, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		err("mmap %lu GiB PROT_NONE: %s", size / GiB, strerror(errno));
+		return NULL;
+	}
+	for (k = 0; k < P5_PAGES; k++) {
+		char *q = p + (size / P5_PAGES) * k;
+
+		if (mprotect(q, PG, PROT_READ | PROT_WRITE)) {
+			err("mprotect: %s", strerror(errno));
+			munmap(p, size);
+			return NULL;
+		}
+		*q = 1;
+	}
+	return p;
+}
+
+static uint64_t p5_mirror(int fd, char *p, unsigned long size)
+{
+	struct tm_result res;
+	uint64_t faults = 0;
+	unsigned int k;
+	int r;
+
+	for (k = 0; k < P5_PAGES; k++) {
+		r = tm_read(fd, p + (size / P5_PAGES) * k, PG, win, &res);
+		if (r)
+			err("P5 READ: %s", tm_errname(r));
+		faults += res.faults;
+	}
+	return faults;
+}
+
+enum { P5_BIND, P5_UNBIND, P5_MUNMAP_BOUND, P5_SETTLE, P5_UNBIND_AFTER,
+       P5_MUNMAP_UNBOUND, P5_N };
+static const char *const p5_col[P5_N] = { "bind", "unbind", "munmap_bound",
+	"munmap_settle", "unbind_after_munmap", "munmap_unbound" };
+
+static void p5_sparse(void)
+{
+	static const unsigned long sizes[] = { 1 * GiB, 4 * GiB, 16 * GiB,
+					       64 * GiB, 256 * GiB, 1 * TiB };
+	unsigned int nsz = smoke ? 2 : sizeof(sizes) / sizeof(sizes[0]);
+	struct smp t[NSZ][P5_N];
+	unsigned int i, r, k, reps = smoke ? 1 : (opt_reps ? opt_reps : 5);
+	char nm[96], sz[32];
+	int fd;
+
+	memset(t, 0, sizeof(t));
+	fd = open_fd(true, 512);
+	if (fd < 0)
+		return;
+	printf("\n## P5 sparse: a PROT_NONE reservation of N bytes, bound whole,"
+	       " %u pages mirrored; ms per call\n", P5_PAGES);
+	for (r = 0; r < reps; r++) {
+		for (i = 0; i < nsz; i++) {
+			unsigned long size = sizes[i];
+			struct drm_test_mirror_stats st0, st1;
+			uint64_t t0, f;
+			uint32_t h;
+			char *p;
+
+			/* A: bind, mirror, unbind */
+			p = p5_reserve(size);
+			if (!p)
+				return;
+			t0 = now_ns();
+			h = bind(fd, p, size, TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE);
+			smp_add(&t[i][P5_BIND], now_ns() - t0);
+			f = p5_mirror(fd, p, size);
+			if (stats(fd).entries_present != P5_PAGES)
+				err("P5: %llu entries after mirroring %u pages (%llu faults)",
+				    (unsigned long long)stats(fd).entries_present,
+				    P5_PAGES, (unsigned long long)f);
+			t0 = now_ns();
+			unbind(fd, h);
+			smp_add(&t[i][P5_UNBIND], now_ns() - t0);
+
+			/* B: bind, mirror, munmap while bound */
+			h = bind(fd, p, size, TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE);
+			p5_mirror(fd, p, size);
+			st0 = stats(fd);
+			t0 = now_ns();
+			munmap(p, size);
+			smp_add(&t[i][P5_MUNMAP_BOUND], now_ns() - t0);
+			/* the deferred work frees the leaves of the mirrored pages */
+			do {
+				st1 = stats(fd);
+			} while ((st1.pages_dropped - st0.pages_dropped < size / PG ||
+				  st1.table_bytes) && now_ns() - t0 < 20000000000ULL);
+			smp_add(&t[i][P5_SETTLE], now_ns() - t0);
+			if (st1.pages_dropped - st0.pages_dropped < size / PG || st1.table_bytes)
+				err("P5 %s: table not freed after 20 s", szname(size, sz));
+			t0 = now_ns();
+			unbind(fd, h);
+			smp_add(&t[i][P5_UNBIND_AFTER], now_ns() - t0);
+
+			/* C: the same munmap, nothing bound */
+			p = p5_reserve(size);
+			if (!p)
+				return;
+			t0 = now_ns();
+			munmap(p, size);
+			smp_add(&t[i][P5_MUNMAP_UNBOUND], now_ns() - t0);
+		}
+	}
+	printf("# %8s", "range");
+	for (k = 0; k < P5_N; k++)
+		printf(" %14s", p5_col[k]);
+	printf("\n");
+	for (i = 0; i < nsz; i++) {
+		printf("# %8s", szname(sizes[i], sz));
+		for (k = 0; k < P5_N; k++)
+			printf(" %14.4f", MS(med(&t[i][k])));
+		printf("\n");
+	}
+	for (i = 0; i < nsz; i++) {
+		for (k = 0; k < P5_N; k++) {
+			snprintf(nm, sizeof(nm), "p5.%s.ms", p5_col[k]);
+			series(nm, sizes[i] / GiB, "GiB", MS(med(&t[i][k])), "ms");
+		}
+	}
+	printf("# munmap_added = munmap_bound - munmap_unbound: what the binding adds to munmap\n");
+	for (i = 0; i < nsz; i++)
+		series("p5.munmap_added.ms", sizes[i] / GiB, "GiB",
+		       MS(med(&t[i][P5_MUNMAP_BOUND]) - med(&t[i][P5_MUNMAP_UNBOUND])),
+		       "ms");
+	for (k = 0; k < P5_N; k++) {
+		double ratio = med(&t[nsz - 1][k]) / med(&t[0][k]);
+		bool target = k == P5_UNBIND;
+
+		snprintf(nm, sizeof(nm), "P5.%s_%s_over_%s", p5_col[k],
+			 szname(sizes[nsz - 1], sz), "1GiB");
+		metric(nm, ratio, "ratio", target ? "<=2_(no_growth_with_range_size)" : "none",
+		       target ? ratio <= 2 : -1,
+		       k == P5_MUNMAP_UNBOUND ? "CPU-only_reference:_the_kernel's_own_munmap_grows" :
+		       k == P5_MUNMAP_BOUND ? "includes_the_kernel's_own_munmap_growth_(munmap_unbound)" :
+		       NULL);
+	}
+	{
+		double a0 = med(&t[0][P5_MUNMAP_BOUND]) - med(&t[0][P5_MUNMAP_UNBOUND]);
+		double a1 = med(&t[nsz - 1][P5_MUNMAP_BOUND]) -
+			    med(&t[nsz - 1][P5_MUNMAP_UNBOUND]);
+		double ratio = a0 > 0 ? a1 / a0 : 0;
+
+		printf("# munmap_added: %s %.4f ms, %s %.4f ms\n", "1GiB", MS(a0),
+		       szname(sizes[nsz - 1], sz), MS(a1));
+		snprintf(nm, sizeof(nm), "P5.munmap_added_%s_over_1GiB",
+			 szname(sizes[nsz - 1], sz));
+		metric(nm, ratio, "ratio", "<=2_(no_growth_with_range_size)",
+		       a0 > 0 && ratio <= 2,
+		       "munmap_bound_minus_munmap_unbound:_the_driver's_part");
+	}
+	close(fd);
+}
+
+/* ------------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name, *desc;
+		void (*fn)(void);
+	} secs[] = {
+		{ "P1", "P1 populate", p1_populate },
+		{ "P1", "P1 chunk size", p1_chunk },
+		{ "P2", "P2 invalidate", p2_invalidate },
+		{ "P3", "P3 memory", p3_memory },
+		{ "P4", "P4 event-aware savings", p4_events },
+		{ "P5", "P5 sparse ranges", p5_sparse },
+	};
+	unsigned int n = sizeof(secs) / sizeof(secs[0]), i, num = 0;
+	struct drm_test_mirror_stats st;
+	unsigned long avail;
+	struct utsname u;
+	uint64_t t0;
+	int fd, rc = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 1; i < (unsigned int)argc; i++) {
+		if (!strcmp(argv[i], "--smoke")) {
+			smoke = true;
+			mpfx = "# ";
+		}
+		else if (!strcmp(argv[i], "--only") && i + 1 < (unsigned int)argc)
+			snprintf(only, sizeof(only), "%s", argv[++i]);
+		else if (!strcmp(argv[i], "--max-mib") && i + 1 < (unsigned int)argc)
+			max_bytes = strtoul(argv[++i], NULL, 0) * MiB;
+		else if (!strcmp(argv[i], "--reps") && i + 1 < (unsigned int)argc)
+			opt_reps = strtoul(argv[++i], NULL, 0);
+		else {
+			fprintf(stderr, "usage: %s [--smoke] [--only P1,P2,...]"
+				" [--max-mib N] [--reps N]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (opt_reps > MAXREP)
+		opt_reps = MAXREP;
+
+	printf("TAP version 13\n");
+	uname(&u);
+	snprintf(krel, sizeof(krel), "%s", u.release);
+	avail = meminfo_kb("MemAvailable") * KiB;
+	/* the biggest buffer must fit a few times over (P1: buffer + window) */
+	if (!max_bytes)
+		max_bytes = avail / 2 > WIN_SZ ? avail / 2 - WIN_SZ : 0;
+	printf("# tm_bench%s: kernel %s, %ld CPUs, MemAvailable %lu MiB,"
+	       " largest buffer %lu MiB\n", smoke ? " --smoke" : "", krel,
+	       sysconf(_SC_NPROCESSORS_ONLN), avail / MiB, max_bytes / MiB);
+	printf("%sBENCH kernel=%s cpus=%ld mem_avail_mib=%lu smoke=%d\n", mpfx, krel,
+	       sysconf(_SC_NPROCESSORS_ONLN), avail / MiB, smoke);
+
+	if (tm_param_get("event_aware", &orig_aware) ||
+	    tm_param_get("fault_chunk_pages", &orig_chunk)) {
+		printf("1..0 # SKIP test_mirror module parameters not readable\n");
+		return 4;
+	}
+	params_saved = true;
+	atexit(restore_params);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+
+	fd = tm_open();
+	if (fd < 0) {
+		printf("1..0 # SKIP no test_mirror device (%s)\n", tm_errname(fd));
+		return 4;
+	}
+	if (!tm_stats(fd, &st, false))
+		caps = st.caps;
+	close(fd);
+	printf("# module: event_aware=%llu fault_chunk_pages=%llu caps=%#x\n",
+	       (unsigned long long)orig_aware, (unsigned long long)orig_chunk, caps);
+
+	win = map_populated(WIN_SZ, false);
+	if (!win) {
+		printf("1..0 # SKIP cannot map the %lu MiB window\n", WIN_SZ / MiB);
+		return 4;
+	}
+
+	printf("1..%u\n", n);
+	for (i = 0; i < n; i++) {
+		num++;
+		if (!want(secs[i].name)) {
+			printf("ok %u bench%s: %s # SKIP not selected\n", num,
+			       smoke ? " smoke" : "", secs[i].desc);
+			continue;
+		}
+		section_failed = 0;
+		t0 = now_ns();
+		secs[i].fn();
+		printf("# %s: %.1f s\n", secs[i].desc, (now_ns() - t0) / 1e9);
+		printf("%s %u bench%s: %s\n", section_failed ? "not ok" : "ok", num,
+		       smoke ? " smoke" : "", secs[i].desc);
+		if (section_failed)
+			rc = 1;
+		fflush(stdout);
+	}
+	restore_params();
+	return rc;
+}

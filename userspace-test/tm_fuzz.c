@@ -1,0 +1,2897 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tm_fuzz: an ioctl fuzzer with an oracle, for every test_mirror front-end.
+ *
+ * Usage: tm_fuzz [--seed N] [--calls N] [harness options] [test patterns]
+ *   --seed N    base seed (default 1); each test derives its own from it, so a
+ *               failure is reproduced by the same seed, call count and test
+ *   --calls N   total ioctl calls over all tests (default 100000), shared by
+ *               the tests in proportion to their weight
+ *
+ * The world of one test (a forked child, see tm_lib.h) is fully modelled:
+ *
+ *   window:  16 guard pages (PROT_NONE) | 160 arena pages | 16 guard pages
+ *   arena:   A [0,64)    anonymous RW, filled with a pattern
+ *            B [64,80)   anonymous PROT_READ (zero pages)
+ *            C [80,88)   anonymous PROT_NONE
+ *            D [88,96)   a hole (unmapped)
+ *            E [96,128)  anonymous RW, untouched
+ *            F [128,160) memfd MAP_SHARED RW, filled with a pattern
+ *   zone:    1024 PROT_NONE pages for "wild" bindings
+ *   low:     [0, 64 KiB), never mapped (mmap_min_addr)
+ *   buffers: RW, read-only, half RW / half RO, each followed by a guard page
+ *
+ * plus a shadow copy of what the arena must contain, two device files (two
+ * mirrors of this process) with a model of their bindings (handle, range,
+ * access, pages whose tracking munmap dropped), and the module's parameters.
+ * Every call's arguments are drawn from edge classes (unaligned, zero, huge,
+ * wrapping and kernel addresses and sizes, unknown flags, non-zero reserved
+ * fields, NULL / kernel / unmapped / read-only pointers, handles never issued,
+ * freed, or of the other file), then issued normally, or through a raw ioctl
+ * number with another size or direction (DRM zero-extends and truncates), or
+ * with a bad argument pointer. The model predicts the exact errno (a set of
+ * them only where the contract leaves a choice) and the side effects:
+ *
+ *   - an unexpected errno, or an unexpected success, is a failure;
+ *   - READ data must equal the shadow; WRITE must land exactly on the pages
+ *     it reports, nowhere else (the whole arena is compared with the shadow
+ *     after every CPU-side change and every 64 calls);
+ *   - bytes of a destination buffer past what the device copied, and every
+ *     guard and canary, must be untouched;
+ *   - SNAPSHOT may never show an entry for memory the CPU cannot access, or
+ *     a write entry where the CPU maps read-only; EVENTS records and STATS
+ *     counters must be well formed and agree with the model.
+ *
+ * The harness checks the guest kernel log for splats after the run.
+ *
+ * Tests (KTAP, one per class): drm_bind, drm_unbind, drm_access, drm_snapshot,
+ * drm_stats_events, drm_migrate, drm_raw_size, drm_raw_nr, drm_argptr,
+ * drm_mixed (all of them interleaved with munmap / mmap / mprotect / madvise
+ * / CPU writes), drm_foreign (a forked child: -EACCES, nothing touched),
+ * drm_race_unbind (threads: unbind/rebind racing device accesses), and the
+ * same for the test_hmm-compatible front-end when the module has it
+ * (hmm_cmds, hmm_raw, hmm_foreign).
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tm_lib.h"
+
+#if __has_include("tm_hmm_compat_uapi.h")
+#include "tm_hmm_compat_uapi.h"
+#define TM_HAVE_HMM_UAPI 1
+#elif __has_include("../driver/tm_hmm_compat_uapi.h")
+#include "../driver/tm_hmm_compat_uapi.h"
+#define TM_HAVE_HMM_UAPI 1
+#else
+#define TM_HAVE_HMM_UAPI 0
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Options, random numbers, counters                                         */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t opt_seed = 1;
+static bool opt_trace;		/* env TM_FUZZ_TRACE: print every call */
+static uint64_t opt_calls = 100000;
+
+static uint64_t rs;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rs += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t rn(uint64_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static bool chance(unsigned int pct)
+{
+	return rn(100) < pct;
+}
+
+static void seed_for(const char *name)
+{
+	uint64_t h = opt_seed * 0x100000001b3ull;
+
+	while (*name)
+		h = (h ^ (uint8_t)*name++) * 0x100000001b3ull;
+	rs = h;
+}
+
+/* Totals over the tests (each runs in its own child): shared memory. */
+static struct total {
+	uint64_t calls, checks, cpu_ops, tests;
+} *total;
+
+/* Calls per errno, for the summary line of each test. */
+#define NERR 140
+static uint64_t cnt_err[NERR + 1];
+static uint64_t cnt_calls, cnt_skipped, cnt_cpu_ops, cnt_checks;
+
+static void count_ret(int ret)
+{
+	int e = -ret;
+
+	cnt_calls++;
+	cnt_err[e >= 0 && e < NERR ? e : NERR]++;
+}
+
+static void print_counts(const char *name)
+{
+	char buf[1024];
+	size_t n = 0;
+	int e;
+
+	buf[0] = '\0';
+	if (total) {
+		total->calls += cnt_calls;
+		total->checks += cnt_checks;
+		total->cpu_ops += cnt_cpu_ops;
+		total->tests += !strchr(name, '(');
+	}
+
+	for (e = 0; e <= NERR; e++) {
+		if (!cnt_err[e])
+			continue;
+		n += snprintf(buf + n, sizeof(buf) - n, " %s=%" PRIu64,
+			      e == NERR ? "other" : tm_errname(-e), cnt_err[e]);
+		if (n >= sizeof(buf) - 32)
+			break;
+	}
+	tm_diag("%s: %" PRIu64 " calls (%" PRIu64 " checks, %" PRIu64
+		" CPU-side ops, %" PRIu64 " unpredictable draws skipped):%s",
+		name, cnt_calls, cnt_checks, cnt_cpu_ops, cnt_skipped, buf);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The world                                                                 */
+/* ------------------------------------------------------------------------ */
+
+#define GUARD	16
+#define NA	160
+#define NW	(GUARD + NA + GUARD)
+#define NZONE	1024
+#define LOW_END	0x10000ull
+
+enum kind { K_RW, K_RO, K_NONE, K_HOLE };
+
+static size_t PG;
+static uint8_t *win;		/* window: guard, arena, guard */
+static uint8_t *arena;
+static uint8_t kind[NA];
+static uint8_t *shadow;		/* what the arena holds, NA pages */
+static uint8_t *zone;
+static uint64_t task_max;	/* TASK_SIZE_MAX of this machine */
+static bool aware;		/* event-aware policy: munmap drops tracking */
+static int memfd = -1;
+
+#define BUF_RW_PAGES	64
+#define BUF_RO_PAGES	16
+static uint8_t *bufrw, *bufro, *bufmix;	/* each followed by a guard page */
+static uint8_t *argpage;	/* 2 RW pages for ioctl arguments, then a guard */
+static uint8_t *argro;		/* a read-only page for ioctl arguments */
+static uint8_t *snapbuf;	/* 8 pages for SNAPSHOT / EVENTS output, guard */
+#define SNAPBUF_PAGES	48
+static uint8_t *scratch;	/* source data / expected data */
+
+static bool in_range(uint64_t a, const void *base, size_t len)
+{
+	return a >= (uintptr_t)base && a - (uintptr_t)base < len;
+}
+
+/* Region letter of an arena page index. */
+static char region_of(size_t i)
+{
+	return i < 64 ? 'A' : i < 80 ? 'B' : i < 88 ? 'C' : i < 96 ? 'D' :
+	       i < 128 ? 'E' : 'F';
+}
+
+static void *must_mmap_off(void *addr, size_t len, int prot, int flags,
+			   int fd, off_t off)
+{
+	void *p = mmap(addr, len, prot, flags, fd, off);
+
+	if (p == MAP_FAILED)
+		FAIL("mmap(%p, %zu): %s", addr, len, tm_errname(errno));
+	return p;
+}
+
+static void *must_mmap(void *addr, size_t len, int prot, int flags, int fd)
+{
+	return must_mmap_off(addr, len, prot, flags, fd, 0);
+}
+
+static void arena_map_anon(size_t i, size_t n, int prot)
+{
+	must_mmap(arena + i * PG, n * PG, prot,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1);
+	madvise(arena + i * PG, n * PG, MADV_NOHUGEPAGE);
+}
+
+static void arena_map_memfd(size_t i, size_t n, int prot)
+{
+	must_mmap_off(arena + i * PG, n * PG, prot, MAP_SHARED | MAP_FIXED,
+		      memfd, (off_t)((i - 128) * PG));
+}
+
+static uint64_t detect_task_max(void)
+{
+	void *hint = (void *)(1ull << 47);
+	void *p = mmap(hint, 4096, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (p == hint) {
+		munmap(p, 4096);
+		return (1ull << 56) - 4096;	/* 5-level paging */
+	}
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	return (1ull << 47) - 4096;
+}
+
+static void world_setup(void)
+{
+	uint8_t *b;
+	size_t i;
+
+	PG = PAGE_SZ;
+	task_max = detect_task_max();
+	win = must_mmap(NULL, NW * PG, PROT_NONE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
+	arena = win + GUARD * PG;
+	shadow = must_mmap(NULL, NA * PG, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1);
+
+	arena_map_anon(0, 64, PROT_READ | PROT_WRITE);
+	tm_fill(arena, 64 * PG, 0xA000);
+	arena_map_anon(64, 16, PROT_READ);
+	arena_map_anon(80, 8, PROT_NONE);
+	arena_map_anon(96, 32, PROT_READ | PROT_WRITE);
+	memfd = memfd_create("tm_fuzz", MFD_CLOEXEC);
+	if (memfd < 0 || ftruncate(memfd, 32 * PG))
+		FAIL("memfd: %s", tm_errname(errno));
+	arena_map_memfd(128, 32, PROT_READ | PROT_WRITE);
+	tm_fill(arena + 128 * PG, 32 * PG, 0xF000);
+	for (i = 0; i < NA; i++) {
+		char r = region_of(i);
+
+		kind[i] = r == 'B' ? K_RO : r == 'C' ? K_NONE :
+			  r == 'D' ? K_HOLE : K_RW;
+	}
+	memcpy(shadow, arena, 64 * PG);
+	memcpy(shadow + 128 * PG, arena + 128 * PG, 32 * PG);
+
+	zone = must_mmap(NULL, NZONE * PG, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
+
+	b = must_mmap(NULL, (BUF_RW_PAGES + 2) * PG, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	bufrw = b + PG;
+	mprotect(bufrw, BUF_RW_PAGES * PG, PROT_READ | PROT_WRITE);
+	b = must_mmap(NULL, (BUF_RO_PAGES + 2) * PG, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	bufro = b + PG;
+	mprotect(bufro, BUF_RO_PAGES * PG, PROT_READ | PROT_WRITE);
+	tm_fill(bufro, BUF_RO_PAGES * PG, 0xB0B0);
+	mprotect(bufro, BUF_RO_PAGES * PG, PROT_READ);
+	b = must_mmap(NULL, 10 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	bufmix = b + PG;
+	mprotect(bufmix, 8 * PG, PROT_READ | PROT_WRITE);
+	tm_fill(bufmix, 8 * PG, 0xC0C0);
+	mprotect(bufmix + 4 * PG, 4 * PG, PROT_READ);
+	b = must_mmap(NULL, 6 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	argpage = b + PG;
+	mprotect(argpage, 2 * PG, PROT_READ | PROT_WRITE);
+	argro = b + 4 * PG;
+	mprotect(argro, PG, PROT_READ);
+	b = must_mmap(NULL, (SNAPBUF_PAGES + 2) * PG, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	snapbuf = b + PG;
+	mprotect(snapbuf, SNAPBUF_PAGES * PG, PROT_READ | PROT_WRITE);
+	scratch = must_mmap(NULL, (BUF_RW_PAGES + 2) * PG,
+			    PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	/*
+	 * The hole last: a later mmap() small enough would land in it (so
+	 * nothing below maps memory without an address).
+	 */
+	munmap(arena + 88 * PG, 8 * PG);
+}
+
+/* The hole must stay a hole, or the model is wrong. */
+static void check_hole(void)
+{
+	unsigned char vec[8];
+
+	if (mincore(arena + 88 * PG, 8 * PG, vec) != -1 || errno != ENOMEM)
+		FAIL("something was mapped in the arena's hole");
+}
+
+#define R_UNKNOWN 1000
+
+/* Can the CPU give the device this page? 0, -EFAULT, -EPERM, R_UNKNOWN. */
+static int cpu_reason(uint64_t a, bool write)
+{
+	if (a < LOW_END)
+		return -EFAULT;
+	if (in_range(a, zone, NZONE * PG))
+		return -EFAULT;
+	if (in_range(a, win, NW * PG)) {
+		uint64_t i = (a - (uintptr_t)win) / PG;
+
+		if (i < GUARD || i >= GUARD + NA)
+			return -EFAULT;
+		switch (kind[i - GUARD]) {
+		case K_RW:
+			return 0;
+		case K_RO:
+			return write ? -EPERM : 0;
+		default:
+			return -EFAULT;
+		}
+	}
+	return R_UNKNOWN;
+}
+
+/* Can a user copy touch this byte (need_write: the kernel writes it)? */
+static int mem_access(uint64_t a, bool need_write)
+{
+	if (a >= task_max || a < LOW_END)
+		return -EFAULT;
+	if (in_range(a, win, NW * PG) || in_range(a, zone, NZONE * PG)) {
+		int r = cpu_reason(a, need_write);
+
+		return r == -EPERM ? -EFAULT : r;
+	}
+	if (in_range(a, bufrw - PG, (BUF_RW_PAGES + 2) * PG))
+		return in_range(a, bufrw, BUF_RW_PAGES * PG) ? 0 : -EFAULT;
+	if (in_range(a, bufro - PG, (BUF_RO_PAGES + 2) * PG))
+		return in_range(a, bufro, BUF_RO_PAGES * PG) && !need_write ?
+		       0 : -EFAULT;
+	if (in_range(a, bufmix - PG, 10 * PG)) {
+		if (in_range(a, bufmix, 4 * PG))
+			return 0;
+		return in_range(a, bufmix + 4 * PG, 4 * PG) && !need_write ?
+		       0 : -EFAULT;
+	}
+	if (in_range(a, snapbuf - PG, (SNAPBUF_PAGES + 2) * PG))
+		return in_range(a, snapbuf, SNAPBUF_PAGES * PG) ? 0 : -EFAULT;
+	if (in_range(a, argpage - PG, 5 * PG)) {
+		if (in_range(a, argpage, 2 * PG))
+			return 0;
+		return in_range(a, argro, PG) && !need_write ? 0 : -EFAULT;
+	}
+	return R_UNKNOWN;
+}
+
+/* All bytes of [a, a + len) accessible? Stops at the first bad page. */
+static int mem_range(uint64_t a, uint64_t len, bool need_write)
+{
+	uint64_t p, end;
+	int r;
+
+	if (!len)
+		return 0;
+	if (a + len < a)
+		return -EFAULT;
+	end = a + len;
+	for (p = a & ~(uint64_t)(PG - 1); p < end; p += PG) {
+		r = mem_access(p < a ? a : p, need_write);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* The kernel's access_ok(): 1 ok, 0 not, 2 either (kernels differ). */
+static int access_ok_model(uint64_t ptr, uint64_t size)
+{
+	uint64_t sum = ptr + size;
+
+	if (sum < ptr || sum > task_max)
+		return 0;
+	if (sum == task_max)
+		return 2;
+	return 1;
+}
+
+static uint8_t *arena_page(uint64_t a)
+{
+	return arena + (a - (uintptr_t)arena) / PG * PG;
+}
+
+static uint8_t *shadow_of(uint64_t a)
+{
+	return shadow + (a - (uintptr_t)arena);
+}
+
+static bool in_arena(uint64_t a)
+{
+	return in_range(a, arena, NA * PG);
+}
+
+/* Compare the CPU's view of the arena with the shadow. */
+static void check_arena(const char *when)
+{
+	size_t i, j;
+
+	cnt_checks++;
+	check_hole();
+	for (i = 0; i < NA; i++) {
+		if (kind[i] != K_RW && kind[i] != K_RO)
+			continue;
+		if (!memcmp(arena + i * PG, shadow + i * PG, PG))
+			continue;
+		for (j = 0; j < PG && arena[i * PG + j] == shadow[i * PG + j]; j++)
+			;
+		FAIL("%s: arena page %zu (region %c) differs from the model at byte %zu: 0x%02x, expected 0x%02x",
+		     when, i, region_of(i), j, arena[i * PG + j],
+		     shadow[i * PG + j]);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Model of the device files                                                 */
+/* ------------------------------------------------------------------------ */
+
+#define MAXB	96
+
+struct mbind {
+	uint32_t h;
+	uint32_t flags;		/* TEST_MIRROR_BIND_READ / WRITE */
+	uint64_t s, e;
+	uint8_t drop[NW];	/* window pages whose tracking was dropped */
+};
+
+struct mfile {
+	int fd;
+	int nb;
+	struct mbind b[MAXB];
+	uint32_t freed[64];	/* recently freed handles */
+	unsigned int nfreed;
+	uint32_t max_issued;
+	uint64_t last_seq;
+};
+
+static struct mfile mf[2];
+static uint64_t max_bindings = 1024;
+
+static struct mbind *find_b(struct mfile *m, uint64_t a)
+{
+	int i;
+
+	for (i = 0; i < m->nb; i++)
+		if (a >= m->b[i].s && a < m->b[i].e)
+			return &m->b[i];
+	return NULL;
+}
+
+static bool overlaps(struct mfile *m, uint64_t s, uint64_t e)
+{
+	int i;
+
+	for (i = 0; i < m->nb; i++)
+		if (s < m->b[i].e && m->b[i].s < e)
+			return true;
+	return false;
+}
+
+static bool is_live(struct mfile *m, uint32_t h)
+{
+	int i;
+
+	for (i = 0; i < m->nb; i++)
+		if (m->b[i].h == h)
+			return true;
+	return false;
+}
+
+static uint32_t lowest_free(struct mfile *m)
+{
+	uint32_t h = 1;
+
+	while (is_live(m, h))
+		h++;
+	return h;
+}
+
+static bool dropped(struct mbind *b, uint64_t a)
+{
+	if (!in_range(a, win, NW * PG))
+		return false;
+	return b->drop[(a - (uintptr_t)win) / PG];
+}
+
+static void model_add(struct mfile *m, uint32_t h, uint64_t s, uint64_t e,
+		      uint32_t flags)
+{
+	struct mbind *b = &m->b[m->nb++];
+
+	memset(b, 0, sizeof(*b));
+	b->h = h;
+	b->s = s;
+	b->e = e;
+	b->flags = flags & (TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE);
+	if (h > m->max_issued)
+		m->max_issued = h;
+}
+
+static void model_del(struct mfile *m, uint32_t h)
+{
+	int i;
+
+	for (i = 0; i < m->nb; i++) {
+		if (m->b[i].h != h)
+			continue;
+		m->b[i] = m->b[--m->nb];
+		m->freed[m->nfreed++ % 64] = h;
+		return;
+	}
+}
+
+/* The CPU unmapped window pages [i, i + n): bindings there lose tracking. */
+static void model_drop(size_t wi, size_t n)
+{
+	int f, k;
+	size_t j;
+
+	if (!aware)
+		return;
+	for (f = 0; f < 2; f++)
+		for (k = 0; k < mf[f].nb; k++)
+			for (j = wi; j < wi + n; j++) {
+				uint64_t a = (uintptr_t)win + j * PG;
+
+				if (a >= mf[f].b[k].s && a < mf[f].b[k].e)
+					mf[f].b[k].drop[j] = 1;
+			}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Predictions                                                               */
+/* ------------------------------------------------------------------------ */
+
+struct pred {
+	int allow[8];
+	int n;
+	bool skip;		/* the model cannot predict this draw */
+	uint64_t pages;		/* READ/WRITE: pages copied */
+	bool buf_fault;		/* the failure is the user buffer's */
+};
+
+static void allow(struct pred *p, int e)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->allow[i] == e)
+			return;
+	if (p->n < 8)
+		p->allow[p->n++] = e;
+}
+
+static bool allowed(const struct pred *p, int e)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->allow[i] == e)
+			return true;
+	return false;
+}
+
+static int check_range(uint64_t a, uint64_t s)
+{
+	if (!s || (a & (PG - 1)) || (s & (PG - 1)))
+		return -EINVAL;
+	if (a + s < a || a + s > task_max)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Walk [addr, addr + size) the way the core does: the first page that fails
+ * decides. With m == NULL every page is bound (the hmm front-end).
+ */
+static void walk_access(struct mfile *m, bool write, uint64_t addr,
+			uint64_t size, uint64_t ptr, struct pred *p)
+{
+	uint64_t np = size / PG, i;
+
+	for (i = 0; i < np; i++) {
+		uint64_t a = addr + i * PG;
+		struct mbind *b = NULL;
+		int r;
+
+		if (m) {
+			b = find_b(m, a);
+			if (!b) {
+				allow(p, -ENOENT);
+				p->pages = i;
+				return;
+			}
+			if (write && !(b->flags & TEST_MIRROR_BIND_WRITE)) {
+				allow(p, -EPERM);
+				p->pages = i;
+				return;
+			}
+			if (dropped(b, a)) {
+				allow(p, -EFAULT);
+				p->pages = i;
+				return;
+			}
+		}
+		r = cpu_reason(a, write);
+		if (r == R_UNKNOWN) {
+			p->skip = true;
+			return;
+		}
+		if (r) {
+			allow(p, r);
+			p->pages = i;
+			return;
+		}
+		r = mem_range(ptr + i * PG, PG, !write);
+		if (r == R_UNKNOWN) {
+			p->skip = true;
+			return;
+		}
+		if (r) {
+			allow(p, -EFAULT);
+			p->pages = i;
+			p->buf_fault = true;
+			return;
+		}
+	}
+	p->pages = np;
+	allow(p, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Argument generators                                                       */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t arena_addr(void)
+{
+	/* Mostly inside the arena, sometimes in the guards. */
+	int64_t i = chance(90) ? (int64_t)rn(NA) : (int64_t)rn(NW) - GUARD;
+
+	return (uintptr_t)arena + (uint64_t)i * PG;
+}
+
+static uint64_t gen_addr(void)
+{
+	switch (rn(20)) {
+	case 0:
+		return 0;
+	case 1:
+		return (1 + rn(15)) * PG;			/* low, unmapped */
+	case 2:
+		return (uintptr_t)zone + rn(NZONE) * PG;
+	case 3:
+		return arena_addr() + 1 + rn(PG - 1);		/* unaligned */
+	case 4:
+		return task_max - (1 + rn(4)) * PG;		/* top of user space */
+	case 5:
+		return task_max + rn(3) * PG;			/* just beyond */
+	case 6:
+		return 0xffff888000000000ull + rn(16) * PG;	/* kernel */
+	case 7:
+		return ~0ull - PG + 1 - rn(4) * PG;		/* wraps */
+	case 8:
+		return rnd() & ~(uint64_t)(PG - 1) & ((1ull << 63) - 1);
+	case 9:
+		return rnd();
+	default:
+		return arena_addr();
+	}
+}
+
+static uint64_t gen_size(uint64_t addr)
+{
+	switch (rn(20)) {
+	case 0:
+		return 0;
+	case 1:
+		return (1 + rn(8)) * PG + 1 + rn(PG - 1);	/* unaligned */
+	case 2:
+		return 1ull << (30 + rn(20));			/* huge */
+	case 3:
+		return task_max > addr ? task_max - addr : PG;	/* to the end */
+	case 4:
+		return ~0ull & ~(uint64_t)(PG - 1);		/* wraps */
+	case 5:
+		return (0 - addr) & ~(uint64_t)(PG - 1);	/* ends at 2^64 */
+	case 6:
+		return rnd();
+	case 7:
+		return (1 + rn(NW)) * PG;
+	default:
+		return (1 + rn(chance(50) ? 4 : 40)) * PG;
+	}
+}
+
+static uint32_t gen_bind_flags(void)
+{
+	static const uint32_t valid[] = {
+		TEST_MIRROR_BIND_READ,
+		TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE,
+		TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_PREFAULT,
+		TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE |
+			TEST_MIRROR_BIND_PREFAULT,
+	};
+
+	switch (rn(12)) {
+	case 0:
+		return 0;
+	case 1:
+		return TEST_MIRROR_BIND_WRITE | (chance(50) ? TEST_MIRROR_BIND_PREFAULT : 0);
+	case 2:
+		return valid[rn(4)] | (1u << (3 + rn(29)));
+	case 3:
+		return (uint32_t)rnd();
+	default:
+		return valid[rn(4)];
+	}
+}
+
+/* A user buffer pointer: where the data goes (READ) or comes from (WRITE). */
+static uint64_t gen_ptr(uint64_t size)
+{
+	uint64_t np = size / PG;
+
+	switch (rn(24)) {
+	case 0:
+		return 0;
+	case 1:
+		return 0xffff888000000000ull;
+	case 2:
+		return task_max - PG;
+	case 3:
+		return ~0ull - PG + 1;
+	case 4:
+		return (uintptr_t)bufro + rn(BUF_RO_PAGES) * PG;
+	case 5:
+		return (uintptr_t)bufmix + rn(8) * PG + (chance(50) ? rn(PG) : 0);
+	case 6:
+		return (uintptr_t)bufrw - PG;			/* guard */
+	case 7:
+		return (uintptr_t)(bufrw + BUF_RW_PAGES * PG) - (np ? np - 1 : 0) * PG - PG / 2;
+	case 8:
+		return (uintptr_t)arena + rn(NA) * PG;		/* the arena itself */
+	case 9:
+		return (uintptr_t)zone;
+	case 10:
+	case 11:
+		return (uintptr_t)bufrw + rn(BUF_RW_PAGES) * PG + rn(PG);
+	default:
+		if (np <= BUF_RW_PAGES)
+			return (uintptr_t)bufrw + rn(BUF_RW_PAGES - np + 1) * PG;
+		return (uintptr_t)bufrw;
+	}
+}
+
+static uint64_t gen_u64_edge(unsigned int pct_zero)
+{
+	if (chance(pct_zero))
+		return 0;
+	switch (rn(4)) {
+	case 0:
+		return 1;
+	case 1:
+		return 1ull << rn(64);
+	case 2:
+		return ~0ull;
+	default:
+		return rnd();
+	}
+}
+
+static uint32_t gen_handle(struct mfile *m, struct mfile *other)
+{
+	switch (rn(10)) {
+	case 0:
+		return 0;
+	case 1:
+		return ~0u - (uint32_t)rn(3);
+	case 2:
+		return m->max_issued + 1 + (uint32_t)rn(100);	/* never issued */
+	case 3:
+	case 4:
+		if (m->nfreed)
+			return m->freed[rn(m->nfreed < 64 ? m->nfreed : 64)];
+		return (uint32_t)rn(200);
+	case 5:
+		if (other->nb)
+			return other->b[rn(other->nb)].h;
+		return (uint32_t)rn(200);
+	default:
+		if (m->nb)
+			return m->b[rn(m->nb)].h;
+		return 1 + (uint32_t)rn(8);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Issuing a DRM ioctl: normally, raw (other size / direction), bad pointer  */
+/* ------------------------------------------------------------------------ */
+
+enum issue_mode { IM_NORMAL, IM_RAW, IM_ARGPTR };
+
+struct issue {
+	unsigned long req;
+	uint8_t *uarg;		/* what is passed */
+	size_t usize;		/* _IOC_SIZE of req */
+	size_t in, out;		/* bytes copied in / out by drm_ioctl */
+	int copyin_err;		/* -EFAULT: drm_ioctl fails before the handler */
+	int copyout_err;	/* -EFAULT: the handler ran, the copy back fails */
+	bool out_visible;	/* the handler's output reaches us at uarg */
+	uint8_t eff[512];	/* what the handler sees */
+	size_t drv_size;
+};
+
+static const unsigned long drm_cmds[] = {
+	DRM_IOCTL_TEST_MIRROR_BIND,
+	DRM_IOCTL_TEST_MIRROR_UNBIND,
+	DRM_IOCTL_TEST_MIRROR_READ,
+	DRM_IOCTL_TEST_MIRROR_WRITE,
+	DRM_IOCTL_TEST_MIRROR_SNAPSHOT,
+	DRM_IOCTL_TEST_MIRROR_STATS,
+	DRM_IOCTL_TEST_MIRROR_EVENTS,
+#ifdef DRM_IOCTL_TEST_MIRROR_MIGRATE
+	DRM_IOCTL_TEST_MIRROR_MIGRATE,
+#endif
+};
+#define N_DRM_CMDS (sizeof(drm_cmds) / sizeof(drm_cmds[0]))
+
+/*
+ * Lay the semantic argument out according to the mode. After this,
+ * is->eff is exactly what the driver's handler will see.
+ */
+static void issue_prepare(struct issue *is, unsigned long cmd,
+			  const void *arg, size_t size, enum issue_mode mode)
+{
+	unsigned int dir = _IOC_DIR(cmd);
+	bool cin = dir & _IOC_WRITE, cout = dir & _IOC_READ;
+	uint8_t *buf = argpage;
+
+	memset(is, 0, sizeof(*is));
+	is->drv_size = size;
+	is->usize = size;
+	if (mode == IM_RAW) {
+		unsigned int d = (unsigned int)rn(4);
+
+		switch (rn(6)) {
+		case 0:
+			is->usize = rn(size);			/* short */
+			break;
+		case 1:
+			is->usize = size + 1 + rn(64);		/* long */
+			break;
+		case 2:
+			is->usize = size + rn(PG);		/* much longer */
+			break;
+		case 3:
+			is->usize = rn(2) ? 0 : size;
+			break;
+		default:
+			is->usize = rn(2 * size + 8);
+			break;
+		}
+		if (is->usize > 2 * PG - 64)
+			is->usize = 2 * PG - 64;
+		cmd = _IOC(d, _IOC_TYPE(cmd), _IOC_NR(cmd), is->usize);
+		dir = d;
+	}
+	is->req = cmd;
+	is->in = (dir & _IOC_WRITE) && cin ? is->usize : 0;
+	is->out = (dir & _IOC_READ) && cout ? is->usize : 0;
+
+	/* The argument buffer: the semantic struct, then random bytes. */
+	buf = argpage + (chance(30) ? 2 * PG - is->usize : rn(64) * 8);
+	if (buf + is->usize > argpage + 2 * PG)
+		buf = argpage;
+	memset(argpage, 0xEE, 2 * PG);
+	memcpy(buf, arg, is->usize < size ? is->usize : size);
+	if (is->usize > size) {
+		size_t k;
+
+		for (k = size; k < is->usize; k++)
+			buf[k] = chance(50) ? 0 : (uint8_t)rnd();
+	}
+	is->uarg = buf;
+	is->out_visible = is->out >= size;
+
+	if (mode == IM_ARGPTR) {
+		switch (rn(5)) {
+		case 0:
+			is->uarg = NULL;
+			break;
+		case 1:
+			is->uarg = (uint8_t *)0xffff888000000000ull;
+			break;
+		case 2:
+			is->uarg = argpage + 2 * PG;		/* guard */
+			break;
+		case 3:	/* runs into the guard */
+			is->uarg = argpage + 2 * PG - (size > 8 ? size / 2 : 1);
+			memcpy(is->uarg, arg, argpage + 2 * PG - is->uarg);
+			break;
+		default: /* read-only: the handler runs, the copy back fails */
+			mprotect(argro, PG, PROT_READ | PROT_WRITE);
+			memcpy(argro + PG - size, arg, size);
+			mprotect(argro, PG, PROT_READ);
+			is->uarg = argro + PG - size;
+			break;
+		}
+		is->out_visible = false;
+	}
+
+	if (is->in && mem_range((uintptr_t)is->uarg, is->in, false))
+		is->copyin_err = -EFAULT;
+	if (is->out && mem_range((uintptr_t)is->uarg, is->out, true))
+		is->copyout_err = -EFAULT;
+	memset(is->eff, 0, sizeof(is->eff));
+	if (!is->copyin_err && is->in)
+		memcpy(is->eff, is->uarg, is->in < size ? is->in : size);
+}
+
+/* Bytes the caller can see after the call, as drm_ioctl left them. */
+static void issue_check_tail(const struct issue *is, const uint8_t *before)
+{
+	size_t k;
+
+	/* Past what drm_ioctl copies out, nothing may change. */
+	if (is->uarg < argpage || is->uarg + is->usize > argpage + 2 * PG)
+		return;
+	for (k = is->out; k < is->usize; k++)
+		if (is->uarg[k] != before[k])
+			FAIL("ioctl 0x%lx: argument byte %zu (beyond the %zu copied out) changed",
+			     is->req, k, is->out);
+	/* Copied out beyond the driver's struct: the bytes copied in, or 0. */
+	for (k = is->drv_size; k < is->out; k++) {
+		uint8_t want = k < is->in ? before[k] : 0;
+
+		if (is->uarg[k] != want)
+			FAIL("ioctl 0x%lx: byte %zu of a long struct came back as 0x%02x, expected 0x%02x",
+			     is->req, k, is->uarg[k], want);
+	}
+	cnt_checks++;
+}
+
+static int issue_call(struct issue *is, int fd, const struct pred *p,
+		      const char *what)
+{
+	static uint8_t before[2 * 4096 + 64];
+	int ret, e;
+	bool ok;
+
+	if (is->uarg >= argpage && is->uarg + is->usize <= argpage + 2 * PG &&
+	    is->usize <= sizeof(before))
+		memcpy(before, is->uarg, is->usize);
+	ret = tm_ioctl(fd, is->req, is->uarg);
+	count_ret(ret);
+	if (opt_trace) {
+		const uint64_t *w = (const uint64_t *)is->eff;
+
+		tm_diag("call %llu: %s fd %d req 0x%lx eff %llx %llx %llx %llx %llx -> %s",
+			(unsigned long long)cnt_calls, what, fd, is->req,
+			(unsigned long long)w[0], (unsigned long long)w[1],
+			(unsigned long long)w[2], (unsigned long long)w[3],
+			(unsigned long long)w[4], tm_errname(ret));
+	}
+	if (is->copyin_err)
+		ok = ret == is->copyin_err;
+	else if (is->copyout_err)
+		ok = ret == -EFAULT;
+	else
+		ok = allowed(p, ret);
+	if (!ok) {
+		char exp[128];
+		size_t n = 0;
+		int i;
+
+		if (is->copyin_err || is->copyout_err)
+			n += snprintf(exp, sizeof(exp), "EFAULT (argument pointer)");
+		for (i = 0; i < p->n && !is->copyin_err && !is->copyout_err; i++)
+			n += snprintf(exp + n, sizeof(exp) - n, "%s%s",
+				      i ? "|" : "", tm_errname(p->allow[i]));
+		e = ret;
+		FAIL("%s: ioctl 0x%lx (size %zu, in %zu, out %zu, arg %p) returned %s, expected %s",
+		     what, is->req, is->usize, is->in, is->out,
+		     (void *)is->uarg, tm_errname(e), exp);
+	}
+	if (!is->copyin_err && is->usize <= sizeof(before))
+		issue_check_tail(is, before);
+	cnt_checks++;
+	return ret;
+}
+
+/* True if the handler ran (its side effects happened). */
+static bool handler_ran(const struct issue *is)
+{
+	return !is->copyin_err;
+}
+
+/* ------------------------------------------------------------------------ */
+/* DRM: one call of each kind                                                */
+/* ------------------------------------------------------------------------ */
+
+static enum issue_mode pick_mode(unsigned int raw_pct, unsigned int ptr_pct)
+{
+	unsigned int r = (unsigned int)rn(100);
+
+	if (r < raw_pct)
+		return IM_RAW;
+	if (r < raw_pct + ptr_pct)
+		return IM_ARGPTR;
+	return IM_NORMAL;
+}
+
+static struct mfile *pick_file(struct mfile **other)
+{
+	int f = chance(80) ? 0 : 1;
+
+	*other = &mf[!f];
+	return &mf[f];
+}
+
+/* A wild range PREFAULT can be predicted for: it starts in modelled memory. */
+static bool modelled_start(uint64_t a)
+{
+	return cpu_reason(a, false) != R_UNKNOWN;
+}
+
+static void op_bind(enum issue_mode mode)
+{
+	struct drm_test_mirror_bind a = { 0 }, *e;
+	struct mfile *m, *other;
+	struct issue is;
+	struct pred p = { 0 };
+	uint64_t end;
+	uint32_t h = 0;
+	int ret;
+
+	m = pick_file(&other);
+	if (m->nb >= MAXB - 1)
+		return;
+	a.addr = gen_addr();
+	a.size = gen_size(a.addr);
+	if (chance(60) && in_arena(a.addr) && !(a.addr & (PG - 1))) {
+		/* Mostly small, page-aligned ranges in the arena. */
+		a.size = (1 + rn(16)) * PG;
+	}
+	a.flags = gen_bind_flags();
+	a.handle = (uint32_t)rnd();
+	if (chance(10))
+		a.reserved[rn(2)] = gen_u64_edge(0);
+	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_BIND, &a, sizeof(a), mode);
+	e = (struct drm_test_mirror_bind *)is.eff;
+
+	end = e->addr + e->size;
+	if ((e->flags & ~TEST_MIRROR_BIND_FLAGS) ||
+	    !(e->flags & TEST_MIRROR_BIND_READ) || e->reserved[0] ||
+	    e->reserved[1]) {
+		allow(&p, -EINVAL);
+	} else if (check_range(e->addr, e->size)) {
+		allow(&p, -EINVAL);
+	} else if (overlaps(m, e->addr, end)) {
+		allow(&p, -EEXIST);
+	} else if ((uint64_t)m->nb >= max_bindings) {
+		allow(&p, -ENOSPC);
+	} else if (e->flags & TEST_MIRROR_BIND_PREFAULT) {
+		bool w = e->flags & TEST_MIRROR_BIND_WRITE;
+		uint64_t a2;
+		int r = 0;
+
+		if (!modelled_start(e->addr)) {
+			cnt_skipped++;
+			return;
+		}
+		for (a2 = e->addr; a2 < end; a2 += PG) {
+			r = cpu_reason(a2, w);
+			if (r)
+				break;
+		}
+		if (r == R_UNKNOWN) {
+			cnt_skipped++;
+			return;
+		}
+		allow(&p, r);
+	} else {
+		allow(&p, 0);
+	}
+	ret = issue_call(&is, m->fd, &p, "BIND");
+	if (!handler_ran(&is) || !allowed(&p, 0) || (ret && ret != -EFAULT))
+		return;
+	/* The handler bound the range. */
+	if (is.out_visible) {
+		h = ((struct drm_test_mirror_bind *)is.uarg)->handle;
+		if (!h || is_live(m, h))
+			FAIL("BIND [0x%llx, +0x%llx) flags 0x%x returned %s with handle %u%s",
+			     (unsigned long long)e->addr,
+			     (unsigned long long)e->size, e->flags,
+			     tm_errname(ret), h,
+			     h ? ", a live one" : " (handles are never 0)");
+		model_add(m, h, e->addr, end, e->flags);
+	} else {
+		/*
+		 * The handle never reached us: a binding with the lowest free
+		 * handle exists now. Unbind it by that handle.
+		 */
+		h = lowest_free(m);
+		ret = tm_unbind(m->fd, h);
+		count_ret(ret);
+		if (ret)
+			FAIL("BIND whose handle was not copied out: UNBIND of handle %u (the lowest free one) gave %s",
+			     h, tm_errname(ret));
+		m->freed[m->nfreed++ % 64] = h;
+		if (h > m->max_issued)
+			m->max_issued = h;
+	}
+}
+
+static void op_unbind(enum issue_mode mode)
+{
+	struct drm_test_mirror_unbind a = { 0 }, *e;
+	struct mfile *m, *other;
+	struct issue is;
+	struct pred p = { 0 };
+	int ret;
+
+	m = pick_file(&other);
+	a.handle = gen_handle(m, other);
+	if (chance(8))
+		a.flags = (uint32_t)gen_u64_edge(0) | 1;
+	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_UNBIND, &a, sizeof(a), mode);
+	e = (struct drm_test_mirror_unbind *)is.eff;
+	if (e->flags)
+		allow(&p, -EINVAL);
+	else if (!is_live(m, e->handle))
+		allow(&p, -ENOENT);
+	else
+		allow(&p, 0);
+	ret = issue_call(&is, m->fd, &p, "UNBIND");
+	if (handler_ran(&is) && allowed(&p, 0) && (!ret || ret == -EFAULT))
+		model_del(m, e->handle);
+}
+
+
+/* What the device must read at an address the walk allowed. */
+static const uint8_t *device_content(uint64_t a)
+{
+	return shadow_of(a & ~(uint64_t)(PG - 1));
+}
+
+static void op_access(enum issue_mode mode, bool write)
+{
+	struct drm_test_mirror_access a = { 0 }, *e;
+	struct mfile *m, *other;
+	struct issue is;
+	struct pred p = { 0 };
+	uint64_t np, i, fill_lo = 0, fill_hi = 0;
+	bool ptr_arena, ptr_rw;
+	int ret;
+
+	m = pick_file(&other);
+	a.addr = chance(75) ? arena_addr() : gen_addr();
+	a.size = chance(75) ? (1 + rn(chance(70) ? 4 : 24)) * PG : gen_size(a.addr);
+	a.ptr = gen_ptr(a.size);
+	if (chance(5))
+		a.flags = (uint32_t)gen_u64_edge(0) | 1;
+	if (chance(5))
+		a.pad = (uint32_t)gen_u64_edge(0) | 1;
+	if (chance(5))
+		a.reserved = gen_u64_edge(0) | 1;
+	a.pages = rnd();
+	a.faults = rnd();
+	issue_prepare(&is, write ? DRM_IOCTL_TEST_MIRROR_WRITE :
+			    DRM_IOCTL_TEST_MIRROR_READ, &a, sizeof(a), mode);
+	e = (struct drm_test_mirror_access *)is.eff;
+
+	if (e->flags || e->pad || e->reserved) {
+		allow(&p, -EINVAL);
+	} else if (check_range(e->addr, e->size)) {
+		allow(&p, -EINVAL);
+	} else {
+		int ok = access_ok_model(e->ptr, e->size);
+
+		if (!ok) {
+			allow(&p, -EFAULT);
+		} else {
+			walk_access(m, write, e->addr, e->size, e->ptr, &p);
+			if (ok == 2)
+				allow(&p, -EFAULT);
+		}
+	}
+	if (p.skip) {
+		cnt_skipped++;
+		return;
+	}
+	np = allowed(&p, 0) || p.n ? p.pages : 0;
+
+	/* The buffer may be the arena itself: no overlap with the range. */
+	ptr_arena = in_arena(e->ptr);
+	if (ptr_arena && p.pages &&
+	    (e->ptr < e->addr + (p.pages + 1) * PG && e->addr < e->ptr + (p.pages + 1) * PG)) {
+		cnt_skipped++;
+		return;
+	}
+	ptr_rw = in_range(e->ptr, bufrw, BUF_RW_PAGES * PG);
+	if (!write && ptr_rw) {
+		/* Canary over what the call may touch. */
+		fill_lo = e->ptr & ~(uint64_t)(PG - 1);
+		fill_hi = e->ptr + (np + 1) * PG + PG;
+		if (fill_hi > (uintptr_t)bufrw + BUF_RW_PAGES * PG)
+			fill_hi = (uintptr_t)bufrw + BUF_RW_PAGES * PG;
+		for (i = fill_lo; i < fill_hi; i++)
+			*(uint8_t *)(uintptr_t)i = (uint8_t)(i * 7 + 0x5b);
+	}
+	if (write && ptr_rw) {
+		uint64_t end = e->ptr + np * PG + PG;
+
+		if (end > (uintptr_t)bufrw + BUF_RW_PAGES * PG)
+			end = (uintptr_t)bufrw + BUF_RW_PAGES * PG;
+		for (i = e->ptr; i + 8 <= end; i += 8)
+			*(uint64_t *)(uintptr_t)i = rnd();
+	}
+	/* Source data of a write, as it is now. */
+	if (write && handler_ran(&is) && !mem_range(e->ptr, np * PG, false))
+		memcpy(scratch, (void *)(uintptr_t)e->ptr, np * PG);
+
+	ret = issue_call(&is, m->fd, &p, write ? "WRITE" : "READ");
+	if (!handler_ran(&is) || (is.copyout_err && !allowed(&p, 0) && !p.n))
+		return;
+	if (is.copyout_err)
+		ret = p.n == 1 ? p.allow[0] : ret;
+
+	if (is.out_visible) {
+		struct drm_test_mirror_access *o = (void *)is.uarg;
+
+		if (o->pages != (ret == 0 ? e->size / PG : np) && allowed(&p, ret) && p.n == 1)
+			FAIL("%s [0x%llx, +0x%llx): %s with pages %llu, expected %" PRIu64,
+			     write ? "WRITE" : "READ", (unsigned long long)e->addr,
+			     (unsigned long long)e->size, tm_errname(ret),
+			     (unsigned long long)o->pages, np);
+		if ((!o->faults && o->faulted_pages) ||
+		    o->faulted_pages > o->faults * (e->size / PG))
+			FAIL("access: faulted_pages %llu for %llu faults of %llu pages",
+			     (unsigned long long)o->faulted_pages,
+			     (unsigned long long)o->faults,
+			     (unsigned long long)(e->size / PG));
+		if (ret == -EINVAL && (o->pages || o->faults || o->faulted_pages))
+			FAIL("access rejected with EINVAL reported pages %llu faults %llu",
+			     (unsigned long long)o->pages,
+			     (unsigned long long)o->faults);
+	}
+	if (p.n != 1)
+		np = 0;	/* an ambiguous outcome: verify through the arena only */
+	if (ret && !allowed(&p, ret))
+		return;
+
+	if (!write) {
+		/* Data read must be what the memory holds. */
+		for (i = 0; i < np; i++) {
+			const uint8_t *want = device_content(e->addr + i * PG);
+			const uint8_t *got = (const uint8_t *)(uintptr_t)(e->ptr + i * PG);
+
+			if (memcmp(got, want, PG))
+				FAIL("READ page %" PRIu64 " of [0x%llx, +0x%llx) returned data that is not in memory",
+				     i, (unsigned long long)e->addr,
+				     (unsigned long long)e->size);
+			if (ptr_arena)
+				memcpy(shadow_of(e->ptr + i * PG), want, PG);
+		}
+		cnt_checks++;
+		if (ptr_arena && ret) {
+			/* A partly copied page: resync, each byte old or new. */
+			uint64_t pp = e->ptr + np * PG, k;
+			const uint8_t *src = device_content(e->addr + np * PG);
+
+			for (k = 0; k < PG; k++) {
+				uint64_t b = pp + k;
+
+				if (!in_arena(b) || kind[(b - (uintptr_t)arena) / PG] != K_RW)
+					continue;
+				if (*(uint8_t *)(uintptr_t)b != *shadow_of(b) &&
+				    *(uint8_t *)(uintptr_t)b != src[k])
+					FAIL("READ into the arena: byte 0x%" PRIx64 " is neither old nor new", k);
+				*shadow_of(b) = *(uint8_t *)(uintptr_t)b;
+			}
+		}
+		if (fill_hi) {
+			uint64_t done = e->ptr + np * PG;
+
+			for (i = fill_lo; i < fill_hi; i++) {
+				uint8_t c = *(uint8_t *)(uintptr_t)i;
+
+				if (i >= e->ptr && i < done)
+					continue;
+				if (c == (uint8_t)(i * 7 + 0x5b))
+					continue;
+				/*
+				 * The page being copied when the buffer ran
+				 * out: data, or the zero that the kernel's
+				 * fault_in_writeable() stores at the first
+				 * byte and at each page start it probes.
+				 */
+				if (ret && p.buf_fault && i >= done && i < done + PG &&
+				    (c == device_content(e->addr + np * PG)[i - done] ||
+				     (!c && (i == done || !(i & (PG - 1))))))
+					continue;
+				FAIL("READ [0x%llx, +0x%llx) ptr 0x%llx -> %s: buffer byte at +0x%" PRIx64
+				     " beyond the %" PRIu64 " pages copied changed: 0x%02x (buffer fault %d, kind %d)",
+				     (unsigned long long)e->addr,
+				     (unsigned long long)e->size,
+				     (unsigned long long)e->ptr, tm_errname(ret),
+				     (uint64_t)(i - e->ptr), np, c, p.buf_fault,
+				     in_arena(e->addr + np * PG) ?
+				     kind[(e->addr + np * PG - (uintptr_t)arena) / PG] : -1);
+			}
+			cnt_checks++;
+		}
+	} else {
+		/* The pages written now hold the source, the others are intact. */
+		for (i = 0; i < np; i++) {
+			uint64_t d = e->addr + i * PG;
+
+			memcpy(shadow_of(d), scratch + i * PG, PG);
+		}
+		if (ret && p.buf_fault && in_arena(e->addr + np * PG)) {
+			uint64_t d = e->addr + np * PG, k;
+			uint8_t *cpu = arena_page(d);
+
+			for (k = 0; k < PG; k++) {
+				uint8_t src = mem_access(e->ptr + np * PG + k, false) ?
+					      0 : *(uint8_t *)(uintptr_t)(e->ptr + np * PG + k);
+
+				if (cpu[k] != shadow_of(d)[k] && cpu[k] != src)
+					FAIL("WRITE: partly written page, byte %" PRIu64 " neither old nor new", k);
+				shadow_of(d)[k] = cpu[k];
+			}
+		}
+		if (p.n != 1) {
+			/* resync what an ambiguous result may have written */
+			uint64_t d;
+
+			for (d = e->addr; d < e->addr + e->size && in_arena(d); d += PG)
+				if (kind[(d - (uintptr_t)arena) / PG] == K_RW)
+					memcpy(shadow_of(d), arena_page(d), PG);
+		}
+		check_arena("after WRITE");
+	}
+}
+
+static void op_snapshot(enum issue_mode mode)
+{
+	struct drm_test_mirror_snapshot a = { 0 }, *e;
+	struct mfile *m, *other;
+	struct issue is;
+	struct pred p = { 0 };
+	uint64_t np, i, outlen;
+	int ret, ok;
+
+	m = pick_file(&other);
+	a.addr = chance(70) ? arena_addr() : gen_addr();
+	a.size = chance(70) ? (1 + rn(NW)) * PG : gen_size(a.addr);
+	switch (rn(10)) {
+	case 0:
+		a.ptr = 0;
+		break;
+	case 1:
+		a.ptr = 0xffff888000000000ull;
+		break;
+	case 2:
+		a.ptr = (uintptr_t)bufro;
+		break;
+	case 3:
+		a.ptr = (uintptr_t)snapbuf + SNAPBUF_PAGES * PG - rn(PG);
+		break;
+	default:
+		a.ptr = (uintptr_t)snapbuf + rn(64);
+		break;
+	}
+	if (chance(5))
+		a.flags = (uint32_t)gen_u64_edge(0) | 1;
+	if (chance(5))
+		a.pad = (uint32_t)gen_u64_edge(0) | 1;
+	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_SNAPSHOT, &a, sizeof(a), mode);
+	e = (struct drm_test_mirror_snapshot *)is.eff;
+	np = e->size / PG;
+	ok = access_ok_model(e->ptr, np);
+
+	if (e->flags || e->pad) {
+		allow(&p, -EINVAL);
+	} else if (check_range(e->addr, e->size)) {
+		allow(&p, -EINVAL);
+	} else if (!ok) {
+		allow(&p, -EFAULT);
+	} else {
+		int r = mem_range(e->ptr, np, true);
+
+		if (r == R_UNKNOWN) {
+			cnt_skipped++;
+			return;
+		}
+		allow(&p, r ? -EFAULT : 0);
+		if (ok == 2)
+			allow(&p, -EFAULT);
+	}
+	outlen = 0;
+	if (in_range(e->ptr, snapbuf, SNAPBUF_PAGES * PG)) {
+		outlen = (uintptr_t)snapbuf + SNAPBUF_PAGES * PG - e->ptr;
+		memset((void *)(uintptr_t)e->ptr, 0xCC, outlen);
+	}
+	ret = issue_call(&is, m->fd, &p, "SNAPSHOT");
+	if (!handler_ran(&is) || !outlen || (ret && ret != -EFAULT) ||
+	    (!allowed(&p, 0) && !allowed(&p, -EFAULT)) || e->flags || e->pad ||
+	    check_range(e->addr, e->size))
+		return;
+	/* Every byte written is a value the model allows for its page. */
+	for (i = 0; i < np && i < outlen; i++) {
+		uint8_t v = ((uint8_t *)(uintptr_t)e->ptr)[i];
+		uint64_t va = e->addr + i * PG;
+		struct mbind *b = find_b(m, va);
+		int r;
+
+		if (v == 0xCC && ret)
+			break;		/* not written: the copy failed before */
+		if (!b) {
+			if (v != TEST_MIRROR_SNAP_UNBOUND)
+				FAIL("SNAPSHOT: unbound page 0x%" PRIx64 " reported 0x%02x", va, v);
+			continue;
+		}
+		if (dropped(b, va)) {
+			if (v != TEST_MIRROR_SNAP_DROPPED)
+				FAIL("SNAPSHOT: dropped page 0x%" PRIx64 " reported 0x%02x", va, v);
+			continue;
+		}
+		r = cpu_reason(va, true);
+		if (v & ~(TEST_MIRROR_SNAP_STATE_MASK | TEST_MIRROR_SNAP_HUGE) ||
+		    (v & TEST_MIRROR_SNAP_STATE_MASK) == 3)
+			FAIL("SNAPSHOT: bound page 0x%" PRIx64 " reported 0x%02x", va, v);
+		if ((r == -EFAULT || r == R_UNKNOWN) && v != TEST_MIRROR_SNAP_NONE)
+			FAIL("SNAPSHOT: an entry (0x%02x) for page 0x%" PRIx64 " the CPU cannot access",
+			     v, va);
+		if (r == -EPERM && (v & TEST_MIRROR_SNAP_STATE_MASK) == TEST_MIRROR_SNAP_WRITE)
+			FAIL("SNAPSHOT: a write entry for read-only page 0x%" PRIx64, va);
+		if ((v & TEST_MIRROR_SNAP_HUGE) && in_range(va, win, NW * PG))
+			FAIL("SNAPSHOT: a huge entry in the (small, non-THP) arena at 0x%" PRIx64, va);
+	}
+	/* Nothing past the output. */
+	for (; i < outlen; i++)
+		if (i >= np && ((uint8_t *)(uintptr_t)e->ptr)[i] != 0xCC)
+			FAIL("SNAPSHOT of %" PRIu64 " pages wrote byte %" PRIu64, np, i);
+	cnt_checks++;
+}
+
+static void check_stats_out(struct mfile *m, const struct drm_test_mirror_stats *s)
+{
+	int i;
+
+	if (s->bindings != (uint64_t)m->nb)
+		FAIL("STATS: bindings %llu, the model has %d",
+		     (unsigned long long)s->bindings, m->nb);
+	if (s->caps & ~(uint32_t)(TEST_MIRROR_CAP_VMA_DOWNGRADE |
+				  TEST_MIRROR_CAP_EVENT_AWARE))
+		FAIL("STATS: unknown caps 0x%x", s->caps);
+	if (s->table_bytes % 4096)
+		FAIL("STATS: table_bytes %llu", (unsigned long long)s->table_bytes);
+	if (s->huge_entries > s->entries_present)
+		FAIL("STATS: huge %llu > present %llu",
+		     (unsigned long long)s->huge_entries,
+		     (unsigned long long)s->entries_present);
+	/* At most the arena's pages can be mirrored. */
+	if (s->entries_present > NA)
+		FAIL("STATS: %llu entries present, more than the arena's %d pages",
+		     (unsigned long long)s->entries_present, NA);
+	for (i = 0; i < 8; i++)
+		if (s->reserved[i])
+			FAIL("STATS: reserved[%d] = 0x%llx", i,
+			     (unsigned long long)s->reserved[i]);
+	if (s->nonblock_busy > s->nonblock_calls)
+		FAIL("STATS: nonblock_busy > nonblock_calls");
+	cnt_checks++;
+}
+
+static void op_stats(enum issue_mode mode)
+{
+	struct drm_test_mirror_stats a, *e;
+	struct mfile *m, *other;
+	struct issue is;
+	struct pred p = { 0 };
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	m = pick_file(&other);
+	a.flags = chance(30) ? TEST_MIRROR_STATS_RESET : 0;
+	if (chance(8))
+		a.flags |= (uint32_t)gen_u64_edge(0) << 1 | 2;
+	if (chance(8))
+		a.reserved[rn(8)] = gen_u64_edge(0) | 1;
+	a.caps = (uint32_t)rnd();
+	a.bindings = rnd();
+	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_STATS, &a, sizeof(a), mode);
+	e = (struct drm_test_mirror_stats *)is.eff;
+	if (e->flags & ~TEST_MIRROR_STATS_RESET) {
+		allow(&p, -EINVAL);
+	} else {
+		int i, bad = 0;
+
+		for (i = 0; i < 8; i++)
+			bad |= !!e->reserved[i];
+		allow(&p, bad ? -EINVAL : 0);
+	}
+	ret = issue_call(&is, m->fd, &p, "STATS");
+	if (!ret && is.out_visible)
+		check_stats_out(m, (void *)is.uarg);
+}
+
+#define EVSZ	sizeof(struct drm_test_mirror_event)
+
+static void check_event(struct mfile *m, const struct drm_test_mirror_event *r)
+{
+	if (r->seq <= m->last_seq)
+		FAIL("EVENTS: seq %llu after %llu", (unsigned long long)r->seq,
+		     (unsigned long long)m->last_seq);
+	if (r->event >= TEST_MIRROR_EVENT_MAX)
+		FAIL("EVENTS: event %u", r->event);
+	if (r->action > TEST_MIRROR_ACTION_BUSY)
+		FAIL("EVENTS: action %u", r->action);
+	if (r->flags & ~TEST_MIRROR_EVENT_F_BLOCKABLE)
+		FAIL("EVENTS: flags 0x%x", r->flags);
+	if (r->start >= r->end)
+		FAIL("EVENTS: range [0x%llx, 0x%llx)", (unsigned long long)r->start,
+		     (unsigned long long)r->end);
+	if (!r->handle || r->handle > m->max_issued + 1)
+		FAIL("EVENTS: handle %u never issued (max %u)", r->handle,
+		     m->max_issued);
+	cnt_checks++;
+}
+
+static void op_events(enum issue_mode mode)
+{
+	struct drm_test_mirror_events a = { 0 }, *e;
+	struct drm_test_mirror_event *rec = (void *)snapbuf;
+	struct mfile *m, *other;
+	struct issue is;
+	struct pred p = { 0 };
+	unsigned int pending = 0, max, i;
+	uint64_t lost;
+	int ret;
+
+	m = pick_file(&other);
+	/* Records waiting now (a peek that consumes nothing). */
+	ret = tm_events(m->fd, rec, 4096, false, &pending, &lost);
+	count_ret(ret);
+	if (ret)
+		FAIL("EVENTS peek: %s", tm_errname(ret));
+
+	a.count = chance(70) ? (uint32_t)rn(64) : (uint32_t)gen_u64_edge(5);
+	a.flags = chance(50) ? TEST_MIRROR_EVENTS_CONSUME : 0;
+	if (chance(6))
+		a.flags |= 2u << rn(30);
+	if (chance(6))
+		a.reserved = gen_u64_edge(0) | 1;
+	a.lost = rnd();
+	switch (rn(10)) {
+	case 0:
+		a.ptr = 0;
+		break;
+	case 1:
+		a.ptr = 0xffff888000000000ull;
+		break;
+	case 2:
+		a.ptr = (uintptr_t)bufro;
+		break;
+	case 3:
+		a.ptr = (uintptr_t)snapbuf + SNAPBUF_PAGES * PG - EVSZ * (1 + rn(3));
+		break;
+	default:
+		a.ptr = (uintptr_t)snapbuf;
+		break;
+	}
+	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_EVENTS, &a, sizeof(a), mode);
+	e = (struct drm_test_mirror_events *)is.eff;
+	max = e->count < 4096 ? e->count : 4096;
+	if ((e->flags & ~TEST_MIRROR_EVENTS_CONSUME) || e->reserved) {
+		allow(&p, -EINVAL);
+	} else {
+		int ok = access_ok_model(e->ptr, (uint64_t)max * EVSZ);
+		unsigned int n = max < pending ? max : pending;
+		int r;
+
+		if (!ok) {
+			allow(&p, -EFAULT);
+		} else {
+			r = mem_range(e->ptr, (uint64_t)n * EVSZ, true);
+			if (r == R_UNKNOWN) {
+				cnt_skipped++;
+				return;
+			}
+			allow(&p, r ? -EFAULT : 0);
+			/* More records may arrive meanwhile (reclaim...). */
+			if (n < max && mem_range(e->ptr, (uint64_t)max * EVSZ, true))
+				allow(&p, -EFAULT);
+			if (ok == 2)
+				allow(&p, -EFAULT);
+		}
+	}
+	{
+		static char what[160];
+
+		snprintf(what, sizeof(what), "EVENTS ptr 0x%llx count %u flags 0x%x, %u pending",
+			 (unsigned long long)e->ptr, e->count, e->flags, pending);
+		ret = issue_call(&is, m->fd, &p, what);
+	}
+	if (ret || !is.out_visible)
+		return;
+	e = (void *)is.uarg;
+	if (e->count > max || e->count < (pending < max ? pending : max))
+		FAIL("EVENTS: count %u, %u pending, capacity %u", e->count,
+		     pending, max);
+	for (i = 0; i < e->count; i++) {
+		check_event(m, &rec[i]);
+		if (e->flags & TEST_MIRROR_EVENTS_CONSUME)
+			m->last_seq = rec[i].seq;
+	}
+	if (!(e->flags & TEST_MIRROR_EVENTS_CONSUME) && e->count)
+		if (rec[0].seq <= m->last_seq)
+			FAIL("EVENTS: a consumed record (seq %llu) came back",
+			     (unsigned long long)rec[0].seq);
+}
+
+#ifdef DRM_IOCTL_TEST_MIRROR_MIGRATE
+/*
+ * MIGRATE: ENOENT unbound, EINVAL beyond the binding, then chunk by chunk:
+ * EFAULT tracking dropped or no VMA, EINVAL a chunk that crosses a VMA or a
+ * VMA that is not anonymous. The VMA layout inside one region depends on
+ * which mprotects and remaps merged back, so only a range inside one region
+ * of one kind may succeed, and EINVAL is always possible for it. Whatever
+ * happens, memory must hold exactly what it held.
+ */
+static void op_migrate(enum issue_mode mode)
+{
+	struct drm_test_mirror_migrate a = { 0 }, *e;
+	struct mfile *m, *other;
+	struct issue is;
+	struct pred p = { 0 };
+	struct mbind *b;
+	uint64_t end;
+	int ret;
+
+	m = pick_file(&other);
+	a.addr = chance(80) ? arena_addr() : gen_addr();
+	a.size = chance(80) ? (1 + rn(16)) * PG : gen_size(a.addr);
+	if (chance(5))
+		a.flags = 1u << rn(32);
+	if (chance(5))
+		a.pad = 1u << rn(32);
+	if (chance(5))
+		a.reserved = gen_u64_edge(0) | 1;
+	a.migrated = rnd();
+	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_MIGRATE, &a, sizeof(a), mode);
+	e = (struct drm_test_mirror_migrate *)is.eff;
+	end = e->addr + e->size;
+	b = find_b(m, e->addr);
+	if (e->flags || e->pad || e->reserved) {
+		allow(&p, -EINVAL);
+	} else if (check_range(e->addr, e->size)) {
+		allow(&p, -EINVAL);
+	} else if (!b) {
+		allow(&p, -ENOENT);
+	} else if (end > b->e) {
+		allow(&p, -EINVAL);
+	} else if (dropped(b, e->addr)) {
+		allow(&p, -EFAULT);
+	} else if (e->addr < LOW_END) {
+		allow(&p, -EFAULT);			/* no VMA */
+	} else if (!in_arena(e->addr)) {
+		if (!in_range(e->addr, win, NW * PG) &&
+		    !in_range(e->addr, zone, NZONE * PG)) {
+			cnt_skipped++;			/* someone else's memory */
+			return;
+		}
+		/* a guard or the zone: PROT_NONE anonymous VMAs */
+		allow(&p, 0);
+		allow(&p, -EINVAL);
+		allow(&p, -EFAULT);
+	} else {
+		size_t i0 = (e->addr - (uintptr_t)arena) / PG, i;
+		bool one = true;
+
+		for (i = i0; (uintptr_t)arena + i * PG < end; i++) {
+			if (i >= NA || region_of(i) != region_of(i0) ||
+			    kind[i] != kind[i0] || dropped(b, (uintptr_t)arena + i * PG)) {
+				one = false;
+				break;
+			}
+		}
+		if (kind[i0] == K_HOLE)
+			allow(&p, -EFAULT);
+		else if (region_of(i0) == 'F')
+			allow(&p, -EINVAL);
+		else if (one)
+			allow(&p, 0), allow(&p, -EINVAL);
+		else
+			allow(&p, 0), allow(&p, -EINVAL), allow(&p, -EFAULT);
+	}
+	ret = issue_call(&is, m->fd, &p, "MIGRATE");
+	(void)ret;
+	/* Migration must never change what memory holds. */
+	check_arena("after MIGRATE");
+}
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* CPU-side changes                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Shorten [i, i + n) to stay in the arena and in the region of page i. */
+static size_t clamp_run(size_t i, size_t n)
+{
+	while (n > 1 && (i + n > NA || region_of(i + n - 1) != region_of(i)))
+		n--;
+	return n;
+}
+
+static void cpu_op(void)
+{
+	size_t i, n, j;
+	char r;
+
+	cnt_cpu_ops++;
+	switch (rn(6)) {
+	case 0:	/* munmap + mmap: new zero pages, tracking dropped */
+		i = chance(50) ? rn(64) : 96 + rn(32);
+		r = region_of(i);
+		n = clamp_run(i, 1 + rn(4));
+		(void)r;
+		munmap(arena + i * PG, n * PG);
+		model_drop(GUARD + i, n);
+		arena_map_anon(i, n, PROT_READ | PROT_WRITE);
+		memset(shadow + i * PG, 0, n * PG);
+		for (j = i; j < i + n; j++)
+			kind[j] = K_RW;
+		break;
+	case 1:	/* the memfd mapped again: same data, tracking dropped */
+		i = 128 + rn(32);
+		n = clamp_run(i, 1 + rn(4));
+		arena_map_memfd(i, n, PROT_READ | PROT_WRITE);
+		model_drop(GUARD + i, n);
+		for (j = i; j < i + n; j++)
+			kind[j] = K_RW;
+		break;
+	case 2: {	/* mprotect */
+		static const int prots[] = { PROT_READ | PROT_WRITE, PROT_READ,
+					     PROT_NONE };
+		int k = (int)rn(3);
+
+		i = chance(70) ? rn(64) : 128 + rn(32);
+		n = clamp_run(i, 1 + rn(6));
+		if (mprotect(arena + i * PG, n * PG, prots[k]))
+			FAIL("mprotect: %s", tm_errname(errno));
+		for (j = i; j < i + n; j++)
+			kind[j] = k == 0 ? K_RW : k == 1 ? K_RO : K_NONE;
+		break;
+	}
+	case 3:	/* MADV_DONTNEED: anonymous pages become zero */
+		i = chance(50) ? rn(64) : chance(50) ? 96 + rn(32) : 128 + rn(32);
+		n = clamp_run(i, 1 + rn(4));
+		if (madvise(arena + i * PG, n * PG, MADV_DONTNEED))
+			FAIL("madvise: %s", tm_errname(errno));
+		if (region_of(i) != 'F')
+			memset(shadow + i * PG, 0, n * PG);
+		break;
+	default:	/* CPU writes */
+		i = rn(NA);
+		if (kind[i] != K_RW)
+			break;
+		for (j = 0; j < 4; j++) {
+			size_t off = rn(PG / 8) * 8;
+			uint64_t v = rnd();
+
+			memcpy(arena + i * PG + off, &v, 8);
+			memcpy(shadow + i * PG + off, &v, 8);
+		}
+		break;
+	}
+	check_arena("after a CPU-side change");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Raw ioctl numbers                                                         */
+/* ------------------------------------------------------------------------ */
+
+static void op_raw_nr(void)
+{
+	unsigned int nr, type = 'd', size = (unsigned int)rn(256);
+	unsigned int dir = (unsigned int)rn(4);
+	unsigned long req;
+	int ret, want;
+
+	memset(argpage, 0, 2 * PG);
+	switch (rn(4)) {
+	case 0:	/* another ioctl type, a known driver number: not DRM's */
+		type = (unsigned int)rn(256);
+		if (type == 'd')
+			type = 'e';
+		nr = 0x40 + (unsigned int)rn(N_DRM_CMDS);
+		want = -ENOTTY;
+		break;
+	default: /* a number in the driver range that has no ioctl */
+		nr = 0x40 + (unsigned int)N_DRM_CMDS +
+		     (unsigned int)rn(0xa0 - 0x40 - N_DRM_CMDS);
+		want = -EINVAL;
+		break;
+	}
+	req = _IOC(dir, type, nr, size);
+	ret = tm_ioctl(mf[rn(2)].fd, req, chance(80) ? argpage : NULL);
+	count_ret(ret);
+	if (ret != want)
+		FAIL("ioctl 0x%lx (type 0x%x nr 0x%x): %s, expected %s", req,
+		     type, nr, tm_errname(ret), tm_errname(want));
+	cnt_checks++;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Setup of a DRM test                                                       */
+/* ------------------------------------------------------------------------ */
+
+static void drm_setup(int fd)
+{
+	struct drm_test_mirror_stats st;
+	uint64_t v;
+	int fd2;
+
+	world_setup();
+	if (!tm_param_get("max_bindings", &v))
+		max_bindings = v;
+	if (max_bindings < 4)
+		SKIP("max_bindings is %" PRIu64, max_bindings);
+	fd2 = tm_must_open();
+	memset(mf, 0, sizeof(mf));
+	mf[0].fd = fd;
+	mf[1].fd = fd2;
+	tm_must_stats(fd, &st);
+	aware = st.caps & TEST_MIRROR_CAP_EVENT_AWARE;
+	if (st.bindings)
+		FAIL("a new file has %llu bindings", (unsigned long long)st.bindings);
+}
+
+static void drm_teardown(const char *name)
+{
+	struct drm_test_mirror_stats st;
+	int f;
+
+	check_arena("at the end");
+	for (f = 0; f < 2; f++) {
+		tm_must_stats(mf[f].fd, &st);
+		check_stats_out(&mf[f], &st);
+	}
+	print_counts(name);
+}
+
+static uint64_t share(unsigned int weight)
+{
+	/* weights sum to 100 over the DRM tests (hmm tests: extra) */
+	uint64_t n = opt_calls * weight / 100;
+
+	return n ? n : 1;
+}
+
+typedef void (*opfn)(enum issue_mode);
+
+static void drm_loop(const char *name, uint64_t calls, unsigned int raw_pct,
+		     unsigned int ptr_pct, const opfn *ops, size_t nops,
+		     unsigned int cpu_pct)
+{
+	uint64_t last = 0;
+
+	while (cnt_calls < calls) {
+		if (cnt_calls - last >= 64) {
+			last = cnt_calls;
+			check_arena("periodic");
+		}
+		if (cpu_pct && chance(cpu_pct)) {
+			cpu_op();
+			continue;
+		}
+		ops[rn(nops)](pick_mode(raw_pct, ptr_pct));
+	}
+	drm_teardown(name);
+}
+
+static void op_read(enum issue_mode m) { op_access(m, false); }
+static void op_write(enum issue_mode m) { op_access(m, true); }
+
+/* Keep the binding count moderate: bind more often than unbind. */
+static void op_bind_unbind(enum issue_mode m)
+{
+	if (chance(60))
+		op_bind(m);
+	else
+		op_unbind(m);
+}
+
+static const opfn all_ops[] = {
+	op_bind_unbind, op_bind_unbind, op_read, op_read, op_write, op_write,
+	op_snapshot, op_stats, op_events,
+#ifdef DRM_IOCTL_TEST_MIRROR_MIGRATE
+	op_migrate,
+#endif
+};
+#define N_ALL_OPS (sizeof(all_ops) / sizeof(all_ops[0]))
+
+/* Some bindings over the arena, so that accesses reach memory. */
+static void seed_bindings(void)
+{
+	static const uint32_t fl[] = {
+		TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE,
+		TEST_MIRROR_BIND_READ,
+	};
+	size_t i;
+	int f;
+
+	for (f = 0; f < 2; f++) {
+		for (i = 0; i < NA; i += 16) {
+			uint32_t h = 0, flags = fl[(i / 16 + f) % 2];
+			int ret = tm_bind(mf[f].fd, arena + i * PG, 16 * PG,
+					  flags, &h);
+
+			count_ret(ret);
+			if (ret)
+				FAIL("seed bind: %s", tm_errname(ret));
+			model_add(&mf[f], h, (uintptr_t)arena + i * PG,
+				  (uintptr_t)arena + (i + 16) * PG, flags);
+		}
+	}
+}
+
+TEST_OPTS(drm_bind, 0, 0)
+{
+	static const opfn ops[] = { op_bind, op_bind, op_unbind, op_read, op_stats };
+
+	seed_for("drm_bind");
+	drm_setup(fd);
+	drm_loop("drm_bind", share(10), 0, 0, ops, 5, 2);
+}
+
+TEST_OPTS(drm_unbind, 0, 0)
+{
+	static const opfn ops[] = { op_bind, op_unbind, op_unbind, op_stats };
+
+	seed_for("drm_unbind");
+	drm_setup(fd);
+	drm_loop("drm_unbind", share(6), 0, 0, ops, 4, 0);
+}
+
+TEST_OPTS(drm_access, 0, 0)
+{
+	static const opfn ops[] = { op_read, op_write, op_read, op_write,
+				    op_bind_unbind };
+
+	seed_for("drm_access");
+	drm_setup(fd);
+	seed_bindings();
+	drm_loop("drm_access", share(18), 0, 0, ops, 5, 3);
+}
+
+TEST_OPTS(drm_snapshot, 0, 0)
+{
+	static const opfn ops[] = { op_snapshot, op_snapshot, op_read,
+				    op_write, op_bind_unbind };
+
+	seed_for("drm_snapshot");
+	drm_setup(fd);
+	seed_bindings();
+	drm_loop("drm_snapshot", share(8), 0, 0, ops, 5, 4);
+}
+
+TEST_OPTS(drm_stats_events, 0, 0)
+{
+	static const opfn ops[] = { op_stats, op_events, op_events,
+				    op_bind_unbind, op_read, op_write };
+
+	seed_for("drm_stats_events");
+	drm_setup(fd);
+	seed_bindings();
+	drm_loop("drm_stats_events", share(8), 0, 0, ops, 6, 10);
+}
+
+#ifdef DRM_IOCTL_TEST_MIRROR_MIGRATE
+TEST_OPTS(drm_migrate, 0, 0)
+{
+	static const opfn ops[] = { op_migrate, op_migrate, op_read, op_write,
+				    op_bind_unbind, op_snapshot };
+
+	seed_for("drm_migrate");
+	drm_setup(fd);
+	seed_bindings();
+	drm_loop("drm_migrate", share(5), 0, 0, ops, 6, 5);
+}
+#endif
+
+TEST_OPTS(drm_raw_size, 0, 0)
+{
+	seed_for("drm_raw_size");
+	drm_setup(fd);
+	seed_bindings();
+	drm_loop("drm_raw_size", share(12), 100, 0, all_ops, N_ALL_OPS, 2);
+}
+
+TEST_OPTS(drm_raw_nr, 0, 0)
+{
+	uint64_t calls = share(4);
+
+	seed_for("drm_raw_nr");
+	drm_setup(fd);
+	while (cnt_calls < calls)
+		op_raw_nr();
+	drm_teardown("drm_raw_nr");
+}
+
+TEST_OPTS(drm_argptr, 0, 0)
+{
+	seed_for("drm_argptr");
+	drm_setup(fd);
+	seed_bindings();
+	drm_loop("drm_argptr", share(6), 0, 100, all_ops, N_ALL_OPS, 2);
+}
+
+TEST_OPTS(drm_mixed, 0, 0)
+{
+	seed_for("drm_mixed");
+	drm_setup(fd);
+	seed_bindings();
+	drm_loop("drm_mixed", share(16), 10, 5, all_ops, N_ALL_OPS, 6);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Another address space: a forked child gets -EACCES and touches nothing    */
+/* ------------------------------------------------------------------------ */
+
+static int foreign_expect(unsigned long cmd, const uint8_t *eff)
+{
+	switch (_IOC_NR(cmd) - 0x40) {
+	case DRM_TEST_MIRROR_BIND: {
+		const struct drm_test_mirror_bind *a = (const void *)eff;
+
+		if ((a->flags & ~TEST_MIRROR_BIND_FLAGS) ||
+		    !(a->flags & TEST_MIRROR_BIND_READ) || a->reserved[0] ||
+		    a->reserved[1])
+			return -EINVAL;
+		break;
+	}
+	case DRM_TEST_MIRROR_UNBIND:
+		if (((const struct drm_test_mirror_unbind *)eff)->flags)
+			return -EINVAL;
+		break;
+	case DRM_TEST_MIRROR_READ:
+	case DRM_TEST_MIRROR_WRITE: {
+		const struct drm_test_mirror_access *a = (const void *)eff;
+
+		if (a->flags || a->pad || a->reserved)
+			return -EINVAL;
+		break;
+	}
+	case DRM_TEST_MIRROR_SNAPSHOT: {
+		const struct drm_test_mirror_snapshot *a = (const void *)eff;
+
+		if (a->flags || a->pad)
+			return -EINVAL;
+		break;
+	}
+	case DRM_TEST_MIRROR_STATS: {
+		const struct drm_test_mirror_stats *a = (const void *)eff;
+		int i;
+
+		if (a->flags & ~TEST_MIRROR_STATS_RESET)
+			return -EINVAL;
+		for (i = 0; i < 8; i++)
+			if (a->reserved[i])
+				return -EINVAL;
+		break;
+	}
+	case DRM_TEST_MIRROR_EVENTS: {
+		const struct drm_test_mirror_events *a = (const void *)eff;
+		uint32_t max = a->count < 4096 ? a->count : 4096;
+
+		if ((a->flags & ~TEST_MIRROR_EVENTS_CONSUME) || a->reserved)
+			return -EINVAL;
+		if (!access_ok_model(a->ptr, (uint64_t)max * EVSZ))
+			return -EFAULT;
+		break;
+	}
+#ifdef DRM_IOCTL_TEST_MIRROR_MIGRATE
+	case DRM_TEST_MIRROR_MIGRATE: {
+		const struct drm_test_mirror_migrate *a = (const void *)eff;
+
+		if (a->flags || a->pad || a->reserved)
+			return -EINVAL;
+		break;
+	}
+#endif
+	}
+	return -EACCES;
+}
+
+/* Random arguments of one DRM ioctl, biased towards valid ones. */
+static size_t gen_any(unsigned long *cmd, void *arg)
+{
+	unsigned int k = (unsigned int)rn(N_DRM_CMDS);
+	size_t size = _IOC_SIZE(drm_cmds[k]);
+	uint64_t *w = arg;
+	size_t i;
+
+	*cmd = drm_cmds[k];
+	for (i = 0; i < size / 8; i++)
+		w[i] = chance(70) ? 0 : gen_addr();
+	switch (k) {
+	case DRM_TEST_MIRROR_BIND:
+		((struct drm_test_mirror_bind *)arg)->addr = arena_addr();
+		((struct drm_test_mirror_bind *)arg)->size = (1 + rn(8)) * PG;
+		((struct drm_test_mirror_bind *)arg)->flags = gen_bind_flags();
+		break;
+	case DRM_TEST_MIRROR_UNBIND:
+		((struct drm_test_mirror_unbind *)arg)->handle = (uint32_t)rn(40);
+		((struct drm_test_mirror_unbind *)arg)->flags = chance(90) ? 0 : 1;
+		break;
+	case DRM_TEST_MIRROR_READ:
+	case DRM_TEST_MIRROR_WRITE:
+		((struct drm_test_mirror_access *)arg)->addr = arena_addr();
+		((struct drm_test_mirror_access *)arg)->size = (1 + rn(8)) * PG;
+		((struct drm_test_mirror_access *)arg)->ptr = (uintptr_t)bufrw;
+		break;
+	case DRM_TEST_MIRROR_STATS:
+		((struct drm_test_mirror_stats *)arg)->flags = (uint32_t)rn(3);
+		break;
+	case DRM_TEST_MIRROR_EVENTS:
+		((struct drm_test_mirror_events *)arg)->ptr = (uintptr_t)snapbuf;
+		((struct drm_test_mirror_events *)arg)->count = (uint32_t)rn(64);
+		((struct drm_test_mirror_events *)arg)->flags = (uint32_t)rn(3);
+		break;
+	default:
+		break;
+	}
+	return size;
+}
+
+TEST_OPTS(drm_foreign, 0, 0)
+{
+	uint64_t calls = share(4), per_child = 2000, done = 0;
+	uint8_t *rwcopy;
+	int pipefd[2];
+
+	seed_for("drm_foreign");
+	drm_setup(fd);
+	seed_bindings();
+	/* Mirror part of the arena in the parent, so entries exist. */
+	{
+		struct tm_result r;
+		int ret = tm_read(fd, arena, 64 * PG, bufrw, &r);
+
+		count_ret(ret);
+		if (ret)
+			FAIL("parent READ: %s", tm_errname(ret));
+	}
+	rwcopy = must_mmap(NULL, BUF_RW_PAGES * PG, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	while (done < calls) {
+		uint64_t n = calls - done < per_child ? calls - done : per_child;
+		uint64_t child_seed = rnd();
+		uint64_t got[NERR + 3];
+		pid_t pid;
+
+		if (pipe(pipefd))
+			FAIL("pipe: %s", tm_errname(errno));
+		pid = tm_fork();
+		if (!pid) {
+			uint64_t i, ncalls = 0, nchecks = 0;
+
+			close(pipefd[0]);
+			rs = child_seed;
+			memset(cnt_err, 0, sizeof(cnt_err));
+			for (i = 0; i < n; i++) {
+				uint8_t arg[512];
+				unsigned long cmd;
+				struct issue is;
+				struct pred p = { 0 };
+				size_t size = gen_any(&cmd, arg);
+				enum issue_mode mode = pick_mode(15, 10);
+				int want, ret;
+
+				issue_prepare(&is, cmd, arg, size, mode);
+				want = foreign_expect(is.req, is.eff);
+				allow(&p, want);
+				memcpy(rwcopy, bufrw, BUF_RW_PAGES * PG);
+				ret = tm_ioctl(mf[rn(2)].fd, is.req, is.uarg);
+				ncalls++;
+				if (is.copyin_err)
+					want = is.copyin_err;
+				else if (is.copyout_err)
+					want = -EFAULT;
+				count_ret(ret);
+				if (ret != want)
+					FAIL("another process: ioctl 0x%lx gave %s, expected %s",
+					     is.req, tm_errname(ret),
+					     tm_errname(want));
+				/* Nothing of ours was touched either. */
+				if (memcmp(rwcopy, bufrw, BUF_RW_PAGES * PG))
+					FAIL("another process: ioctl 0x%lx (%s) changed its buffer",
+					     is.req, tm_errname(ret));
+				nchecks += 2;
+			}
+			/* The child's copy of the arena is intact. */
+			check_arena("in the child");
+			memset(got, 0, sizeof(got));
+			memcpy(got + 2, cnt_err, sizeof(cnt_err));
+			got[0] = ncalls;
+			got[1] = nchecks;
+			if (write(pipefd[1], got, sizeof(got)) != sizeof(got))
+				_exit(3);
+			_exit(0);
+		}
+		close(pipefd[1]);
+		if (read(pipefd[0], got, sizeof(got)) != sizeof(got))
+			memset(got, 0, sizeof(got));
+		close(pipefd[0]);
+		tm_must_wait_ok(pid);
+		{
+			int k;
+
+			for (k = 0; k <= NERR; k++)
+				cnt_err[k] += got[2 + k];
+		}
+		cnt_calls += got[0];
+		cnt_checks += got[1];
+		done += n;
+		/* The parent's memory and files are as they were. */
+		check_arena("in the parent, after the child");
+		{
+			struct drm_test_mirror_stats st;
+
+			tm_must_stats(fd, &st);
+			check_stats_out(&mf[0], &st);
+			tm_must_stats(mf[1].fd, &st);
+			check_stats_out(&mf[1], &st);
+		}
+		op_access(IM_NORMAL, false);
+	}
+	drm_teardown("drm_foreign");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Unbind racing accesses (threads)                                          */
+/* ------------------------------------------------------------------------ */
+
+#define RACE_PAGES	32
+
+static struct {
+	int fd;
+	uint8_t *mem;
+	_Atomic uint32_t handle;
+	_Atomic uint64_t calls;
+	uint64_t limit;
+	_Atomic int fail;
+	char msg[256];
+	pthread_mutex_t lock;
+	_Atomic uint64_t per_err[NERR + 1];
+} race;
+
+static void race_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void race_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&race.lock);
+	if (!race.fail) {
+		va_start(ap, fmt);
+		vsnprintf(race.msg, sizeof(race.msg), fmt, ap);
+		va_end(ap);
+		race.fail = 1;
+	}
+	pthread_mutex_unlock(&race.lock);
+}
+
+static bool race_go(void)
+{
+	return !race.fail && atomic_fetch_add(&race.calls, 1) < race.limit;
+}
+
+static void race_count(int ret)
+{
+	int e = -ret;
+
+	atomic_fetch_add(&race.per_err[e >= 0 && e < NERR ? e : NERR], 1);
+}
+
+static void *race_binder(void *arg)
+{
+	uint64_t r = (uintptr_t)arg;
+
+	while (race_go()) {
+		uint32_t h = atomic_load(&race.handle), nh = 0;
+		uint32_t flags = TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE;
+		int ret;
+
+		r = r * 6364136223846793005ull + 1;
+		if (h) {
+			ret = tm_unbind(race.fd, h);
+			race_count(ret);
+			if (ret && ret != -ENOENT)
+				race_fail("UNBIND %u: %s", h, tm_errname(ret));
+		}
+		if ((r >> 33) & 1)
+			flags |= TEST_MIRROR_BIND_PREFAULT;
+		ret = tm_bind(race.fd, race.mem, RACE_PAGES * PG, flags, &nh);
+		race_count(ret);
+		/* the stealer may have unbound it first; then EEXIST can't be */
+		if (ret)
+			race_fail("BIND: %s", tm_errname(ret));
+		atomic_store(&race.handle, nh);
+		if (!nh)
+			race_fail("BIND gave handle 0");
+	}
+	return NULL;
+}
+
+static void *race_stealer(void *arg)
+{
+	uint64_t r = (uintptr_t)arg;
+
+	while (race_go()) {
+		int ret;
+
+		r = r * 6364136223846793005ull + 1;
+		ret = tm_unbind(race.fd, 1 + (uint32_t)((r >> 33) % 3));
+		race_count(ret);
+		if (ret && ret != -ENOENT)
+			race_fail("UNBIND (stealer): %s", tm_errname(ret));
+		usleep(200);
+	}
+	return NULL;
+}
+
+static void *race_accessor(void *arg)
+{
+	uint64_t r = (uintptr_t)arg;
+	uint8_t *buf = malloc(RACE_PAGES * PG);
+	size_t i;
+
+	while (race_go()) {
+		size_t first, n;
+		struct tm_result res;
+		bool write;
+		int ret;
+
+		r = r * 6364136223846793005ull + 1;
+		first = (r >> 33) % RACE_PAGES;
+		n = 1 + (r >> 40) % (RACE_PAGES - first);
+		write = (r >> 50) & 1;
+		if (write) {
+			for (i = 0; i < n; i++)
+				tm_fill(buf + i * PG, PG, (uint32_t)(first + i));
+			ret = tm_write(race.fd, race.mem + first * PG, n * PG,
+				       buf, &res);
+		} else {
+			memset(buf, 0, n * PG);
+			ret = tm_read(race.fd, race.mem + first * PG, n * PG,
+				      buf, &res);
+		}
+		race_count(ret);
+		if (ret && ret != -ENOENT)
+			race_fail("%s: %s", write ? "WRITE" : "READ",
+				  tm_errname(ret));
+		if (!ret && res.pages != n)
+			race_fail("access OK with %llu of %zu pages",
+				  (unsigned long long)res.pages, n);
+		if (res.pages > n)
+			race_fail("access: pages %llu > %zu",
+				  (unsigned long long)res.pages, n);
+		if (!write)
+			for (i = 0; i < res.pages; i++)
+				if (tm_check(buf + i * PG, PG, (uint32_t)(first + i)) >= 0)
+					race_fail("READ returned wrong data for page %zu",
+						  first + i);
+	}
+	free(buf);
+	return NULL;
+}
+
+static void *race_observer(void *arg)
+{
+	uint8_t snap[RACE_PAGES];
+	struct drm_test_mirror_stats st;
+	size_t i;
+
+	(void)arg;
+	while (race_go()) {
+		int ret = tm_snapshot(race.fd, race.mem, RACE_PAGES * PG, snap);
+
+		race_count(ret);
+		if (ret)
+			race_fail("SNAPSHOT: %s", tm_errname(ret));
+		for (i = 0; i < RACE_PAGES; i++)
+			if (snap[i] != TEST_MIRROR_SNAP_UNBOUND &&
+			    snap[i] > TEST_MIRROR_SNAP_WRITE)
+				race_fail("SNAPSHOT: page %zu is 0x%02x", i, snap[i]);
+		ret = tm_stats(race.fd, &st, false);
+		race_count(ret);
+		if (ret || st.bindings > 1)
+			race_fail("STATS: %s, %llu bindings", tm_errname(ret),
+				  (unsigned long long)st.bindings);
+		ret = tm_evlog_drain(race.fd);
+		race_count(ret);
+		if (ret)
+			race_fail("EVENTS: %s", tm_errname(ret));
+	}
+	return NULL;
+}
+
+TEST_OPTS(drm_race_unbind, 0, 0)
+{
+	pthread_t t[6];
+	size_t i;
+	int e;
+
+	seed_for("drm_race_unbind");
+	PG = PAGE_SZ;
+	memset(&race, 0, sizeof(race));
+	pthread_mutex_init(&race.lock, NULL);
+	race.fd = fd;
+	race.limit = share(3);
+	race.mem = tm_must_map(RACE_PAGES, PROT_READ | PROT_WRITE);
+	for (i = 0; i < RACE_PAGES; i++)
+		tm_fill(race.mem + i * PG, PG, (uint32_t)i);
+	race.handle = tm_must_bind(fd, race.mem, RACE_PAGES * PG,
+				   TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE);
+	pthread_create(&t[0], NULL, race_binder, (void *)(uintptr_t)rnd());
+	pthread_create(&t[1], NULL, race_stealer, (void *)(uintptr_t)rnd());
+	pthread_create(&t[2], NULL, race_accessor, (void *)(uintptr_t)rnd());
+	pthread_create(&t[3], NULL, race_accessor, (void *)(uintptr_t)rnd());
+	pthread_create(&t[4], NULL, race_accessor, (void *)(uintptr_t)rnd());
+	pthread_create(&t[5], NULL, race_observer, NULL);
+	for (i = 0; i < 6; i++)
+		pthread_join(t[i], NULL);
+	if (race.fail)
+		FAIL("%s", race.msg);
+	/* The memory holds exactly what it held. */
+	for (i = 0; i < RACE_PAGES; i++)
+		ASSERT_PATTERN(race.mem + i * PG, PG, (uint32_t)i);
+	cnt_calls = 0;
+	for (e = 0; e <= NERR; e++) {
+		cnt_err[e] = race.per_err[e];
+		cnt_calls += race.per_err[e];
+	}
+	cnt_checks = cnt_calls;
+	print_counts("drm_race_unbind");
+}
+
+/* ------------------------------------------------------------------------ */
+/* The test_hmm-compatible front-end                                         */
+/* ------------------------------------------------------------------------ */
+
+#if TM_HAVE_HMM_UAPI
+
+static int hmm_fd[2] = { -1, -1 };
+static bool hmm_param_set;
+
+/* Open /dev/hmm_dmirror0/1, enabling the front-end if the module can. */
+static bool hmm_open(void)
+{
+	uint64_t v;
+	int i;
+
+	if (access("/dev/hmm_dmirror0", F_OK)) {
+		if (tm_param_get("hmm_compat", &v))
+			return false;
+		if (tm_param_set("hmm_compat", "1"))
+			return false;
+		hmm_param_set = true;
+	}
+	for (i = 0; i < 2; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "/dev/hmm_dmirror%d", i);
+		hmm_fd[i] = open(name, O_RDWR | O_CLOEXEC);
+		if (hmm_fd[i] < 0)
+			FAIL("open %s: %s", name, tm_errname(errno));
+	}
+	return true;
+}
+
+/*
+ * Run fn in a grandchild so that the parameter is put back whatever
+ * happens to the test. Returns only in the test child.
+ */
+static void hmm_run(const char *name, void (*fn)(void))
+{
+	uint64_t v = 1;
+	pid_t pid;
+	bool had = !access("/dev/hmm_dmirror0", F_OK);
+
+	if (!had && tm_param_get("hmm_compat", &v))
+		SKIP("the module has no test_hmm-compatible front-end (no hmm_compat parameter)");
+	pid = tm_fork();
+	if (!pid) {
+		seed_for(name);
+		world_setup();
+		if (!hmm_open())
+			SKIP("cannot enable hmm_compat");
+		fn();
+		print_counts(name);
+		close(hmm_fd[0]);
+		close(hmm_fd[1]);
+		_exit(0);
+	}
+	{
+		int status;
+
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!had)
+			tm_param_set("hmm_compat", "0");
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
+			SKIP("test_hmm-compatible front-end not available");
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			FAIL("%s: child status 0x%x", name, status);
+	}
+}
+
+static const unsigned long hmm_cmd_list[] = {
+	TM_HMM_IOC_READ, TM_HMM_IOC_WRITE, TM_HMM_IOC_SNAPSHOT,
+	TM_HMM_IOC_MIGRATE_TO_DEV, TM_HMM_IOC_MIGRATE_TO_SYS,
+	TM_HMM_IOC_EXCLUSIVE, TM_HMM_IOC_CHECK_EXCLUSIVE, TM_HMM_IOC_RELEASE,
+};
+
+/* Predicted SNAPSHOT byte sets, checked per page. */
+static void hmm_check_snap(uint64_t addr, const uint8_t *out, uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t va = addr + i * PG;
+		uint8_t v = out[i];
+		int r = cpu_reason(va, false);
+
+		if (r == -EFAULT) {
+			if (v != TM_HMM_PROT_ERROR)
+				FAIL("hmm SNAPSHOT: inaccessible page 0x%" PRIx64 " reported 0x%02x", va, v);
+			continue;
+		}
+		if (r == R_UNKNOWN) {
+			if (v != TM_HMM_PROT_ERROR && (v & ~0x1f) && v != 0)
+				FAIL("hmm SNAPSHOT: page 0x%" PRIx64 " reported 0x%02x", va, v);
+			continue;
+		}
+		if (kind[(va - (uintptr_t)arena) / PG] == K_RO) {
+			if (v != TM_HMM_PROT_NONE && v != TM_HMM_PROT_READ &&
+			    v != (TM_HMM_PROT_ZERO | TM_HMM_PROT_READ))
+				FAIL("hmm SNAPSHOT: read-only page 0x%" PRIx64 " reported 0x%02x", va, v);
+			continue;
+		}
+		if (v != TM_HMM_PROT_NONE && v != TM_HMM_PROT_READ &&
+		    v != TM_HMM_PROT_WRITE && v != (TM_HMM_PROT_ZERO | TM_HMM_PROT_READ))
+			FAIL("hmm SNAPSHOT: page 0x%" PRIx64 " reported 0x%02x", va, v);
+	}
+	cnt_checks++;
+}
+
+static void hmm_op(bool raw, bool foreign)
+{
+	struct tm_hmm_cmd c = { 0 }, eff;
+	unsigned long cmd = hmm_cmd_list[chance(85) ? rn(3) : rn(8)];
+	struct pred p = { 0 };
+	uint8_t *arg = argpage + rn(64) * 8;
+	size_t outlen = 0;
+	bool argbad = false, argro_used = false;
+	uint64_t size;
+	int ret, fdi = (int)rn(2);
+
+	c.addr = chance(80) ? arena_addr() : gen_addr();
+	c.npages = chance(80) ? 1 + rn(chance(70) ? 4 : 24) :
+		   (chance(50) ? gen_size(c.addr) / PG : gen_u64_edge(10));
+	c.ptr = cmd == TM_HMM_IOC_SNAPSHOT ?
+		(chance(85) ? (uintptr_t)snapbuf + rn(64) : gen_ptr(c.npages)) :
+		gen_ptr(c.npages * PG);
+	c.cpages = rnd();
+	c.faults = rnd();
+	eff = c;
+	size = eff.npages * PG;
+
+	if (raw && chance(70)) {
+		/* Any other size or direction is another command: ENOTTY. */
+		unsigned int sz = (unsigned int)rn(80), dir = (unsigned int)rn(4);
+
+		if (sz == 40 && dir == 3)
+			sz = 41;
+		cmd = _IOC(dir, 'H', _IOC_NR(cmd), sz);
+	} else if (raw) {
+		cmd = _IOC(_IOC_READ | _IOC_WRITE, 'H', 8 + rn(248), 40);
+	}
+	switch (chance(90) ? 0 : rn(4)) {
+	case 1:
+		arg = NULL;
+		argbad = true;
+		break;
+	case 2:
+		arg = argpage + 2 * PG - 20;
+		argbad = true;
+		break;
+	case 3:
+		mprotect(argro, PG, PROT_READ | PROT_WRITE);
+		memcpy(argro, &c, sizeof(c));
+		mprotect(argro, PG, PROT_READ);
+		arg = argro;
+		argro_used = true;
+		break;
+	default:
+		break;
+	}
+	if (arg && !argro_used)
+		memcpy(arg, &c, argbad ? 20 : sizeof(c));
+
+	if (cmd == TM_HMM_IOC_MIGRATE_TO_DEV || cmd == TM_HMM_IOC_MIGRATE_TO_SYS ||
+	    cmd == TM_HMM_IOC_EXCLUSIVE || cmd == TM_HMM_IOC_CHECK_EXCLUSIVE ||
+	    cmd == TM_HMM_IOC_RELEASE) {
+		allow(&p, -EOPNOTSUPP);
+	} else if (cmd != TM_HMM_IOC_READ && cmd != TM_HMM_IOC_WRITE &&
+		   cmd != TM_HMM_IOC_SNAPSHOT) {
+		allow(&p, -ENOTTY);
+	} else if (argbad) {
+		allow(&p, -EFAULT);
+	} else if (!eff.npages || eff.npages > (~0ull >> 12)) {
+		allow(&p, -EINVAL);
+	} else if (check_range(eff.addr, eff.npages * PG)) {
+		allow(&p, -EINVAL);
+	} else if (foreign) {
+		allow(&p, -EACCES);
+	} else if (cmd == TM_HMM_IOC_SNAPSHOT) {
+		int r = mem_range(eff.ptr, eff.npages, true);
+
+		if (r == R_UNKNOWN) {
+			cnt_skipped++;
+			return;
+		}
+		allow(&p, r ? -EFAULT : 0);
+		if (in_range(eff.ptr, snapbuf, SNAPBUF_PAGES * PG)) {
+			outlen = (uintptr_t)snapbuf + SNAPBUF_PAGES * PG - eff.ptr;
+			memset((void *)(uintptr_t)eff.ptr, 0xCC, outlen);
+		}
+	} else {
+		int ok = access_ok_model(eff.ptr, size);
+
+		if (!ok) {
+			allow(&p, -EFAULT);
+		} else {
+			walk_access(NULL, cmd == TM_HMM_IOC_WRITE, eff.addr,
+				    size, eff.ptr, &p);
+			if (ok == 2)
+				allow(&p, -EFAULT);
+		}
+		if (p.skip) {
+			cnt_skipped++;
+			return;
+		}
+		if (in_arena(eff.ptr) && p.pages) {
+			cnt_skipped++;
+			return;
+		}
+	}
+	if (cmd == TM_HMM_IOC_WRITE && p.n == 1 && p.pages &&
+	    !mem_range(eff.ptr, p.pages * PG, false))
+		memcpy(scratch, (void *)(uintptr_t)eff.ptr, p.pages * PG);
+
+	ret = tm_ioctl(hmm_fd[fdi], cmd, arg);
+	count_ret(ret);
+	/* Success, then the copy back into a read-only argument fails. */
+	if (argro_used && allowed(&p, 0) && ret == -EFAULT)
+		ret = 0;
+	if (!allowed(&p, ret)) {
+		FAIL("hmm ioctl 0x%lx arg %p (bad %d, ro %d) addr 0x%llx npages 0x%llx ptr 0x%llx%s: %s, expected %s%s%s (pages %llu, buffer fault %d)",
+		     cmd, (void *)arg, argbad, argro_used,
+		     (unsigned long long)eff.addr,
+		     (unsigned long long)eff.npages, (unsigned long long)eff.ptr,
+		     foreign ? " (another process)" : "", tm_errname(ret),
+		     tm_errname(p.allow[0]), p.n > 1 ? "|" : "",
+		     p.n > 1 ? tm_errname(p.allow[1]) : "",
+		     (unsigned long long)p.pages, p.buf_fault);
+	}
+	cnt_checks++;
+	if (foreign || (cmd != TM_HMM_IOC_READ && cmd != TM_HMM_IOC_WRITE &&
+			cmd != TM_HMM_IOC_SNAPSHOT))
+		return;
+	if (!ret && arg && !argro_used && !argbad) {
+		struct tm_hmm_cmd *o = (void *)arg;
+
+		if (o->cpages != eff.npages)
+			FAIL("hmm ioctl 0x%lx: cpages %llu of %llu", cmd,
+			     (unsigned long long)o->cpages,
+			     (unsigned long long)eff.npages);
+	}
+	if (ret && arg && !argro_used && !argbad) {
+		struct tm_hmm_cmd *o = (void *)arg;
+
+		if (o->cpages != c.cpages || o->faults != c.faults)
+			FAIL("hmm ioctl 0x%lx failed (%s) but wrote its out fields",
+			     cmd, tm_errname(ret));
+	}
+	if (cmd == TM_HMM_IOC_SNAPSHOT && in_arena(eff.ptr)) {
+		/* The output went into the arena: take it into the model. */
+		uint64_t k;
+
+		if (!ret)
+			hmm_check_snap(eff.addr, (uint8_t *)(uintptr_t)eff.ptr,
+				       eff.npages);
+		for (k = eff.ptr; k < eff.ptr + eff.npages && in_arena(k); k++)
+			if (kind[(k - (uintptr_t)arena) / PG] == K_RW)
+				*shadow_of(k) = *(uint8_t *)(uintptr_t)k;
+		return;
+	}
+	if (cmd == TM_HMM_IOC_SNAPSHOT) {
+		if (!ret && outlen)
+			hmm_check_snap(eff.addr, (uint8_t *)(uintptr_t)eff.ptr,
+				       eff.npages < outlen ? eff.npages : outlen);
+		return;
+	}
+	if (p.n != 1 || !allowed(&p, ret))
+		return;
+	if (cmd == TM_HMM_IOC_READ) {
+		uint64_t i;
+
+		for (i = 0; i < p.pages; i++)
+			if (memcmp((void *)(uintptr_t)(eff.ptr + i * PG),
+				   device_content(eff.addr + i * PG), PG))
+				FAIL("hmm READ page %" PRIu64 ": data not in memory", i);
+		cnt_checks++;
+	} else {
+		uint64_t i;
+
+		for (i = 0; i < p.pages; i++)
+			memcpy(shadow_of(eff.addr + i * PG), scratch + i * PG, PG);
+		if (ret && p.buf_fault && in_arena(eff.addr + p.pages * PG)) {
+			/* resync a partly written page */
+			uint64_t d = eff.addr + p.pages * PG;
+
+			memcpy(shadow_of(d), arena_page(d), PG);
+		}
+		check_arena("after hmm WRITE");
+	}
+}
+
+static void hmm_cmds_fn(void)
+{
+	uint64_t calls = share(10), last = 0;
+
+	while (cnt_calls < calls) {
+		if (chance(3)) {
+			cpu_op();
+			continue;
+		}
+		hmm_op(false, false);
+		if (cnt_calls - last >= 64) {
+			last = cnt_calls;
+			check_arena("periodic");
+		}
+	}
+	check_arena("at the end");
+}
+
+static void hmm_raw_fn(void)
+{
+	uint64_t calls = share(4);
+
+	while (cnt_calls < calls)
+		hmm_op(true, false);
+	check_arena("at the end");
+}
+
+static void hmm_foreign_fn(void)
+{
+	uint64_t calls = share(3);
+	pid_t pid;
+
+	/* Mirror some of the arena in this process first. */
+	{
+		struct tm_hmm_cmd c = { .addr = (uintptr_t)arena,
+					.ptr = (uintptr_t)bufrw, .npages = 64 };
+
+		if (tm_ioctl(hmm_fd[0], TM_HMM_IOC_READ, &c))
+			FAIL("hmm READ in the owner failed");
+	}
+	pid = tm_fork();
+	if (!pid) {
+		while (cnt_calls < calls)
+			hmm_op(chance(20), true);
+		check_arena("in the child");
+		print_counts("hmm_foreign (the other process)");
+		_exit(0);
+	}
+	tm_must_wait_ok(pid);
+	cnt_calls = 0;	/* counted by the child */
+	check_arena("in the parent");
+}
+
+TEST_OPTS(hmm_cmds, 0, 0)
+{
+	hmm_run("hmm_cmds", hmm_cmds_fn);
+}
+
+TEST_OPTS(hmm_raw, 0, 0)
+{
+	hmm_run("hmm_raw", hmm_raw_fn);
+}
+
+TEST_OPTS(hmm_foreign, 0, 0)
+{
+	hmm_run("hmm_foreign", hmm_foreign_fn);
+}
+
+#endif /* TM_HAVE_HMM_UAPI */
+
+/* ------------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+	char **av = calloc((size_t)argc + 4, sizeof(*av));
+	char tbuf[32];
+	int ac = 0, i;
+	bool have_T = false;
+
+	av[ac++] = argv[0];
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+			opt_seed = strtoull(argv[++i], NULL, 0);
+		} else if ((!strcmp(argv[i], "--calls") ||
+			    !strcmp(argv[i], "--iterations")) && i + 1 < argc) {
+			opt_calls = strtoull(argv[++i], NULL, 0);
+		} else {
+			if (!strcmp(argv[i], "-T"))
+				have_T = true;
+			av[ac++] = argv[i];
+		}
+	}
+	if (!have_T && !getenv("TM_TIMEOUT")) {
+		/* about 2 ms a call under TCG, generously */
+		snprintf(tbuf, sizeof(tbuf), "%llu",
+			 (unsigned long long)(60 + opt_calls / 200));
+		av[ac++] = "-T";
+		av[ac++] = tbuf;
+	}
+	opt_trace = getenv("TM_FUZZ_TRACE") != NULL;
+	printf("# tm_fuzz: seed %llu, %llu calls\n",
+	       (unsigned long long)opt_seed, (unsigned long long)opt_calls);
+	total = mmap(NULL, sizeof(*total), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (total == MAP_FAILED)
+		total = NULL;
+	i = tm_main(ac, av);
+	if (total)
+		printf("# tm_fuzz total: %llu ioctl calls, %llu checks, %llu CPU-side ops in %llu tests (seed %llu)\n",
+		       (unsigned long long)total->calls,
+		       (unsigned long long)total->checks,
+		       (unsigned long long)total->cpu_ops,
+		       (unsigned long long)total->tests,
+		       (unsigned long long)opt_seed);
+	return i;
+}

@@ -1,0 +1,1161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tm_stress: race stress of the mirror against CPU page-table changes.
+ *
+ * Usage: tm_stress [--seconds N] [--seed N] [harness options] [tests]
+ *   --seconds N   how long the race runs (default 30)
+ *
+ * Memory: slots of anonymous memory (8 of 16 pages, plus one 2 MiB slot
+ * that starts as a transparent huge page), each bound in two device files.
+ * Every 8-byte word of a page says what wrote it and where:
+ *
+ *	word = id << 32 | (address >> 12 & 0xfffff) << 9 | word index
+ *
+ * and a zero word is a zero page. Ids come from one counter: a CPU fill of a
+ * new mapping takes one, and so does every device write.
+ *
+ * Threads:
+ *   mutators  munmap+mmap (new zero pages, filled with a new id), mmap over
+ *             the range, mremap away and back, mprotect RO / NONE and back,
+ *             MADV_DONTNEED, MADV_FREE, unbind+bind; each slot belongs to
+ *             one mutator, which rebinds after changes that drop tracking
+ *   soft ops  MADV_PAGEOUT (reclaim through zram), clear_refs (soft-dirty),
+ *             fork (the child checks its copy and that the device refuses
+ *             it), none of which may make a device access fail
+ *   readers   device READ of random ranges through either file
+ *   writers   device WRITE of a new id through either file, one at a time
+ *             per slot
+ *   watchdog  no progress for 60 s is a hang
+ *
+ * The model keeps, per page, the set of contents it may hold now, and a
+ * history of when each entered the set. The invariants:
+ *
+ *   - a device read returns, for every word, a content that was allowed
+ *     when the read started or became allowed while it ran: never the data
+ *     of a page the CPU had already replaced (stale), never another
+ *     address's data (misdirected), never a child's private copy;
+ *   - a device write that overlapped no change of its slot succeeded, and
+ *     the CPU sees exactly its data there at once; a device write never
+ *     shows up where it failed;
+ *   - a device read that overlapped no change of its slot succeeded;
+ *   - MADV_FREE'd pages the device wrote stay written after reclaim;
+ *   - a fork child never sees a device write that started after fork()
+ *     returned in the parent, and gets -EACCES from the device;
+ *   - at the end, every page holds an allowed content and the device reads
+ *     what the CPU reads;
+ *   - nothing hangs.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tm_lib.h"
+
+#ifndef MADV_COLD
+#define MADV_COLD	20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+
+static unsigned int opt_seconds = 30;
+static uint64_t opt_seed = 1;
+
+#define NSLOTS_SMALL	8
+#define SMALL_PAGES	16
+#define HUGE_PAGES	512
+#define MAXACC		32
+#define HIST		48
+#define CHILD_ID	0xfffffff0u
+#define MAXOVL		128
+
+static size_t PG;
+static int dev[2];
+static bool aware;
+
+/* ------------------------------------------------------------------------ */
+/* Content encoding                                                          */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t word_of(uint32_t id, uint64_t addr, unsigned int w)
+{
+	if (!id)
+		return 0;
+	return (uint64_t)id << 32 | ((addr >> 12) & 0xfffff) << 9 | w;
+}
+
+static void fill_page(uint8_t *dst, uint64_t addr, uint32_t id)
+{
+	uint64_t *p = (uint64_t *)dst;
+	unsigned int w;
+
+	for (w = 0; w < PG / 8; w++)
+		p[w] = word_of(id, addr, w);
+}
+
+/*
+ * Decode a page read at addr: the ids it holds (up to max). Returns false
+ * if a word belongs to another address or is not a valid word at all.
+ */
+static bool decode_page(const uint8_t *buf, uint64_t addr, uint32_t *ids,
+			unsigned int *nids, unsigned int max, unsigned int *badw)
+{
+	const uint64_t *p = (const uint64_t *)buf;
+	unsigned int w, k;
+
+	*nids = 0;
+	for (w = 0; w < PG / 8; w++) {
+		uint32_t id = (uint32_t)(p[w] >> 32);
+
+		if (p[w] != word_of(id, addr, w)) {
+			*badw = w;
+			return false;
+		}
+		for (k = 0; k < *nids && ids[k] != id; k++)
+			;
+		if (k == *nids && *nids < max)
+			ids[(*nids)++] = id;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Counters and violations                                                   */
+/* ------------------------------------------------------------------------ */
+
+enum ctr {
+	C_REMAP, C_MAPOVER, C_MREMAP, C_MPROT_RO, C_MPROT_NONE, C_DONTNEED,
+	C_FREE, C_REBIND, C_PAGEOUT, C_CLEARREFS, C_FORK,
+	C_READ, C_READ_ERR, C_WRITE, C_WRITE_ERR, C_PAGES_CHECKED,
+	C_CLEAN_READS, C_CLEAN_WRITES, C_FORK_PAGES, C_UNCHECKED, C_TORN,
+	C_EBUSY, C_MAX
+};
+
+static const char *const ctr_name[C_MAX] = {
+	"munmap+mmap", "mmap-over", "mremap", "mprotect-RO", "mprotect-NONE",
+	"DONTNEED", "FREE", "rebind", "PAGEOUT", "clear_refs", "fork",
+	"device-reads", "device-read-errors", "device-writes",
+	"device-write-errors", "pages-checked", "clean-window-reads",
+	"clean-window-writes(verified)", "fork-child-pages-checked",
+	"pages-unchecked(history-lost)", "torn-pages",
+	"EBUSY",
+};
+
+/* Shared with fork children (they count the pages they check). */
+static _Atomic uint64_t *ctr;
+static _Atomic int stop;
+static _Atomic int failed;
+static char fail_msg[1024];
+static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic uint64_t progress;
+
+static void violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void violation(const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&fail_lock);
+	if (!failed) {
+		va_start(ap, fmt);
+		vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
+		va_end(ap);
+		failed = 1;
+		stop = 1;
+	}
+	pthread_mutex_unlock(&fail_lock);
+}
+
+static void inc(enum ctr c)
+{
+	atomic_fetch_add(&ctr[c], 1);
+}
+
+static _Atomic uint32_t next_id = 1;
+
+static uint32_t new_id(void)
+{
+	return atomic_fetch_add(&next_id, 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The model                                                                 */
+/* ------------------------------------------------------------------------ */
+
+struct hist_ent {
+	uint32_t id;
+	uint64_t ver;
+};
+
+struct page_m {
+	uint32_t acc[MAXACC];
+	unsigned int nacc;
+	bool lazy;		/* MADV_FREE'd: may turn to zero any time */
+	struct hist_ent hist[HIST];
+	unsigned int hhead, hcount;
+};
+
+struct ovl {
+	uint32_t tag;
+	size_t first, n;
+};
+
+struct slot {
+	pthread_mutex_t lock;
+	pthread_mutex_t wr_lock;	/* one device writer at a time */
+	uint8_t *addr;
+	size_t np;
+	bool huge;
+	uint8_t *tmp;			/* where mremap moves it for a while */
+	uint64_t version;		/* every change of the model */
+	uint64_t mut_seq;		/* mutation starts and ends */
+	bool mut_active;
+	bool wr_active, wr_overlap;
+	uint32_t wr_tag;
+	size_t wr_first, wr_n;
+	struct ovl ovl[MAXOVL];
+	unsigned int novl;
+	uint32_t handle[2];
+	struct page_m *pm;
+};
+
+static struct slot slots[NSLOTS_SMALL + 1];
+static unsigned int nslots;
+
+static void acc_add(struct slot *s, size_t p, uint32_t id)
+{
+	struct page_m *m = &s->pm[p];
+	unsigned int i;
+
+	for (i = 0; i < m->nacc; i++)
+		if (m->acc[i] == id)
+			return;
+	if (m->nacc == MAXACC) {
+		violation("model: page %zu of slot %td has too many possible contents",
+			  p, s - slots);
+		return;
+	}
+	m->acc[m->nacc++] = id;
+	m->hist[m->hhead] = (struct hist_ent){ id, s->version };
+	m->hhead = (m->hhead + 1) % HIST;
+	if (m->hcount < HIST)
+		m->hcount++;
+}
+
+static void acc_del(struct slot *s, size_t p, uint32_t id)
+{
+	struct page_m *m = &s->pm[p];
+	unsigned int i;
+
+	for (i = 0; i < m->nacc; i++)
+		if (m->acc[i] == id) {
+			m->acc[i] = m->acc[--m->nacc];
+			return;
+		}
+}
+
+static void acc_clear(struct slot *s, size_t p)
+{
+	s->pm[p].nacc = 0;
+}
+
+static bool acc_has(const uint32_t *acc, unsigned int n, uint32_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (acc[i] == id)
+			return true;
+	return false;
+}
+
+/*
+ * Nothing can change [first, first + n) now (slot lock held, no mutation,
+ * no device write in flight): what the CPU sees there is the content. This
+ * keeps the sets small after writes that raced with mutations.
+ */
+static void settle(struct slot *s, size_t first, size_t n)
+{
+	uint32_t ids[8];
+	unsigned int nids, k, badw;
+	size_t p;
+
+	for (p = first; p < first + n; p++) {
+		uint64_t a = (uintptr_t)s->addr + p * PG;
+
+		if (!decode_page(s->addr + p * PG, a, ids, &nids, 8, &badw)) {
+			violation("slot %td page %zu holds a word of another address: 0x%016" PRIx64,
+				  s - slots, p, ((uint64_t *)(s->addr + p * PG))[badw]);
+			return;
+		}
+		for (k = 0; k < nids; k++)
+			if (!acc_has(s->pm[p].acc, s->pm[p].nacc, ids[k]))
+				violation("slot %td page %zu holds id %u, which the model never allowed there",
+					  s - slots, p, ids[k]);
+		acc_clear(s, p);
+		for (k = 0; k < nids; k++)
+			acc_add(s, p, ids[k]);
+		if (s->pm[p].lazy)
+			acc_add(s, p, 0);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Mutations                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static void mut_begin(struct slot *s, size_t first, size_t n,
+		      const uint32_t *ids, unsigned int nids)
+{
+	size_t p;
+	unsigned int k;
+
+	pthread_mutex_lock(&s->lock);
+	if (!s->wr_active)
+		settle(s, 0, s->np);
+	s->version++;
+	s->mut_seq++;
+	s->mut_active = true;
+	s->novl = 0;
+	if (s->wr_active) {
+		s->wr_overlap = true;
+		s->ovl[s->novl++] = (struct ovl){ s->wr_tag, s->wr_first, s->wr_n };
+	}
+	for (p = first; p < first + n; p++)
+		for (k = 0; k < nids; k++)
+			acc_add(s, p, ids[k]);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * The mutation is over. Unless keep, [first, first + n) now holds the
+ * result ids, or what a device write that overlapped the mutation wrote.
+ */
+static void mut_commit(struct slot *s, size_t first, size_t n,
+		       const uint32_t *ids, unsigned int nids, bool keep,
+		       int lazy)
+{
+	unsigned int k, o;
+	size_t p;
+
+	pthread_mutex_lock(&s->lock);
+	s->version++;
+	for (p = first; p < first + n; p++) {
+		if (!keep)
+			acc_clear(s, p);
+		for (k = 0; k < nids; k++)
+			acc_add(s, p, ids[k]);
+		for (o = 0; o < s->novl; o++)
+			if (p >= s->ovl[o].first && p < s->ovl[o].first + s->ovl[o].n)
+				acc_add(s, p, s->ovl[o].tag);
+	}
+	s->mut_active = false;
+	s->mut_seq++;
+	s->novl = 0;
+	for (p = first; p < first + n && lazy >= 0; p++)
+		s->pm[p].lazy = lazy;
+	if (!s->wr_active)
+		settle(s, first, n);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void rebind(struct slot *s, uint64_t r)
+{
+	int f, ret;
+
+	for (f = 0; f < 2; f++) {
+		uint32_t flags = TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE;
+		uint32_t h = 0;
+
+		ret = tm_unbind(dev[f], s->handle[f]);
+		if (ret)
+			violation("UNBIND of slot %td: %s", s - slots, tm_errname(ret));
+		if ((r >> (8 + f)) & 1)
+			flags |= TEST_MIRROR_BIND_PREFAULT;
+		ret = tm_bind(dev[f], s->addr, s->np * PG, flags, &h);
+		if (ret == -EBUSY && (flags & TEST_MIRROR_BIND_PREFAULT)) {
+			/* the prefault gave up racing invalidations: bind plain */
+			inc(C_EBUSY);
+			ret = tm_bind(dev[f], s->addr, s->np * PG,
+				      flags & ~TEST_MIRROR_BIND_PREFAULT, &h);
+		}
+		if (ret)
+			violation("BIND of slot %td (flags 0x%x): %s", s - slots,
+				  flags, tm_errname(ret));
+		s->handle[f] = h;
+	}
+}
+
+static void map_fixed(struct slot *s, size_t first, size_t n)
+{
+	void *a = s->addr + first * PG;
+
+	if (mmap(a, n * PG, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != a) {
+		violation("mmap MAP_FIXED: %s", tm_errname(errno));
+		return;
+	}
+	madvise(a, n * PG, s->huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+}
+
+static void fill(struct slot *s, size_t first, size_t n, uint32_t id)
+{
+	size_t p;
+
+	for (p = first; p < first + n; p++)
+		fill_page(s->addr + p * PG, (uintptr_t)s->addr + p * PG, id);
+}
+
+static uint64_t xrand(uint64_t *r)
+{
+	*r ^= *r << 13;
+	*r ^= *r >> 7;
+	*r ^= *r << 17;
+	return *r;
+}
+
+static void mutate(struct slot *s, uint64_t *r)
+{
+	size_t first = xrand(r) % s->np, n;
+	uint32_t ids[2];
+	unsigned int op = (unsigned int)(xrand(r) % 9);
+
+	n = 1 + xrand(r) % (s->np - first);
+	if (n > 64 && (xrand(r) & 1))
+		n = 1 + xrand(r) % 64;
+	switch (op) {
+	case 0:	/* munmap + mmap: new pages, filled with a new id */
+	case 1:	/* mmap over the range */
+		ids[0] = 0;
+		ids[1] = new_id();
+		mut_begin(s, first, n, ids, 2);
+		if (op == 0 && munmap(s->addr + first * PG, n * PG))
+			violation("munmap: %s", tm_errname(errno));
+		map_fixed(s, first, n);
+		fill(s, first, n, ids[1]);
+		rebind(s, xrand(r));
+		mut_commit(s, first, n, &ids[1], 1, false, 0);
+		inc(op == 0 ? C_REMAP : C_MAPOVER);
+		break;
+	case 2:	/* mremap away and back: same pages, tracking dropped */
+		mut_begin(s, 0, s->np, NULL, 0);
+		/* a range over several VMAs cannot move: EFAULT, nothing done */
+		if (mremap(s->addr + first * PG, n * PG, n * PG,
+			   MREMAP_MAYMOVE | MREMAP_FIXED,
+			   s->tmp + first * PG) == s->tmp + first * PG) {
+			if (xrand(r) & 1)
+				usleep(xrand(r) % 1000);
+			if (mremap(s->tmp + first * PG, n * PG, n * PG,
+				   MREMAP_MAYMOVE | MREMAP_FIXED,
+				   s->addr + first * PG) != s->addr + first * PG)
+				violation("mremap back: %s", tm_errname(errno));
+			inc(C_MREMAP);
+		} else if (errno != EFAULT) {
+			violation("mremap: %s", tm_errname(errno));
+		}
+		rebind(s, xrand(r));
+		mut_commit(s, 0, s->np, NULL, 0, true, -1);
+		break;
+	case 3:	/* mprotect read-only (or none) for a while */
+	case 4: {
+		int prot = op == 3 ? PROT_READ : PROT_NONE;
+
+		mut_begin(s, first, n, NULL, 0);
+		if (mprotect(s->addr + first * PG, n * PG, prot))
+			violation("mprotect: %s", tm_errname(errno));
+		usleep(xrand(r) % 2000);
+		if (mprotect(s->addr + first * PG, n * PG, PROT_READ | PROT_WRITE))
+			violation("mprotect back: %s", tm_errname(errno));
+		mut_commit(s, first, n, NULL, 0, true, -1);
+		inc(op == 3 ? C_MPROT_RO : C_MPROT_NONE);
+		break;
+	}
+	case 5:	/* MADV_DONTNEED: zero pages */
+		ids[0] = 0;
+		mut_begin(s, first, n, ids, 1);
+		if (madvise(s->addr + first * PG, n * PG, MADV_DONTNEED))
+			violation("MADV_DONTNEED: %s", tm_errname(errno));
+		mut_commit(s, first, n, ids, 1, false, 0);
+		inc(C_DONTNEED);
+		break;
+	case 6:	/* MADV_FREE: old data, or zero once reclaim frees it */
+		ids[0] = 0;
+		mut_begin(s, first, n, ids, 1);
+		if (madvise(s->addr + first * PG, n * PG, MADV_FREE))
+			violation("MADV_FREE: %s", tm_errname(errno));
+		mut_commit(s, first, n, ids, 1, true, 1);
+		inc(C_FREE);
+		break;
+	default: /* unbind + bind */
+		mut_begin(s, 0, s->np, NULL, 0);
+		rebind(s, xrand(r));
+		mut_commit(s, 0, s->np, NULL, 0, true, -1);
+		inc(C_REBIND);
+		break;
+	}
+}
+
+struct mut_arg {
+	unsigned int first_slot, nslot;
+	uint64_t seed;
+};
+
+static void *mutator(void *arg)
+{
+	struct mut_arg *a = arg;
+	uint64_t r = a->seed | 1;
+
+	while (!stop) {
+		struct slot *s = &slots[a->first_slot + xrand(&r) % a->nslot];
+
+		mutate(s, &r);
+		atomic_fetch_add(&progress, 1);
+		usleep(xrand(&r) % 3000);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Soft operations: reclaim, soft-dirty, fork. No device access may fail.    */
+/* ------------------------------------------------------------------------ */
+
+/* In the fork child: check this copy, without locks (other threads are gone). */
+static int child_check(int pipe_rd)
+{
+	uint32_t limit = 0, ids[8];
+	uint8_t *buf = malloc(PG);
+	unsigned int i, nids, badw;
+	size_t p;
+	int memfd, ret, bad = 0;
+
+	if (read(pipe_rd, &limit, sizeof(limit)) != sizeof(limit))
+		return 10;
+	memfd = open("/proc/self/mem", O_RDONLY);
+	if (memfd < 0 || !buf)
+		return 11;
+	for (i = 0; i < nslots; i++) {
+		struct slot *s = &slots[i];
+
+		/* The device refuses this process. */
+		ret = tm_read(dev[i & 1], s->addr, PG, buf, NULL);
+		if (ret != -EACCES) {
+			fprintf(stderr, "# fork child: READ gave %s\n", tm_errname(ret));
+			bad = 12;
+		}
+		for (p = 0; p < s->np; p++) {
+			uint64_t a = (uintptr_t)s->addr + p * PG;
+
+			if (pread(memfd, buf, PG, (off_t)a) != (ssize_t)PG)
+				continue;	/* unmapped at fork time */
+			if (!decode_page(buf, a, ids, &nids, 8, &badw)) {
+				printf("# fork child: page 0x%" PRIx64 " word %u is 0x%016" PRIx64 "\n",
+				       a, badw, ((uint64_t *)buf)[badw]);
+				bad = 13;
+				continue;
+			}
+			for (unsigned int k = 0; k < nids; k++)
+				if (ids[k] >= limit && ids[k] != 0) {
+					printf("# fork child: page 0x%" PRIx64 " holds id %u, written after fork() returned (next id then %u)\n",
+					       a, ids[k], limit);
+					bad = 14;
+				}
+			inc(C_FORK_PAGES);
+		}
+	}
+	/* Private writes of the child: the parent's device must never see them. */
+	for (i = 0; i < nslots; i++) {
+		struct slot *s = &slots[i];
+		uint64_t a = (uintptr_t)s->addr;
+
+		if (pread(memfd, buf, PG, (off_t)a) != (ssize_t)PG)
+			continue;
+		if (mprotect(s->addr, PG, PROT_READ | PROT_WRITE) == 0)
+			fill_page(s->addr, a, CHILD_ID);
+	}
+	return bad;
+}
+
+static void *soft_ops(void *arg)
+{
+	uint64_t r = (uintptr_t)arg | 1;
+
+	while (!stop) {
+		unsigned int op = (unsigned int)(xrand(&r) % 10);
+		struct slot *s = &slots[xrand(&r) % nslots];
+		size_t first = xrand(&r) % s->np;
+		size_t n = 1 + xrand(&r) % (s->np - first);
+
+		if (op < 6) {
+			/* may fail on a range being remapped: that's fine */
+			if (madvise(s->addr + first * PG, n * PG, MADV_PAGEOUT))
+				madvise(s->addr + first * PG, n * PG, MADV_COLD);
+			inc(C_PAGEOUT);
+		} else if (op < 8) {
+			int fd = open("/proc/self/clear_refs", O_WRONLY);
+
+			if (fd >= 0) {
+				if (write(fd, "4", 1) != 1)
+					violation("clear_refs: %s", tm_errname(errno));
+				close(fd);
+			}
+			inc(C_CLEARREFS);
+		} else {
+			int pfd[2], status;
+			uint32_t limit;
+			pid_t pid;
+
+			if (pipe(pfd))
+				continue;
+			fflush(stdout);
+			pid = fork();
+			if (pid == 0) {
+				close(pfd[1]);
+				_exit(child_check(pfd[0]));
+			}
+			limit = atomic_load(&next_id);
+			close(pfd[0]);
+			if (pid < 0) {
+				close(pfd[1]);
+				continue;
+			}
+			if (write(pfd[1], &limit, sizeof(limit)) != sizeof(limit))
+				violation("pipe to the fork child");
+			close(pfd[1]);
+			while (waitpid(pid, &status, 0) < 0 && !stop)
+				;
+			if (!WIFEXITED(status) || WEXITSTATUS(status))
+				violation("fork child: status 0x%x (see its lines above)",
+					  status);
+			inc(C_FORK);
+		}
+		atomic_fetch_add(&progress, 1);
+		usleep(xrand(&r) % 20000);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Device readers and writers                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Copy the allowed sets of [first, first + n) and note the versions. */
+struct snap {
+	uint64_t version, mut_seq;
+	bool mut_active;
+	uint32_t acc[HUGE_PAGES][MAXACC];
+	unsigned int nacc[HUGE_PAGES];
+};
+
+static void take_snap(struct slot *s, size_t first, size_t n, struct snap *sn)
+{
+	size_t p;
+
+	pthread_mutex_lock(&s->lock);
+	sn->version = s->version;
+	sn->mut_seq = s->mut_seq;
+	sn->mut_active = s->mut_active;
+	for (p = 0; p < n; p++) {
+		sn->nacc[p] = s->pm[first + p].nacc;
+		memcpy(sn->acc[p], s->pm[first + p].acc,
+		       sn->nacc[p] * sizeof(uint32_t));
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * Is id allowed for page p given the snapshot taken at the start? Either it
+ * was in the set then, or it entered after that version. Returns -1 if the
+ * history no longer reaches back that far.
+ */
+static int id_allowed(struct slot *s, size_t p, const struct snap *sn,
+		      size_t idx, uint32_t id)
+{
+	struct page_m *m = &s->pm[p];
+	unsigned int i, k;
+	uint64_t oldest = ~0ull;
+
+	if (acc_has(sn->acc[idx], sn->nacc[idx], id))
+		return 1;
+	for (i = 0; i < m->hcount; i++) {
+		k = (m->hhead + HIST - 1 - i) % HIST;
+		if (m->hist[k].ver < oldest)
+			oldest = m->hist[k].ver;
+		if (m->hist[k].ver > sn->version && m->hist[k].id == id)
+			return 1;
+	}
+	if (m->hcount == HIST && oldest > sn->version + 1)
+		return -1;
+	return 0;
+}
+
+static void check_read(struct slot *s, size_t first, size_t n,
+		       const struct snap *sn, const uint8_t *buf,
+		       uint64_t pages, int fdi)
+{
+	uint32_t ids[8];
+	unsigned int nids, k, badw;
+	size_t i;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < pages && i < n; i++) {
+		size_t p = first + i;
+		uint64_t a = (uintptr_t)s->addr + p * PG;
+
+		if (!decode_page(buf + i * PG, a, ids, &nids, 8, &badw)) {
+			const uint64_t v = ((const uint64_t *)(buf + i * PG))[badw];
+
+			violation("READ (file %d) of slot %td page %zu (0x%" PRIx64 ") returned a word of another address or garbage: word %u = 0x%016" PRIx64 " (page 0x%llx's, id %u)",
+				  fdi, s - slots, p, a, badw, v,
+				  (unsigned long long)((v >> 9) & 0xfffff) << 12,
+				  (uint32_t)(v >> 32));
+			break;
+		}
+		/*
+		 * A page mixing two contents: a device write in progress
+		 * (its copy is retried after faulting its source buffer in)
+		 * or a CPU fill. Each word must still be allowed.
+		 */
+		if (nids > 1)
+			inc(C_TORN);
+		for (k = 0; k < nids; k++) {
+			int ok = id_allowed(s, p, sn, i, ids[k]);
+
+			if (ok < 0) {
+				inc(C_UNCHECKED);
+				continue;
+			}
+			if (!ok) {
+				char cpu[64] = "unknown (mutation active)", hist[256];
+				struct page_m *pm = &s->pm[p];
+				uint32_t cids[8];
+				unsigned int cn = 0, c, hn = 0, bw;
+
+				if (!s->mut_active &&
+				    decode_page(s->addr + p * PG, a, cids, &cn, 8, &bw)) {
+					int o = 0;
+
+					for (c = 0; c < cn; c++)
+						o += snprintf(cpu + o, sizeof(cpu) - o, "%s%u", c ? "," : "", cids[c]);
+				}
+				for (c = 0; c < pm->hcount && c < 10; c++) {
+					struct hist_ent *h = &pm->hist[(pm->hhead + HIST - 1 - c) % HIST];
+
+					hn += snprintf(hist + hn, sizeof(hist) - hn, " %u@%llu", h->id,
+						       (unsigned long long)h->ver);
+				}
+				hist[hn] = 0;
+				violation("READ (file %d) of slot %td page %zu (0x%" PRIx64 ") returned id %u%s, which the CPU no longer maps there (allowed at the start: %u ids, e.g. %u,%u; model version %llu then, %llu now; the CPU has %s; writer %s tag %u; history:%s)",
+					  fdi, s - slots, p, a, ids[k],
+					  ids[k] == CHILD_ID ? " (a fork child's private write)" :
+					  ids[k] == 0 ? " (zero)" : "",
+					  sn->nacc[i], sn->nacc[i] ? sn->acc[i][0] : 0,
+					  sn->nacc[i] > 1 ? sn->acc[i][1] : 0,
+					  (unsigned long long)sn->version,
+					  (unsigned long long)s->version, cpu,
+					  s->wr_active ? "active" : "idle", s->wr_tag, hist);
+			}
+		}
+		inc(C_PAGES_CHECKED);
+	}
+	if (!s->mut_active && !s->wr_active && !failed)
+		settle(s, first, n);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static struct snap *snap_alloc(void)
+{
+	struct snap *sn = malloc(sizeof(*sn));
+
+	if (!sn)
+		abort();
+	return sn;
+}
+
+static void *reader(void *arg)
+{
+	uint64_t r = (uintptr_t)arg | 1;
+	uint8_t *buf = malloc(HUGE_PAGES * PG);
+	struct snap *sn = snap_alloc();
+
+	while (!stop) {
+		struct slot *s = &slots[xrand(&r) % nslots];
+		size_t first = xrand(&r) % s->np;
+		size_t n = 1 + xrand(&r) % (s->np - first);
+		int fdi = (int)(xrand(&r) & 1), ret;
+		struct tm_result res = { 0 };
+		bool clean;
+
+		if (n > 32 && (xrand(&r) & 3))
+			n = 1 + xrand(&r) % 32;
+		take_snap(s, first, n, sn);
+		ret = tm_read(dev[fdi], s->addr + first * PG, n * PG, buf, &res);
+		inc(C_READ);
+		pthread_mutex_lock(&s->lock);
+		clean = !sn->mut_active && sn->mut_seq == s->mut_seq;
+		pthread_mutex_unlock(&s->lock);
+		if (ret) {
+			inc(C_READ_ERR);
+			if (ret == -EBUSY)
+				inc(C_EBUSY);
+			/*
+			 * -EBUSY: the device gave up after a second of
+			 * racing invalidations (hmm_range_fault's timeout),
+			 * which a starved TCG guest can hit; counted.
+			 */
+			if (clean && ret != -EBUSY)
+				violation("READ (file %d) of slot %td [%zu, +%zu) failed with %s (pages %llu) while nothing changed its memory",
+					  fdi, s - slots, first, n, tm_errname(ret),
+					  (unsigned long long)res.pages);
+			else if (ret != -EFAULT && ret != -ENOENT && ret != -EBUSY)
+				violation("READ (file %d) of slot %td: %s", fdi,
+					  s - slots, tm_errname(ret));
+		} else if (res.pages != n) {
+			violation("READ succeeded with %llu of %zu pages",
+				  (unsigned long long)res.pages, n);
+		}
+		if (clean)
+			inc(C_CLEAN_READS);
+		check_read(s, first, n, sn, buf, res.pages, fdi);
+		atomic_fetch_add(&progress, 1);
+	}
+	free(buf);
+	free(sn);
+	return NULL;
+}
+
+static void *writer(void *arg)
+{
+	uint64_t r = (uintptr_t)arg | 1;
+	uint8_t *buf = malloc(HUGE_PAGES * PG);
+
+	while (!stop) {
+		struct slot *s = &slots[xrand(&r) % nslots];
+		size_t first = xrand(&r) % s->np;
+		size_t n = 1 + xrand(&r) % (s->np - first), p;
+		int fdi = (int)(xrand(&r) & 1), ret;
+		struct tm_result res = { 0 };
+		uint32_t tag;
+		bool overlap;
+
+		if (n > 32 && (xrand(&r) & 3))
+			n = 1 + xrand(&r) % 32;
+		if (pthread_mutex_trylock(&s->wr_lock))
+			continue;
+		tag = new_id();
+		for (p = 0; p < n; p++)
+			fill_page(buf + p * PG, (uintptr_t)s->addr + (first + p) * PG, tag);
+
+		pthread_mutex_lock(&s->lock);
+		if (s->mut_active && s->novl == MAXOVL) {
+			/* the model could not follow: skip this write */
+			pthread_mutex_unlock(&s->lock);
+			pthread_mutex_unlock(&s->wr_lock);
+			continue;
+		}
+		s->version++;
+		s->wr_active = true;
+		s->wr_tag = tag;
+		s->wr_first = first;
+		s->wr_n = n;
+		s->wr_overlap = s->mut_active;
+		if (s->mut_active)
+			s->ovl[s->novl++] = (struct ovl){ tag, first, n };
+		for (p = first; p < first + n; p++)
+			acc_add(s, p, tag);
+		pthread_mutex_unlock(&s->lock);
+
+		ret = tm_write(dev[fdi], s->addr + first * PG, n * PG, buf, &res);
+		inc(C_WRITE);
+
+		pthread_mutex_lock(&s->lock);
+		s->version++;
+		s->wr_active = false;
+		overlap = s->wr_overlap;
+		if (ret) {
+			inc(C_WRITE_ERR);
+			if (ret == -EBUSY)
+				inc(C_EBUSY);
+		}
+		if (!overlap) {
+			if (ret && ret != -EBUSY)
+				violation("WRITE (file %d) of slot %td [%zu, +%zu) failed with %s (pages %llu) while nothing changed its memory",
+					  fdi, s - slots, first, n, tm_errname(ret),
+					  (unsigned long long)res.pages);
+			/* It must be where the CPU looks, now. */
+			for (p = first; p < first + res.pages && p < first + n; p++) {
+				if (memcmp(s->addr + p * PG, buf + (p - first) * PG, PG))
+					violation("WRITE (file %d) of slot %td page %zu succeeded but the CPU does not see its data (first word 0x%016" PRIx64 ", expected 0x%016" PRIx64 ")",
+						  fdi, s - slots, p,
+						  *(uint64_t *)(s->addr + p * PG),
+						  *(uint64_t *)(buf + (p - first) * PG));
+				acc_clear(s, p);
+				acc_add(s, p, tag);
+				s->pm[p].lazy = false;	/* dirtied */
+			}
+			inc(C_CLEAN_WRITES);
+		} else if (ret && ret != -EFAULT && ret != -ENOENT &&
+			   ret != -EPERM && ret != -EBUSY) {
+			violation("WRITE (file %d) of slot %td: %s", fdi,
+				  s - slots, tm_errname(ret));
+		}
+		/* Where it failed, it must never show up. */
+		for (p = first + res.pages; p < first + n; p++)
+			acc_del(s, p, tag);
+		for (unsigned int o = 0; o < s->novl; o++)
+			if (s->ovl[o].tag == tag && s->ovl[o].n > res.pages)
+				s->ovl[o].n = res.pages;
+		if (overlap && !s->mut_active)
+			settle(s, first, n);
+		pthread_mutex_unlock(&s->lock);
+		pthread_mutex_unlock(&s->wr_lock);
+		atomic_fetch_add(&progress, 1);
+	}
+	free(buf);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Setup, final check                                                        */
+/* ------------------------------------------------------------------------ */
+
+static void slot_init(struct slot *s, size_t np, bool huge)
+{
+	size_t len = np * PG, align = huge ? (2u << 20) : PG, p;
+	uint8_t *raw;
+	uint32_t id = new_id();
+	int f;
+
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->wr_lock, NULL);
+	s->np = np;
+	s->huge = huge;
+	raw = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		FAIL("mmap: %s", tm_errname(errno));
+	s->addr = (uint8_t *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
+	madvise(s->addr, len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	s->tmp = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (s->tmp == MAP_FAILED)
+		FAIL("mmap: %s", tm_errname(errno));
+	s->pm = calloc(np, sizeof(*s->pm));
+	if (!s->pm)
+		FAIL("out of memory");
+	fill(s, 0, np, id);
+	for (p = 0; p < np; p++)
+		acc_add(s, p, id);
+	for (f = 0; f < 2; f++)
+		s->handle[f] = tm_must_bind(dev[f], s->addr, len,
+					    TEST_MIRROR_BIND_READ |
+					    TEST_MIRROR_BIND_WRITE |
+					    TEST_MIRROR_BIND_PREFAULT);
+}
+
+static void final_check(void)
+{
+	uint8_t *buf = malloc(HUGE_PAGES * PG);
+	uint32_t ids[8];
+	unsigned int i, k, nids, badw;
+	size_t p;
+	int f, ret;
+
+	for (i = 0; i < nslots; i++) {
+		struct slot *s = &slots[i];
+
+		for (p = 0; p < s->np; p++) {
+			uint64_t a = (uintptr_t)s->addr + p * PG;
+
+			if (!decode_page(s->addr + p * PG, a, ids, &nids, 8, &badw))
+				FAIL("at the end: slot %u page %zu holds a word of another address: 0x%016" PRIx64,
+				     i, p, ((uint64_t *)(s->addr + p * PG))[badw]);
+			for (k = 0; k < nids; k++)
+				if (!acc_has(s->pm[p].acc, s->pm[p].nacc, ids[k]))
+					FAIL("at the end: slot %u page %zu holds id %u, not one the model allows (%u allowed, e.g. %u)",
+					     i, p, ids[k], s->pm[p].nacc,
+					     s->pm[p].acc[0]);
+		}
+		for (f = 0; f < 2; f++) {
+			struct tm_result res;
+
+			ret = tm_read(dev[f], s->addr, s->np * PG, buf, &res);
+			if (ret)
+				FAIL("at the end: READ of slot %u (file %d): %s",
+				     i, f, tm_errname(ret));
+			if (memcmp(buf, s->addr, s->np * PG))
+				FAIL("at the end: the device (file %d) reads slot %u differently from the CPU",
+				     f, i);
+		}
+	}
+	free(buf);
+}
+
+static void print_counters(void)
+{
+	char line[1024];
+	size_t n = 0;
+	int c;
+
+	tm_diag("tm_stress: %u s, %s policy, %u slots (%s), seed %llu",
+		opt_seconds, aware ? "event-aware" : "event-blind", nslots,
+		slots[nslots - 1].huge ? "8 x 16 pages + 1 x 2 MiB THP" :
+		"8 x 16 pages", (unsigned long long)opt_seed);
+	for (c = 0; c < C_MAX; c++) {
+		n += snprintf(line + n, sizeof(line) - n, "%s%s=%llu",
+			      n ? " " : "", ctr_name[c],
+			      (unsigned long long)ctr[c]);
+		if (n > 200 || c == C_MAX - 1) {
+			tm_diag("  %s", line);
+			n = 0;
+		}
+	}
+	tm_diag("tm_stress totals: %llu CPU-side operations, %llu device operations, %llu page checks",
+		(unsigned long long)(ctr[C_REMAP] + ctr[C_MAPOVER] + ctr[C_MREMAP] +
+				     ctr[C_MPROT_RO] + ctr[C_MPROT_NONE] +
+				     ctr[C_DONTNEED] + ctr[C_FREE] + ctr[C_REBIND] +
+				     ctr[C_PAGEOUT] + ctr[C_CLEARREFS] + ctr[C_FORK]),
+		(unsigned long long)(ctr[C_READ] + ctr[C_WRITE]),
+		(unsigned long long)(ctr[C_PAGES_CHECKED] + ctr[C_FORK_PAGES] +
+				     ctr[C_CLEAN_WRITES]));
+}
+
+/* The race itself. */
+TEST_OPTS(race, 0, 0)
+{
+	struct drm_test_mirror_stats st;
+	struct mut_arg ma[2];
+	pthread_t t[16];
+	unsigned int nt = 0, i;
+	uint64_t last_progress = 0;
+	time_t end, last_change;
+	int watchdog_scale = 1;
+	FILE *thp;
+	char thpbuf[64] = "";
+
+	PG = PAGE_SZ;
+	dev[0] = fd;
+	dev[1] = tm_must_open();
+	tm_must_stats(fd, &st);
+	aware = st.caps & TEST_MIRROR_CAP_EVENT_AWARE;
+	thp = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	if (thp) {
+		if (!fgets(thpbuf, sizeof(thpbuf), thp))
+			thpbuf[0] = 0;
+		fclose(thp);
+	}
+	nslots = NSLOTS_SMALL;
+	for (i = 0; i < NSLOTS_SMALL; i++)
+		slot_init(&slots[i], SMALL_PAGES, false);
+	if (strstr(thpbuf, "[always]") || strstr(thpbuf, "[madvise]"))
+		slot_init(&slots[nslots++], HUGE_PAGES, true);
+
+	ma[0] = (struct mut_arg){ 0, 4, opt_seed * 7919 };
+	ma[1] = (struct mut_arg){ 4, nslots - 4, opt_seed * 104729 };
+	pthread_create(&t[nt++], NULL, mutator, &ma[0]);
+	pthread_create(&t[nt++], NULL, mutator, &ma[1]);
+	pthread_create(&t[nt++], NULL, soft_ops, (void *)(uintptr_t)(opt_seed * 31 + 1));
+	for (i = 0; i < 3; i++)
+		pthread_create(&t[nt++], NULL, reader,
+			       (void *)(uintptr_t)(opt_seed * 1000 + i + 7));
+	for (i = 0; i < 2; i++)
+		pthread_create(&t[nt++], NULL, writer,
+			       (void *)(uintptr_t)(opt_seed * 2000 + i + 11));
+
+	if (getenv("TM_TIMEOUT_SCALE") && atoi(getenv("TM_TIMEOUT_SCALE")) > 1)
+		watchdog_scale = atoi(getenv("TM_TIMEOUT_SCALE"));
+	end = time(NULL) + opt_seconds;
+	last_change = time(NULL);
+	while (!stop && time(NULL) < end) {
+		uint64_t now = atomic_load(&progress);
+
+		sleep(1);
+		if (now != last_progress) {
+			last_progress = now;
+			last_change = time(NULL);
+		} else if (time(NULL) - last_change > 60 * watchdog_scale) {
+			/* Threads stuck in the kernel cannot be joined. */
+			print_counters();
+			FAIL("no progress for %d s: a thread is stuck (hang)",
+			     60 * watchdog_scale);
+		}
+	}
+	stop = 1;
+	for (i = 0; i < nt; i++)
+		pthread_join(t[i], NULL);
+	print_counters();
+	if (failed)
+		FAIL("%s", fail_msg);
+	final_check();
+	tm_must_stats(fd, &st);
+	tm_diag("file 0: %llu read faults, %llu write faults, %llu retries, %llu entries invalidated, %llu downgraded, %llu pages dropped, %llu non-blockable callbacks (%llu busy)",
+		(unsigned long long)st.read_faults,
+		(unsigned long long)st.write_faults,
+		(unsigned long long)st.retries,
+		(unsigned long long)st.entries_invalidated,
+		(unsigned long long)st.entries_downgraded,
+		(unsigned long long)st.pages_dropped,
+		(unsigned long long)st.nonblock_calls,
+		(unsigned long long)st.nonblock_busy);
+	if (!ctr[C_CLEAN_READS] || !ctr[C_CLEAN_WRITES] || !ctr[C_REMAP] ||
+	    !ctr[C_FORK])
+		FAIL("the stress did too little to mean anything (%u s)", opt_seconds);
+}
+
+/* Afterwards, a new file works as on day one. */
+TEST(device_still_works)
+{
+	uint8_t *p = tm_must_map_pattern(8, 0x5151), *buf = malloc(8 * PAGE_SZ);
+	struct tm_result res;
+
+	tm_must_bind(fd, p, 8 * PAGE_SZ, TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE);
+	ASSERT_OK(tm_read(fd, p, 8 * PAGE_SZ, buf, &res));
+	ASSERT_EQ(res.pages, 8);
+	ASSERT_PATTERN(buf, 8 * PAGE_SZ, 0x5151);
+	tm_fill(buf, 8 * PAGE_SZ, 0x5252);
+	ASSERT_OK(tm_write(fd, p, 8 * PAGE_SZ, buf, &res));
+	ASSERT_PATTERN(p, 8 * PAGE_SZ, 0x5252);
+}
+
+int main(int argc, char **argv)
+{
+	char **av = calloc((size_t)argc + 4, sizeof(*av));
+	char tbuf[32];
+	int ac = 0, i;
+	bool have_T = false;
+
+	av[ac++] = argv[0];
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+			opt_seconds = (unsigned int)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+			opt_seed = strtoull(argv[++i], NULL, 0);
+		else {
+			if (!strcmp(argv[i], "-T"))
+				have_T = true;
+			av[ac++] = argv[i];
+		}
+	}
+	if (!opt_seconds)
+		opt_seconds = 1;
+	ctr = mmap(NULL, C_MAX * sizeof(*ctr), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ctr == MAP_FAILED) {
+		perror("mmap");
+		return 2;
+	}
+	if (!have_T && !getenv("TM_TIMEOUT")) {
+		snprintf(tbuf, sizeof(tbuf), "%u", opt_seconds + 120);
+		av[ac++] = "-T";
+		av[ac++] = tbuf;
+	}
+	return tm_main(ac, av);
+}
