@@ -573,7 +573,8 @@ Reading the numbers (values given as {kernels}):
   no huge entries at all.
 * Invalidation: munmap of a fully mirrored 1 GiB costs {mu} times the same
   munmap with no binding, including the work item that frees the leaves
-  (on one vCPU it runs before munmap returns). mprotect(PROT_READ) costs
+  (on the single vCPU of the run it had finished by the time munmap
+  returned). mprotect(PROT_READ) costs
   {mp} times: on 6.1 every entry is downgraded in place, on 6.12 they are
   removed.
 * Memory: the driver's ``table_bytes`` agrees with the kmalloc-4k object
