@@ -28,7 +28,7 @@ for s in "$@"; do
 	counts=$TOP/build/$krel/results/cmd/counts
 	rm -f "$counts"
 	"$TOP/scripts/vm-run.sh" "$s" cmd \
-		"/usr/bin/tm_life --oom $oom && /usr/bin/tm_life --cycles $cycles"
+		"/usr/bin/tm_life --oom $oom; r=\$?; /usr/bin/tm_life --cycles $cycles || r=1; exit \$r"
 	if [ -s "$counts" ]; then read -r p f k < "$counts"; else p=0 f=1 k=0; fi
 	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + k))
 done

@@ -74,7 +74,7 @@ static uint64_t opt_seed = 1;
 #define NSLOTS_SMALL	8
 #define SMALL_PAGES	16
 #define HUGE_PAGES	512
-#define MAXACC		32
+#define MAXACC		64
 #define HIST		48
 #define CHILD_ID	0xfffffff0u
 #define MAXOVL		128
@@ -125,6 +125,30 @@ static bool decode_page(const uint8_t *buf, uint64_t addr, uint32_t *ids,
 			;
 		if (k == *nids && *nids < max)
 			ids[(*nids)++] = id;
+	}
+	return true;
+}
+
+/*
+ * Is word w of the page at addr, which is no single content, a byte-wise
+ * mix of the allowed contents? Two agents that access the same page without
+ * a common lock (the two files' tables, or the CPU) can tear each other's
+ * bytes: a reader may then see some bytes of the old and some of the new
+ * content, but never a byte that no allowed content has there.
+ */
+static bool byte_mix(uint64_t v, uint64_t addr, unsigned int w,
+		     const uint32_t *ids, unsigned int nids)
+{
+	unsigned int b, k;
+
+	for (b = 0; b < 8; b++) {
+		uint8_t got = (uint8_t)(v >> (8 * b));
+		bool ok = false;
+
+		for (k = 0; k < nids && !ok; k++)
+			ok = (uint8_t)(word_of(ids[k], addr, w) >> (8 * b)) == got;
+		if (!ok)
+			return false;
 	}
 	return true;
 }
@@ -286,25 +310,43 @@ static bool acc_has(const uint32_t *acc, unsigned int n, uint32_t id)
 static void settle(struct slot *s, size_t first, size_t n)
 {
 	uint32_t ids[8];
-	unsigned int nids, k, badw;
+	unsigned int nids, k, w;
 	size_t p;
 
 	for (p = first; p < first + n; p++) {
+		const uint64_t *wv = (const uint64_t *)(s->addr + p * PG);
 		uint64_t a = (uintptr_t)s->addr + p * PG;
+		struct page_m *m = &s->pm[p];
+		bool mixed = false;
 
-		if (!decode_page(s->addr + p * PG, a, ids, &nids, 8, &badw)) {
-			violation("slot %td page %zu holds a word of another address: 0x%016" PRIx64,
-				  s - slots, p, ((uint64_t *)(s->addr + p * PG))[badw]);
+		nids = 0;
+		for (w = 0; w < PG / 8; w++) {
+			uint32_t id = (uint32_t)(wv[w] >> 32);
+
+			if (wv[w] == word_of(id, a, w) && acc_has(m->acc, m->nacc, id)) {
+				if (!acc_has(ids, nids, id) && nids < 8)
+					ids[nids++] = id;
+				continue;
+			}
+			/* bytes torn between allowed contents (blind mode) */
+			if (byte_mix(wv[w], a, w, m->acc, m->nacc)) {
+				mixed = true;
+				continue;
+			}
+			violation("slot %td page %zu word %u holds 0x%016" PRIx64 ", no content the model allows there (%u allowed, e.g. %u)",
+				  s - slots, p, w, wv[w], m->nacc, m->nacc ? m->acc[0] : 0);
 			return;
 		}
-		for (k = 0; k < nids; k++)
-			if (!acc_has(s->pm[p].acc, s->pm[p].nacc, ids[k]))
-				violation("slot %td page %zu holds id %u, which the model never allowed there",
-					  s - slots, p, ids[k]);
-		acc_clear(s, p);
-		for (k = 0; k < nids; k++)
-			acc_add(s, p, ids[k]);
-		if (s->pm[p].lazy)
+		if (mixed)
+			continue;	/* keep the whole set */
+		/* drop what is not there (no history entry: nothing new) */
+		for (k = 0; k < m->nacc;) {
+			if (acc_has(ids, nids, m->acc[k]) || (m->lazy && !m->acc[k]))
+				k++;
+			else
+				m->acc[k] = m->acc[--m->nacc];
+		}
+		if (m->lazy)
 			acc_add(s, p, 0);
 	}
 }
@@ -423,6 +465,30 @@ static uint64_t xrand(uint64_t *r)
 	return *r;
 }
 
+/*
+ * Writes that raced mutations leave several possible contents per page;
+ * when mutations and writes keep overlapping, nothing settles them. Now and
+ * then, let the writer in flight finish and keep the next one out for a
+ * moment, so that the CPU's view settles the sets.
+ */
+static void unclutter(struct slot *s)
+{
+	bool crowded = false;
+	size_t p;
+
+	pthread_mutex_lock(&s->lock);
+	for (p = 0; p < s->np && !crowded; p++)
+		crowded = s->pm[p].nacc > MAXACC / 4;
+	pthread_mutex_unlock(&s->lock);
+	if (!crowded)
+		return;
+	pthread_mutex_lock(&s->wr_lock);
+	pthread_mutex_lock(&s->lock);
+	settle(s, 0, s->np);
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->wr_lock);
+}
+
 static void mutate(struct slot *s, uint64_t *r)
 {
 	size_t first = xrand(r) % s->np, n;
@@ -432,6 +498,7 @@ static void mutate(struct slot *s, uint64_t *r)
 	n = 1 + xrand(r) % (s->np - first);
 	if (n > 64 && (xrand(r) & 1))
 		n = 1 + xrand(r) % 64;
+	unclutter(s);
 	switch (op) {
 	case 0:	/* munmap + mmap: new pages, filled with a new id */
 	case 1:	/* mmap over the range */
@@ -557,9 +624,24 @@ static int child_check(int pipe_rd)
 			if (pread(memfd, buf, PG, (off_t)a) != (ssize_t)PG)
 				continue;	/* unmapped at fork time */
 			if (!decode_page(buf, a, ids, &nids, 8, &badw)) {
-				printf("# fork child: page 0x%" PRIx64 " word %u is 0x%016" PRIx64 "\n",
-				       a, badw, ((uint64_t *)buf)[badw]);
-				bad = 13;
+				/*
+				 * Bytes torn between two contents (blind
+				 * mode): the address half is still this
+				 * page's, or zero.
+				 */
+				const uint64_t *wv = (const uint64_t *)buf;
+				unsigned int w;
+
+				for (w = 0; w < PG / 8; w++) {
+					uint32_t lo = (uint32_t)wv[w];
+
+					if (lo && lo != (uint32_t)word_of(1, a, w)) {
+						printf("# fork child: page 0x%" PRIx64 " word %u is 0x%016" PRIx64 "\n",
+						       a, w, wv[w]);
+						bad = 13;
+						break;
+					}
+				}
 				continue;
 			}
 			for (unsigned int k = 0; k < nids; k++)
@@ -672,98 +754,104 @@ static void take_snap(struct slot *s, size_t first, size_t n, struct snap *sn)
 }
 
 /*
- * Is id allowed for page p given the snapshot taken at the start? Either it
- * was in the set then, or it entered after that version. Returns -1 if the
- * history no longer reaches back that far.
+ * The contents page p may show to a read that started with the snapshot
+ * sn: those allowed then, and those allowed since. Returns how many, or -1
+ * if the history no longer reaches back that far. Slot lock held.
  */
-static int id_allowed(struct slot *s, size_t p, const struct snap *sn,
-		      size_t idx, uint32_t id)
+static int allowed_set(struct slot *s, size_t p, const struct snap *sn,
+		       size_t idx, uint32_t *out, unsigned int max)
 {
 	struct page_m *m = &s->pm[p];
-	unsigned int i, k;
 	uint64_t oldest = ~0ull;
+	unsigned int n = 0, i, k;
 
-	if (acc_has(sn->acc[idx], sn->nacc[idx], id))
-		return 1;
+	for (i = 0; i < sn->nacc[idx] && n < max; i++)
+		out[n++] = sn->acc[idx][i];
 	for (i = 0; i < m->hcount; i++) {
 		k = (m->hhead + HIST - 1 - i) % HIST;
 		if (m->hist[k].ver < oldest)
 			oldest = m->hist[k].ver;
-		if (m->hist[k].ver > sn->version && m->hist[k].id == id)
-			return 1;
+		if (m->hist[k].ver > sn->version && n < max &&
+		    !acc_has(out, n, m->hist[k].id))
+			out[n++] = m->hist[k].id;
 	}
 	if (m->hcount == HIST && oldest > sn->version + 1)
 		return -1;
-	return 0;
+	return (int)n;
+}
+
+static void describe_page(struct slot *s, size_t p, char *buf, size_t len)
+{
+	struct page_m *pm = &s->pm[p];
+	uint64_t a = (uintptr_t)s->addr + p * PG;
+	uint32_t cids[8];
+	unsigned int cn = 0, c, bw;
+	size_t o = 0;
+
+	if (!s->mut_active && decode_page(s->addr + p * PG, a, cids, &cn, 8, &bw)) {
+		o += snprintf(buf + o, len - o, "the CPU has");
+		for (c = 0; c < cn && o < len - 16; c++)
+			o += snprintf(buf + o, len - o, " %u", cids[c]);
+	} else {
+		o += snprintf(buf + o, len - o, "the CPU page %s",
+			      s->mut_active ? "is being changed" : "is no single content");
+	}
+	o += snprintf(buf + o, len - o, "; writer %s (tag %u); history (id@version):",
+		      s->wr_active ? "active" : "idle", s->wr_tag);
+	for (c = 0; c < pm->hcount && c < 8 && o < len - 32; c++) {
+		struct hist_ent *h = &pm->hist[(pm->hhead + HIST - 1 - c) % HIST];
+
+		o += snprintf(buf + o, len - o, " %u@%llu", h->id,
+			      (unsigned long long)h->ver);
+	}
 }
 
 static void check_read(struct slot *s, size_t first, size_t n,
 		       const struct snap *sn, const uint8_t *buf,
 		       uint64_t pages, int fdi)
 {
-	uint32_t ids[8];
-	unsigned int nids, k, badw;
+	uint32_t allowed[MAXACC + HIST];
 	size_t i;
 
 	pthread_mutex_lock(&s->lock);
-	for (i = 0; i < pages && i < n; i++) {
+	for (i = 0; i < pages && i < n && !failed; i++) {
+		const uint64_t *wv = (const uint64_t *)(buf + i * PG);
 		size_t p = first + i;
 		uint64_t a = (uintptr_t)s->addr + p * PG;
+		int na = allowed_set(s, p, sn, i, allowed, MAXACC + HIST);
+		unsigned int w, torn = 0;
 
-		if (!decode_page(buf + i * PG, a, ids, &nids, 8, &badw)) {
-			const uint64_t v = ((const uint64_t *)(buf + i * PG))[badw];
-
-			violation("READ (file %d) of slot %td page %zu (0x%" PRIx64 ") returned a word of another address or garbage: word %u = 0x%016" PRIx64 " (page 0x%llx's, id %u)",
-				  fdi, s - slots, p, a, badw, v,
-				  (unsigned long long)((v >> 9) & 0xfffff) << 12,
-				  (uint32_t)(v >> 32));
-			break;
+		if (na < 0) {
+			inc(C_UNCHECKED);
+			continue;
 		}
-		/*
-		 * A page mixing two contents: a device write in progress
-		 * (its copy is retried after faulting its source buffer in)
-		 * or a CPU fill. Each word must still be allowed.
-		 */
-		if (nids > 1)
-			inc(C_TORN);
-		for (k = 0; k < nids; k++) {
-			int ok = id_allowed(s, p, sn, i, ids[k]);
+		for (w = 0; w < PG / 8; w++) {
+			uint32_t id = (uint32_t)(wv[w] >> 32);
+			char what[512], al[96];
+			unsigned int k;
+			size_t o = 0;
 
-			if (ok < 0) {
-				inc(C_UNCHECKED);
+			if (wv[w] == word_of(id, a, w) && acc_has(allowed, (unsigned int)na, id))
+				continue;
+			if (byte_mix(wv[w], a, w, allowed, (unsigned int)na)) {
+				torn++;
 				continue;
 			}
-			if (!ok) {
-				char cpu[64] = "unknown (mutation active)", hist[256];
-				struct page_m *pm = &s->pm[p];
-				uint32_t cids[8];
-				unsigned int cn = 0, c, hn = 0, bw;
-
-				if (!s->mut_active &&
-				    decode_page(s->addr + p * PG, a, cids, &cn, 8, &bw)) {
-					int o = 0;
-
-					for (c = 0; c < cn; c++)
-						o += snprintf(cpu + o, sizeof(cpu) - o, "%s%u", c ? "," : "", cids[c]);
-				}
-				for (c = 0; c < pm->hcount && c < 10; c++) {
-					struct hist_ent *h = &pm->hist[(pm->hhead + HIST - 1 - c) % HIST];
-
-					hn += snprintf(hist + hn, sizeof(hist) - hn, " %u@%llu", h->id,
-						       (unsigned long long)h->ver);
-				}
-				hist[hn] = 0;
-				violation("READ (file %d) of slot %td page %zu (0x%" PRIx64 ") returned id %u%s, which the CPU no longer maps there (allowed at the start: %u ids, e.g. %u,%u; model version %llu then, %llu now; the CPU has %s; writer %s tag %u; history:%s)",
-					  fdi, s - slots, p, a, ids[k],
-					  ids[k] == CHILD_ID ? " (a fork child's private write)" :
-					  ids[k] == 0 ? " (zero)" : "",
-					  sn->nacc[i], sn->nacc[i] ? sn->acc[i][0] : 0,
-					  sn->nacc[i] > 1 ? sn->acc[i][1] : 0,
-					  (unsigned long long)sn->version,
-					  (unsigned long long)s->version, cpu,
-					  s->wr_active ? "active" : "idle", s->wr_tag, hist);
-			}
+			for (k = 0; k < (unsigned int)na && k < 6; k++)
+				o += snprintf(al + o, sizeof(al) - o, "%s%u", k ? "," : "", allowed[k]);
+			describe_page(s, p, what, sizeof(what));
+			violation("READ (file %d) of slot %td page %zu (0x%" PRIx64 ") word %u = 0x%016" PRIx64
+				  " (id %u%s%s) is no content allowed there (allowed: %s%s; model version %llu at the start, %llu now; %s)",
+				  fdi, s - slots, p, a, w, wv[w], id,
+				  id == CHILD_ID ? ", a fork child's private write" : "",
+				  wv[w] != word_of(id, a, w) ? ", not even a word of this address" : "",
+				  al, na > 6 ? ",..." : "",
+				  (unsigned long long)sn->version,
+				  (unsigned long long)s->version, what);
+			break;
 		}
+		if (torn)
+			inc(C_TORN);
 		inc(C_PAGES_CHECKED);
 	}
 	if (!s->mut_active && !s->wr_active && !failed)
@@ -964,26 +1052,18 @@ static void slot_init(struct slot *s, size_t np, bool huge)
 static void final_check(void)
 {
 	uint8_t *buf = malloc(HUGE_PAGES * PG);
-	uint32_t ids[8];
-	unsigned int i, k, nids, badw;
-	size_t p;
+	unsigned int i;
 	int f, ret;
 
 	for (i = 0; i < nslots; i++) {
 		struct slot *s = &slots[i];
 
-		for (p = 0; p < s->np; p++) {
-			uint64_t a = (uintptr_t)s->addr + p * PG;
-
-			if (!decode_page(s->addr + p * PG, a, ids, &nids, 8, &badw))
-				FAIL("at the end: slot %u page %zu holds a word of another address: 0x%016" PRIx64,
-				     i, p, ((uint64_t *)(s->addr + p * PG))[badw]);
-			for (k = 0; k < nids; k++)
-				if (!acc_has(s->pm[p].acc, s->pm[p].nacc, ids[k]))
-					FAIL("at the end: slot %u page %zu holds id %u, not one the model allows (%u allowed, e.g. %u)",
-					     i, p, ids[k], s->pm[p].nacc,
-					     s->pm[p].acc[0]);
-		}
+		/* every word an allowed content (or a byte mix of them) */
+		pthread_mutex_lock(&s->lock);
+		settle(s, 0, s->np);
+		pthread_mutex_unlock(&s->lock);
+		if (failed)
+			FAIL("at the end: %s", fail_msg);
 		for (f = 0; f < 2; f++) {
 			struct tm_result res;
 
