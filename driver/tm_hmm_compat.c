@@ -42,7 +42,9 @@
  * mmap() of the file behaves as test_hmm's: the whole VMA is filled at once
  * with freshly zeroed pages inserted with vm_insert_page() (so the VMA is
  * VM_MIXEDMAP), which hmm-tests' mixedmap test snapshots. The pages belong
- * to the mapping alone and are freed when it goes.
+ * to the mapping alone and are freed when it goes; they are charged to the
+ * memory cgroup of the task that maps them, so an mmap larger than its limit
+ * fails with -ENOMEM (or the task is OOM-killed inside its cgroup).
  *
  * Differences from test_hmm that no mirroring test sees: a file may be used
  * only from the address space that opened it (-EACCES elsewhere, -ESRCH
@@ -306,7 +308,8 @@ static int tm_hmm_mmap(struct file *filp, struct vm_area_struct *vma)
 	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE) {
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		/* Charged to the caller's memcg, like the rest of its memory. */
+		page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 		if (!page)
 			return -ENOMEM;
 		/* The mapping takes its own reference; ours goes either way. */

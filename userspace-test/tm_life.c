@@ -302,6 +302,7 @@ TEST_OPTS(close_during_accesses, 0, 120)
 		if (!pid) {
 			struct busy_arg a = { 0 };
 			pthread_t t[3];
+			uint64_t t0;
 			int i;
 
 			a.mem = tm_must_map_pattern(64, round);
@@ -309,6 +310,14 @@ TEST_OPTS(close_during_accesses, 0, 120)
 			tm_must_bind(a.fd, a.mem, SZ(64), RW);
 			for (i = 0; i < 3; i++)
 				pthread_create(&t[i], NULL, busy_thread, &a);
+			/*
+			 * Accesses must be under way before the close, however
+			 * slow the kernel (a debug kernel under TCG takes far
+			 * longer than a few ms for the first ones).
+			 */
+			t0 = now_ms();
+			while (!a.calls && now_ms() - t0 < 20000ULL * tscale())
+				usleep(1000);
 			usleep(2000 + 100 * round);
 			if (round & 1)
 				munmap(a.mem, SZ(64));	/* UNMAP while reading */
@@ -1045,6 +1054,8 @@ TEST_OPTS(hmm_mmap_charged_to_memcg, 0, 300)
 		FAIL("child died of signal %d", WTERMSIG(st));
 	if (WIFEXITED(st) && WEXITSTATUS(st))
 		FAIL("child: exit status %d", WEXITSTATUS(st));
+	tm_diag("mmap of 64 MiB in a 16 MiB cgroup: %s",
+		WIFEXITED(st) ? "refused" : "the child was OOM-killed in its cgroup");
 }
 
 /* ------------------------------------------------------------------------ */
