@@ -871,7 +871,8 @@ out:
  *
  * Cost follows the entries and segments present, not the binding's size.
  *
- * Return: 0, -ENOENT for a handle that is not live, -EACCES, -EINTR.
+ * Return: 0, -ENOENT for a handle that is not live (0 never is), -EACCES,
+ * -ESRCH, -EINTR.
  */
 int tm_mirror_unbind(struct tm_mirror *m, u32 handle)
 {
@@ -881,6 +882,12 @@ int tm_mirror_unbind(struct tm_mirror *m, u32 handle)
 	ret = tm_mirror_check_caller(m);
 	if (ret)
 		return ret;
+	/*
+	 * Handles start at 1. Erasing index 0 of an ALLOC1 xarray would mark
+	 * it free, and the next bind would get handle 0.
+	 */
+	if (!handle)
+		return -ENOENT;
 	if (mutex_lock_interruptible(&m->lock))
 		return -EINTR;
 	b = xa_erase(&m->handles, handle);
