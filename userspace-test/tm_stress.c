@@ -26,6 +26,10 @@
  *   writers   device WRITE of a new id through either file, one at a time
  *             per slot
  *   watchdog  no progress for 60 s is a hang
+ * Readers and writers page their own buffers out now and then (the buffers
+ * are not page aligned), so that device accesses take the path where the
+ * copy stops part way through a page, the buffer is faulted in and the copy
+ * retried, while the mirrored page may change meanwhile.
  *
  * The model keeps, per page, the set of contents it may hold now, and a
  * history of when each entered the set. The invariants:
@@ -162,7 +166,7 @@ enum ctr {
 	C_FREE, C_REBIND, C_PAGEOUT, C_CLEARREFS, C_FORK,
 	C_READ, C_READ_ERR, C_WRITE, C_WRITE_ERR, C_PAGES_CHECKED,
 	C_CLEAN_READS, C_CLEAN_WRITES, C_FORK_PAGES, C_UNCHECKED, C_TORN,
-	C_EBUSY, C_MAX
+	C_EBUSY, C_BUF_PAGEOUT, C_MAX
 };
 
 static const char *const ctr_name[C_MAX] = {
@@ -172,7 +176,7 @@ static const char *const ctr_name[C_MAX] = {
 	"device-write-errors", "pages-checked", "clean-window-reads",
 	"clean-window-writes(verified)", "fork-child-pages-checked",
 	"pages-unchecked(history-lost)", "torn-pages",
-	"EBUSY",
+	"EBUSY", "buffer-pageouts",
 };
 
 /* Shared with fork children (they count the pages they check). */
@@ -463,6 +467,17 @@ static uint64_t xrand(uint64_t *r)
 	*r ^= *r >> 7;
 	*r ^= *r << 17;
 	return *r;
+}
+
+/* Page out (to zram) the pages of a device access buffer, now and then. */
+static void maybe_page_out(uint8_t *buf, size_t len, uint64_t *r)
+{
+	uintptr_t a = (uintptr_t)buf & ~(uintptr_t)(PG - 1);
+
+	if (xrand(r) % 8)
+		return;
+	madvise((void *)a, (uintptr_t)buf + len - a, MADV_PAGEOUT);
+	inc(C_BUF_PAGEOUT);
 }
 
 /*
@@ -884,6 +899,7 @@ static void *reader(void *arg)
 
 		if (n > 32 && (xrand(&r) & 3))
 			n = 1 + xrand(&r) % 32;
+		maybe_page_out(buf, n * PG, &r);
 		take_snap(s, first, n, sn);
 		ret = tm_read(dev[fdi], s->addr + first * PG, n * PG, buf, &res);
 		inc(C_READ);
@@ -941,6 +957,7 @@ static void *writer(void *arg)
 		tag = new_id();
 		for (p = 0; p < n; p++)
 			fill_page(buf + p * PG, (uintptr_t)s->addr + (first + p) * PG, tag);
+		maybe_page_out(buf, n * PG, &r);
 
 		pthread_mutex_lock(&s->lock);
 		if (s->mut_active && s->novl == MAXOVL) {
@@ -1185,9 +1202,49 @@ TEST_OPTS(race, 0, 0)
 		(unsigned long long)st.pages_dropped,
 		(unsigned long long)st.nonblock_calls,
 		(unsigned long long)st.nonblock_busy);
+	{
+		char ev[256];
+		size_t o = 0;
+		unsigned int e;
+
+		for (e = 0; e < TEST_MIRROR_EVENT_MAX; e++)
+			if (st.events[e] && o < sizeof(ev) - 32)
+				o += snprintf(ev + o, sizeof(ev) - o, " %s=%llu",
+					      tm_event_name(e),
+					      (unsigned long long)st.events[e]);
+		tm_diag("file 0 callbacks per event:%s", ev);
+	}
 	if (!ctr[C_CLEAN_READS] || !ctr[C_CLEAN_WRITES] || !ctr[C_REMAP] ||
 	    !ctr[C_FORK])
 		FAIL("the stress did too little to mean anything (%u s)", opt_seconds);
+}
+
+/*
+ * A device write that fails at a page must leave that page untouched. The
+ * source of the page here straddles two buffer pages, the second of which
+ * cannot be read: the copy of the page stops part way, and the write fails
+ * with -EFAULT and pages = 0. The CPU must still see its own data there,
+ * not a prefix of the failed write.
+ */
+TEST(failed_write_leaves_page_untouched)
+{
+	uint8_t *p = tm_must_map_pattern(1, 0x6161);
+	uint8_t *src = tm_map(2, PROT_READ | PROT_WRITE, 0);
+	struct tm_result res = { 0 };
+	ssize_t bad;
+
+	ASSERT_TRUE(src != NULL);
+	tm_must_bind(fd, p, PAGE_SZ, TEST_MIRROR_BIND_READ |
+		     TEST_MIRROR_BIND_WRITE | TEST_MIRROR_BIND_PREFAULT);
+	/* 16 bytes short of a page readable at src + 16, then a hole */
+	memset(src, 0x77, 2 * PAGE_SZ);
+	ASSERT_SYS(mprotect(src + PAGE_SZ, PAGE_SZ, PROT_NONE));
+	ASSERT_ERRNO(tm_write(fd, p, PAGE_SZ, src + 16, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 0);
+	bad = tm_check(p, PAGE_SZ, 0x6161);
+	if (bad >= 0)
+		tm_diag("the failed write changed byte %zd of the page", bad);
+	ASSERT_EQ(bad, -1);
 }
 
 /* Afterwards, a new file works as on day one. */
