@@ -34,13 +34,22 @@
  * The model keeps, per page, the set of contents it may hold now, and a
  * history of when each entered the set. The invariants:
  *
- *   - a device read returns, for every word, a content that was allowed
+ *   - a device read returns, for every page, one content that was allowed
  *     when the read started or became allowed while it ran: never the data
  *     of a page the CPU had already replaced (stale), never another
- *     address's data (misdirected), never a child's private copy;
+ *     address's data (misdirected), never a child's private copy. Only a
+ *     device write of that page in flight (through the other file, whose
+ *     lock is not the reader's), and with the event-blind policy a CPU
+ *     fill of a new mapping there, may show as a byte mix of allowed
+ *     contents;
  *   - a device write that overlapped no change of its slot succeeded, and
  *     the CPU sees exactly its data there at once; a device write never
- *     shows up where it failed;
+ *     shows up where it failed, not even in part of the page it failed at;
+ *   - a page that nothing is changing holds exactly one content, whole:
+ *     every agent writes whole pages, and the event-aware policy keeps the
+ *     device away from a new mapping until it is filled and bound again
+ *     (with the blind policy a device write may meet a CPU fill, and leave
+ *     a mix of the two);
  *   - a device read that overlapped no change of its slot succeeded;
  *   - MADV_FREE'd pages the device wrote stay written after reclaim;
  *   - a fork child never sees a device write that started after fork()
@@ -134,11 +143,12 @@ static bool decode_page(const uint8_t *buf, uint64_t addr, uint32_t *ids,
 }
 
 /*
- * Is word w of the page at addr, which is no single content, a byte-wise
- * mix of the allowed contents? Two agents that access the same page without
- * a common lock (the two files' tables, or the CPU) can tear each other's
- * bytes: a reader may then see some bytes of the old and some of the new
- * content, but never a byte that no allowed content has there.
+ * Is word w of the page at addr a byte-wise mix of the allowed contents? A
+ * device read through one file and a device write through the other do not
+ * share a lock: the read may see some bytes of the page's old content and
+ * some of the write's (the emulator copies byte by byte), but never a byte
+ * that no allowed content has there. The same holds for a CPU fill under
+ * the blind policy (see struct hist_ent).
  */
 static bool byte_mix(uint64_t v, uint64_t addr, unsigned int w,
 		     const uint32_t *ids, unsigned int nids)
@@ -219,8 +229,17 @@ static uint32_t new_id(void)
 /* The model                                                                 */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * What may show a page in part: a device write in flight (a read through
+ * the other file does not share its lock), and, with the event-blind
+ * policy only, a CPU fill of a new mapping (that policy keeps the tracking
+ * of an unmapped range, so the device reaches the new pages at once; the
+ * event-aware policy drops it until the range is bound again, after the
+ * fill). Every agent writes whole pages, so nothing else can.
+ */
 struct hist_ent {
 	uint32_t id;
+	bool tear;		/* it entered by a write or fill that may tear */
 	uint64_t ver;
 };
 
@@ -228,6 +247,8 @@ struct page_m {
 	uint32_t acc[MAXACC];
 	unsigned int nacc;
 	bool lazy;		/* MADV_FREE'd: may turn to zero any time */
+	bool mixed;		/* blind policy: a device write met a CPU fill
+				 * here; bytes of allowed contents may mix */
 	struct hist_ent hist[HIST];
 	unsigned int hhead, hcount;
 };
@@ -247,6 +268,7 @@ struct slot {
 	uint64_t version;		/* every change of the model */
 	uint64_t mut_seq;		/* mutation starts and ends */
 	bool mut_active;
+	size_t fill_first, fill_n;	/* blind policy: the fill under way */
 	bool wr_active, wr_overlap;
 	uint32_t wr_tag;
 	size_t wr_first, wr_n;
@@ -259,7 +281,7 @@ struct slot {
 static struct slot slots[NSLOTS_SMALL + 1];
 static unsigned int nslots;
 
-static void acc_add(struct slot *s, size_t p, uint32_t id)
+static void acc_add_h(struct slot *s, size_t p, uint32_t id, bool tear)
 {
 	struct page_m *m = &s->pm[p];
 	unsigned int i;
@@ -273,10 +295,15 @@ static void acc_add(struct slot *s, size_t p, uint32_t id)
 		return;
 	}
 	m->acc[m->nacc++] = id;
-	m->hist[m->hhead] = (struct hist_ent){ id, s->version };
+	m->hist[m->hhead] = (struct hist_ent){ id, tear, s->version };
 	m->hhead = (m->hhead + 1) % HIST;
 	if (m->hcount < HIST)
 		m->hcount++;
+}
+
+static void acc_add(struct slot *s, size_t p, uint32_t id)
+{
+	acc_add_h(s, p, id, false);
 }
 
 static void acc_del(struct slot *s, size_t p, uint32_t id)
@@ -308,44 +335,54 @@ static bool acc_has(const uint32_t *acc, unsigned int n, uint32_t id)
 
 /*
  * Nothing can change [first, first + n) now (slot lock held, no mutation,
- * no device write in flight): what the CPU sees there is the content. This
- * keeps the sets small after writes that raced with mutations.
+ * no device write in flight): what the CPU sees there is the content, one
+ * whole content per page. This keeps the sets small after writes that raced
+ * with mutations.
  */
 static void settle(struct slot *s, size_t first, size_t n)
 {
-	uint32_t ids[8];
-	unsigned int nids, k, w;
+	unsigned int k, w;
 	size_t p;
 
 	for (p = first; p < first + n; p++) {
 		const uint64_t *wv = (const uint64_t *)(s->addr + p * PG);
 		uint64_t a = (uintptr_t)s->addr + p * PG;
 		struct page_m *m = &s->pm[p];
-		bool mixed = false;
+		uint32_t id = (uint32_t)(wv[0] >> 32);
 
-		nids = 0;
-		for (w = 0; w < PG / 8; w++) {
-			uint32_t id = (uint32_t)(wv[w] >> 32);
-
-			if (wv[w] == word_of(id, a, w) && acc_has(m->acc, m->nacc, id)) {
-				if (!acc_has(ids, nids, id) && nids < 8)
-					ids[nids++] = id;
-				continue;
+		for (w = 0; w < PG / 8 && wv[w] == word_of(id, a, w); w++)
+			;
+		if (w < PG / 8 && m->mixed) {
+			/* a write met a fill here (blind policy) */
+			for (w = 0; w < PG / 8; w++) {
+				id = (uint32_t)(wv[w] >> 32);
+				if (!(wv[w] == word_of(id, a, w) &&
+				      acc_has(m->acc, m->nacc, id)) &&
+				    !byte_mix(wv[w], a, w, m->acc, m->nacc))
+					break;
 			}
-			/* bytes torn between allowed contents (blind mode) */
-			if (byte_mix(wv[w], a, w, m->acc, m->nacc)) {
-				mixed = true;
-				continue;
-			}
-			violation("slot %td page %zu word %u holds 0x%016" PRIx64 ", no content the model allows there (%u allowed, e.g. %u)",
-				  s - slots, p, w, wv[w], m->nacc, m->nacc ? m->acc[0] : 0);
+			if (w == PG / 8)
+				continue;	/* keep the whole set */
+			violation("slot %td page %zu word %u holds 0x%016" PRIx64 ", no mix of the contents the model allows there (%u allowed, e.g. %u)",
+				  s - slots, p, w, wv[w], m->nacc,
+				  m->nacc ? m->acc[0] : 0);
 			return;
 		}
-		if (mixed)
-			continue;	/* keep the whole set */
+		if (w < PG / 8) {
+			violation("slot %td page %zu is not one whole content while nothing changes it: word 0 has id %u, word %u = 0x%016" PRIx64 " (%u allowed, e.g. %u)",
+				  s - slots, p, id, w, wv[w], m->nacc,
+				  m->nacc ? m->acc[0] : 0);
+			return;
+		}
+		if (!acc_has(m->acc, m->nacc, id)) {
+			violation("slot %td page %zu holds id %u, no content the model allows there (%u allowed, e.g. %u)",
+				  s - slots, p, id, m->nacc, m->nacc ? m->acc[0] : 0);
+			return;
+		}
 		/* drop what is not there (no history entry: nothing new) */
+		m->mixed = false;
 		for (k = 0; k < m->nacc;) {
-			if (acc_has(ids, nids, m->acc[k]) || (m->lazy && !m->acc[k]))
+			if (m->acc[k] == id || (m->lazy && !m->acc[k]))
 				k++;
 			else
 				m->acc[k] = m->acc[--m->nacc];
@@ -359,9 +396,14 @@ static void settle(struct slot *s, size_t first, size_t n)
 /* Mutations                                                                 */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * A mutation of [first, first + n) starts; ids may appear there from now.
+ * fill: the CPU is going to fill new pages there.
+ */
 static void mut_begin(struct slot *s, size_t first, size_t n,
-		      const uint32_t *ids, unsigned int nids)
+		      const uint32_t *ids, unsigned int nids, bool fill)
 {
+	bool tear = fill && !aware;
 	size_t p;
 	unsigned int k;
 
@@ -371,6 +413,8 @@ static void mut_begin(struct slot *s, size_t first, size_t n,
 	s->version++;
 	s->mut_seq++;
 	s->mut_active = true;
+	s->fill_first = first;
+	s->fill_n = tear ? n : 0;
 	s->novl = 0;
 	if (s->wr_active) {
 		s->wr_overlap = true;
@@ -378,7 +422,7 @@ static void mut_begin(struct slot *s, size_t first, size_t n,
 	}
 	for (p = first; p < first + n; p++)
 		for (k = 0; k < nids; k++)
-			acc_add(s, p, ids[k]);
+			acc_add_h(s, p, ids[k], tear);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -396,15 +440,21 @@ static void mut_commit(struct slot *s, size_t first, size_t n,
 	pthread_mutex_lock(&s->lock);
 	s->version++;
 	for (p = first; p < first + n; p++) {
-		if (!keep)
+		if (!keep) {
 			acc_clear(s, p);
+			s->pm[p].mixed = false;
+		}
 		for (k = 0; k < nids; k++)
 			acc_add(s, p, ids[k]);
 		for (o = 0; o < s->novl; o++)
-			if (p >= s->ovl[o].first && p < s->ovl[o].first + s->ovl[o].n)
+			if (p >= s->ovl[o].first && p < s->ovl[o].first + s->ovl[o].n) {
 				acc_add(s, p, s->ovl[o].tag);
+				if (p >= s->fill_first && p < s->fill_first + s->fill_n)
+					s->pm[p].mixed = true;
+			}
 	}
 	s->mut_active = false;
+	s->fill_n = 0;
 	s->mut_seq++;
 	s->novl = 0;
 	for (p = first; p < first + n && lazy >= 0; p++)
@@ -519,7 +569,7 @@ static void mutate(struct slot *s, uint64_t *r)
 	case 1:	/* mmap over the range */
 		ids[0] = 0;
 		ids[1] = new_id();
-		mut_begin(s, first, n, ids, 2);
+		mut_begin(s, first, n, ids, 2, true);
 		if (op == 0 && munmap(s->addr + first * PG, n * PG))
 			violation("munmap: %s", tm_errname(errno));
 		map_fixed(s, first, n);
@@ -529,7 +579,7 @@ static void mutate(struct slot *s, uint64_t *r)
 		inc(op == 0 ? C_REMAP : C_MAPOVER);
 		break;
 	case 2:	/* mremap away and back: same pages, tracking dropped */
-		mut_begin(s, 0, s->np, NULL, 0);
+		mut_begin(s, 0, s->np, NULL, 0, false);
 		/* a range over several VMAs cannot move: EFAULT, nothing done */
 		if (mremap(s->addr + first * PG, n * PG, n * PG,
 			   MREMAP_MAYMOVE | MREMAP_FIXED,
@@ -551,7 +601,7 @@ static void mutate(struct slot *s, uint64_t *r)
 	case 4: {
 		int prot = op == 3 ? PROT_READ : PROT_NONE;
 
-		mut_begin(s, first, n, NULL, 0);
+		mut_begin(s, first, n, NULL, 0, false);
 		if (mprotect(s->addr + first * PG, n * PG, prot))
 			violation("mprotect: %s", tm_errname(errno));
 		usleep(xrand(r) % 2000);
@@ -563,7 +613,7 @@ static void mutate(struct slot *s, uint64_t *r)
 	}
 	case 5:	/* MADV_DONTNEED: zero pages */
 		ids[0] = 0;
-		mut_begin(s, first, n, ids, 1);
+		mut_begin(s, first, n, ids, 1, false);
 		if (madvise(s->addr + first * PG, n * PG, MADV_DONTNEED))
 			violation("MADV_DONTNEED: %s", tm_errname(errno));
 		mut_commit(s, first, n, ids, 1, false, 0);
@@ -571,14 +621,14 @@ static void mutate(struct slot *s, uint64_t *r)
 		break;
 	case 6:	/* MADV_FREE: old data, or zero once reclaim frees it */
 		ids[0] = 0;
-		mut_begin(s, first, n, ids, 1);
+		mut_begin(s, first, n, ids, 1, false);
 		if (madvise(s->addr + first * PG, n * PG, MADV_FREE))
 			violation("MADV_FREE: %s", tm_errname(errno));
 		mut_commit(s, first, n, ids, 1, true, 1);
 		inc(C_FREE);
 		break;
 	default: /* unbind + bind */
-		mut_begin(s, 0, s->np, NULL, 0);
+		mut_begin(s, 0, s->np, NULL, 0, false);
 		rebind(s, xrand(r));
 		mut_commit(s, 0, s->np, NULL, 0, true, -1);
 		inc(C_REBIND);
@@ -638,25 +688,16 @@ static int child_check(int pipe_rd)
 
 			if (pread(memfd, buf, PG, (off_t)a) != (ssize_t)PG)
 				continue;	/* unmapped at fork time */
+			/*
+			 * Whole words of this address. A page may hold several
+			 * ids: a CPU fill was in progress at fork time. A
+			 * device write is never seen in part (fork's
+			 * PROTECTION_PAGE waits for the page being copied).
+			 */
 			if (!decode_page(buf, a, ids, &nids, 8, &badw)) {
-				/*
-				 * Bytes torn between two contents (blind
-				 * mode): the address half is still this
-				 * page's, or zero.
-				 */
-				const uint64_t *wv = (const uint64_t *)buf;
-				unsigned int w;
-
-				for (w = 0; w < PG / 8; w++) {
-					uint32_t lo = (uint32_t)wv[w];
-
-					if (lo && lo != (uint32_t)word_of(1, a, w)) {
-						printf("# fork child: page 0x%" PRIx64 " word %u is 0x%016" PRIx64 "\n",
-						       a, w, wv[w]);
-						bad = 13;
-						break;
-					}
-				}
+				printf("# fork child: page 0x%" PRIx64 " word %u is 0x%016" PRIx64 "\n",
+				       a, badw, ((uint64_t *)buf)[badw]);
+				bad = 13;
 				continue;
 			}
 			for (unsigned int k = 0; k < nids; k++)
@@ -748,6 +789,9 @@ static void *soft_ops(void *arg)
 struct snap {
 	uint64_t version, mut_seq;
 	bool mut_active;
+	size_t wr_first, wr_n;		/* the device write in flight then */
+	size_t fill_first, fill_n;	/* the fill under way then (blind) */
+	bool mixed[HUGE_PAGES];
 	uint32_t acc[HUGE_PAGES][MAXACC];
 	unsigned int nacc[HUGE_PAGES];
 };
@@ -760,7 +804,12 @@ static void take_snap(struct slot *s, size_t first, size_t n, struct snap *sn)
 	sn->version = s->version;
 	sn->mut_seq = s->mut_seq;
 	sn->mut_active = s->mut_active;
+	sn->wr_first = s->wr_first;
+	sn->wr_n = s->wr_active ? s->wr_n : 0;
+	sn->fill_first = s->fill_first;
+	sn->fill_n = s->mut_active ? s->fill_n : 0;
 	for (p = 0; p < n; p++) {
+		sn->mixed[p] = s->pm[first + p].mixed;
 		sn->nacc[p] = s->pm[first + p].nacc;
 		memcpy(sn->acc[p], s->pm[first + p].acc,
 		       sn->nacc[p] * sizeof(uint32_t));
@@ -771,21 +820,30 @@ static void take_snap(struct slot *s, size_t first, size_t n, struct snap *sn)
 /*
  * The contents page p may show to a read that started with the snapshot
  * sn: those allowed then, and those allowed since. Returns how many, or -1
- * if the history no longer reaches back that far. Slot lock held.
+ * if the history no longer reaches back that far. *mix tells whether the
+ * read may see the page in part (a mix of allowed contents): a device
+ * write of the page, or (blind policy) a CPU fill, was under way at some
+ * point of the read, or the page is a mix already (see struct hist_ent).
+ * Slot lock held.
  */
 static int allowed_set(struct slot *s, size_t p, const struct snap *sn,
-		       size_t idx, uint32_t *out, unsigned int max)
+		       size_t idx, uint32_t *out, unsigned int max, bool *mix)
 {
 	struct page_m *m = &s->pm[p];
 	uint64_t oldest = ~0ull;
 	unsigned int n = 0, i, k;
 
+	*mix = (p >= sn->wr_first && p < sn->wr_first + sn->wr_n) ||
+	       (p >= sn->fill_first && p < sn->fill_first + sn->fill_n) ||
+	       sn->mixed[idx] || m->mixed;
 	for (i = 0; i < sn->nacc[idx] && n < max; i++)
 		out[n++] = sn->acc[idx][i];
 	for (i = 0; i < m->hcount; i++) {
 		k = (m->hhead + HIST - 1 - i) % HIST;
 		if (m->hist[k].ver < oldest)
 			oldest = m->hist[k].ver;
+		if (m->hist[k].ver > sn->version && m->hist[k].tear)
+			*mix = true;
 		if (m->hist[k].ver > sn->version && n < max &&
 		    !acc_has(out, n, m->hist[k].id))
 			out[n++] = m->hist[k].id;
@@ -833,12 +891,29 @@ static void check_read(struct slot *s, size_t first, size_t n,
 		const uint64_t *wv = (const uint64_t *)(buf + i * PG);
 		size_t p = first + i;
 		uint64_t a = (uintptr_t)s->addr + p * PG;
-		int na = allowed_set(s, p, sn, i, allowed, MAXACC + HIST);
+		bool mix;
+		int na = allowed_set(s, p, sn, i, allowed, MAXACC + HIST, &mix);
+		uint32_t id0 = (uint32_t)(wv[0] >> 32);
 		unsigned int w, torn = 0;
 
 		if (na < 0) {
 			inc(C_UNCHECKED);
 			continue;
+		}
+		if (!mix) {
+			/* Nothing could change the page: one content, whole. */
+			char what[512];
+
+			for (w = 0; w < PG / 8 && wv[w] == word_of(id0, a, w); w++)
+				;
+			if (w < PG / 8) {
+				describe_page(s, p, what, sizeof(what));
+				violation("READ (file %d) of slot %td page %zu (0x%" PRIx64 ") is not one whole content though nothing was changing it: word 0 has id %u, word %u = 0x%016" PRIx64 " (model version %llu at the start, %llu now; %s)",
+					  fdi, s - slots, p, a, id0, w, wv[w],
+					  (unsigned long long)sn->version,
+					  (unsigned long long)s->version, what);
+				break;
+			}
 		}
 		for (w = 0; w < PG / 8; w++) {
 			uint32_t id = (uint32_t)(wv[w] >> 32);
@@ -848,7 +923,8 @@ static void check_read(struct slot *s, size_t first, size_t n,
 
 			if (wv[w] == word_of(id, a, w) && acc_has(allowed, (unsigned int)na, id))
 				continue;
-			if (byte_mix(wv[w], a, w, allowed, (unsigned int)na)) {
+			if (mix &&
+			    byte_mix(wv[w], a, w, allowed, (unsigned int)na)) {
 				torn++;
 				continue;
 			}
@@ -975,7 +1051,7 @@ static void *writer(void *arg)
 		if (s->mut_active)
 			s->ovl[s->novl++] = (struct ovl){ tag, first, n };
 		for (p = first; p < first + n; p++)
-			acc_add(s, p, tag);
+			acc_add_h(s, p, tag, true);
 		pthread_mutex_unlock(&s->lock);
 
 		ret = tm_write(dev[fdi], s->addr + first * PG, n * PG, buf, &res);
@@ -1005,6 +1081,7 @@ static void *writer(void *arg)
 				acc_clear(s, p);
 				acc_add(s, p, tag);
 				s->pm[p].lazy = false;	/* dirtied */
+				s->pm[p].mixed = false;
 			}
 			inc(C_CLEAN_WRITES);
 		} else if (ret && ret != -EFAULT && ret != -ENOENT &&
