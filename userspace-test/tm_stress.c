@@ -60,6 +60,7 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/userfaultfd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -67,7 +68,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1319,6 +1322,82 @@ TEST(failed_write_leaves_page_untouched)
 	ASSERT_ERRNO(tm_write(fd, p, PAGE_SZ, src + 16, &res), -EFAULT);
 	ASSERT_EQ(res.pages, 0);
 	bad = tm_check(p, PAGE_SZ, 0x6161);
+	if (bad >= 0)
+		tm_diag("the failed write changed byte %zd of the page", bad);
+	ASSERT_EQ(bad, -1);
+}
+
+struct uffd_arg {
+	int uffd;
+	uint8_t *target;
+	int err;
+};
+
+/*
+ * Serve the one missing-page fault of the device write's source: first
+ * take write access to the mirrored page away (the device loses its
+ * writable entry), then supply the source page.
+ */
+static void *uffd_serve(void *arg)
+{
+	struct uffd_arg *u = arg;
+	struct uffdio_zeropage zp = { 0 };
+	struct uffd_msg msg;
+
+	if (read(u->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT) {
+		u->err = 1;
+		return NULL;
+	}
+	if (mprotect(u->target, PAGE_SZ, PROT_READ))
+		u->err = 2;
+	zp.range.start = msg.arg.pagefault.address & ~(uint64_t)(PAGE_SZ - 1);
+	zp.range.len = PAGE_SZ;
+	if (ioctl(u->uffd, UFFDIO_ZEROPAGE, &zp))
+		u->err = 3;
+	return NULL;
+}
+
+/*
+ * The interleaving of the 6.12 finding, made deterministic with
+ * userfaultfd: the copy of a device write stops part way through the page
+ * (the rest of its source is missing); while the driver faults the source
+ * in, the CPU makes the page read-only (PROTECTION_VMA: the writable entry
+ * goes); the retry cannot get write access again and the write fails with
+ * -EPERM, pages = 0. The page must hold the CPU's data, whole.
+ */
+TEST(write_loses_its_entry_while_faulting_its_source)
+{
+	uint8_t *p = tm_must_map_pattern(1, 0x6262);
+	uint8_t *src = tm_map(2, PROT_READ | PROT_WRITE, 0);
+	struct uffdio_register reg = { 0 };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct tm_result res = { 0 };
+	struct uffd_arg u = { 0 };
+	pthread_t t;
+	ssize_t bad;
+	int ret;
+
+	ASSERT_TRUE(src != NULL);
+	tm_must_bind(fd, p, PAGE_SZ, TEST_MIRROR_BIND_READ |
+		     TEST_MIRROR_BIND_WRITE | TEST_MIRROR_BIND_PREFAULT);
+	memset(src, 0x77, PAGE_SZ);	/* the second page stays missing */
+	u.uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (u.uffd < 0)
+		SKIP("userfaultfd: %s", tm_errname(errno));
+	ASSERT_SYS(ioctl(u.uffd, UFFDIO_API, &api));
+	reg.range.start = (uintptr_t)src + PAGE_SZ;
+	reg.range.len = PAGE_SZ;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_SYS(ioctl(u.uffd, UFFDIO_REGISTER, &reg));
+	u.target = p;
+	ASSERT_EQ(pthread_create(&t, NULL, uffd_serve, &u), 0);
+	ret = tm_write(fd, p, PAGE_SZ, src + 16, &res);
+	pthread_join(t, NULL);
+	ASSERT_EQ(u.err, 0);
+	ASSERT_ERRNO(ret, -EPERM);
+	ASSERT_EQ(res.pages, 0);
+	bad = tm_check(p, PAGE_SZ, 0x6262);
 	if (bad >= 0)
 		tm_diag("the failed write changed byte %zd of the page", bad);
 	ASSERT_EQ(bad, -1);
