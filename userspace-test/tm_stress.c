@@ -29,7 +29,9 @@
  * Readers and writers page their own buffers out now and then (the buffers
  * are not page aligned), so that device accesses take the path where the
  * copy stops part way through a page, the buffer is faulted in and the copy
- * retried, while the mirrored page may change meanwhile.
+ * retried, while the mirrored page may change meanwhile. Two tests after
+ * the race pin that path down deterministically: a device write that fails
+ * at a page leaves no part of itself there.
  *
  * The model keeps, per page, the set of contents it may hold now, and a
  * history of when each entered the set. The invariants:
@@ -234,15 +236,19 @@ static uint32_t new_id(void)
 
 /*
  * What may show a page in part: a device write in flight (a read through
- * the other file does not share its lock), and, with the event-blind
+ * the other file does not share its locks), and, with the event-blind
  * policy only, a CPU fill of a new mapping (that policy keeps the tracking
  * of an unmapped range, so the device reaches the new pages at once; the
  * event-aware policy drops it until the range is bound again, after the
  * fill). Every agent writes whole pages, so nothing else can.
  */
+#define TEAR_FILL	2
+
 struct hist_ent {
 	uint32_t id;
-	bool tear;		/* it entered by a write or fill that may tear */
+	signed char tear;	/* it entered by what may tear a page: a device
+				 * write through file 0 or 1, TEAR_FILL, or
+				 * nothing (-1) */
 	uint64_t ver;
 };
 
@@ -273,6 +279,7 @@ struct slot {
 	bool mut_active;
 	size_t fill_first, fill_n;	/* blind policy: the fill under way */
 	bool wr_active, wr_overlap;
+	int wr_fdi;			/* the file the device write goes through */
 	uint32_t wr_tag;
 	size_t wr_first, wr_n;
 	struct ovl ovl[MAXOVL];
@@ -284,7 +291,7 @@ struct slot {
 static struct slot slots[NSLOTS_SMALL + 1];
 static unsigned int nslots;
 
-static void acc_add_h(struct slot *s, size_t p, uint32_t id, bool tear)
+static void acc_add_h(struct slot *s, size_t p, uint32_t id, int tear)
 {
 	struct page_m *m = &s->pm[p];
 	unsigned int i;
@@ -298,7 +305,7 @@ static void acc_add_h(struct slot *s, size_t p, uint32_t id, bool tear)
 		return;
 	}
 	m->acc[m->nacc++] = id;
-	m->hist[m->hhead] = (struct hist_ent){ id, tear, s->version };
+	m->hist[m->hhead] = (struct hist_ent){ id, (signed char)tear, s->version };
 	m->hhead = (m->hhead + 1) % HIST;
 	if (m->hcount < HIST)
 		m->hcount++;
@@ -306,7 +313,7 @@ static void acc_add_h(struct slot *s, size_t p, uint32_t id, bool tear)
 
 static void acc_add(struct slot *s, size_t p, uint32_t id)
 {
-	acc_add_h(s, p, id, false);
+	acc_add_h(s, p, id, -1);
 }
 
 static void acc_del(struct slot *s, size_t p, uint32_t id)
@@ -425,7 +432,7 @@ static void mut_begin(struct slot *s, size_t first, size_t n,
 	}
 	for (p = first; p < first + n; p++)
 		for (k = 0; k < nids; k++)
-			acc_add_h(s, p, ids[k], tear);
+			acc_add_h(s, p, ids[k], tear ? TEAR_FILL : -1);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -793,6 +800,7 @@ struct snap {
 	uint64_t version, mut_seq;
 	bool mut_active;
 	size_t wr_first, wr_n;		/* the device write in flight then */
+	int wr_fdi;			/* and its file */
 	size_t fill_first, fill_n;	/* the fill under way then (blind) */
 	bool mixed[HUGE_PAGES];
 	uint32_t acc[HUGE_PAGES][MAXACC];
@@ -809,6 +817,7 @@ static void take_snap(struct slot *s, size_t first, size_t n, struct snap *sn)
 	sn->mut_active = s->mut_active;
 	sn->wr_first = s->wr_first;
 	sn->wr_n = s->wr_active ? s->wr_n : 0;
+	sn->wr_fdi = s->wr_fdi;
 	sn->fill_first = s->fill_first;
 	sn->fill_n = s->mut_active ? s->fill_n : 0;
 	for (p = 0; p < n; p++) {
@@ -824,19 +833,23 @@ static void take_snap(struct slot *s, size_t first, size_t n, struct snap *sn)
  * The contents page p may show to a read that started with the snapshot
  * sn: those allowed then, and those allowed since. Returns how many, or -1
  * if the history no longer reaches back that far. *mix tells whether the
- * read may see the page in part (a mix of allowed contents): a device
- * write of the page, or (blind policy) a CPU fill, was under way at some
- * point of the read, or the page is a mix already (see struct hist_ent).
- * Slot lock held.
+ * read, through file fdi, may see the page in part (a mix of allowed
+ * contents): a device write of the page through the other file, or (blind
+ * policy) a CPU fill, was under way at some point of the read, or the page
+ * is a mix already (see struct hist_ent). A write through the same file
+ * holds that file's locks throughout, so the read sees it whole or not at
+ * all. Slot lock held.
  */
 static int allowed_set(struct slot *s, size_t p, const struct snap *sn,
-		       size_t idx, uint32_t *out, unsigned int max, bool *mix)
+		       size_t idx, int fdi, uint32_t *out, unsigned int max,
+		       bool *mix)
 {
 	struct page_m *m = &s->pm[p];
 	uint64_t oldest = ~0ull;
 	unsigned int n = 0, i, k;
 
-	*mix = (p >= sn->wr_first && p < sn->wr_first + sn->wr_n) ||
+	*mix = (p >= sn->wr_first && p < sn->wr_first + sn->wr_n &&
+		sn->wr_fdi != fdi) ||
 	       (p >= sn->fill_first && p < sn->fill_first + sn->fill_n) ||
 	       sn->mixed[idx] || m->mixed;
 	for (i = 0; i < sn->nacc[idx] && n < max; i++)
@@ -845,7 +858,8 @@ static int allowed_set(struct slot *s, size_t p, const struct snap *sn,
 		k = (m->hhead + HIST - 1 - i) % HIST;
 		if (m->hist[k].ver < oldest)
 			oldest = m->hist[k].ver;
-		if (m->hist[k].ver > sn->version && m->hist[k].tear)
+		if (m->hist[k].ver > sn->version && m->hist[k].tear >= 0 &&
+		    m->hist[k].tear != fdi)
 			*mix = true;
 		if (m->hist[k].ver > sn->version && n < max &&
 		    !acc_has(out, n, m->hist[k].id))
@@ -895,7 +909,8 @@ static void check_read(struct slot *s, size_t first, size_t n,
 		size_t p = first + i;
 		uint64_t a = (uintptr_t)s->addr + p * PG;
 		bool mix;
-		int na = allowed_set(s, p, sn, i, allowed, MAXACC + HIST, &mix);
+		int na = allowed_set(s, p, sn, i, fdi, allowed, MAXACC + HIST,
+				     &mix);
 		uint32_t id0 = (uint32_t)(wv[0] >> 32);
 		unsigned int w, torn = 0;
 
@@ -1050,11 +1065,12 @@ static void *writer(void *arg)
 		s->wr_tag = tag;
 		s->wr_first = first;
 		s->wr_n = n;
+		s->wr_fdi = fdi;
 		s->wr_overlap = s->mut_active;
 		if (s->mut_active)
 			s->ovl[s->novl++] = (struct ovl){ tag, first, n };
 		for (p = first; p < first + n; p++)
-			acc_add_h(s, p, tag, true);
+			acc_add_h(s, p, tag, fdi);
 		pthread_mutex_unlock(&s->lock);
 
 		ret = tm_write(dev[fdi], s->addr + first * PG, n * PG, buf, &res);
