@@ -11,8 +11,10 @@
 # Environment:
 #   TM_FUZZ_SEED=N    seed (default 1); a failure is reproduced by the same
 #                     seed and call count (and tm_fuzz -t <test> in the guest)
-#   TM_FUZZ_CALLS=N   ioctl calls per kernel (default 1000000: about 7 min
-#                     of a 2-vCPU TCG guest, 100,000 calls take ~45 s)
+#   TM_FUZZ_CALLS=N   ioctl calls per kernel (default 1000000: tm_fuzz took
+#                     11-16 min in the guest per kernel, 100,000 calls 1-1.5
+#                     min, measured on a busy 2-core host with single-threaded
+#                     TCG; an idle host is faster)
 #   TM_TIMEOUT=S      whole-VM bound (default 3600)
 #   TM_MODPARAMS=...  test_mirror module parameters (e.g. event_aware=N)
 #
