@@ -241,6 +241,24 @@ TEST(unbind_unknown_handle_enoent)
 	ASSERT_OK(tm_unbind(fd, h));
 }
 
+/*
+ * UNBIND of handle 0, which is never issued, leaves 0 unissued: the handle
+ * xarray marks a slot free when it is erased, slot 0 included.
+ */
+TEST(unbind_handle_zero_never_issues_zero)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	uint32_t h;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		ASSERT_ERRNO(tm_unbind(fd, 0), -ENOENT);
+		h = tm_must_bind(fd, buf, SZ(N), RW);
+		ASSERT_NE(h, 0);
+		ASSERT_OK(tm_unbind(fd, h));
+	}
+}
+
 TEST(bind_handles_distinct)
 {
 	uint8_t *buf = tm_must_map_pattern(2, SEED_A);
