@@ -30,21 +30,21 @@
  * and the user buffer, under the table lock, with page faults disabled, so
  * the copy can neither outlive an invalidation nor fault while holding the
  * lock the callback takes. When the user buffer is not present, the lock is
- * dropped, the buffer faulted in, and the copy retried. A device write is
- * atomic per page: the source is first copied whole into a bounce page, and
- * only a complete copy reaches the mirrored page, which is then marked
- * dirty under the same hold of the lock. A write that fails at a page never
- * changes that page, and no page is changed without being dirtied (a clean
- * page may be dropped by reclaim, its older copy in swap coming back).
+ * dropped, the buffer faulted in, and the copy retried: the data moves once,
+ * with no bounce buffer. Like a DMA cut short, a device write whose source
+ * stops being readable part way through a page has changed the start of
+ * that page; if the entry is gone when the source is readable again, the
+ * write fails there, at that page (the uAPI says so). Whatever reached a
+ * page, a part of it included, is marked dirty under the same hold of the
+ * lock: a clean page may be dropped by reclaim, its older copy coming back.
  *
  * Locking, outermost first:
  *
  * 1. tm_mirror.lock, the structural lock (mutex): bindings, segments,
- *    handles, the fault buffer, the write bounce page, table allocation
- *    (tm_table_prepare() and tm_table_trim()). Taken by ioctls and the
- *    work item; never by the notifier callback. hmm_range_fault() runs
- *    under it, which is fine because the callbacks it may trigger do not
- *    take it.
+ *    handles, the fault buffer, table allocation (tm_table_prepare() and
+ *    tm_table_trim()). Taken by ioctls and the work item; never by the
+ *    notifier callback. hmm_range_fault() runs under it, which is fine
+ *    because the callbacks it may trigger do not take it.
  * 2. mmap_read_lock(), around hmm_range_fault() only.
  * 3. tm_mirror.table_lock (mutex): table entries, segment cuts, the pending
  *    list and the released flag. Taken by the invalidate callback (trylock
@@ -150,7 +150,6 @@ struct tm_seg {
  * @nr_bindings: live bindings.
  * @nr_segs: live segments.
  * @pfns: hmm_range_fault() output buffer, @chunk entries.
- * @bounce: one page; a device write copies each source page here first.
  * @chunk: pages per hmm_range_fault() call.
  * @work: splits segments that UNMAP cut.
  * @debugfs: this mirror's debugfs directory.
@@ -179,7 +178,6 @@ struct tm_mirror {
 	unsigned int nr_bindings;
 	unsigned int nr_segs;
 	unsigned long *pfns;
-	void *bounce;
 	unsigned int chunk;
 	struct work_struct work;
 	struct dentry *debugfs;
@@ -712,11 +710,9 @@ struct tm_mirror *tm_mirror_create(void *owner)
 	m->chunk = clamp_t(unsigned int, READ_ONCE(tm_fault_chunk_pages), 1, 8192);
 	m->log_len = clamp_t(unsigned int, READ_ONCE(tm_event_log_len), 1, 65536);
 	m->pfns = kvmalloc_array(m->chunk, sizeof(*m->pfns), GFP_KERNEL_ACCOUNT);
-	m->bounce = kmalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
 	m->log = kvcalloc(m->log_len, sizeof(*m->log), GFP_KERNEL_ACCOUNT);
-	if (!m->pfns || !m->bounce || !m->log) {
+	if (!m->pfns || !m->log) {
 		kvfree(m->pfns);
-		kfree(m->bounce);
 		kvfree(m->log);
 		kfree(m);
 		return ERR_PTR(-ENOMEM);
@@ -790,7 +786,6 @@ void tm_mirror_destroy(struct tm_mirror *m)
 	xa_destroy(&m->handles);
 	mmdrop(m->mm);
 	kvfree(m->pfns);
-	kfree(m->bounce);
 	kvfree(m->log);
 	mutex_destroy(&m->table_lock);
 	mutex_destroy(&m->lock);
@@ -919,7 +914,6 @@ enum tm_need {
  * Copy pages of @seg from *@addr up to @stop while their entries allow it,
  * under the table lock, at most TM_COPY_BATCH pages. Tells the caller what
  * stopped it; for TM_NEED_FAULT, *@fault_end is where the fault may go.
- * Structural lock held (it protects the bounce page).
  */
 static enum tm_need tm_copy(struct tm_mirror *m, struct tm_seg *seg,
 			    bool write, unsigned long *addr, unsigned long stop,
@@ -952,29 +946,23 @@ static enum tm_need tm_copy(struct tm_mirror *m, struct tm_seg *seg,
 		 * or truncated before we unlock.
 		 */
 		page = pfn_to_page(e.pfn);
+		kaddr = kmap_local_page(page);
 		pagefault_disable();
-		if (write) {
-			/*
-			 * Never a part of a page: the source may stop being
-			 * readable half way, and the entry may be gone by the
-			 * time it is readable again.
-			 */
-			left = __copy_from_user_inatomic(m->bounce, *ubuf,
-							 PAGE_SIZE);
-		} else {
-			kaddr = kmap_local_page(page);
+		if (write)
+			left = __copy_from_user_inatomic(kaddr, *ubuf, PAGE_SIZE);
+		else
 			left = __copy_to_user_inatomic(*ubuf, kaddr, PAGE_SIZE);
-			kunmap_local(kaddr);
-		}
 		pagefault_enable();
+		kunmap_local(kaddr);
+		/*
+		 * Like a CPU store setting the dirty bit: whatever reached the
+		 * page, a part of it included, is never lost to reclaim.
+		 */
+		if (write && left < PAGE_SIZE)
+			set_page_dirty(page);
 		if (left) {
 			need = TM_NEED_USER;
 			break;
-		}
-		if (write) {
-			memcpy_to_page(page, 0, m->bounce, PAGE_SIZE);
-			/* Like a CPU store setting the dirty bit: no write is lost. */
-			set_page_dirty(page);
 		}
 		*addr += PAGE_SIZE;
 		*ubuf += PAGE_SIZE;

@@ -92,7 +92,9 @@ struct drm_test_mirror_unbind {
  * @flags: must be zero.
  * @pad: must be zero.
  * @pages: out: pages the device copied (also on error: the pages done
- *	before the failing one).
+ *	before the failing one). A WRITE that fails may have changed the start
+ *	of the page it failed at, as a DMA cut short would (its source stopped
+ *	being readable part way through that page), never a page after it.
  * @faults: out: device faults taken, i.e. how many times the device found
  *	an entry missing (or read-only, for a write) and resolved it with
  *	hmm_range_fault(). Zero when the whole range was already mirrored.
