@@ -47,6 +47,13 @@
  *     a write entry where the CPU maps read-only; EVENTS records and STATS
  *     counters must be well formed and agree with the model.
  *
+ * drm_access and drm_mixed also keep the arena bound (they bind the gaps
+ * again when the model says random unbinds wore the bindings down) and draw
+ * a share of READ / WRITE calls from the model, so that many of them reach
+ * the device copy and succeed (see keep_bound_pct, guided_pct). Each test
+ * prints how many of its calls, and of its device READ / WRITE calls,
+ * succeeded.
+ *
  * The harness checks the guest kernel log for splats after the run.
  *
  * Tests (KTAP, one per class): drm_bind, drm_unbind, drm_access, drm_snapshot,
@@ -131,6 +138,8 @@ static struct total {
 #define NERR 140
 static uint64_t cnt_err[NERR + 1];
 static uint64_t cnt_calls, cnt_skipped, cnt_cpu_ops, cnt_checks;
+/* Device READ / WRITE calls, those that succeeded, pages copied and checked. */
+static uint64_t cnt_acc, cnt_acc_ok, cnt_acc_pages;
 
 static void count_ret(int ret)
 {
@@ -165,6 +174,15 @@ static void print_counts(const char *name)
 	tm_diag("%s: %" PRIu64 " calls (%" PRIu64 " checks, %" PRIu64
 		" CPU-side ops, %" PRIu64 " unpredictable draws skipped):%s",
 		name, cnt_calls, cnt_checks, cnt_cpu_ops, cnt_skipped, buf);
+	tm_diag("%s: %" PRIu64 " calls, %" PRIu64 " succeeded (%" PRIu64 "%%)",
+		name, cnt_calls, cnt_err[0],
+		cnt_calls ? cnt_err[0] * 100 / cnt_calls : 0);
+	if (cnt_acc)
+		tm_diag("%s: %" PRIu64 " device READ/WRITE calls, %" PRIu64
+			" succeeded (%" PRIu64 "%%), %" PRIu64
+			" pages copied and checked",
+			name, cnt_acc, cnt_acc_ok, cnt_acc_ok * 100 / cnt_acc,
+			cnt_acc_pages);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1066,30 +1084,21 @@ static bool modelled_start(uint64_t a)
 	return cpu_reason(a, false) != R_UNKNOWN;
 }
 
-static void op_bind(enum issue_mode mode)
+/*
+ * Issue BIND with argument a on file m and check it against the model.
+ * True if the model has one more binding now.
+ */
+static bool bind_call(struct mfile *m, const struct drm_test_mirror_bind *a,
+		      enum issue_mode mode)
 {
-	struct drm_test_mirror_bind a = { 0 }, *e;
-	struct mfile *m, *other;
+	struct drm_test_mirror_bind *e;
 	struct issue is;
 	struct pred p = { 0 };
 	uint64_t end;
 	uint32_t h = 0;
 	int ret;
 
-	m = pick_file(&other);
-	if (m->nb >= MAXB - 1)
-		return;
-	a.addr = gen_addr();
-	a.size = gen_size(a.addr);
-	if (chance(60) && in_arena(a.addr) && !(a.addr & (PG - 1))) {
-		/* Mostly small, page-aligned ranges in the arena. */
-		a.size = (1 + rn(16)) * PG;
-	}
-	a.flags = gen_bind_flags();
-	a.handle = (uint32_t)rnd();
-	if (chance(10))
-		a.reserved[rn(2)] = gen_u64_edge(0);
-	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_BIND, &a, sizeof(a), mode);
+	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_BIND, a, sizeof(*a), mode);
 	e = (struct drm_test_mirror_bind *)is.eff;
 
 	end = e->addr + e->size;
@@ -1110,7 +1119,7 @@ static void op_bind(enum issue_mode mode)
 
 		if (!modelled_start(e->addr)) {
 			cnt_skipped++;
-			return;
+			return false;
 		}
 		for (a2 = e->addr; a2 < end; a2 += PG) {
 			r = cpu_reason(a2, w);
@@ -1119,7 +1128,7 @@ static void op_bind(enum issue_mode mode)
 		}
 		if (r == R_UNKNOWN) {
 			cnt_skipped++;
-			return;
+			return false;
 		}
 		allow(&p, r);
 	} else {
@@ -1127,7 +1136,7 @@ static void op_bind(enum issue_mode mode)
 	}
 	ret = issue_call(&is, m->fd, &p, "BIND");
 	if (!handler_ran(&is) || !allowed(&p, 0) || (ret && ret != -EFAULT))
-		return;
+		return false;
 	/* The handler bound the range. */
 	if (is.out_visible) {
 		h = ((struct drm_test_mirror_bind *)is.uarg)->handle;
@@ -1138,6 +1147,7 @@ static void op_bind(enum issue_mode mode)
 			     tm_errname(ret), h,
 			     h ? ", a live one" : " (handles are never 0)");
 		model_add(m, h, e->addr, end, e->flags);
+		return true;
 	} else {
 		/*
 		 * The handle never reached us: a binding with the lowest free
@@ -1153,21 +1163,40 @@ static void op_bind(enum issue_mode mode)
 		if (h > m->max_issued)
 			m->max_issued = h;
 	}
+	return false;
 }
 
-static void op_unbind(enum issue_mode mode)
+static void op_bind(enum issue_mode mode)
 {
-	struct drm_test_mirror_unbind a = { 0 }, *e;
+	struct drm_test_mirror_bind a = { 0 };
 	struct mfile *m, *other;
+
+	m = pick_file(&other);
+	if (m->nb >= MAXB - 1)
+		return;
+	a.addr = gen_addr();
+	a.size = gen_size(a.addr);
+	if (chance(60) && in_arena(a.addr) && !(a.addr & (PG - 1))) {
+		/* Mostly small, page-aligned ranges in the arena. */
+		a.size = (1 + rn(16)) * PG;
+	}
+	a.flags = gen_bind_flags();
+	a.handle = (uint32_t)rnd();
+	if (chance(10))
+		a.reserved[rn(2)] = gen_u64_edge(0);
+	bind_call(m, &a, mode);
+}
+
+/* Issue UNBIND with argument a on file m, checked against the model. */
+static void unbind_call(struct mfile *m, const struct drm_test_mirror_unbind *a,
+			enum issue_mode mode)
+{
+	struct drm_test_mirror_unbind *e;
 	struct issue is;
 	struct pred p = { 0 };
 	int ret;
 
-	m = pick_file(&other);
-	a.handle = gen_handle(m, other);
-	if (chance(8))
-		a.flags = (uint32_t)gen_u64_edge(0) | 1;
-	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_UNBIND, &a, sizeof(a), mode);
+	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_UNBIND, a, sizeof(*a), mode);
 	e = (struct drm_test_mirror_unbind *)is.eff;
 	if (e->flags)
 		allow(&p, -EINVAL);
@@ -1178,6 +1207,203 @@ static void op_unbind(enum issue_mode mode)
 	ret = issue_call(&is, m->fd, &p, "UNBIND");
 	if (handler_ran(&is) && allowed(&p, 0) && (!ret || ret == -EFAULT))
 		model_del(m, e->handle);
+}
+
+static void op_unbind(enum issue_mode mode)
+{
+	struct drm_test_mirror_unbind a = { 0 };
+	struct mfile *m, *other;
+
+	m = pick_file(&other);
+	a.handle = gen_handle(m, other);
+	if (chance(8))
+		a.flags = (uint32_t)gen_u64_edge(0) | 1;
+	unbind_call(m, &a, mode);
+}
+
+
+/* ------------------------------------------------------------------------ */
+/* Keeping the device's copy path busy                                       */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Left to the edge classes alone, random unbinds wear the bindings over the
+ * arena down faster than small random binds replace them, CPU-side changes
+ * make arena pages read-only or inaccessible, and almost every device READ /
+ * WRITE fails early (ENOENT, EFAULT, EPERM): the copy path (data checked
+ * against the shadow, writes landing exactly where reported, guards and
+ * canaries untouched) would be hardly exercised. The tests whose subject is
+ * that path set:
+ *
+ *   keep_bound_pct: before each call, when the model says that fewer than
+ *	this share of the arena's pages of a file are bound with their
+ *	tracking intact, unbind that file's bindings whose tracking munmap
+ *	dropped and bind the gaps again (checked BIND / UNBIND calls like any
+ *	other), up to a random share between this one and all of the arena;
+ *   guided_pct: this share of READ / WRITE draws takes its range from the
+ *	model (a run of pages that are bound with the access needed, tracked,
+ *	and that the CPU can provide; sometimes running a few pages past the
+ *	run, for a partial copy) and a buffer that can take it (aligned or
+ *	not). The other draws come from the edge classes as before.
+ *
+ * Both are 0 elsewhere, and then draw no random numbers: the other tests
+ * make the same calls as before for the same seed.
+ */
+static unsigned int keep_bound_pct, guided_pct;
+
+/* map[i]: the binding of file m over arena page i, or NULL. */
+static void arena_bmap(struct mfile *m, struct mbind **map)
+{
+	uint64_t lo = (uintptr_t)arena, hi = lo + NA * PG, a;
+	int k;
+
+	memset(map, 0, NA * sizeof(*map));
+	for (k = 0; k < m->nb; k++) {
+		struct mbind *b = &m->b[k];
+		uint64_t s = b->s > lo ? b->s : lo, e = b->e < hi ? b->e : hi;
+
+		for (a = s; a < e; a += PG)
+			map[(a - lo) / PG] = b;
+	}
+}
+
+/* Would the device read (write) arena page i of file m without an error? */
+static bool page_ok(struct mbind **map, size_t i, bool write)
+{
+	uint64_t a = (uintptr_t)arena + i * PG;
+	struct mbind *b = map[i];
+
+	if (!b || dropped(b, a))
+		return false;
+	if (write && !(b->flags & TEST_MIRROR_BIND_WRITE))
+		return false;
+	return cpu_reason(a, write) == 0;
+}
+
+/* Arena pages of file m that are bound with their tracking intact. */
+static size_t arena_tracked(struct mbind **map)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < NA; i++)
+		n += map[i] && !dropped(map[i], (uintptr_t)arena + i * PG);
+	return n;
+}
+
+static void refill_file(struct mfile *m)
+{
+	static struct mbind *map[NA];
+	static uint64_t after[2];	/* no refill of the file before then */
+	uint64_t *next = &after[m == &mf[1]];
+	size_t target, tries, i, len, maxlen;
+	int k;
+
+	if (cnt_calls < *next)
+		return;
+	arena_bmap(m, map);
+	if (arena_tracked(map) * 100 >= keep_bound_pct * (size_t)NA)
+		return;
+	/* At most one refill in 32 calls, whatever the binding limit. */
+	*next = cnt_calls + 32;
+	/* Bindings in the arena that lost tracking: replace them. */
+	for (k = m->nb - 1; k >= 0; k--) {
+		struct mbind *b = &m->b[k];
+		struct drm_test_mirror_unbind u = { .handle = b->h };
+		uint64_t a = b->s;
+
+		if (a < (uintptr_t)arena)
+			a = (uintptr_t)arena;
+		for (; a < b->e && in_arena(a); a += PG)
+			if (dropped(b, a))
+				break;
+		if (a < b->e && in_arena(a))
+			unbind_call(m, &u, IM_NORMAL);
+	}
+	target = (keep_bound_pct + rn(101 - keep_bound_pct)) * NA / 100;
+	for (tries = 0; tries < 16; tries++) {
+		struct drm_test_mirror_bind a = { 0 };
+		uint64_t room = (max_bindings < MAXB - 1 ? max_bindings :
+				 MAXB - 1) - (uint64_t)m->nb;
+
+		arena_bmap(m, map);
+		if (arena_tracked(map) >= target)
+			break;
+		if ((int64_t)room <= 0) {
+			/* Make room: unbind a binding outside the arena. */
+			struct drm_test_mirror_unbind u = { 0 };
+
+			k = (int)rn(m->nb);
+			for (i = 0; i < (size_t)m->nb; i++)
+				if (m->b[(k + i) % m->nb].e <= (uintptr_t)arena ||
+				    m->b[(k + i) % m->nb].s >= (uintptr_t)arena + NA * PG)
+					break;
+			if (i == (size_t)m->nb)
+				break;
+			u.handle = m->b[(k + i) % m->nb].h;
+			unbind_call(m, &u, IM_NORMAL);
+			continue;
+		}
+		/* A random unbound page, and the gap from there on. */
+		for (i = rn(NA), len = 0; map[i] && len < NA; len++)
+			i = (i + 1) % NA;
+		if (map[i])
+			break;
+		/* Small bindings, or whole gaps when few more are allowed. */
+		maxlen = room > 8 ? 1 + rn(32) : NA;
+		for (len = 1; len < maxlen && i + len < NA && !map[i + len]; len++)
+			;
+		a.addr = (uintptr_t)arena + i * PG;
+		a.size = len * PG;
+		a.flags = TEST_MIRROR_BIND_READ |
+			  (chance(70) ? TEST_MIRROR_BIND_WRITE : 0) |
+			  (chance(20) ? TEST_MIRROR_BIND_PREFAULT : 0);
+		a.handle = (uint32_t)rnd();
+		bind_call(m, &a, IM_NORMAL);
+	}
+}
+
+static void keep_bound(void)
+{
+	if (keep_bound_pct) {
+		refill_file(&mf[0]);
+		refill_file(&mf[1]);
+	}
+}
+
+/*
+ * A READ / WRITE the model expects to copy (see guided_pct). False if file m
+ * has no page the access can reach.
+ */
+static bool gen_guided(struct mfile *m, bool write,
+		       struct drm_test_mirror_access *a)
+{
+	static struct mbind *map[NA];
+	uint16_t cand[NA];
+	size_t n = 0, i, run, np;
+
+	arena_bmap(m, map);
+	for (i = 0; i < NA; i++)
+		if (page_ok(map, i, write))
+			cand[n++] = (uint16_t)i;
+	if (!n)
+		return false;
+	i = cand[rn(n)];
+	for (run = 1; run < 32 && i + run < NA && page_ok(map, i + run, write);
+	     run++)
+		;
+	np = 1 + rn(chance(60) && run > 4 ? 4 : run);
+	if (np == run && chance(15))
+		np += 1 + rn(3);	/* past the run: a partial copy */
+	a->addr = (uintptr_t)arena + i * PG;
+	a->size = np * PG;
+	if (write && np <= BUF_RO_PAGES && chance(20))
+		a->ptr = (uintptr_t)bufro + rn(BUF_RO_PAGES - np + 1) * PG;
+	else if (chance(25))
+		a->ptr = (uintptr_t)bufrw + rn(BUF_RW_PAGES - np) * PG +
+			 1 + rn(PG - 1);
+	else
+		a->ptr = (uintptr_t)bufrw + rn(BUF_RW_PAGES - np + 1) * PG;
+	return true;
 }
 
 
@@ -1198,15 +1424,18 @@ static void op_access(enum issue_mode mode, bool write)
 	int ret;
 
 	m = pick_file(&other);
-	a.addr = chance(75) ? arena_addr() : gen_addr();
-	a.size = chance(75) ? (1 + rn(chance(70) ? 4 : 24)) * PG : gen_size(a.addr);
-	a.ptr = gen_ptr(a.size);
-	if (chance(5))
-		a.flags = (uint32_t)gen_u64_edge(0) | 1;
-	if (chance(5))
-		a.pad = (uint32_t)gen_u64_edge(0) | 1;
-	if (chance(5))
-		a.reserved = gen_u64_edge(0) | 1;
+	if (!guided_pct || !chance(guided_pct) || !gen_guided(m, write, &a)) {
+		a.addr = chance(75) ? arena_addr() : gen_addr();
+		a.size = chance(75) ? (1 + rn(chance(70) ? 4 : 24)) * PG :
+				      gen_size(a.addr);
+		a.ptr = gen_ptr(a.size);
+		if (chance(5))
+			a.flags = (uint32_t)gen_u64_edge(0) | 1;
+		if (chance(5))
+			a.pad = (uint32_t)gen_u64_edge(0) | 1;
+		if (chance(5))
+			a.reserved = gen_u64_edge(0) | 1;
+	}
 	a.pages = rnd();
 	a.faults = rnd();
 	issue_prepare(&is, write ? DRM_IOCTL_TEST_MIRROR_WRITE :
@@ -1264,6 +1493,8 @@ static void op_access(enum issue_mode mode, bool write)
 		memcpy(scratch, (void *)(uintptr_t)e->ptr, np * PG);
 
 	ret = issue_call(&is, m->fd, &p, write ? "WRITE" : "READ");
+	cnt_acc++;
+	cnt_acc_ok += !ret;
 	if (!handler_ran(&is) || (is.copyout_err && !allowed(&p, 0) && !p.n))
 		return;
 	if (is.copyout_err)
@@ -1292,6 +1523,7 @@ static void op_access(enum issue_mode mode, bool write)
 		np = 0;	/* an ambiguous outcome: verify through the arena only */
 	if (ret && !allowed(&p, ret))
 		return;
+	cnt_acc_pages += np;
 
 	if (!write) {
 		/* Data read must be what the memory holds. */
@@ -1921,6 +2153,9 @@ static void drm_loop(const char *name, uint64_t calls, unsigned int raw_pct,
 			cpu_op();
 			continue;
 		}
+		keep_bound();
+		if (cnt_calls >= calls)
+			break;
 		ops[rn(nops)](pick_mode(raw_pct, ptr_pct));
 	}
 	drm_teardown(name);
@@ -1998,6 +2233,8 @@ TEST_OPTS(drm_access, 0, 0)
 	seed_for("drm_access");
 	drm_setup(fd);
 	seed_bindings();
+	keep_bound_pct = 75;
+	guided_pct = 50;
 	drm_loop("drm_access", share(18), 0, 0, ops, 5, 3);
 }
 
@@ -2068,6 +2305,8 @@ TEST_OPTS(drm_mixed, 0, 0)
 	seed_for("drm_mixed");
 	drm_setup(fd);
 	seed_bindings();
+	keep_bound_pct = 75;
+	guided_pct = 40;
 	drm_loop("drm_mixed", share(16), 10, 5, all_ops, N_ALL_OPS, 6);
 }
 
