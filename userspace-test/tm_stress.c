@@ -45,8 +45,11 @@
  *     fill of a new mapping there, may show as a byte mix of allowed
  *     contents;
  *   - a device write that overlapped no change of its slot succeeded, and
- *     the CPU sees exactly its data there at once; a device write never
- *     shows up where it failed, not even in part of the page it failed at;
+ *     the CPU sees exactly its data there at once; a device write that
+ *     failed shows up nowhere beyond the pages it reports done, except that
+ *     the page it failed at may keep the start of it (the uAPI's DMA cut
+ *     short: its source ran out part way through that page): the first
+ *     bytes that write's content, the rest one content allowed before;
  *   - a page that nothing is changing holds exactly one content, whole:
  *     every agent writes whole pages, and the event-aware policy keeps the
  *     device away from a new mapping until it is filled and bound again
@@ -181,7 +184,7 @@ enum ctr {
 	C_FREE, C_REBIND, C_PAGEOUT, C_CLEARREFS, C_FORK,
 	C_READ, C_READ_ERR, C_WRITE, C_WRITE_ERR, C_PAGES_CHECKED,
 	C_CLEAN_READS, C_CLEAN_WRITES, C_FORK_PAGES, C_UNCHECKED, C_TORN,
-	C_EBUSY, C_BUF_PAGEOUT, C_MAX
+	C_EBUSY, C_BUF_PAGEOUT, C_PART_FAILS, C_PART_SEEN, C_MAX
 };
 
 static const char *const ctr_name[C_MAX] = {
@@ -191,7 +194,8 @@ static const char *const ctr_name[C_MAX] = {
 	"device-write-errors", "pages-checked", "clean-window-reads",
 	"clean-window-writes(verified)", "fork-child-pages-checked",
 	"pages-unchecked(history-lost)", "torn-pages",
-	"EBUSY", "buffer-pageouts",
+	"EBUSY", "buffer-pageouts", "failed-writes-that-may-leave-a-part",
+	"pages-seen-with-a-failed-write's-part",
 };
 
 /* Shared with fork children (they count the pages they check). */
@@ -243,6 +247,11 @@ static uint32_t new_id(void)
  * fill). Every agent writes whole pages, so nothing else can.
  */
 #define TEAR_FILL	2
+/*
+ * Failed writes whose start a page may keep at once (see part_page()):
+ * those that failed at it since the page was last seen whole (settle()).
+ */
+#define MAXPART		64
 
 struct hist_ent {
 	uint32_t id;
@@ -258,6 +267,12 @@ struct page_m {
 	bool lazy;		/* MADV_FREE'd: may turn to zero any time */
 	bool mixed;		/* blind policy: a device write met a CPU fill
 				 * here; bytes of allowed contents may mix */
+	uint32_t part[MAXPART];	/* failed device writes whose start the page
+				 * may keep (struct drm_test_mirror_access) */
+	unsigned int npart;
+	bool part_kept;		/* seen keeping one: the driver dirtied it, so
+				 * until the page is replaced, written whole or
+				 * MADV_FREE'd, the page keeps it */
 	struct hist_ent hist[HIST];
 	unsigned int hhead, hcount;
 };
@@ -343,6 +358,99 @@ static bool acc_has(const uint32_t *acc, unsigned int n, uint32_t id)
 	return false;
 }
 
+static void part_add(struct slot *s, size_t p, uint32_t tag)
+{
+	struct page_m *m = &s->pm[p];
+
+	if (acc_has(m->part, m->npart, tag))
+		return;
+	if (m->npart == MAXPART) {
+		violation("model: page %zu of slot %td may keep parts of too many failed writes",
+			  p, s - slots);
+		return;
+	}
+	m->part[m->npart++] = tag;
+	inc(C_PART_FAILS);
+}
+
+/*
+ * Does word w hold bytes [0, b) of content hi and the rest of content lo,
+ * for some 0 < b < 8 (a copy cut short inside the word)?
+ */
+static bool cut_word(uint64_t v, uint64_t a, unsigned int w, uint32_t hi,
+		     uint32_t lo)
+{
+	uint64_t mask;
+	unsigned int b;
+
+	for (b = 1; b < 8; b++) {
+		mask = ~0ull >> (64 - 8 * b);	/* the first b bytes */
+		if (v == ((word_of(hi, a, w) & mask) | (word_of(lo, a, w) & ~mask)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Is the page at wv (address a) what failed writes may leave: runs of the
+ * starts of failed writes (parts, each at most once), then one content of
+ * acc to the end; where one run ends, the word may be cut inside. At least
+ * one part must show, and the last run must not be a part: a whole page of
+ * a failed write's content would mean its copy of that page completed.
+ */
+static bool part_page(const uint64_t *wv, uint64_t a, const uint32_t *parts,
+		      unsigned int nparts, const uint32_t *acc,
+		      unsigned int nacc)
+{
+	unsigned int w = 0, k, i;
+	uint64_t used = 0;
+	uint32_t cur = 0, id, nx;
+	bool in_part = false;
+
+	while (w < PG / 8) {
+		id = (uint32_t)(wv[w] >> 32);
+		if (in_part && wv[w] == word_of(cur, a, w)) {
+			w++;
+			continue;
+		}
+		if (wv[w] != word_of(id, a, w)) {
+			/* a cut inside word w: from cur to what follows */
+			if (!in_part)
+				return false;
+			nx = w + 1 < PG / 8 ? (uint32_t)(wv[w + 1] >> 32) : 0;
+			if (w + 1 < PG / 8) {
+				if (!cut_word(wv[w], a, w, cur, nx))
+					return false;
+			} else {
+				for (i = 0; i < nacc && !cut_word(wv[w], a, w, cur, acc[i]); i++)
+					;
+				return i < nacc;
+			}
+			w++;
+			id = nx;
+			if (wv[w] != word_of(id, a, w))
+				return false;
+		}
+		for (k = 0; k < nparts && parts[k] != id; k++)
+			;
+		if (k < nparts && !(used & (1ull << k)) && id != cur) {
+			used |= 1ull << k;
+			cur = id;
+			in_part = true;
+			w++;
+			continue;
+		}
+		/* the last run: one allowed content to the end */
+		if (!used || !acc_has(acc, nacc, id))
+			return false;
+		for (; w < PG / 8; w++)
+			if (wv[w] != word_of(id, a, w))
+				return false;
+		return true;
+	}
+	return false;
+}
+
 /*
  * Nothing can change [first, first + n) now (slot lock held, no mutation,
  * no device write in flight): what the CPU sees there is the content, one
@@ -378,6 +486,16 @@ static void settle(struct slot *s, size_t first, size_t n)
 				  m->nacc ? m->acc[0] : 0);
 			return;
 		}
+		if (w < PG / 8 && m->npart &&
+		    part_page(wv, a, m->part, m->npart, m->acc, m->nacc)) {
+			m->part_kept = true;	/* keeps a failed write's start */
+			continue;
+		}
+		if (w == PG / 8 && m->part_kept) {
+			violation("slot %td page %zu kept the start of a failed device write, now it holds id %u whole: the part was lost (never dirtied?)",
+				  s - slots, p, id);
+			return;
+		}
 		if (w < PG / 8) {
 			violation("slot %td page %zu is not one whole content while nothing changes it: word 0 has id %u, word %u = 0x%016" PRIx64 " (%u allowed, e.g. %u)",
 				  s - slots, p, id, w, wv[w], m->nacc,
@@ -391,6 +509,8 @@ static void settle(struct slot *s, size_t first, size_t n)
 		}
 		/* drop what is not there (no history entry: nothing new) */
 		m->mixed = false;
+		m->npart = 0;
+		m->part_kept = false;
 		for (k = 0; k < m->nacc;) {
 			if (m->acc[k] == id || (m->lazy && !m->acc[k]))
 				k++;
@@ -453,6 +573,8 @@ static void mut_commit(struct slot *s, size_t first, size_t n,
 		if (!keep) {
 			acc_clear(s, p);
 			s->pm[p].mixed = false;
+			s->pm[p].npart = 0;
+			s->pm[p].part_kept = false;
 		}
 		for (k = 0; k < nids; k++)
 			acc_add(s, p, ids[k]);
@@ -467,8 +589,12 @@ static void mut_commit(struct slot *s, size_t first, size_t n,
 	s->fill_n = 0;
 	s->mut_seq++;
 	s->novl = 0;
-	for (p = first; p < first + n && lazy >= 0; p++)
+	for (p = first; p < first + n && lazy >= 0; p++) {
 		s->pm[p].lazy = lazy;
+		/* clean again: reclaim may drop what the device wrote */
+		if (lazy)
+			s->pm[p].part_kept = false;
+	}
 	if (!s->wr_active)
 		settle(s, first, n);
 	pthread_mutex_unlock(&s->lock);
@@ -700,8 +826,10 @@ static int child_check(int pipe_rd)
 				continue;	/* unmapped at fork time */
 			/*
 			 * Whole words of this address. A page may hold several
-			 * ids: a CPU fill was in progress at fork time. A
-			 * device write is never seen in part (fork's
+			 * ids: a CPU fill was in progress at fork time, or a
+			 * failed device write left its start there (cut at a
+			 * source page boundary, 16-byte aligned here). A write
+			 * in flight is never seen in part (fork's
 			 * PROTECTION_PAGE waits for the page being copied).
 			 */
 			if (!decode_page(buf, a, ids, &nids, 8, &badw)) {
@@ -805,6 +933,8 @@ struct snap {
 	bool mixed[HUGE_PAGES];
 	uint32_t acc[HUGE_PAGES][MAXACC];
 	unsigned int nacc[HUGE_PAGES];
+	uint32_t part[HUGE_PAGES][MAXPART];
+	unsigned int npart[HUGE_PAGES];
 };
 
 static void take_snap(struct slot *s, size_t first, size_t n, struct snap *sn)
@@ -825,6 +955,9 @@ static void take_snap(struct slot *s, size_t first, size_t n, struct snap *sn)
 		sn->nacc[p] = s->pm[first + p].nacc;
 		memcpy(sn->acc[p], s->pm[first + p].acc,
 		       sn->nacc[p] * sizeof(uint32_t));
+		sn->npart[p] = s->pm[first + p].npart;
+		memcpy(sn->part[p], s->pm[first + p].part,
+		       sn->npart[p] * sizeof(uint32_t));
 	}
 	pthread_mutex_unlock(&s->lock);
 }
@@ -912,10 +1045,22 @@ static void check_read(struct slot *s, size_t first, size_t n,
 		int na = allowed_set(s, p, sn, i, fdi, allowed, MAXACC + HIST,
 				     &mix);
 		uint32_t id0 = (uint32_t)(wv[0] >> 32);
-		unsigned int w, torn = 0;
+		unsigned int w, torn = 0, np = 0, k;
+		uint32_t parts[MAXPART];
 
 		if (na < 0) {
 			inc(C_UNCHECKED);
+			continue;
+		}
+		/* failed writes whose start the page kept, then or since */
+		for (k = 0; k < sn->npart[i]; k++)
+			parts[np++] = sn->part[i][k];
+		for (k = 0; k < s->pm[p].npart && np < MAXPART; k++)
+			if (!acc_has(parts, np, s->pm[p].part[k]))
+				parts[np++] = s->pm[p].part[k];
+		if (np && part_page(wv, a, parts, np, allowed, (unsigned int)na)) {
+			inc(C_PART_SEEN);
+			inc(C_PAGES_CHECKED);
 			continue;
 		}
 		if (!mix) {
@@ -1101,6 +1246,8 @@ static void *writer(void *arg)
 				acc_add(s, p, tag);
 				s->pm[p].lazy = false;	/* dirtied */
 				s->pm[p].mixed = false;
+				s->pm[p].npart = 0;
+				s->pm[p].part_kept = false;
 			}
 			inc(C_CLEAN_WRITES);
 		} else if (ret && ret != -EFAULT && ret != -ENOENT &&
@@ -1108,9 +1255,19 @@ static void *writer(void *arg)
 			violation("WRITE (file %d) of slot %td: %s", fdi,
 				  s - slots, tm_errname(ret));
 		}
-		/* Where it failed, it must never show up. */
+		/*
+		 * Where it failed, it shows up nowhere, but for the start of
+		 * the page it failed at (dirtied, so a MADV_FREE'd page keeps
+		 * it too).
+		 */
 		for (p = first + res.pages; p < first + n; p++)
 			acc_del(s, p, tag);
+		if (ret && res.pages < n) {
+			part_add(s, first + res.pages, tag);
+			/* nothing else changes the page now: look at it */
+			if (!s->mut_active)
+				settle(s, first + res.pages, 1);
+		}
 		for (unsigned int o = 0; o < s->novl; o++)
 			if (s->ovl[o].tag == tag && s->ovl[o].n > res.pages)
 				s->ovl[o].n = res.pages;
