@@ -1256,6 +1256,12 @@ static void *writer(void *arg)
 				  s - slots, tm_errname(ret));
 		}
 		/*
+		 * The pages it reports done were overwritten whole (even where
+		 * a mutation overlapped): a part seen there before may be gone.
+		 */
+		for (p = first; p < first + res.pages && p < first + n; p++)
+			s->pm[p].part_kept = false;
+		/*
 		 * Where it failed, it shows up nowhere, but for the start of
 		 * the page it failed at (dirtied, so a MADV_FREE'd page keeps
 		 * it too).
