@@ -31,7 +31,8 @@
  * copy stops part way through a page, the buffer is faulted in and the copy
  * retried, while the mirrored page may change meanwhile. Two tests after
  * the race pin that path down deterministically: a device write that fails
- * at a page leaves no part of itself there.
+ * at a page leaves exactly the part copied before its source ran out, and
+ * that part is dirty (reclaim of a MADV_FREE'd page keeps it).
  *
  * The model keeps, per page, the set of contents it may hold now, and a
  * history of when each entered the set. The invariants:
