@@ -930,6 +930,7 @@ struct snap {
 	bool mut_active;
 	size_t wr_first, wr_n;		/* the device write in flight then */
 	int wr_fdi;			/* and its file */
+	uint32_t wr_tag;		/* and its content */
 	size_t fill_first, fill_n;	/* the fill under way then (blind) */
 	bool mixed[HUGE_PAGES];
 	uint32_t acc[HUGE_PAGES][MAXACC];
@@ -949,6 +950,7 @@ static void take_snap(struct slot *s, size_t first, size_t n, struct snap *sn)
 	sn->wr_first = s->wr_first;
 	sn->wr_n = s->wr_active ? s->wr_n : 0;
 	sn->wr_fdi = s->wr_fdi;
+	sn->wr_tag = s->wr_tag;
 	sn->fill_first = s->fill_first;
 	sn->fill_n = s->mut_active ? s->fill_n : 0;
 	for (p = 0; p < n; p++) {
@@ -1053,9 +1055,20 @@ static void check_read(struct slot *s, size_t first, size_t n,
 			inc(C_UNCHECKED);
 			continue;
 		}
-		/* failed writes whose start the page kept, then or since */
+		/*
+		 * Failed writes whose start the page kept, then or since, and
+		 * the write in flight (through either file: it may have failed
+		 * at this page, in the kernel, before this read, and not be
+		 * in the model yet).
+		 */
 		for (k = 0; k < sn->npart[i]; k++)
 			parts[np++] = sn->part[i][k];
+		if (sn->wr_n && p >= sn->wr_first && p < sn->wr_first + sn->wr_n &&
+		    !acc_has(parts, np, sn->wr_tag) && np < MAXPART)
+			parts[np++] = sn->wr_tag;
+		if (s->wr_active && p >= s->wr_first && p < s->wr_first + s->wr_n &&
+		    !acc_has(parts, np, s->wr_tag) && np < MAXPART)
+			parts[np++] = s->wr_tag;
 		for (k = 0; k < s->pm[p].npart && np < MAXPART; k++)
 			if (!acc_has(parts, np, s->pm[p].part[k]))
 				parts[np++] = s->pm[p].part[k];
