@@ -47,12 +47,13 @@
  *     a write entry where the CPU maps read-only; EVENTS records and STATS
  *     counters must be well formed and agree with the model.
  *
- * drm_access and drm_mixed also keep the arena bound (they bind the gaps
- * again when the model says random unbinds wore the bindings down) and draw
- * a share of READ / WRITE calls from the model, so that many of them reach
- * the device copy and succeed (see keep_bound_pct, guided_pct). Each test
- * prints how many of its calls, and of its device READ / WRITE calls,
- * succeeded.
+ * The classes that seed bindings (drm_access, drm_snapshot, drm_stats_events,
+ * drm_migrate, drm_raw_size, drm_mixed) also keep the arena bound
+ * (they bind the gaps again when the model says random unbinds wore the
+ * bindings down), and they and drm_bind draw a share of READ / WRITE calls
+ * from the model, so that many of them reach the device copy and succeed
+ * (see keep_bound_pct, guided_pct). Each test prints how many of its calls,
+ * and of its device READ / WRITE calls, succeeded.
  *
  * The harness checks the guest kernel log for splats after the run.
  *
@@ -1246,8 +1247,10 @@ static void op_unbind(enum issue_mode mode)
  *	run, for a partial copy) and a buffer that can take it (aligned or
  *	not). The other draws come from the edge classes as before.
  *
- * Both are 0 elsewhere, and then draw no random numbers: the other tests
- * make the same calls as before for the same seed.
+ * Both are 0 in the other classes (drm_unbind, drm_raw_nr, drm_foreign,
+ * drm_race_unbind, the hmm ones, and drm_argptr, whose every call passes
+ * an edge-class argument pointer, so no READ / WRITE can copy), and then
+ * draw no random numbers.
  */
 static unsigned int keep_bound_pct, guided_pct;
 
@@ -2213,6 +2216,7 @@ TEST_OPTS(drm_bind, 0, 0)
 
 	seed_for("drm_bind");
 	drm_setup(fd);
+	guided_pct = 30;
 	drm_loop("drm_bind", share(10), 0, 0, ops, 5, 2);
 }
 
@@ -2246,6 +2250,8 @@ TEST_OPTS(drm_snapshot, 0, 0)
 	seed_for("drm_snapshot");
 	drm_setup(fd);
 	seed_bindings();
+	keep_bound_pct = 75;
+	guided_pct = 40;
 	drm_loop("drm_snapshot", share(8), 0, 0, ops, 5, 4);
 }
 
@@ -2257,6 +2263,8 @@ TEST_OPTS(drm_stats_events, 0, 0)
 	seed_for("drm_stats_events");
 	drm_setup(fd);
 	seed_bindings();
+	keep_bound_pct = 75;
+	guided_pct = 40;
 	drm_loop("drm_stats_events", share(8), 0, 0, ops, 6, 10);
 }
 
@@ -2269,6 +2277,8 @@ TEST_OPTS(drm_migrate, 0, 0)
 	seed_for("drm_migrate");
 	drm_setup(fd);
 	seed_bindings();
+	keep_bound_pct = 75;
+	guided_pct = 40;
 	drm_loop("drm_migrate", share(5), 0, 0, ops, 6, 5);
 }
 #endif
@@ -2278,6 +2288,8 @@ TEST_OPTS(drm_raw_size, 0, 0)
 	seed_for("drm_raw_size");
 	drm_setup(fd);
 	seed_bindings();
+	keep_bound_pct = 75;
+	guided_pct = 30;
 	drm_loop("drm_raw_size", share(12), 100, 0, all_ops, N_ALL_OPS, 2);
 }
 
