@@ -307,14 +307,22 @@ struct slot {
 static struct slot slots[NSLOTS_SMALL + 1];
 static unsigned int nslots;
 
+static bool acc_has(const uint32_t *acc, unsigned int n, uint32_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (acc[i] == id)
+			return true;
+	return false;
+}
+
 static void acc_add_h(struct slot *s, size_t p, uint32_t id, int tear)
 {
 	struct page_m *m = &s->pm[p];
-	unsigned int i;
 
-	for (i = 0; i < m->nacc; i++)
-		if (m->acc[i] == id)
-			return;
+	if (acc_has(m->acc, m->nacc, id))
+		return;
 	if (m->nacc == MAXACC) {
 		violation("model: page %zu of slot %td has too many possible contents",
 			  p, s - slots);
@@ -347,16 +355,6 @@ static void acc_del(struct slot *s, size_t p, uint32_t id)
 static void acc_clear(struct slot *s, size_t p)
 {
 	s->pm[p].nacc = 0;
-}
-
-static bool acc_has(const uint32_t *acc, unsigned int n, uint32_t id)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (acc[i] == id)
-			return true;
-	return false;
 }
 
 static void part_add(struct slot *s, size_t p, uint32_t tag)
