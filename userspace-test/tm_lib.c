@@ -8,6 +8,9 @@
 #include <fnmatch.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -949,4 +953,110 @@ void tm_must_wait_ok_at(pid_t pid, const char *file, int line)
 	if (WEXITSTATUS(status))
 		tm_fail(file, line, "child %d exited with status %d", pid,
 			WEXITSTATUS(status));
+}
+
+/* ------------------------------------------------------------------------ */
+/* userfaultfd                                                               */
+/* ------------------------------------------------------------------------ */
+
+int tm_must_uffd_missing_at(void *addr, size_t size, const char *file,
+			    int line)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)addr, .len = size },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	int u = (int)syscall(__NR_userfaultfd, O_CLOEXEC);
+
+	if (u < 0)
+		tm_skip("userfaultfd: %s", tm_errname(errno));
+	if (ioctl(u, UFFDIO_API, &api))
+		tm_fail(file, line, "UFFDIO_API: %s", tm_errname(errno));
+	if (ioctl(u, UFFDIO_REGISTER, &reg))
+		tm_fail(file, line, "UFFDIO_REGISTER of %p +0x%zx: %s", addr,
+			size, tm_errname(errno));
+	return u;
+}
+
+int tm_uffd_wait(int uffd, int timeout_ms, uint64_t *addr)
+{
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	int r;
+
+	do {
+		r = poll(&pfd, 1, timeout_ms);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return -ETIMEDOUT;
+	if (read(uffd, &msg, sizeof(msg)) != sizeof(msg))
+		return -EIO;
+	if (msg.event != UFFD_EVENT_PAGEFAULT)
+		return -EPROTO;
+	if (addr)
+		*addr = msg.arg.pagefault.address;
+	return 0;
+}
+
+int tm_uffd_copy(int uffd, void *addr, const void *src)
+{
+	struct uffdio_copy cp = {
+		.dst = (uintptr_t)addr,
+		.src = (uintptr_t)src,
+		.len = PAGE_SZ,
+	};
+
+	return ioctl(uffd, UFFDIO_COPY, &cp) ? -errno : 0;
+}
+
+static void *tm_held_fn(void *arg)
+{
+	struct tm_held *h = arg;
+
+	if (h->write)
+		h->ret = tm_write(h->fd, h->addr, PAGE_SZ, h->buf, &h->res);
+	else
+		h->ret = tm_read(h->fd, h->addr, PAGE_SZ, h->buf, &h->res);
+	return NULL;
+}
+
+void tm_held_start_at(struct tm_held *h, int fd, const void *addr, bool write,
+		      const char *file, int line)
+{
+	pthread_t t;
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	h->fd = fd;
+	h->addr = addr;
+	h->write = write;
+	h->buf = tm_must_map_at(1, PROT_READ | PROT_WRITE, file, line);
+	h->uffd = tm_must_uffd_missing_at(h->buf, PAGE_SZ, file, line);
+	if (pthread_create(&t, NULL, tm_held_fn, h))
+		tm_fail(file, line, "pthread_create");
+	h->thread = (unsigned long)t;
+	r = tm_uffd_wait(h->uffd, 10000, NULL);
+	if (r)
+		tm_fail(file, line, "the device %s did not wait for its buffer: %s",
+			write ? "WRITE" : "READ", tm_errname(r));
+}
+
+void tm_held_release_at(struct tm_held *h, uint8_t fill, const char *file,
+			int line)
+{
+	uint8_t *page = malloc(PAGE_SZ);
+	int r;
+
+	if (!page)
+		tm_fail(file, line, "out of memory");
+	memset(page, fill, PAGE_SZ);
+	r = tm_uffd_copy(h->uffd, h->buf, page);
+	free(page);
+	if (r)
+		tm_fail(file, line, "UFFDIO_COPY: %s", tm_errname(r));
+	pthread_join((pthread_t)h->thread, NULL);
+	close(h->uffd);
 }

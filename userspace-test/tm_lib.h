@@ -378,4 +378,64 @@ pid_t tm_fork(void);
 void tm_must_wait_ok_at(pid_t pid, const char *file, int line);
 #define tm_must_wait_ok(pid) tm_must_wait_ok_at(pid, __FILE__, __LINE__)
 
+/* ------------------------------------------------------------------------ */
+/* userfaultfd: pages supplied late, and a device call held on one           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * tm_must_uffd_missing() - register [addr, addr + size) for missing-page
+ * faults with a new userfaultfd (blocking reads). The pages must not be
+ * present yet. SKIPs the test if the kernel has no userfaultfd. Returns
+ * the userfaultfd.
+ */
+int tm_must_uffd_missing_at(void *addr, size_t size, const char *file,
+			    int line);
+#define tm_must_uffd_missing(addr, size) \
+	tm_must_uffd_missing_at(addr, size, __FILE__, __LINE__)
+/*
+ * Wait up to timeout_ms for the next missing-page fault; *addr (may be
+ * NULL) receives the faulting address. 0, -ETIMEDOUT, or -errno.
+ */
+int tm_uffd_wait(int uffd, int timeout_ms, uint64_t *addr);
+/*
+ * Supply the page at addr (page aligned) with a copy of src (one page) and
+ * wake the waiter. 0 or -errno.
+ */
+int tm_uffd_copy(int uffd, void *addr, const void *src);
+
+/*
+ * A device READ or WRITE made in a thread of its own, whose user buffer is
+ * one page nobody has supplied yet: the driver waits for it while it holds
+ * the file's structural lock (it faults the buffer in there), so the file's
+ * other ioctls and its UNMAP work item wait too, until tm_held_release().
+ */
+struct tm_held {
+	int fd;
+	int uffd;
+	bool write;
+	const void *addr;	/* the bound page the device accesses */
+	uint8_t *buf;		/* the user buffer (missing until release) */
+	int ret;		/* the access's return value */
+	struct tm_result res;
+	unsigned long thread;	/* pthread_t */
+};
+
+/*
+ * tm_held_start() - start a device access of the bound page at addr
+ * (READ into the missing buffer, or WRITE from it) and return once the
+ * driver waits for the buffer, or fail the test after 10 s.
+ */
+void tm_held_start_at(struct tm_held *h, int fd, const void *addr, bool write,
+		      const char *file, int line);
+#define tm_held_start(h, fd, addr, write) \
+	tm_held_start_at(h, fd, addr, write, __FILE__, __LINE__)
+/*
+ * tm_held_release() - supply the buffer page, filled with byte fill, and
+ * wait for the access to end; its outcome is then in h->ret and h->res.
+ */
+void tm_held_release_at(struct tm_held *h, uint8_t fill, const char *file,
+			int line);
+#define tm_held_release(h, fill) \
+	tm_held_release_at(h, fill, __FILE__, __LINE__)
+
 #endif /* _TM_LIB_H_ */
