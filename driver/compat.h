@@ -6,8 +6,23 @@
  * - struct mmu_notifier_range lost ->vma, and
  *   mmu_notifier_range_update_to_read_only() went with it, in 6.3. Without
  *   them a PROTECTION_VMA callback cannot tell whether the VMA keeps read
- *   access (mprotect(PROT_READ)) or loses it (PROT_NONE, NUMA hinting), so
- *   from 6.3 on the policy invalidates instead of downgrading.
+ *   access (mprotect(PROT_READ)) or loses it (mprotect(PROT_NONE)), so from
+ *   6.3 on the policy invalidates instead of downgrading. On 6.1 the answer
+ *   is the VMA's VM_READ: NUMA hinting (change_prot_numa()) makes the PTEs
+ *   PROT_NONE but keeps VM_READ, so it downgrades there. That is safe: the
+ *   page stays mapped at that address until the hinting fault migrates it,
+ *   and the migration raises CLEAR first.
+ * - On 6.1, __unmap_hugepage_range() raises UNMAP itself, also when the
+ *   mapping stays: MADV_DONTNEED of hugetlb memory (after zap's own CLEAR)
+ *   and hugetlbfs truncation and hole punching. From 6.3 it raises CLEAR
+ *   (6.12 does). tm_range_unmaps() tells a real unmap from such a zap: a
+ *   munmap (or mremap, or MAP_FIXED over the range) has taken the VMA out
+ *   of the mm's tree before it raises UNMAP; a zap leaves it there. Only
+ *   hugetlb VMAs are looked at (the only zaps that raise UNMAP), and the
+ *   lookup is mt_find(), which takes the RCU read lock itself: the callback
+ *   runs with the mmap lock held (munmap, madvise) or without it (hugetlbfs
+ *   truncation, under the file's i_mmap lock), and may not sleep. The VMA
+ *   is only compared, never used, and it cannot be freed under the caller.
  * - class_create() lost its owner argument in 6.4.
  * - From 6.12, drm_open() warns unless the file_operations declare
  *   FOP_UNSIGNED_OFFSET (DRM offsets are unsigned); older kernels have no
@@ -17,6 +32,8 @@
 #define _TM_COMPAT_H_
 
 #include <linux/fs.h>
+#include <linux/hugetlb.h>
+#include <linux/maple_tree.h>
 #include <linux/version.h>
 #include <linux/mmu_notifier.h>
 
@@ -26,11 +43,27 @@ static inline bool tm_range_keeps_read(const struct mmu_notifier_range *range)
 {
 	return mmu_notifier_range_update_to_read_only(range);
 }
+
+static inline bool tm_range_unmaps(const struct mmu_notifier_range *range)
+{
+	struct vm_area_struct *vma = range->vma;
+	unsigned long index;
+
+	if (range->event != MMU_NOTIFY_UNMAP || !vma || !is_vm_hugetlb_page(vma))
+		return range->event == MMU_NOTIFY_UNMAP;
+	index = vma->vm_start;
+	return mt_find(&range->mm->mm_mt, &index, vma->vm_start) != vma;
+}
 #else
 #define TM_HAVE_RANGE_VMA	0
 static inline bool tm_range_keeps_read(const struct mmu_notifier_range *range)
 {
 	return false;
+}
+
+static inline bool tm_range_unmaps(const struct mmu_notifier_range *range)
+{
+	return range->event == MMU_NOTIFY_UNMAP;
 }
 #endif
 

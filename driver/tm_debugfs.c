@@ -5,12 +5,17 @@
  * /sys/kernel/debug/test_mirror/<tgid>-<id>/state lists the file's bindings,
  * their segments and cuts, and the device table as runs of entries with the
  * same state. Root only; it shows no physical addresses either.
+ * /sys/kernel/debug/test_mirror/fail_split is a fault injection for tests
+ * (tm_inject.c).
  */
 
 #include <linux/debugfs.h>
+#include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
+#include <linux/uaccess.h>
 
+#include "tm_inject.h"
 #include "tm_mirror.h"
 
 static struct dentry *tm_debugfs_root;
@@ -20,6 +25,39 @@ static int tm_state_show(struct seq_file *s, void *unused)
 	return tm_mirror_dump(s->private, s);
 }
 DEFINE_SHOW_ATTRIBUTE(tm_state);
+
+static int tm_fail_split_show(struct seq_file *s, void *unused)
+{
+	seq_printf(s, "%s\n", tm_inject_split_state());
+	return 0;
+}
+
+static int tm_fail_split_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, tm_fail_split_show, NULL);
+}
+
+static ssize_t tm_fail_split_write(struct file *file, const char __user *ubuf,
+				   size_t len, loff_t *ppos)
+{
+	bool on;
+	int ret;
+
+	ret = kstrtobool_from_user(ubuf, len, &on);
+	if (ret)
+		return ret;
+	tm_inject_split_arm(on);
+	return len;
+}
+
+static const struct file_operations tm_fail_split_fops = {
+	.owner = THIS_MODULE,
+	.open = tm_fail_split_open,
+	.read = seq_read,
+	.write = tm_fail_split_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
 
 /**
  * tm_debugfs_add - create the debugfs directory of one mirror
@@ -54,13 +92,16 @@ void tm_debugfs_remove(struct dentry *dir)
 }
 
 /**
- * tm_debugfs_init - create /sys/kernel/debug/test_mirror
+ * tm_debugfs_init - create /sys/kernel/debug/test_mirror and its fail_split
  */
 void tm_debugfs_init(void)
 {
 	struct dentry *root = debugfs_create_dir("test_mirror", NULL);
 
 	tm_debugfs_root = IS_ERR(root) ? NULL : root;
+	if (tm_debugfs_root)
+		debugfs_create_file("fail_split", 0600, tm_debugfs_root, NULL,
+				    &tm_fail_split_fops);
 }
 
 /**

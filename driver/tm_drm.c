@@ -178,9 +178,7 @@ static int tm_ioctl_events(struct drm_device *dev, void *data,
 	recs = kvmalloc_array(max ?: 1, sizeof(*recs), GFP_KERNEL_ACCOUNT);
 	if (!recs)
 		return -ENOMEM;
-	n = tm_mirror_events(file->driver_priv, recs, max,
-			     args->flags & TEST_MIRROR_EVENTS_CONSUME,
-			     &args->lost);
+	n = tm_mirror_events(file->driver_priv, recs, max, &args->lost);
 	if (n < 0) {
 		ret = n;
 		goto out;
@@ -200,6 +198,10 @@ static int tm_ioctl_events(struct drm_device *dev, void *data,
 		}
 	}
 	args->count = n;
+	/* Only what reached the caller leaves the log. */
+	if (args->flags & TEST_MIRROR_EVENTS_CONSUME)
+		tm_mirror_events_consume(file->driver_priv,
+					 n ? recs[n - 1].seq : 0, args->lost);
 out:
 	kvfree(recs);
 	return ret;

@@ -166,7 +166,11 @@ static int tm_hmm_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-/* One hmm_range_fault() output entry as a TM_HMM_PROT_* byte. */
+/*
+ * One hmm_range_fault() output entry as a TM_HMM_PROT_* byte. Called by
+ * tm_mirror_cpu_snapshot() under the table lock, while the page is still
+ * the one the CPU maps: its struct page may be read.
+ */
 static u8 tm_hmm_prot(unsigned long hmm_pfn)
 {
 	unsigned int shift;
@@ -204,26 +208,20 @@ static u8 tm_hmm_prot(unsigned long hmm_pfn)
 
 static int tm_hmm_snapshot(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd)
 {
-	unsigned long addr = cmd->addr, left = cmd->npages, n, i;
+	unsigned long addr = cmd->addr, left = cmd->npages, n;
 	u8 __user *out = u64_to_user_ptr(cmd->ptr);
-	unsigned long *pfns;
 	u8 *prot;
 	int ret = 0;
 
-	pfns = kmalloc_array(TM_HMM_SNAP_MAX, sizeof(*pfns), GFP_KERNEL_ACCOUNT);
 	prot = kmalloc(TM_HMM_SNAP_MAX, GFP_KERNEL_ACCOUNT);
-	if (!pfns || !prot) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if (!prot)
+		return -ENOMEM;
 	while (left) {
 		n = min_t(unsigned long, left, TM_HMM_SNAP_MAX);
-		ret = tm_mirror_cpu_snapshot(hf->m, addr, n, pfns);
+		ret = tm_mirror_cpu_snapshot(hf->m, addr, n, tm_hmm_prot, prot);
 		if (ret < 0)
 			break;
 		n = ret;	/* it may do fewer than asked */
-		for (i = 0; i < n; i++)
-			prot[i] = tm_hmm_prot(pfns[i]);
 		if (copy_to_user(out, prot, n)) {
 			ret = -EFAULT;
 			break;
@@ -239,9 +237,7 @@ static int tm_hmm_snapshot(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd)
 		}
 		cond_resched();
 	}
-out:
 	kfree(prot);
-	kfree(pfns);
 	return ret;
 }
 

@@ -22,7 +22,7 @@ MODULE_PARM_DESC(max_bindings, "Bindings per open file");
 unsigned long tm_max_mirror_pages = 1UL << 20;
 module_param_named(max_mirror_pages, tm_max_mirror_pages, ulong, 0644);
 MODULE_PARM_DESC(max_mirror_pages,
-		 "Device-table capacity per open file, in 4 KiB pages (8 bytes each); read at open");
+		 "Device-table capacity per open file, in 4 KiB pages of address space (2 MiB slots of 512 pages, leaf or huge entry); read at open");
 
 unsigned int tm_event_log_len = 256;
 module_param_named(event_log_len, tm_event_log_len, uint, 0644);

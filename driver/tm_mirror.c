@@ -58,7 +58,9 @@
 
 #include <linux/hmm.h>
 #include <linux/interval_tree.h>
+#include <linux/delay.h>
 #include <linux/highmem.h>
+#include <linux/memcontrol.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
@@ -71,6 +73,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include "tm_inject.h"
 #include "tm_mirror.h"
 #include "tm_table.h"
 
@@ -119,8 +122,12 @@ struct tm_binding {
  * @nr_cuts: used entries of @cuts.
  * @cuts: sorted, disjoint parts whose tracking UNMAP dropped.
  * @dead: the whole segment was dropped.
+ * @listed: in tm_mirror.segs. While a split runs, the old segment and the
+ *	new ones are live together and an UNMAP reaches both; only the listed
+ *	one counts the pages in pages_dropped.
  *
- * @pending, @nr_cuts, @cuts and @dead are protected by the table lock.
+ * @pending, @nr_cuts, @cuts, @dead and @listed are protected by the table
+ * lock.
  */
 struct tm_seg {
 	struct mmu_interval_notifier notifier;
@@ -133,12 +140,15 @@ struct tm_seg {
 	unsigned int nr_cuts;
 	struct tm_cut cuts[TM_MAX_CUTS];
 	bool dead;
+	bool listed;
 };
 
 /**
  * struct tm_mirror - one device context
  * @lock: structural lock, see the locking comment at the top of the file.
  * @mm: the mirrored address space (mmgrab()ed).
+ * @memcg: the opener's memory cgroup, charged for what the work item
+ *	allocates for this file.
  * @owner: the device, hmm_range_fault()'s dev_private_owner. The owner of
  *	MIGRATE/EXCLUSIVE ranges this mirror starts is the mirror itself, so
  *	that another file of the same device never mistakes them for its own.
@@ -169,6 +179,7 @@ struct tm_seg {
 struct tm_mirror {
 	struct mutex lock;
 	struct mm_struct *mm;
+	struct mem_cgroup *memcg;
 	void *owner;
 	bool event_aware;
 	bool closing;
@@ -280,65 +291,104 @@ static unsigned long tm_seg_live_end(const struct tm_seg *seg,
 	return stop;
 }
 
-/*
- * Record that the tracking of [start, end) is dropped. Table lock held;
- * called from the invalidate callback, so it must not allocate: cuts live in
- * a small array in the segment, kept sorted and merged. When the array is
- * full, the two closest cuts merge into one, dropping the tracking of the
- * pages between them too: a device access there then fails with -EFAULT,
- * never reaches memory it should not. The work item normally empties the
- * array long before that.
- */
-static void tm_seg_cut(struct tm_mirror *m, struct tm_seg *seg,
-		       unsigned long start, unsigned long end)
+/* Bytes of [start, end) that no cut of @seg covers yet. */
+static unsigned long tm_seg_uncut(const struct tm_seg *seg,
+				  unsigned long start, unsigned long end)
 {
-	struct tm_cut *c = seg->cuts;
-	unsigned int i, j, best;
+	unsigned long len = end - start;
+	unsigned int i;
 
-	if (!seg->dead)
-		tm_count(m, &m->st.pages_dropped, (end - start) >> PAGE_SHIFT);
+	for (i = 0; i < seg->nr_cuts; i++)
+		if (seg->cuts[i].start < end && seg->cuts[i].end > start)
+			len -= min(end, seg->cuts[i].end) -
+			       max(start, seg->cuts[i].start);
+	return len;
+}
+
+/*
+ * Record that the tracking of [start, end) is dropped; its entries must be
+ * gone already. Called from the invalidate callback, so it must not
+ * allocate: cuts live in a small array in the segment, kept sorted and
+ * merged. An UNMAP the cuts cover already (the kernel raises some twice)
+ * changes nothing. When the array overflows, the two closest cuts merge
+ * into one: the pages between them lose their tracking too, and their
+ * entries are removed here, under the same hold of the table lock, because
+ * the split that follows leaves those pages out of every new segment; no
+ * entry may outlive the notifier that covers it. The work item normally
+ * empties the array long before that.
+ *
+ * @carried: the cut is carried over from the segment @seg replaces, whose
+ * pages_dropped count has it already (only a merged gap is counted).
+ *
+ * Return: entries removed from merged gaps.
+ */
+static unsigned long tm_seg_cut(struct tm_mirror *m, struct tm_seg *seg,
+				unsigned long start, unsigned long end,
+				bool carried)
+{
+	struct tm_cut c[TM_MAX_CUTS + 1];
+	unsigned long dropped, n = 0, gap;
+	unsigned int i, nr, best;
+
+	lockdep_assert_held(&m->table_lock);
+	start = max(start, seg->start);
+	end = min(end, seg->end);
+	if (seg->dead || start >= end)
+		return 0;
+	dropped = tm_seg_uncut(seg, start, end);
+	if (!dropped)
+		return 0;
+	if (carried || !seg->listed)
+		dropped = 0;
 	if (start <= seg->start && end >= seg->end) {
 		seg->dead = true;
 		seg->nr_cuts = 0;
-	} else if (!seg->dead) {
-		/* Insert in order, then merge overlapping or adjacent cuts. */
-		for (i = 0; i < seg->nr_cuts && c[i].start < start; i++)
-			;
-		if (seg->nr_cuts == TM_MAX_CUTS) {
-			best = 0;
-			for (j = 1; j + 1 < TM_MAX_CUTS; j++)
-				if (c[j + 1].start - c[j].end <
-				    c[best + 1].start - c[best].end)
-					best = j;
-			c[best].end = c[best + 1].end;
-			memmove(&c[best + 1], &c[best + 2],
-				(TM_MAX_CUTS - best - 2) * sizeof(*c));
-			seg->nr_cuts--;
-			for (i = 0; i < seg->nr_cuts && c[i].start < start; i++)
-				;
-		}
-		memmove(&c[i + 1], &c[i], (seg->nr_cuts - i) * sizeof(*c));
-		c[i].start = start;
-		c[i].end = end;
-		seg->nr_cuts++;
-		for (i = 0; i + 1 < seg->nr_cuts;) {
-			if (c[i].end >= c[i + 1].start) {
-				c[i].end = max(c[i].end, c[i + 1].end);
-				memmove(&c[i + 1], &c[i + 2],
-					(seg->nr_cuts - i - 2) * sizeof(*c));
-				seg->nr_cuts--;
-			} else {
-				i++;
-			}
+		goto queue;
+	}
+	/* Insert in order, then coalesce overlapping or adjacent cuts. */
+	nr = 0;
+	for (i = 0; i < seg->nr_cuts && seg->cuts[i].start < start; i++)
+		c[nr++] = seg->cuts[i];
+	c[nr].start = start;
+	c[nr++].end = end;
+	for (; i < seg->nr_cuts; i++)
+		c[nr++] = seg->cuts[i];
+	for (i = 0; i + 1 < nr;) {
+		if (c[i].end >= c[i + 1].start) {
+			c[i].end = max(c[i].end, c[i + 1].end);
+			memmove(&c[i + 1], &c[i + 2], (nr - i - 2) * sizeof(*c));
+			nr--;
+		} else {
+			i++;
 		}
 	}
+	if (nr > TM_MAX_CUTS) {
+		best = 0;
+		for (i = 1; i + 1 < nr; i++)
+			if (c[i + 1].start - c[i].end <
+			    c[best + 1].start - c[best].end)
+				best = i;
+		gap = c[best + 1].start - c[best].end;
+		n = tm_table_invalidate(&m->table, c[best].end,
+					c[best + 1].start);
+		dropped += gap;
+		c[best].end = c[best + 1].end;
+		memmove(&c[best + 1], &c[best + 2], (nr - best - 2) * sizeof(*c));
+		nr--;
+	}
+	memcpy(seg->cuts, c, nr * sizeof(*c));
+	seg->nr_cuts = nr;
+queue:
+	tm_count(m, &m->st.pages_dropped, dropped >> PAGE_SHIFT);
 	if (list_empty(&seg->pending))
 		list_add_tail(&seg->pending, &m->pending);
 	queue_work(system_unbound_wq, &m->work);
+	return n;
 }
 
 static struct tm_seg *tm_seg_new(struct tm_mirror *m, struct tm_binding *b,
-				 unsigned long start, unsigned long end)
+				 unsigned long start, unsigned long end,
+				 bool listed)
 {
 	struct tm_seg *seg;
 	int ret;
@@ -352,6 +402,7 @@ static struct tm_seg *tm_seg_new(struct tm_mirror *m, struct tm_binding *b,
 	seg->end = end;
 	seg->it.start = start;
 	seg->it.last = end - 1;
+	seg->listed = listed;
 	INIT_LIST_HEAD(&seg->pending);
 	ret = mmu_interval_notifier_insert(&seg->notifier, m->mm, start,
 					   end - start, &tm_seg_ops);
@@ -396,6 +447,29 @@ static struct tm_seg *tm_find_seg(struct tm_mirror *m, unsigned long addr)
 }
 
 /*
+ * Fault injection (tm_inject.h): when armed, fail the allocation of the
+ * second new segment, but only after the first one has been cut by an
+ * UNMAP (or 10 s have passed), so that the rollback meets a new segment
+ * that an invalidation has queued. Structural lock held.
+ */
+static bool tm_split_injected(struct tm_mirror *m, struct tm_seg *first)
+{
+	unsigned long deadline = jiffies + 10 * HZ;
+	bool cut = false;
+
+	if (!tm_inject_split_begin())
+		return false;
+	while (!cut && time_before(jiffies, deadline)) {
+		usleep_range(1000, 2000);
+		mutex_lock(&m->table_lock);
+		cut = !list_empty(&first->pending);
+		mutex_unlock(&m->table_lock);
+	}
+	tm_inject_split_end(cut);
+	return true;
+}
+
+/*
  * Replace @old by segments for its live parts. Structural lock held. New
  * notifiers are inserted before the old one is removed, so at every moment
  * some notifier covers each live page. Callbacks may still reach @old until
@@ -432,7 +506,9 @@ static void tm_seg_split(struct tm_mirror *m, struct tm_seg *old)
 			struct tm_seg *seg;
 
 			if (end > pos) {
-				seg = tm_seg_new(m, old->b, pos, end);
+				if (nr == 1 && tm_split_injected(m, parts[0]))
+					break;
+				seg = tm_seg_new(m, old->b, pos, end, false);
 				if (IS_ERR(seg))
 					break;
 				parts[nr++] = seg;
@@ -442,34 +518,44 @@ static void tm_seg_split(struct tm_mirror *m, struct tm_seg *old)
 		}
 		mmput(m->mm);
 		if (i <= nr_cuts) {
-			/* Out of memory: keep the old segment and its cuts. */
+			/*
+			 * Out of memory: keep the old segment and its cuts. Its
+			 * notifier is live, so it received every invalidation
+			 * the new ones did; but a new one that an UNMAP cut is
+			 * queued on the pending list, and must leave it before
+			 * it is freed.
+			 */
 			while (nr--) {
 				mmu_interval_notifier_remove(&parts[nr]->notifier);
+				mutex_lock(&m->table_lock);
+				list_del_init(&parts[nr]->pending);
+				mutex_unlock(&m->table_lock);
 				kfree(parts[nr]);
 			}
 			return;
 		}
 	}
 
+	mutex_lock(&m->table_lock);
 	for (j = 0; j < nr; j++) {
 		interval_tree_insert(&parts[j]->it, &m->segs);
 		m->nr_segs++;
+		parts[j]->listed = true;
 	}
 	interval_tree_remove(&old->it, &m->segs);
 	m->nr_segs--;
+	old->listed = false;
+	mutex_unlock(&m->table_lock);
 	mmu_interval_notifier_remove(&old->notifier);
 
 	mutex_lock(&m->table_lock);
 	for (j = 0; j < nr; j++) {
-		for (i = 0; i < old->nr_cuts; i++) {
-			unsigned long s = max(old->cuts[i].start, parts[j]->start);
-			unsigned long e = min(old->cuts[i].end, parts[j]->end);
-
-			if (s < e)
-				tm_seg_cut(m, parts[j], s, e);
-		}
+		for (i = 0; i < old->nr_cuts; i++)
+			tm_seg_cut(m, parts[j], old->cuts[i].start,
+				   old->cuts[i].end, true);
 		if (old->dead)
-			tm_seg_cut(m, parts[j], parts[j]->start, parts[j]->end);
+			tm_seg_cut(m, parts[j], parts[j]->start, parts[j]->end,
+				   true);
 	}
 	/* A late callback may have queued @old again. */
 	list_del_init(&old->pending);
@@ -484,8 +570,11 @@ static void tm_seg_split(struct tm_mirror *m, struct tm_seg *old)
 static void tm_mirror_work(struct work_struct *work)
 {
 	struct tm_mirror *m = container_of(work, struct tm_mirror, work);
+	struct mem_cgroup *old_memcg;
 	struct tm_seg *seg;
 
+	/* What the split allocates is the opener's, like the rest. */
+	old_memcg = set_active_memcg(m->memcg);
 	mutex_lock(&m->lock);
 	while (!m->closing) {
 		mutex_lock(&m->table_lock);
@@ -499,6 +588,7 @@ static void tm_mirror_work(struct work_struct *work)
 		tm_seg_split(m, seg);
 	}
 	mutex_unlock(&m->lock);
+	set_active_memcg(old_memcg);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -537,7 +627,7 @@ static bool tm_seg_invalidate(struct mmu_interval_notifier *mni,
 		if (seg->b->flags & TM_BIND_WHOLE_SPACE)
 			action = TM_ACTION_INVALIDATE;
 		else
-			tm_seg_cut(m, seg, start, end);
+			n += tm_seg_cut(m, seg, start, end, false);
 		break;
 	case TM_ACTION_RELEASE:
 		n = tm_table_invalidate(&m->table, seg->start, seg->end);
@@ -639,6 +729,12 @@ static int tm_fault(struct tm_mirror *m, struct tm_seg *seg,
 	int ret = __tm_fault(m, seg, start, end, write, installed);
 
 	tm_table_put_spares(&m->table);
+	if (ret) {
+		/* Leaves and placeholders prepared for nothing go again. */
+		mutex_lock(&m->table_lock);
+		tm_table_trim(&m->table, start, end);
+		mutex_unlock(&m->table_lock);
+	}
 	tm_count(m, &m->st.faulted_pages, *installed);
 	trace_tm_fault(seg->b->handle, start, end, write, ret, *installed);
 	return ret;
@@ -670,11 +766,12 @@ int tm_mirror_check_range(unsigned long addr, unsigned long size)
  *
  * Return: 0; -EACCES if the caller's mm is not the mirror's (a forked
  * child, a process that received the file, or after exec); -ESRCH if the
- * address space has exited.
+ * address space has exited (its last user is gone, whether or not a
+ * binding saw its RELEASE).
  */
 int tm_mirror_check_caller(struct tm_mirror *m)
 {
-	if (READ_ONCE(m->released))
+	if (READ_ONCE(m->released) || !atomic_read(&m->mm->mm_users))
 		return -ESRCH;
 	if (current->mm != m->mm)
 		return -EACCES;
@@ -733,6 +830,7 @@ struct tm_mirror *tm_mirror_create(void *owner)
 		     (tm_policy_can_downgrade_vma() ? TM_CAP_VMA_DOWNGRADE : 0);
 	mmgrab(current->mm);
 	m->mm = current->mm;
+	m->memcg = get_mem_cgroup_from_mm(current->mm);
 	m->debugfs = tm_debugfs_add(m, atomic_inc_return(&tm_mirror_ids));
 	return m;
 }
@@ -784,6 +882,7 @@ void tm_mirror_destroy(struct tm_mirror *m)
 	cancel_work_sync(&m->work);
 	tm_table_fini(&m->table);
 	xa_destroy(&m->handles);
+	mem_cgroup_put(m->memcg);
 	mmdrop(m->mm);
 	kvfree(m->pfns);
 	kvfree(m->log);
@@ -822,7 +921,7 @@ int tm_mirror_bind(struct tm_mirror *m, unsigned long addr, unsigned long size,
 		if (ret)
 			return ret;
 	}
-	if (mutex_lock_interruptible(&m->lock))
+	if (mutex_lock_killable(&m->lock))
 		return -EINTR;
 	ret = -EEXIST;
 	if (interval_tree_iter_first(&m->bindings, addr, addr + size - 1))
@@ -843,7 +942,7 @@ int tm_mirror_bind(struct tm_mirror *m, unsigned long addr, unsigned long size,
 		kfree(b);
 		goto out;
 	}
-	seg = tm_seg_new(m, b, addr, addr + size);
+	seg = tm_seg_new(m, b, addr, addr + size, true);
 	if (IS_ERR(seg)) {
 		ret = PTR_ERR(seg);
 		xa_erase(&m->handles, b->handle);
@@ -894,7 +993,7 @@ int tm_mirror_unbind(struct tm_mirror *m, u32 handle)
 	 */
 	if (!handle)
 		return -ENOENT;
-	if (mutex_lock_interruptible(&m->lock))
+	if (mutex_lock_killable(&m->lock))
 		return -EINTR;
 	b = xa_erase(&m->handles, handle);
 	if (b)
@@ -1003,7 +1102,7 @@ int tm_mirror_access(struct tm_mirror *m, bool write, unsigned long addr,
 		return ret;
 	if (!access_ok(buf, size))
 		return -EFAULT;
-	if (mutex_lock_interruptible(&m->lock))
+	if (mutex_lock_killable(&m->lock))
 		return -EINTR;
 	end = addr + size;
 	while (addr < end) {
@@ -1024,8 +1123,13 @@ int tm_mirror_access(struct tm_mirror *m, bool write, unsigned long addr,
 		if (need == TM_NEED_DROPPED) {
 			ret = -EFAULT;
 		} else if (need == TM_NEED_USER) {
+			/*
+			 * Neither fault-in stores anything: the user's buffer
+			 * holds exactly what it held until the copy succeeds
+			 * (fault_in_writeable() would write a zero byte).
+			 */
 			if (write ? fault_in_readable(ubuf, PAGE_SIZE) :
-				    fault_in_writeable(ubuf, PAGE_SIZE))
+				    fault_in_safe_writeable(ubuf, PAGE_SIZE))
 				ret = -EFAULT;
 		} else if (need == TM_NEED_FAULT) {
 			refaults = addr == last_fault ? refaults + 1 : 0;
@@ -1092,7 +1196,7 @@ int tm_mirror_snapshot(struct tm_mirror *m, unsigned long addr,
 		return ret;
 	if (!access_ok(out, npages))
 		return -EFAULT;
-	if (mutex_lock_interruptible(&m->lock))
+	if (mutex_lock_killable(&m->lock))
 		return -EINTR;
 	for (i = 0; i < npages; i += n) {
 		n = min_t(unsigned long, npages - i, TM_SNAP_BATCH);
@@ -1120,6 +1224,10 @@ int tm_mirror_snapshot(struct tm_mirror *m, unsigned long addr,
 			ret = -EFAULT;
 			break;
 		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 		cond_resched();
 	}
 	mutex_unlock(&m->lock);
@@ -1131,18 +1239,22 @@ int tm_mirror_snapshot(struct tm_mirror *m, unsigned long addr,
  * @m: the mirror; the range must lie in one of its segments
  * @addr: first address, page aligned
  * @npages: pages wanted; at most the mirror's fault chunk are done
- * @hmm_pfns: out: hmm_range_fault() output for each page done (for the
- *	caller to turn into access bits; it must never reach userspace as is)
+ * @conv: turns one hmm_range_fault() output entry into the byte the caller
+ *	reports. It runs under the table lock, while the entry is known to be
+ *	the CPU's (no invalidation since the walk), so it may look at the page
+ *	behind it; nothing it is given may reach userspace as is.
+ * @out: out: one @conv byte per page done
  *
  * Return: pages done (> 0), or -ENOENT (not bound), -EINVAL, -EFAULT,
  * -EBUSY, -EINTR.
  */
 int tm_mirror_cpu_snapshot(struct tm_mirror *m, unsigned long addr,
-			   unsigned long npages, unsigned long *hmm_pfns)
+			   unsigned long npages, u8 (*conv)(unsigned long),
+			   u8 *out)
 {
-	struct hmm_range range = { .hmm_pfns = hmm_pfns,
+	struct hmm_range range = { .hmm_pfns = m->pfns,
 				   .dev_private_owner = m->owner };
-	unsigned long timeout;
+	unsigned long timeout, i;
 	struct tm_seg *seg;
 	int ret;
 
@@ -1155,7 +1267,7 @@ int tm_mirror_cpu_snapshot(struct tm_mirror *m, unsigned long addr,
 	ret = tm_mirror_check_range(addr, npages << PAGE_SHIFT);
 	if (ret)
 		return ret;
-	if (mutex_lock_interruptible(&m->lock))
+	if (mutex_lock_killable(&m->lock))
 		return -EINTR;
 	seg = tm_find_seg(m, addr);
 	ret = -ENOENT;
@@ -1180,6 +1292,9 @@ int tm_mirror_cpu_snapshot(struct tm_mirror *m, unsigned long addr,
 		mutex_lock(&m->table_lock);
 		if (mmu_interval_read_retry(range.notifier, range.notifier_seq))
 			ret = -EBUSY;
+		else
+			for (i = 0; i < npages; i++)
+				out[i] = conv(m->pfns[i]);
 		mutex_unlock(&m->table_lock);
 	} while (ret == -EBUSY);
 out:
@@ -1227,13 +1342,15 @@ int tm_mirror_stats(struct tm_mirror *m, struct tm_stats *st, bool reset)
  * @m: the mirror
  * @recs: out: up to @max records, oldest first
  * @max: capacity of @recs
- * @consume: remove the records returned from the log
- * @lost: out: records overwritten before being read (reset by @consume)
+ * @lost: out: records overwritten before being read
+ *
+ * The records stay in the log: once the caller has handed them on, it may
+ * remove them with tm_mirror_events_consume().
  *
  * Return: records copied, or tm_mirror_check_caller()'s error.
  */
 int tm_mirror_events(struct tm_mirror *m, struct tm_event_rec *recs,
-		     unsigned int max, bool consume, u64 *lost)
+		     unsigned int max, u64 *lost)
 {
 	unsigned long flags;
 	unsigned int i, n;
@@ -1248,13 +1365,30 @@ int tm_mirror_events(struct tm_mirror *m, struct tm_event_rec *recs,
 	for (i = 0; i < n; i++)
 		recs[i] = m->log[(m->log_head + i) % m->log_len];
 	*lost = m->log_lost;
-	if (consume) {
-		m->log_head = (m->log_head + n) % m->log_len;
-		m->log_count -= n;
-		m->log_lost = 0;
-	}
 	spin_unlock_irqrestore(&m->log_lock, flags);
 	return n;
+}
+
+/**
+ * tm_mirror_events_consume - remove records that were handed on
+ * @m: the mirror
+ * @last_seq: the sequence number of the last record handed on (0: none)
+ * @lost: the lost count handed on with them
+ *
+ * Removes the records up to @last_seq that are still in the log, and takes
+ * @lost off the lost count: records lost since then stay counted.
+ */
+void tm_mirror_events_consume(struct tm_mirror *m, u64 last_seq, u64 lost)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&m->log_lock, flags);
+	while (m->log_count && m->log[m->log_head].seq <= last_seq) {
+		m->log_head = (m->log_head + 1) % m->log_len;
+		m->log_count--;
+	}
+	m->log_lost -= min(lost, m->log_lost);
+	spin_unlock_irqrestore(&m->log_lock, flags);
 }
 
 /**
@@ -1271,7 +1405,7 @@ int tm_mirror_dump(struct tm_mirror *m, struct seq_file *s)
 	struct tm_seg *seg;
 	unsigned int i;
 
-	if (mutex_lock_interruptible(&m->lock))
+	if (mutex_lock_killable(&m->lock))
 		return -EINTR;
 	mutex_lock(&m->table_lock);
 	seq_printf(s, "policy: %s%s\n", m->event_aware ? "event-aware" : "event-blind",
@@ -1389,7 +1523,7 @@ int tm_mirror_migrate(struct tm_mirror *m, unsigned long addr,
 	src = kvcalloc(2 * TM_MIGRATE_BATCH, sizeof(*src), GFP_KERNEL_ACCOUNT);
 	if (!src)
 		return -ENOMEM;
-	if (mutex_lock_interruptible(&m->lock)) {
+	if (mutex_lock_killable(&m->lock)) {
 		kvfree(src);
 		return -EINTR;
 	}

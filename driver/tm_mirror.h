@@ -136,10 +136,12 @@ int tm_mirror_snapshot(struct tm_mirror *m, unsigned long addr,
 int tm_mirror_migrate(struct tm_mirror *m, unsigned long addr,
 		      unsigned long size, u64 *migrated);
 int tm_mirror_cpu_snapshot(struct tm_mirror *m, unsigned long addr,
-			   unsigned long npages, unsigned long *hmm_pfns);
+			   unsigned long npages, u8 (*conv)(unsigned long),
+			   u8 *out);
 int tm_mirror_stats(struct tm_mirror *m, struct tm_stats *st, bool reset);
 int tm_mirror_events(struct tm_mirror *m, struct tm_event_rec *recs,
-		     unsigned int max, bool consume, u64 *lost);
+		     unsigned int max, u64 *lost);
+void tm_mirror_events_consume(struct tm_mirror *m, u64 last_seq, u64 lost);
 int tm_mirror_check_range(unsigned long addr, unsigned long size);
 
 struct seq_file;

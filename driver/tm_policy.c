@@ -47,9 +47,12 @@ enum tm_action tm_policy_decide(const struct mmu_notifier_range *range,
 		/*
 		 * munmap, MAP_FIXED over the range, mremap (old range), and
 		 * the OOM reaper: the memory is gone from this address.
-		 * Whatever is mapped here later is not what was bound.
+		 * Whatever is mapped here later is not what was bound. But
+		 * 6.1 also raises UNMAP for hugetlb zaps that keep the
+		 * mapping (compat.h): those are invalidations.
 		 */
-		return TM_ACTION_DROP;
+		return tm_range_unmaps(range) ? TM_ACTION_DROP :
+						TM_ACTION_INVALIDATE;
 	case MMU_NOTIFY_CLEAR:
 		/*
 		 * The page leaves this address but the mapping stays:
@@ -68,7 +71,8 @@ enum tm_action tm_policy_decide(const struct mmu_notifier_range *range,
 		/*
 		 * mprotect, NUMA hinting, userfaultfd write-protect. Keep
 		 * read-only entries only when the kernel tells us the VMA
-		 * keeps read access; PROT_NONE must leave no access at all.
+		 * keeps read access (6.1 only, see compat.h; NUMA hinting
+		 * keeps it there); PROT_NONE must leave no access at all.
 		 */
 		return tm_range_keeps_read(range) ? TM_ACTION_DOWNGRADE :
 						    TM_ACTION_INVALIDATE;

@@ -111,15 +111,16 @@ void tm_table_put_spares(struct tm_table *t)
 /**
  * tm_table_init - set up an empty table
  * @t: the table
- * @max_leaves: most leaves the table may allocate
+ * @max_slots: most 2 MiB slots the table may use (see tm_table.h)
  */
-void tm_table_init(struct tm_table *t, unsigned long max_leaves)
+void tm_table_init(struct tm_table *t, unsigned long max_slots)
 {
 	xa_init_flags(&t->xa, XA_FLAGS_ACCOUNT);
 	t->nr_leaves = 0;
+	t->nr_slots = 0;
 	t->nr_entries = 0;
 	t->nr_huge = 0;
-	t->max_leaves = max_leaves;
+	t->max_slots = max_slots;
 	t->spare = NULL;
 	t->nr_spare = 0;
 }
@@ -140,6 +141,7 @@ void tm_table_fini(struct tm_table *t)
 	xa_destroy(&t->xa);
 	tm_spare_free(t);
 	t->nr_leaves = 0;
+	t->nr_slots = 0;
 	t->nr_entries = 0;
 	t->nr_huge = 0;
 }
@@ -173,6 +175,18 @@ static bool tm_chunk_is_huge(unsigned long chunk, unsigned long start,
 	return true;
 }
 
+/* Slots that installing [start, end) would add to the table. */
+static unsigned long tm_slots_needed(struct tm_table *t, unsigned long start,
+				     unsigned long end)
+{
+	unsigned long chunk, n = 0;
+
+	for (chunk = ALIGN_DOWN(start, TM_LEAF_SIZE); chunk < end;
+	     chunk += TM_LEAF_SIZE)
+		n += !xa_load(&t->xa, tm_idx(chunk));
+	return n;
+}
+
 /**
  * tm_table_prepare - allocate what installing a faulted range will need
  * @t: the table
@@ -183,8 +197,13 @@ static bool tm_chunk_is_huge(unsigned long chunk, unsigned long start,
  * Called without the table lock, by the holder of the structural lock, after
  * hmm_range_fault() and before the install under the table lock: the
  * allocations here may enter reclaim, which may invalidate this very mirror.
+ * Every 2 MiB chunk of the range gets a slot: a leaf, or an empty
+ * placeholder where the chunk will be one huge entry. Slots and leaves
+ * prepared for an install that does not happen stay empty; tm_table_trim()
+ * frees them.
  *
- * Return: 0, -ENOMEM, or -ENOSPC when the table's leaf limit is reached.
+ * Return: 0, -ENOMEM, or -ENOSPC when the range needs more slots than the
+ * table's limit leaves (checked before anything is stored).
  */
 int tm_table_prepare(struct tm_table *t, unsigned long start,
 		     unsigned long end, const unsigned long *hmm_pfns)
@@ -194,23 +213,29 @@ int tm_table_prepare(struct tm_table *t, unsigned long start,
 	void *slot;
 	int ret;
 
+	if (t->nr_slots + tm_slots_needed(t, start, end) > t->max_slots)
+		return -ENOSPC;
 	for (chunk = ALIGN_DOWN(start, TM_LEAF_SIZE); chunk < end;
 	     chunk += TM_LEAF_SIZE) {
 		slot = xa_load(&t->xa, tm_idx(chunk));
 		if (tm_chunk_is_huge(chunk, start, end, hmm_pfns)) {
 			if (slot)
 				continue;
-			ret = xa_reserve(&t->xa, tm_idx(chunk), GFP_KERNEL_ACCOUNT);
+			/*
+			 * An empty placeholder: invalidations skip it, and the
+			 * install stores the huge entry there without memory.
+			 */
+			ret = xa_err(xa_store(&t->xa, tm_idx(chunk),
+					      TM_HUGE_EMPTY, GFP_KERNEL_ACCOUNT));
 			if (ret)
 				return ret;
+			t->nr_slots++;
 			continue;
 		}
 		if (slot && !xa_is_value(slot))
 			continue;	/* a leaf is there already */
 		if (slot && ++spares_needed <= t->nr_spare)
 			continue;	/* a spare from an earlier round will do */
-		if (t->nr_leaves >= t->max_leaves)
-			return -ENOSPC;
 		leaf = kzalloc(sizeof(*leaf), GFP_KERNEL_ACCOUNT);
 		if (!leaf)
 			return -ENOMEM;
@@ -221,9 +246,9 @@ int tm_table_prepare(struct tm_table *t, unsigned long start,
 			continue;
 		}
 		/*
-		 * The slot is empty or reserved, which invalidations never
-		 * touch, and an empty leaf is harmless to them: publish it
-		 * without the table lock.
+		 * The slot is empty, which invalidations never touch, and an
+		 * empty leaf is harmless to them: publish it without the
+		 * table lock.
 		 */
 		ret = xa_err(xa_store(&t->xa, tm_idx(chunk), leaf,
 				      GFP_KERNEL_ACCOUNT));
@@ -232,6 +257,7 @@ int tm_table_prepare(struct tm_table *t, unsigned long start,
 			kfree(leaf);
 			return ret;
 		}
+		t->nr_slots++;
 	}
 	return 0;
 }
@@ -302,31 +328,31 @@ unsigned long tm_table_install(struct tm_table *t, unsigned long start,
 	     chunk += TM_LEAF_SIZE) {
 		slot = xa_load(&t->xa, tm_idx(chunk));
 		if (tm_chunk_is_huge(chunk, start, end, hmm_pfns)) {
+			if (!slot)
+				continue;	/* not prepared: refault later */
 			ent = tm_hmm_to_ent(hmm_pfns[(chunk - start) >> PAGE_SHIFT]);
-			if (slot && !xa_is_value(slot)) {
+			if (!xa_is_value(slot)) {
 				t->nr_entries -= tm_leaf_count(slot);
 				tm_spare_push(t, slot);
-			} else if (slot && xa_to_value(slot)) {
+			} else if (xa_to_value(slot)) {
 				tm_huge_gone(t);
 			}
-			if (xa_err(xa_store(&t->xa, tm_idx(chunk), xa_mk_value(ent),
-					    GFP_NOWAIT)))
-				continue;
+			/* The slot exists: storing into it needs no memory. */
+			xa_store(&t->xa, tm_idx(chunk), xa_mk_value(ent), GFP_NOWAIT);
 			t->nr_entries++;
 			t->nr_huge++;
 			done += TM_LEAF_ENTRIES;
 			continue;
 		}
-		if (!slot || xa_is_value(slot)) {
+		if (!slot)
+			continue;	/* not prepared: refault later */
+		if (xa_is_value(slot)) {
 			leaf = tm_spare_pop(t);
 			if (!leaf)
-				continue;	/* prepare had no room: refault later */
-			if (slot && xa_to_value(slot))
+				continue;	/* not prepared: refault later */
+			if (xa_to_value(slot))
 				tm_huge_gone(t);
-			if (xa_err(xa_store(&t->xa, tm_idx(chunk), leaf, GFP_NOWAIT))) {
-				tm_spare_push(t, leaf);
-				continue;
-			}
+			xa_store(&t->xa, tm_idx(chunk), leaf, GFP_NOWAIT);
 			slot = leaf;
 		}
 		leaf = slot;
@@ -483,6 +509,7 @@ void tm_table_trim(struct tm_table *t, unsigned long start, unsigned long end)
 			t->nr_leaves--;
 		}
 		xa_erase(&t->xa, idx);
+		t->nr_slots--;
 	}
 }
 

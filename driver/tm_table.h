@@ -16,6 +16,12 @@
  * the slots present, so invalidation cost follows the entries present, not the
  * size of the range.
  *
+ * Capacity: the table is made of 2 MiB slots, each a leaf or one huge entry
+ * (or, between a prepare and its install, an empty placeholder). Every slot
+ * in use counts 512 pages of address space, whatever it holds: the limit
+ * (max_slots) bounds the table's memory, and tm_table_prepare() refuses a
+ * range that would need more slots before it stores anything.
+ *
  * Locking: the table has no lock of its own. tm_table_prepare() allocates and
  * must be called without the mirror's table lock; every other function is
  * called with it held (see struct tm_mirror) and never allocates memory.
@@ -51,18 +57,20 @@ struct tm_leaf {
  * struct tm_table - one device page table
  * @xa: top level, see the comment at the top of this file.
  * @nr_leaves: leaves allocated.
+ * @nr_slots: top-level slots in use (a leaf, a huge entry or a placeholder).
  * @nr_entries: valid entries (a huge entry counts once).
  * @nr_huge: valid huge entries.
- * @max_leaves: limit on @nr_leaves; tm_table_prepare() fails beyond it.
+ * @max_slots: limit on @nr_slots; tm_table_prepare() fails beyond it.
  * @spare: leaves allocated by tm_table_prepare() for tm_table_install().
  * @nr_spare: leaves on @spare (counted in @nr_leaves too).
  */
 struct tm_table {
 	struct xarray xa;
 	unsigned long nr_leaves;
+	unsigned long nr_slots;
 	unsigned long nr_entries;
 	unsigned long nr_huge;
-	unsigned long max_leaves;
+	unsigned long max_slots;
 	void *spare;
 	unsigned long nr_spare;
 };
@@ -79,7 +87,7 @@ struct tm_entry {
 	bool huge;
 };
 
-void tm_table_init(struct tm_table *t, unsigned long max_leaves);
+void tm_table_init(struct tm_table *t, unsigned long max_slots);
 void tm_table_fini(struct tm_table *t);
 void tm_table_put_spares(struct tm_table *t);
 int tm_table_prepare(struct tm_table *t, unsigned long start,

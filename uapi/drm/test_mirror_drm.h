@@ -64,6 +64,13 @@ extern "C" {
  *
  * Each binding is tracked by an mmu_interval_notifier. Bindings of one file
  * may not overlap (-EEXIST). Too many bindings give -ENOSPC.
+ *
+ * On an error from the driver nothing is bound. As with every DRM ioctl,
+ * drm_ioctl() copies @handle back to userspace after the driver's work is
+ * done: if this struct is not writable, the ioctl fails with -EFAULT although
+ * the binding exists. Its handle was never returned, so it cannot be
+ * unbound; it lives (its range gives -EEXIST, it counts towards the
+ * binding limit) until the file is closed.
  */
 struct drm_test_mirror_bind {
 	__u64 addr;
@@ -92,9 +99,12 @@ struct drm_test_mirror_unbind {
  * @flags: must be zero.
  * @pad: must be zero.
  * @pages: out: pages the device copied (also on error: the pages done
- *	before the failing one). A WRITE that fails may have changed the start
- *	of the page it failed at, as a DMA cut short would (its source stopped
- *	being readable part way through that page), never a page after it.
+ *	before the failing one). An access that fails may have copied the
+ *	start of the page it failed at, as a DMA cut short would, never a page
+ *	after it: a WRITE changes the start of that page when its source stops
+ *	being readable part way through the page; a READ writes the start of
+ *	that page's part of @ptr when the rest of it is not writable. Nothing
+ *	else of @ptr is ever written, not even when it must be faulted in.
  * @faults: out: device faults taken, i.e. how many times the device found
  *	an entry missing (or read-only, for a write) and resolved it with
  *	hmm_range_fault(). Zero when the whole range was already mirrored.
@@ -104,8 +114,11 @@ struct drm_test_mirror_unbind {
  * Errors: -ENOENT a page is in no binding; -EFAULT the tracking of a page
  * was dropped by munmap (UNMAP event), or the CPU cannot provide the page;
  * -EPERM a WRITE to a read-only binding, or to memory the CPU maps
- * read-only; -ENOSPC the file's device-table limit is reached; -EINTR a
- * signal arrived.
+ * read-only; -ENOSPC the file's device-table limit is reached; -EBUSY the
+ * CPU page table kept changing under the fault for a second (or the same
+ * page had to be faulted again 64 times); -EINTR a fatal signal arrived
+ * (the caller is being killed: other signals neither interrupt an access
+ * nor a wait for the file, as with pwrite(2) of a page being faulted in).
  */
 struct drm_test_mirror_access {
 	__u64 addr;
@@ -242,6 +255,10 @@ struct drm_test_mirror_event {
  * @flags: TEST_MIRROR_EVENTS_CONSUME or 0.
  * @lost: out: records that fell out of the bounded log unread.
  * @reserved: must be zero.
+ *
+ * With TEST_MIRROR_EVENTS_CONSUME, exactly the records returned leave the
+ * log, and @lost is taken off the lost count; on any error (-EFAULT: @ptr
+ * is not writable) nothing leaves the log.
  */
 struct drm_test_mirror_events {
 	__u64 ptr;
