@@ -266,6 +266,127 @@ TEST_OPTS(close_with_work_pending, 0, 120)
 	round_trip(fd);
 }
 
+#define FAIL_SPLIT	"/sys/kernel/debug/test_mirror/fail_split"
+
+static void read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		FAIL("open %s: %s", path, tm_errname(errno));
+	if (!fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static void write_line(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(val, f) < 0 || fclose(f))
+		FAIL("write %s to %s: %s", val, path, tm_errname(errno));
+}
+
+/* Wait (10 s at most) until the injection's state is want. */
+static void wait_fail_split(const char *want)
+{
+	uint64_t end = now_ms() + 10000 * tscale();
+	char st[32];
+
+	for (;;) {
+		read_line(FAIL_SPLIT, st, sizeof(st));
+		if (!strcmp(st, want))
+			return;
+		if (now_ms() > end)
+			FAIL("fail_split is '%s' after 10 s, expected '%s'", st, want);
+		usleep(1000);
+	}
+}
+
+#define TM_DEBUGFS	"/sys/kernel/debug/test_mirror"
+
+/* The number after "segments: " in the state of this process's one file. */
+static long debugfs_segments(void)
+{
+	char prefix[32], path[320], line[256];
+	struct dirent *e;
+	int found = 0;
+	long segs = -1;
+	DIR *d;
+	FILE *f;
+
+	snprintf(prefix, sizeof(prefix), "%d-", getpid());
+	d = opendir(TM_DEBUGFS);
+	if (!d)
+		FAIL("opendir " TM_DEBUGFS ": %s", tm_errname(errno));
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, prefix, strlen(prefix)) && ++found)
+			snprintf(path, sizeof(path), TM_DEBUGFS "/%s/state", e->d_name);
+	closedir(d);
+	if (found != 1)
+		FAIL("%d debugfs directories %s*, expected 1", found, prefix);
+	f = fopen(path, "r");
+	if (!f)
+		FAIL("open %s: %s", path, tm_errname(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "bindings: %*u, segments: %ld", &segs) == 1)
+			break;
+	fclose(f);
+	return segs;
+}
+
+/*
+ * The UNMAP work item cannot allocate the new segments of a split, at the
+ * worst moment: the first new segment's notifier is live and an UNMAP has
+ * just queued it for splitting (fail_split, tm_inject.c). The rollback
+ * must take it off the work list before freeing it; the old segment keeps
+ * both cuts, the next run of the work item splits it, and the device works
+ * on every page still mapped. A rollback that frees the queued segment
+ * leaves the work item walking freed memory (KASAN on the debug kernel; a
+ * corrupted segment tree or an oops elsewhere).
+ */
+TEST_OPTS(split_failure_rolls_back, 0, 60)
+{
+	uint8_t *p = tm_must_map_pattern(16, 0x4545), *b = malloc(SZ(16));
+	struct drm_test_mirror_stats st;
+	uint8_t snap[16];
+	unsigned int i;
+	uint64_t end;
+
+	if (access(FAIL_SPLIT, W_OK))
+		SKIP("no %s (debugfs): %s", FAIL_SPLIT, tm_errname(errno));
+	tm_must_bind(fd, p, SZ(16), RW | PF);
+	write_line(FAIL_SPLIT, "1");
+	/* [0, 16) splits into [0, 8) and [9, 16): it stops after [0, 8) */
+	ASSERT_SYS(munmap(p + SZ(8), PAGE_SZ));
+	wait_fail_split("waiting");
+	/* cut the new segment [0, 8): it is queued for splitting itself */
+	ASSERT_SYS(munmap(p + SZ(2), PAGE_SZ));
+	wait_fail_split("fired");
+	write_line(FAIL_SPLIT, "0");
+	/* the old segment, cut twice, is split on the next run: 3 segments */
+	end = now_ms() + 10000 * tscale();
+	while (debugfs_segments() != 3) {
+		if (now_ms() > end)
+			FAIL("%ld segments after 10 s, expected 3", debugfs_segments());
+		usleep(1000);
+	}
+	ASSERT_OK(tm_snapshot(fd, p, SZ(16), snap));
+	for (i = 0; i < 16; i++)
+		ASSERT_EQ(snap[i], (i == 2 || i == 8) ? TEST_MIRROR_SNAP_DROPPED :
+				   TEST_MIRROR_SNAP_WRITE);
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.entries_present, 14);
+	ASSERT_EQ(st.pages_dropped, 2);
+	ASSERT_OK(tm_read(fd, p + SZ(3), SZ(5), b, NULL));
+	ASSERT_EQ(memcmp(b, p + SZ(3), SZ(5)), 0);
+	tm_fill(b, SZ(7), 0x4646);
+	ASSERT_OK(tm_write(fd, p + SZ(9), SZ(7), b, NULL));
+	ASSERT_PATTERN(p + SZ(9), SZ(7), 0x4646);
+	free(b);
+}
+
 /* Close while other threads are inside ioctls on the same file. */
 struct busy_arg {
 	int fd;
