@@ -9,6 +9,7 @@
  * expected values are those of uapi/drm/test_mirror_drm.h and of the lead's
  * semantics spec (event-aware policy, the module's default).
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <inttypes.h>
@@ -1462,6 +1463,392 @@ TEST(unmap_mremap_move_repeat)
 		ASSERT_OK(tm_unbind(fd, h));
 		ASSERT_OK(tm_unmap(to, N));
 	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* UNMAP: a full cut array, and UNMAPs of ranges already cut                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * These tests stop the UNMAP work item with a device READ held on a buffer
+ * page supplied late (tm_held_*: the structural lock stays taken), so the
+ * cuts pile up in the segment, then read the device table back through
+ * debugfs. The invariant they check: every valid entry is covered by a live
+ * notifier, i.e. no entry survives where the tracking was dropped.
+ */
+
+#define CUT_PAGES	24u	/* pages of the buffer the tests cut */
+#define TM_DEBUGFS_DIR	"/sys/kernel/debug/test_mirror"
+#define STATE_MAX	(64u * 1024)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* SKIP unless the driver's debugfs directory can be read (root, mounted). */
+static void need_debugfs(void)
+{
+	DIR *d = opendir(TM_DEBUGFS_DIR);
+
+	if (!d)
+		SKIP("%s: %s", TM_DEBUGFS_DIR, tm_errname(errno));
+	closedir(d);
+}
+
+/* Read a whole file into out (len bytes, NUL terminated). 0 or -errno. */
+static int read_text(const char *path, char *out, size_t len)
+{
+	size_t got = 0;
+	ssize_t r = 0;
+	int f;
+
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	while (got + 1 < len) {
+		r = read(f, out + got, len - 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += r;
+	}
+	r = r < 0 ? -errno : 0;
+	close(f);
+	out[got] = '\0';
+	return r;
+}
+
+/*
+ * Read the debugfs state of this process's file that holds the binding
+ * [p, p + npages) into out (STATE_MAX bytes), or fail the test.
+ */
+static void read_state(const void *p, size_t npages, char *out)
+{
+	char prefix[32], tag[64], path[300];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	snprintf(prefix, sizeof(prefix), "%d-", (int)getpid());
+	snprintf(tag, sizeof(tag), ": 0x%" PRIx64 "-0x%" PRIx64 " ", ADDR(p),
+		 ADDR(p) + SZ(npages));
+	d = opendir(TM_DEBUGFS_DIR);
+	if (!d)
+		FAIL("%s: %s", TM_DEBUGFS_DIR, tm_errname(errno));
+	while (!found && (de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/state", TM_DEBUGFS_DIR,
+			 de->d_name);
+		found = !read_text(path, out, STATE_MAX) && strstr(out, tag);
+	}
+	closedir(d);
+	if (!found)
+		FAIL("no %s/%s*/state lists the binding%s", TM_DEBUGFS_DIR,
+		     prefix, tag);
+}
+
+/* Print a debugfs state as "# " diagnostic lines. */
+static void diag_state(const char *state)
+{
+	const char *l, *nl;
+
+	for (l = state; *l; l = nl + 1) {
+		nl = strchr(l, '\n');
+		if (!nl) {
+			tm_diag("state: %s", l);
+			break;
+		}
+		tm_diag("state: %.*s", (int)(nl - l), l);
+	}
+}
+
+/*
+ * Wait, at most 10 s (times TM_TIMEOUT_SCALE), until the work item has
+ * split every cut segment: the state lists no cut any more. The state read
+ * last is left in out.
+ */
+static void wait_split(const void *p, size_t npages, char *out)
+{
+	const char *env = getenv("TM_TIMEOUT_SCALE");
+	int scale = env && atoi(env) > 1 ? atoi(env) : 1;
+	int ms;
+
+	for (ms = 0; ms < 10000 * scale; ms += 20) {
+		read_state(p, npages, out);
+		if (!strstr(out, "    cut "))
+			return;
+		usleep(20000);
+	}
+	diag_state(out);
+	FAIL("the segment still has cuts after %d s", 10 * scale);
+}
+
+/*
+ * The entry runs the debugfs state lists for the npages at p must cover
+ * exactly the pages that want (tm_snap_char() notation) says are 'W', as
+ * "write" runs: no dropped page keeps an entry, hidden or not.
+ */
+static void check_state_runs(const char *state, const void *p, size_t npages,
+			     const char *want, const char *file, int line)
+{
+	uint64_t base = ADDR(p), end = base + SZ(npages);
+	unsigned long long s, e, n, a;
+	bool covered[npages];
+	const char *l;
+	char kind[16];
+	size_t i;
+
+	memset(covered, 0, sizeof(covered));
+	for (l = state; *l; l++) {
+		if (sscanf(l, "    0x%llx-0x%llx %15s (%llu pages)", &s, &e,
+			   kind, &n) == 4) {
+			for (a = s > base ? s : base; a < e && a < end;
+			     a += PAGE_SZ) {
+				i = (a - base) / PAGE_SZ;
+				if (want[i] != 'W' || strcmp(kind, "write")) {
+					diag_state(state);
+					tm_fail(file, line,
+						"debugfs run 0x%llx-0x%llx %s covers page %zu, which must be '%c'",
+						s, e, kind, i, want[i]);
+				}
+				covered[i] = true;
+			}
+		}
+		l = strchr(l, '\n');
+		if (!l)
+			break;
+	}
+	for (i = 0; i < npages; i++) {
+		if (want[i] == 'W' && !covered[i]) {
+			diag_state(state);
+			tm_fail(file, line, "page %zu ('W') is in no debugfs run", i);
+		}
+	}
+}
+
+#define ASSERT_STATE_RUNS(state, p, n, want) \
+	check_state_runs(state, p, n, want, __FILE__, __LINE__)
+
+/* want[0..n) = 'W', with 'D' at the pages listed in drop[0..nd), NUL ended. */
+static void want_w_except(char *want, size_t n, const unsigned int *drop,
+			  size_t nd)
+{
+	size_t i;
+
+	memset(want, 'W', n);
+	want[n] = '\0';
+	for (i = 0; i < nd; i++)
+		want[drop[i]] = 'D';
+}
+
+/* Pages of want that are 'W'. */
+static size_t count_w(const char *want)
+{
+	size_t n = 0;
+
+	for (; *want; want++)
+		n += *want == 'W';
+	return n;
+}
+
+/*
+ * The UNMAP records of binding h in log, oldest first, into recs (at most
+ * max); returns how many there are.
+ */
+static unsigned int unmap_records(const struct tm_evlog *log, uint32_t h,
+				  struct drm_test_mirror_event *recs,
+				  unsigned int max)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < log->n; i++) {
+		if (log->rec[i].event != TEST_MIRROR_EVENT_UNMAP ||
+		    log->rec[i].handle != h)
+			continue;
+		if (n < max)
+			recs[n] = log->rec[i];
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Nine single-page munmaps arrive while the work item cannot run: the ninth
+ * overflows the segment's cut array (8 cuts), so the two closest cuts, [1,2)
+ * and [3,4), merge and page 2, still mapped, loses its tracking. Proves that
+ * page 2 then has no device entry left (its entry would be covered by no
+ * notifier once the split removes the old one: a use-after-free for a real
+ * device): the snapshot shows it dropped, entries_present counts only the
+ * 'W' pages, the debugfs runs cover no dropped page, a later munmap of page
+ * 2 finds nothing to remove, and a device read there fails with -EFAULT.
+ */
+TEST(unmap_cut_overflow_leaves_no_stray_entry)
+{
+	static const unsigned int drop[] = {
+		1, 2, 3, 5, 7, 9, 11, 13, 15, 17,
+	};
+	struct drm_test_mirror_event recs[16];
+	struct drm_test_mirror_stats st;
+	char want[CUT_PAGES + 1];
+	struct tm_result res;
+	struct tm_held held;
+	struct tm_evlog *log;
+	uint8_t *buf, *x, *dst;
+	uint32_t h, hx;
+	unsigned int i, n;
+	size_t nw;
+	char *state;
+
+	need_debugfs();
+	state = malloc(STATE_MAX);
+	dst = scratch(1);
+	ASSERT_TRUE(state);
+	buf = tm_must_map_pattern(CUT_PAGES, SEED_A);
+	x = tm_must_map_pattern(1, SEED_B);
+	h = tm_must_bind(fd, buf, SZ(CUT_PAGES), RW | PREFAULT);
+	hx = tm_must_bind(fd, x, SZ(1), RW | PREFAULT);
+	ASSERT_SNAP_ALL(fd, buf, CUT_PAGES, 'W');
+	ASSERT_OK(tm_evlog_drain(fd));
+	ASSERT_OK(tm_stats(fd, &st, true));
+
+	/* The work item waits for the structural lock from here on. */
+	tm_held_start(&held, fd, x, false);
+	for (i = 1; i <= 17; i += 2)
+		ASSERT_OK(tm_unmap(PG(buf, i), 1));
+	tm_held_release(&held, 0xa5);
+	ASSERT_OK(held.ret);
+	ASSERT_EQ(held.res.pages, 1);
+	ASSERT_PATTERN(held.buf, SZ(1), SEED_B);
+
+	/* The nine UNMAPs, one page each, in order, each dropping its page. */
+	log = tm_must_evlog(fd);
+	n = unmap_records(log, h, recs, 16);
+	if (n != 9)
+		tm_evlog_print(log);
+	ASSERT_EQ(n, 9);
+	for (i = 0; i < 9; i++) {
+		ASSERT_EQ(recs[i].start, ADDR(PG(buf, 2 * i + 1)));
+		ASSERT_EQ(recs[i].end, ADDR(PG(buf, 2 * i + 2)));
+		ASSERT_EQ(recs[i].action, TEST_MIRROR_ACTION_DROP);
+		/* the ninth may count page 2's entry too */
+		if (i < 8)
+			ASSERT_EQ(recs[i].entries, 1);
+		else
+			ASSERT_TRUE(recs[i].entries == 1 ||
+				    recs[i].entries == 2);
+	}
+
+	wait_split(buf, CUT_PAGES, state);
+	ASSERT_OK(tm_unbind(fd, hx));
+	want_w_except(want, CUT_PAGES, drop, ARRAY_SIZE(drop));
+	nw = count_w(want);
+	ASSERT_EQ(nw, 14);
+	ASSERT_SNAP(fd, buf, CUT_PAGES, want);
+	tm_must_stats(fd, &st);
+	if (st.entries_present != nw) {
+		read_state(buf, CUT_PAGES, state);
+		diag_state(state);
+	}
+	ASSERT_EQ(st.entries_present, nw);
+	read_state(buf, CUT_PAGES, state);
+	ASSERT_STATE_RUNS(state, buf, CUT_PAGES, want);
+
+	/* Page 2 leaves the CPU too: there is nothing left to remove. */
+	ASSERT_OK(tm_unmap(PG(buf, 2), 1));
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.entries_present, nw);
+	read_state(buf, CUT_PAGES, state);
+	ASSERT_STATE_RUNS(state, buf, CUT_PAGES, want);
+	ASSERT_SNAP(fd, buf, CUT_PAGES, want);
+	ASSERT_ERRNO(tm_read(fd, PG(buf, 2), SZ(1), dst, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 0);
+	/* the nine unmapped pages, and page 2 whose tracking the merge dropped */
+	ASSERT_EQ(st.pages_dropped, 10);
+	free(state);
+}
+
+/*
+ * mremap moves a page out of a binding, and the kernel raises UNMAP twice
+ * for the old range (move_page_tables(), then the munmap of the old range).
+ * Seven munmaps and the first of those UNMAPs fill the segment's cut array
+ * (8 cuts) while the work item cannot run; the second UNMAP lies wholly
+ * inside a cut. Proves it is not taken for a new cut: nothing merges (page 2
+ * and the other pages between the cuts keep their entries and tracking) and
+ * the dropped pages are counted once.
+ */
+TEST(unmap_duplicate_is_not_a_new_cut)
+{
+	static const unsigned int drop[] = { 1, 3, 5, 7, 9, 11, 13, 15 };
+	struct drm_test_mirror_event recs[16];
+	struct drm_test_mirror_stats st;
+	char want[CUT_PAGES + 1];
+	uint8_t *buf, *x, *to, *ref;
+	struct tm_held held;
+	struct tm_evlog *log;
+	uint32_t h, hx;
+	unsigned int i, n;
+	size_t nw;
+	char *state;
+	void *p;
+
+	need_debugfs();
+	state = malloc(STATE_MAX);
+	ASSERT_TRUE(state);
+	ref = tm_must_map_pattern(CUT_PAGES, SEED_A);
+	buf = tm_must_map_pattern(CUT_PAGES, SEED_A);
+	x = tm_must_map_pattern(1, SEED_B);
+	to = tm_must_map(1, PROT_READ | PROT_WRITE);
+	h = tm_must_bind(fd, buf, SZ(CUT_PAGES), RW | PREFAULT);
+	hx = tm_must_bind(fd, x, SZ(1), RW | PREFAULT);
+	ASSERT_SNAP_ALL(fd, buf, CUT_PAGES, 'W');
+	ASSERT_OK(tm_evlog_drain(fd));
+	ASSERT_OK(tm_stats(fd, &st, true));
+
+	/* The work item waits for the structural lock from here on. */
+	tm_held_start(&held, fd, x, false);
+	for (i = 1; i <= 13; i += 2)
+		ASSERT_OK(tm_unmap(PG(buf, i), 1));
+	p = mremap(PG(buf, 15), SZ(1), SZ(1), MREMAP_MAYMOVE | MREMAP_FIXED,
+		   to);
+	ASSERT_EQ(p, to);
+	tm_held_release(&held, 0xa5);
+	ASSERT_OK(held.ret);
+	ASSERT_EQ(held.res.pages, 1);
+	ASSERT_PATTERN(held.buf, SZ(1), SEED_B);
+	ASSERT_EQ(memcmp(to, PG(ref, 15), SZ(1)), 0);
+
+	/*
+	 * Seven munmaps, then page 15's range twice, exactly: the first
+	 * (move_page_tables()) removes its entry, the second (the munmap of
+	 * the old range) finds none.
+	 */
+	log = tm_must_evlog(fd);
+	n = unmap_records(log, h, recs, 16);
+	if (n != 9)
+		tm_evlog_print(log);
+	ASSERT_EQ(n, 9);
+	for (i = 0; i < 9; i++) {
+		unsigned int pg = i < 7 ? 2 * i + 1 : 15;
+
+		ASSERT_EQ(recs[i].start, ADDR(PG(buf, pg)));
+		ASSERT_EQ(recs[i].end, ADDR(PG(buf, pg + 1)));
+		ASSERT_EQ(recs[i].action, TEST_MIRROR_ACTION_DROP);
+		ASSERT_EQ(recs[i].entries, i < 8 ? 1 : 0);
+	}
+
+	wait_split(buf, CUT_PAGES, state);
+	ASSERT_OK(tm_unbind(fd, hx));
+	want_w_except(want, CUT_PAGES, drop, ARRAY_SIZE(drop));
+	nw = count_w(want);
+	ASSERT_EQ(nw, 16);
+	tm_must_stats(fd, &st);
+	if (st.entries_present != nw || st.pages_dropped != 8) {
+		read_state(buf, CUT_PAGES, state);
+		diag_state(state);
+	}
+	ASSERT_SNAP(fd, buf, CUT_PAGES, want);
+	ASSERT_EQ(st.entries_present, nw);
+	ASSERT_EQ(st.pages_dropped, 8);
+	free(state);
 }
 
 /* ------------------------------------------------------------------------ */
