@@ -18,7 +18,9 @@
  *   (6.12 does). tm_range_unmaps() tells a real unmap from such a zap: a
  *   munmap (or mremap, or MAP_FIXED over the range) has taken the VMA out
  *   of the mm's tree before it raises UNMAP; a zap leaves it there. Only
- *   hugetlb VMAs are looked at (the only zaps that raise UNMAP), and the
+ *   hugetlb VMAs are looked at (the only zaps that raise UNMAP), and only
+ *   for a range inside the VMA (exit's UNMAP of the whole space names its
+ *   first VMA), and the
  *   lookup is mt_find(), which takes the RCU read lock itself: the callback
  *   runs with the mmap lock held (munmap, madvise) or without it (hugetlbfs
  *   truncation, under the file's i_mmap lock), and may not sleep. The VMA
@@ -49,7 +51,8 @@ static inline bool tm_range_unmaps(const struct mmu_notifier_range *range)
 	struct vm_area_struct *vma = range->vma;
 	unsigned long index;
 
-	if (range->event != MMU_NOTIFY_UNMAP || !vma || !is_vm_hugetlb_page(vma))
+	if (range->event != MMU_NOTIFY_UNMAP || !vma || !is_vm_hugetlb_page(vma) ||
+	    range->start < vma->vm_start || range->end > vma->vm_end)
 		return range->event == MMU_NOTIFY_UNMAP;
 	index = vma->vm_start;
 	return mt_find(&range->mm->mm_mt, &index, vma->vm_start) != vma;
