@@ -2185,6 +2185,58 @@ TEST(hugetlbfs_munmap_drops)
 	close(f);
 }
 
+/*
+ * munmap of the second of two huge pages of a shared hugetlbfs mapping, then
+ * of the rest: UNMAP over exactly the unmapped part, twice on 6.1
+ * (unmap_vmas(), then __unmap_hugepage_range()), once on 6.12; drop. The
+ * part left mapped keeps its huge entry. On 6.1 the second UNMAP cuts the
+ * same pages of a segment that is still alive: they were dropped once, and
+ * pages_dropped must count them once.
+ */
+TEST(hugetlbfs_munmap_part_drops)
+{
+	struct drm_test_mirror_stats st0, st;
+	struct tm_evlog *log;
+	uint8_t *p;
+	uint32_t h;
+	int f;
+
+	SETUP(fd);
+	f = hugetlbfs_file(2 * HUGE_SZ);
+	p = hugetlbfs_map_mirrored(fd, f, 2, 1, &h);
+	st0 = stats(fd);
+
+	ASSERT_SYS(munmap(p + HUGE_SZ, HUGE_SZ));
+	log = ev_take(fd);
+	EXPECT_REC(log, 0, EV_UNMAP, h, p + HUGE_SZ, p + 2 * HUGE_SZ,
+		   ACT_DROP, 1);
+	if (hugetlb_zap_raises_unmap()) {
+		ASSERT_EQ(log->n, 2);
+		EXPECT_REC(log, 1, EV_UNMAP, h, p + HUGE_SZ, p + 2 * HUGE_SZ,
+			   ACT_DROP, 0);
+	} else {
+		ASSERT_EQ(log->n, 1);
+	}
+	ASSERT_EQ(snap_count(fd, p + HUGE_SZ, HUGE_PAGES,
+			     TEST_MIRROR_SNAP_DROPPED), HUGE_PAGES);
+	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES,
+			     TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_HUGE),
+		  HUGE_PAGES);
+	st = stats(fd);
+	ASSERT_EQ(st.pages_dropped - st0.pages_dropped, HUGE_PAGES);
+	ASSERT_EQ(st.entries_present, 1);
+	DEV_READ(fd, p, HUGE_PAGES, 0, 0, 1);
+	DEV_READ_ERR(fd, p + HUGE_SZ - SZ(1), 2, -EFAULT, 1);
+	/* The same after the work item split the tracking. */
+	wait_pages_dropped(fd, st0.pages_dropped + HUGE_PAGES);
+	ASSERT_EQ(snap_count(fd, p + HUGE_SZ, HUGE_PAGES,
+			     TEST_MIRROR_SNAP_DROPPED), HUGE_PAGES);
+	DEV_READ(fd, p, HUGE_PAGES, 0, 0, 1);
+
+	hugetlb_munmap_drops(fd, h, p, HUGE_SZ, 1);
+	close(f);
+}
+
 /* ------------------------------------------------------------------------ */
 /* KSM, compaction, migration                                                */
 /* ------------------------------------------------------------------------ */
