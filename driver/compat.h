@@ -20,11 +20,11 @@
  *   of the mm's tree before it raises UNMAP; a zap leaves it there. Only
  *   hugetlb VMAs are looked at (the only zaps that raise UNMAP), and only
  *   for a range inside the VMA (exit's UNMAP of the whole space names its
- *   first VMA), and the
- *   lookup is mt_find(), which takes the RCU read lock itself: the callback
- *   runs with the mmap lock held (munmap, madvise) or without it (hugetlbfs
- *   truncation, under the file's i_mmap lock), and may not sleep. The VMA
- *   is only compared, never used, and it cannot be freed under the caller.
+ *   first VMA). The lookup is mt_find(), which takes the RCU read lock
+ *   itself: the callback runs with the mmap lock held (munmap, madvise) or
+ *   without it (hugetlbfs truncation, under the file's i_mmap lock), and
+ *   may not sleep. The VMA is only compared, never used, and it cannot be
+ *   freed under the caller.
  * - class_create() lost its owner argument in 6.4.
  * - From 6.12, drm_open() warns unless the file_operations declare
  *   FOP_UNSIGNED_OFFSET (DRM offsets are unsigned); older kernels have no
