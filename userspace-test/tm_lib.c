@@ -649,7 +649,7 @@ enum tm_outcome { TM_PASS, TM_FAIL, TM_SKIP };
  * env TM_TIMEOUT_SCALE=N (N >= 1) multiplies every test's timeout, default
  * or its own: for slow kernels (make check-debug: KASAN + lockdep under TCG).
  */
-static unsigned int tm_timeout_scale(void)
+unsigned int tm_timeout_scale(void)
 {
 	const char *env = getenv("TM_TIMEOUT_SCALE");
 	int n = env ? atoi(env) : 1;
@@ -1016,6 +1016,7 @@ static void *tm_held_fn(void *arg)
 {
 	struct tm_held *h = arg;
 
+	__atomic_store_n(&h->tid, gettid(), __ATOMIC_RELEASE);
 	if (h->write)
 		h->ret = tm_write(h->fd, h->addr, PAGE_SZ, h->buf, &h->res);
 	else
@@ -1026,6 +1027,14 @@ static void *tm_held_fn(void *arg)
 void tm_held_start_at(struct tm_held *h, int fd, const void *addr, bool write,
 		      const char *file, int line)
 {
+	void *buf = tm_must_map_at(1, PROT_READ | PROT_WRITE, file, line);
+
+	tm_held_start_buf_at(h, fd, addr, write, buf, file, line);
+}
+
+void tm_held_start_buf_at(struct tm_held *h, int fd, const void *addr,
+			  bool write, void *buf, const char *file, int line)
+{
 	pthread_t t;
 	int r;
 
@@ -1033,7 +1042,7 @@ void tm_held_start_at(struct tm_held *h, int fd, const void *addr, bool write,
 	h->fd = fd;
 	h->addr = addr;
 	h->write = write;
-	h->buf = tm_must_map_at(1, PROT_READ | PROT_WRITE, file, line);
+	h->buf = buf;
 	h->uffd = tm_must_uffd_missing_at(h->buf, PAGE_SZ, file, line);
 	if (pthread_create(&t, NULL, tm_held_fn, h))
 		tm_fail(file, line, "pthread_create");

@@ -254,6 +254,12 @@ void tm_skip(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
 /* Print a "# " diagnostic line. */
 void tm_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * The factor of env TM_TIMEOUT_SCALE (1 if unset or below 1), by which the
+ * harness multiplies every test's timeout: tests that bound a duration of
+ * their own multiply it too.
+ */
+unsigned int tm_timeout_scale(void);
 
 #define FAIL(...)	tm_fail(__FILE__, __LINE__, __VA_ARGS__)
 #define SKIP(...)	tm_skip(__VA_ARGS__)
@@ -418,17 +424,29 @@ struct tm_held {
 	int ret;		/* the access's return value */
 	struct tm_result res;
 	unsigned long thread;	/* pthread_t */
+	pid_t tid;		/* the thread's id, set before the access */
 };
 
 /*
  * tm_held_start() - start a device access of the bound page at addr
  * (READ into the missing buffer, or WRITE from it) and return once the
- * driver waits for the buffer, or fail the test after 10 s.
+ * driver waits for the buffer, or fail the test after 10 s. The buffer is a
+ * new private anonymous page.
  */
 void tm_held_start_at(struct tm_held *h, int fd, const void *addr, bool write,
 		      const char *file, int line);
 #define tm_held_start(h, fd, addr, write) \
 	tm_held_start_at(h, fd, addr, write, __FILE__, __LINE__)
+/*
+ * tm_held_start_buf() - tm_held_start() with the caller's buffer: buf is
+ * one page, not present yet, of private anonymous or shmem memory. It is
+ * registered here for missing faults and stays mapped after
+ * tm_held_release(): it is the caller's.
+ */
+void tm_held_start_buf_at(struct tm_held *h, int fd, const void *addr,
+			  bool write, void *buf, const char *file, int line);
+#define tm_held_start_buf(h, fd, addr, write, buf) \
+	tm_held_start_buf_at(h, fd, addr, write, buf, __FILE__, __LINE__)
 /*
  * tm_held_release() - supply the buffer page, filled with byte fill, and
  * wait for the access to end; its outcome is then in h->ret and h->res.

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +21,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tm_lib.h"
@@ -208,6 +211,98 @@ static void write_file(const char *path, const char *s)
 	close(f);
 }
 
+/* Every one of the size bytes at p must be byte. */
+static void check_bytes(const void *p, size_t size, uint8_t byte,
+			const char *what, const char *file, int line)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		if (b[i] != byte)
+			tm_fail(file, line,
+				"%s: byte %zu (page %zu) is 0x%02x, expected 0x%02x",
+				what, i, i / PAGE_SZ, b[i], byte);
+}
+
+#define ASSERT_BYTES(p, size, byte) \
+	check_bytes(p, size, byte, #p, __FILE__, __LINE__)
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait until the thread *tid of this process (0 until the thread has
+ * published its id) sleeps inside system call nr. The first field of
+ * /proc/self/task/<tid>/syscall is the call's number only while the thread
+ * sleeps in that call ("running" while it runs, -1 while it sleeps outside
+ * any call), so a thread seen sleeping in ioctl() on the device waits in
+ * the driver, not on its way into it. Fails the test after 10 s.
+ */
+static void wait_in_syscall_at(const pid_t *tid, long nr, const char *file,
+			       int line)
+{
+	uint64_t deadline = now_ms() + 10000;
+	char path[64], text[128] = "";
+	pid_t id = 0;
+
+	do {
+		ssize_t n = 0;
+		char *end;
+		int f;
+
+		id = __atomic_load_n(tid, __ATOMIC_ACQUIRE);
+		if (id) {
+			snprintf(path, sizeof(path),
+				 "/proc/self/task/%d/syscall", (int)id);
+			f = open(path, O_RDONLY | O_CLOEXEC);
+			if (f < 0)
+				tm_fail(file, line, "%s: %s", path,
+					tm_errname(errno));
+			n = read(f, text, sizeof(text) - 1);
+			close(f);
+		}
+		if (n > 0) {
+			text[n] = '\0';
+			if (strtol(text, &end, 10) == nr && end != text &&
+			    *end == ' ')
+				return;
+		}
+		usleep(1000);
+	} while (now_ms() < deadline);
+	tm_fail(file, line,
+		"thread %d never slept in system call %ld: \"%.40s\"",
+		(int)id, nr, text);
+}
+
+#define wait_in_syscall(tid, nr) \
+	wait_in_syscall_at(tid, nr, __FILE__, __LINE__)
+
+static volatile sig_atomic_t usr1_caught;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_caught++;
+}
+
+/*
+ * Catch SIGUSR1 with a handler installed without SA_RESTART: a system call
+ * the signal interrupts fails with EINTR instead of being restarted.
+ */
+static void catch_usr1(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+
+	sigemptyset(&sa.sa_mask);
+	ASSERT_SYS(sigaction(SIGUSR1, &sa, NULL));
+}
+
 /* ------------------------------------------------------------------------ */
 /* Binding                                                                   */
 /* ------------------------------------------------------------------------ */
@@ -374,6 +469,37 @@ TEST(bind_args_einval)
 	}
 	tm_must_stats(fd, &st);
 	ASSERT_EQ(st.bindings, 0);
+}
+
+/*
+ * BIND with its argument struct in a read-only page: drm_ioctl() copies the
+ * struct back (the new handle) only after the driver has bound the range,
+ * and that copy fails. The ioctl gives -EFAULT, yet the binding exists, out
+ * of reach of any handle, until the file is closed (DRM-wide behaviour:
+ * the driver cannot see the copy fail). It overlaps a new BIND of the
+ * range, it counts in STATS, the device reaches the range through it, and
+ * closing the file frees it.
+ */
+TEST(bind_with_readonly_args)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	struct drm_test_mirror_bind *args;
+	struct drm_test_mirror_stats st;
+
+	args = tm_must_map(1, PROT_READ | PROT_WRITE);
+	args->addr = ADDR(buf);
+	args->size = SZ(N);
+	args->flags = RW;
+	ASSERT_SYS(mprotect(args, SZ(1), PROT_READ));
+	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_BIND, args), -EFAULT);
+	ASSERT_EQ(args->handle, 0);
+	ASSERT_ERRNO(tm_bind(fd, buf, SZ(N), RW, NULL), -EEXIST);
+	tm_must_stats(fd, &st);
+	ASSERT_EQ(st.bindings, 1);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_SYS(close(fd));
+	fd = tm_must_open();
+	tm_must_bind(fd, buf, SZ(N), RW);
 }
 
 TEST(unbind_flags_einval)
@@ -1162,6 +1288,68 @@ TEST(snapshot_bad_ptr_efault)
 	ASSERT_ERRNO(tm_snapshot(fd, buf, SZ(N), NULL), -EFAULT);
 	ASSERT_ERRNO(tm_snapshot(fd, buf, SZ(N), hole), -EFAULT);
 	ASSERT_ERRNO(tm_snapshot(fd, buf, SZ(N), KERNEL_ADDR), -EFAULT);
+}
+
+#define TIB		(1ull << 40)
+
+/*
+ * A SNAPSHOT of 1 TiB walks 2^28 pages (minutes under TCG). A process
+ * killed in the middle of it must die promptly: the driver stops on a
+ * fatal signal. The child binds 1 TiB of reserved address space (bound
+ * memory need not be mapped), gives it a 256 MiB output array, and is
+ * killed 1 s into the SNAPSHOT. Bound on its death: once the walk stops
+ * (within one batch of pages), exit unmaps address space that has no page
+ * tables and at most 1 s worth of output pages, and frees a binding that
+ * has no device entries: about 20 ms measured under TCG, so 3 s (times
+ * TM_TIMEOUT_SCALE for the debug kernels) leaves a loaded host a wide
+ * margin.
+ */
+TEST(snapshot_of_1tib_killed_promptly)
+{
+	uint64_t bound_ms = 3000ull * tm_timeout_scale(), killed;
+	int ready[2], done[2], status;
+	pid_t pid, r;
+	char c;
+
+	ASSERT_SYS(pipe(ready));
+	ASSERT_SYS(pipe(done));
+	pid = tm_fork();
+	if (pid == 0) {
+		int cfd = tm_must_open();
+		void *space, *out;
+
+		close(ready[0]);
+		close(done[0]);
+		space = mmap(NULL, TIB, PROT_NONE, MAP_PRIVATE |
+			     MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		ASSERT_TRUE(space != MAP_FAILED);
+		tm_must_bind(cfd, space, TIB, RO);
+		out = mmap(NULL, TIB / PAGE_SZ, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		ASSERT_TRUE(out != MAP_FAILED);
+		ASSERT_EQ(write(ready[1], "r", 1), 1);
+		c = tm_snapshot(cfd, space, TIB, out) ? 'e' : 'd';
+		/* the walk ended before the kill: say so, and wait for it */
+		ASSERT_EQ(write(done[1], &c, 1), 1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	close(done[1]);
+	ASSERT_EQ(read(ready[0], &c, 1), 1);
+	usleep(1000 * 1000);
+	ASSERT_SYS(kill(pid, SIGKILL));
+	killed = now_ms();
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0) {
+		if (now_ms() - killed > bound_ms)
+			FAIL("child not reaped %" PRIu64 " ms after SIGKILL",
+			     bound_ms);
+		usleep(10 * 1000);
+	}
+	ASSERT_EQ(r, pid);
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	if (read(done[0], &c, 1) == 1)
+		SKIP("the SNAPSHOT of 1 TiB ended (%c) before the kill", c);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2423,6 +2611,216 @@ TEST(fork_child_munmap_no_parent_event)
 }
 
 /* ------------------------------------------------------------------------ */
+/* A device READ stores nothing but the data                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * When the destination of a READ is not writable-present, the driver must
+ * make it so without storing anything there: the device's data is all a
+ * READ may write. The first tests read a bound range into itself (ptr ==
+ * addr) after the CPU write-protected its pages: every byte must stay.
+ */
+
+/* After fork the pages are COW-shared: both copies keep their content. */
+TEST(read_into_itself_after_fork)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	struct tm_result res;
+	int go[2], ret;
+	pid_t pid;
+	char c = 'g';
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_SYS(pipe(go));
+	pid = tm_fork();
+	if (pid == 0) {
+		close(go[1]);
+		ASSERT_EQ(read(go[0], &c, 1), 1);
+		ASSERT_PATTERN(buf, SZ(N), SEED_A);
+		_exit(0);
+	}
+	close(go[0]);
+	ret = tm_read(fd, buf, SZ(N), buf, &res);
+	/* first the child's copy */
+	ASSERT_EQ(write(go[1], &c, 1), 1);
+	tm_must_wait_ok(pid);
+	ASSERT_OK(ret);
+	ASSERT_EQ(res.pages, N);
+	ASSERT_PATTERN(buf, SZ(N), SEED_A);
+}
+
+/* Clearing the soft-dirty bits write-protects the pages. */
+TEST(read_into_itself_after_soft_dirty)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	struct tm_result res;
+
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	write_file("/proc/self/clear_refs", "4");
+	ASSERT_OK(tm_read(fd, buf, SZ(N), buf, &res));
+	ASSERT_EQ(res.pages, N);
+	ASSERT_PATTERN(buf, SZ(N), SEED_A);
+}
+
+/*
+ * Paged out: the device's read fault swaps the pages back in, and 6.1 maps
+ * a page swapped in by a read fault read-only. (6.12 maps an exclusive
+ * page writable even on a read fault: there the READ copies at once, and
+ * this test cannot tell a store from none.)
+ */
+TEST(read_into_itself_after_pageout)
+{
+	struct tm_result res;
+	uint8_t *buf;
+
+	pin_cpu0();
+	buf = tm_must_map_pattern(N, SEED_A);
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	must_page_out(buf, N);
+	ASSERT_OK(tm_read(fd, buf, SZ(N), buf, &res));
+	ASSERT_EQ(res.pages, N);
+	ASSERT_PATTERN(buf, SZ(N), SEED_A);
+}
+
+/*
+ * A READ into a missing userfaultfd page waits in the driver for it; the
+ * source is unmapped meanwhile (its tracking is dropped), so the READ then
+ * fails. The destination holds exactly what userspace supplied.
+ */
+TEST(failed_read_leaves_destination_untouched)
+{
+	uint8_t *src = tm_must_map_pattern(1, SEED_A);
+	struct tm_held h;
+
+	tm_must_bind(fd, src, SZ(1), RW);
+	MIRROR_READ(fd, src, 1, SEED_A);
+	tm_held_start(&h, fd, src, false);
+	ASSERT_OK(tm_unmap(src, 1));
+	tm_held_release(&h, 0xab);
+	ASSERT_ERRNO(h.ret, -EFAULT);
+	ASSERT_EQ(h.res.pages, 0);
+	ASSERT_BYTES(h.buf, SZ(1), 0xab);
+}
+
+/*
+ * The same with a shared (shmem) destination: the file holds exactly what
+ * userspace supplied too.
+ */
+TEST(failed_read_leaves_shmem_destination_untouched)
+{
+	uint8_t *src = tm_must_map_pattern(1, SEED_A);
+	uint8_t *page = scratch(1);
+	struct tm_held h;
+	uint8_t *dst;
+	int mfd;
+
+	mfd = memfd_create("tm_read_dest", MFD_CLOEXEC);
+	ASSERT_SYS(mfd);
+	ASSERT_SYS(ftruncate(mfd, SZ(1)));
+	dst = mmap(NULL, SZ(1), PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	ASSERT_TRUE(dst != MAP_FAILED);
+	tm_must_bind(fd, src, SZ(1), RW);
+	MIRROR_READ(fd, src, 1, SEED_A);
+	tm_held_start_buf(&h, fd, src, false, dst);
+	ASSERT_OK(tm_unmap(src, 1));
+	tm_held_release(&h, 0xab);
+	ASSERT_ERRNO(h.ret, -EFAULT);
+	ASSERT_EQ(h.res.pages, 0);
+	ASSERT_EQ(pread(mfd, page, SZ(1), 0), SZ(1));
+	ASSERT_BYTES(page, SZ(1), 0xab);
+	ASSERT_BYTES(dst, SZ(1), 0xab);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Signals                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Only a fatal signal ends a device call early (-EINTR). Any other signal
+ * waits until the call returns, even one whose handler does not restart
+ * system calls.
+ */
+
+/* A device READ of one page made in a thread of its own. */
+struct bg_read {
+	int fd;
+	const void *addr;
+	void *dst;
+	pid_t tid;		/* published before the READ */
+	int ret;
+	struct tm_result res;
+};
+
+static void *bg_read_fn(void *arg)
+{
+	struct bg_read *r = arg;
+
+	__atomic_store_n(&r->tid, gettid(), __ATOMIC_RELEASE);
+	r->ret = tm_read(r->fd, r->addr, SZ(1), r->dst, &r->res);
+	return NULL;
+}
+
+/*
+ * A READ that waits for the file's lock (another READ holds it, waiting
+ * for its buffer) gets SIGUSR1: it keeps waiting, then reads.
+ */
+TEST(lock_wait_ignores_signal)
+{
+	uint8_t *held = tm_must_map_pattern(1, SEED_A);
+	uint8_t *buf = tm_must_map_pattern(1, SEED_B);
+	struct bg_read r = { .fd = fd, .addr = buf, .dst = scratch(1) };
+	struct tm_held h;
+	pthread_t t;
+
+	catch_usr1();
+	tm_must_bind(fd, held, SZ(1), RW);
+	tm_must_bind(fd, buf, SZ(1), RW);
+	MIRROR_READ(fd, buf, 1, SEED_B);
+	tm_held_start(&h, fd, held, false);
+	ASSERT_EQ(pthread_create(&t, NULL, bg_read_fn, &r), 0);
+	wait_in_syscall(&r.tid, SYS_ioctl);
+	ASSERT_EQ(pthread_kill(t, SIGUSR1), 0);
+	/* time for a wait the signal ends to end, before the lock is free */
+	usleep(200 * 1000);
+	tm_held_release(&h, 0xab);
+	ASSERT_EQ(pthread_join(t, NULL), 0);
+	ASSERT_OK(h.ret);
+	ASSERT_PATTERN(h.buf, SZ(1), SEED_A);
+	ASSERT_OK(r.ret);
+	ASSERT_EQ(r.res.pages, 1);
+	ASSERT_PATTERN(r.dst, SZ(1), SEED_B);
+	/* the signal did reach the thread, once its READ returned */
+	ASSERT_EQ(usr1_caught, 1);
+}
+
+/*
+ * A device WRITE whose source is a missing userfaultfd page gets SIGUSR1
+ * while the driver waits for that page: once it is supplied, the WRITE
+ * completes and the CPU sees the data.
+ */
+TEST(write_from_uffd_source_ignores_signal)
+{
+	uint8_t *buf = tm_must_map_pattern(1, SEED_A);
+	struct tm_held h;
+
+	catch_usr1();
+	tm_must_bind(fd, buf, SZ(1), RW);
+	MIRROR_READ(fd, buf, 1, SEED_A);
+	tm_held_start(&h, fd, buf, true);
+	wait_in_syscall(&h.tid, SYS_ioctl);
+	ASSERT_EQ(pthread_kill((pthread_t)h.thread, SIGUSR1), 0);
+	usleep(200 * 1000);
+	tm_held_release(&h, 0xab);
+	ASSERT_OK(h.ret);
+	ASSERT_EQ(h.res.pages, 1);
+	ASSERT_BYTES(buf, SZ(1), 0xab);
+	ASSERT_EQ(usr1_caught, 1);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Files and processes                                                       */
 /* ------------------------------------------------------------------------ */
 
@@ -2593,6 +2991,42 @@ TEST(owner_exit_esrch)
 	round_trip(fd);
 }
 
+/*
+ * The owner exits without ever binding: no notifier heard its address
+ * space go, yet every call through the file fails with -ESRCH, as after an
+ * owner that had bindings, and touches no memory. (-EACCES is right only
+ * while the owner's address space still has users: the child is reaped
+ * first.)
+ */
+TEST(owner_exit_without_bind_esrch)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	struct drm_test_mirror_event rec[4];
+	struct drm_test_mirror_stats st;
+	uint8_t *dst = scratch(N);
+	uint8_t snap[N];
+	int sv[2], rfd;
+	pid_t pid;
+
+	ASSERT_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = tm_fork();
+	if (pid == 0) {
+		send_fd(sv[1], tm_must_open());
+		_exit(0);
+	}
+	rfd = recv_fd(sv[0]);
+	tm_must_wait_ok(pid);
+	ASSERT_ERRNO(tm_stats(rfd, &st, false), -ESRCH);
+	ASSERT_ERRNO(tm_events(rfd, rec, 4, false, NULL, NULL), -ESRCH);
+	ASSERT_ERRNO(tm_bind(rfd, buf, SZ(N), RW, NULL), -ESRCH);
+	ASSERT_ERRNO(tm_read(rfd, buf, SZ(N), dst, NULL), -ESRCH);
+	ASSERT_BYTES(dst, SZ(N), 0xee);
+	memset(snap, 0xee, sizeof(snap));
+	ASSERT_ERRNO(tm_snapshot(rfd, buf, SZ(N), snap), -ESRCH);
+	ASSERT_BYTES(snap, sizeof(snap), 0xee);
+	ASSERT_SYS(close(rfd));
+}
+
 /* ------------------------------------------------------------------------ */
 /* Stats and events                                                          */
 /* ------------------------------------------------------------------------ */
@@ -2716,6 +3150,45 @@ TEST(events_consume_removes)
 	ASSERT_OK(tm_events(fd, rec, 8, false, &n, &lost));
 	ASSERT_EQ(n, 0);
 	ASSERT_EQ(lost, 0);
+}
+
+/*
+ * EVENTS with CONSUME into an array the kernel cannot write fails with
+ * -EFAULT and consumes nothing: the next EVENTS returns the same records
+ * and the same count of lost ones. The log is overfilled by one record
+ * first, so that lost is not 0.
+ */
+TEST(events_consume_efault_keeps_records)
+{
+	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
+	struct tm_evlog *before, *after;
+	struct drm_test_mirror_event *ro;
+	uint64_t len, i, ro_pages;
+
+	if (tm_param_get("event_log_len", &len))
+		SKIP("event_log_len parameter not readable");
+	if (len < 2 || len > TM_EVLOG_MAX)
+		SKIP("event_log_len is %" PRIu64, len);
+	tm_must_bind(fd, buf, SZ(N), RW);
+	MIRROR_READ(fd, buf, N, SEED_A);
+	for (i = 0; i < len; i++)
+		ASSERT_SYS(madvise(PG(buf, 0), SZ(1), MADV_DONTNEED));
+	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
+	before = tm_must_evlog(fd);
+	ASSERT_EQ(before->n, len);
+	ASSERT_EQ(before->lost, 1);
+	ASSERT_EQ(before->rec[len - 1].event, TEST_MIRROR_EVENT_PROTECTION_VMA);
+	ro_pages = (len * sizeof(*ro) + PAGE_SZ - 1) / PAGE_SZ;
+	ro = tm_must_map(ro_pages, PROT_READ);
+	ASSERT_ERRNO(tm_events(fd, ro, len, true, NULL, NULL), -EFAULT);
+	after = tm_must_evlog(fd);
+	ASSERT_EQ(after->n, before->n);
+	ASSERT_EQ(after->lost, before->lost);
+	for (i = 0; i < len; i++) {
+		ASSERT_EQ(after->rec[i].seq, before->rec[i].seq);
+		ASSERT_EQ(memcmp(&after->rec[i], &before->rec[i],
+				 sizeof(after->rec[i])), 0);
+	}
 }
 
 TEST(events_lost_when_log_overflows)
