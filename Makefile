@@ -32,8 +32,7 @@ US_CFLAGS  := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 US_LDFLAGS := -static -pthread
 US_LIBS    := $(shell pkg-config --static --libs libdrm 2>/dev/null)
 US_LIB_SRC := $(TOP)/userspace-test/tm_lib.c
-US_HDRS    := $(wildcard $(TOP)/userspace-test/*.h) $(TOP)/uapi/drm/test_mirror_drm.h \
-	      $(TOP)/driver/tm_hmm_compat_uapi.h
+US_HDRS    := $(wildcard $(TOP)/userspace-test/*.h) $(wildcard $(TOP)/uapi/*/*.h)
 US_PROGS   := $(patsubst $(TOP)/userspace-test/%.c,$(US_DIR)/%, \
 	      $(filter-out $(US_LIB_SRC),$(wildcard $(TOP)/userspace-test/*.c)))
 
@@ -134,6 +133,8 @@ install: module
 		$(DEPMOD) -a $(INSTALL_KREL))
 	install -D -m 0644 $(TOP)/uapi/drm/test_mirror_drm.h \
 		$(DESTDIR)/usr/include/drm/test_mirror_drm.h
+	install -D -m 0644 $(TOP)/uapi/misc/test_mirror_hmm.h \
+		$(DESTDIR)/usr/include/misc/test_mirror_hmm.h
 
 DKMS_VERSION     = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(TOP)/dkms.conf)
 DKMS_SRC         = $(DESTDIR)/usr/src/test_mirror-$(DKMS_VERSION)

@@ -15,10 +15,12 @@
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
 
+#include "tm_debugfs.h"
 #include "tm_inject.h"
 #include "tm_mirror.h"
 
 static struct dentry *tm_debugfs_root;
+static atomic_t tm_debugfs_ids = ATOMIC_INIT(0);
 
 static int tm_state_show(struct seq_file *s, void *unused)
 {
@@ -61,20 +63,22 @@ static const struct file_operations tm_fail_split_fops = {
 
 /**
  * tm_debugfs_add - create the debugfs directory of one mirror
- * @m: the mirror
- * @id: its unique number
+ * @m: the mirror, just created by the current task (its tgid names the
+ *	directory, with a number of its own)
  *
- * Return: the directory, to pass to tm_debugfs_remove(); an error pointer
- * or NULL when debugfs is unavailable, which tm_debugfs_remove() accepts.
+ * Return: the directory, to pass to tm_debugfs_remove() before the mirror
+ * is destroyed; an error pointer or NULL when debugfs is unavailable, which
+ * tm_debugfs_remove() accepts.
  */
-struct dentry *tm_debugfs_add(struct tm_mirror *m, unsigned int id)
+struct dentry *tm_debugfs_add(struct tm_mirror *m)
 {
 	struct dentry *dir;
 	char name[32];
 
 	if (!tm_debugfs_root)
 		return NULL;
-	snprintf(name, sizeof(name), "%d-%u", task_tgid_nr(current), id);
+	snprintf(name, sizeof(name), "%d-%u", task_tgid_nr(current),
+		 atomic_inc_return(&tm_debugfs_ids));
 	dir = debugfs_create_dir(name, tm_debugfs_root);
 	debugfs_create_file("state", 0400, dir, m, &tm_state_fops);
 	return dir;

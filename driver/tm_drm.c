@@ -5,9 +5,12 @@
  * A render node whose ioctls are thin wrappers around the mirror core: this
  * file checks what belongs to the uAPI (flags, reserved fields, sizes of
  * user arrays) and converts between uAPI and core structures. Every open
- * file is one mirror of the opener's address space.
+ * file is one mirror of the opener's address space, with its debugfs
+ * directory.
  */
 
+#include <linux/build_bug.h>
+#include <linux/mmu_notifier.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
@@ -20,28 +23,87 @@
 #include <drm/test_mirror_drm.h>
 
 #include "compat.h"
+#include "tm_debugfs.h"
 #include "tm_drm.h"
 #include "tm_mirror.h"
+#include "tm_params.h"
 
 /* Event records copied per EVENTS call at most. */
 #define TM_EVENTS_MAX		4096
+
+/*
+ * The core's values that reach userspace as they are: snapshot bytes,
+ * capabilities, actions, and the kernel's own event numbers.
+ */
+static_assert(TM_SNAP_NONE == TEST_MIRROR_SNAP_NONE);
+static_assert(TM_SNAP_READ == TEST_MIRROR_SNAP_READ);
+static_assert(TM_SNAP_WRITE == TEST_MIRROR_SNAP_WRITE);
+static_assert(TM_SNAP_HUGE == TEST_MIRROR_SNAP_HUGE);
+static_assert(TM_SNAP_DROPPED == TEST_MIRROR_SNAP_DROPPED);
+static_assert(TM_SNAP_UNBOUND == TEST_MIRROR_SNAP_UNBOUND);
+static_assert(TM_CAP_VMA_DOWNGRADE == TEST_MIRROR_CAP_VMA_DOWNGRADE);
+static_assert(TM_CAP_EVENT_AWARE == TEST_MIRROR_CAP_EVENT_AWARE);
+static_assert(TM_ACTION_NONE == TEST_MIRROR_ACTION_NONE);
+static_assert(TM_ACTION_INVALIDATE == TEST_MIRROR_ACTION_INVALIDATE);
+static_assert(TM_ACTION_DOWNGRADE == TEST_MIRROR_ACTION_DOWNGRADE);
+static_assert(TM_ACTION_DROP == TEST_MIRROR_ACTION_DROP);
+static_assert(TM_ACTION_RELEASE == TEST_MIRROR_ACTION_RELEASE);
+static_assert(TM_ACTION_SKIP == TEST_MIRROR_ACTION_SKIP);
+static_assert(TM_ACTION_BUSY == TEST_MIRROR_ACTION_BUSY);
+static_assert(MMU_NOTIFY_UNMAP == TEST_MIRROR_EVENT_UNMAP);
+static_assert(MMU_NOTIFY_CLEAR == TEST_MIRROR_EVENT_CLEAR);
+static_assert(MMU_NOTIFY_PROTECTION_VMA == TEST_MIRROR_EVENT_PROTECTION_VMA);
+static_assert(MMU_NOTIFY_PROTECTION_PAGE == TEST_MIRROR_EVENT_PROTECTION_PAGE);
+static_assert(MMU_NOTIFY_SOFT_DIRTY == TEST_MIRROR_EVENT_SOFT_DIRTY);
+static_assert(MMU_NOTIFY_RELEASE == TEST_MIRROR_EVENT_RELEASE);
+static_assert(MMU_NOTIFY_MIGRATE == TEST_MIRROR_EVENT_MIGRATE);
+static_assert(MMU_NOTIFY_EXCLUSIVE == TEST_MIRROR_EVENT_EXCLUSIVE);
+static_assert(TM_NR_EVENTS == TEST_MIRROR_EVENT_MAX);
+
+/**
+ * struct tm_drm_file - one open file of the render node
+ * @m: the mirror of the opener's address space.
+ * @debugfs: its debugfs directory.
+ */
+struct tm_drm_file {
+	struct tm_mirror *m;
+	struct dentry *debugfs;
+};
 
 static struct platform_device *tm_pdev;
 static struct drm_device *tm_drm;
 
 static int tm_drm_open(struct drm_device *dev, struct drm_file *file)
 {
-	struct tm_mirror *m = tm_mirror_create(dev);
+	struct tm_drm_file *df;
 
-	if (IS_ERR(m))
-		return PTR_ERR(m);
-	file->driver_priv = m;
+	df = kzalloc(sizeof(*df), GFP_KERNEL_ACCOUNT);
+	if (!df)
+		return -ENOMEM;
+	df->m = tm_mirror_create(dev, tm_params_limits());
+	if (IS_ERR(df->m)) {
+		int ret = PTR_ERR(df->m);
+
+		kfree(df);
+		return ret;
+	}
+	df->debugfs = tm_debugfs_add(df->m);
+	file->driver_priv = df;
 	return 0;
 }
 
 static void tm_drm_postclose(struct drm_device *dev, struct drm_file *file)
 {
-	tm_mirror_destroy(file->driver_priv);
+	struct tm_drm_file *df = file->driver_priv;
+
+	tm_debugfs_remove(df->debugfs);
+	tm_mirror_destroy(df->m);
+	kfree(df);
+}
+
+static struct tm_mirror *tm_file_mirror(struct drm_file *file)
+{
+	return ((struct tm_drm_file *)file->driver_priv)->m;
 }
 
 static bool tm_any(const u64 *v, unsigned int n)
@@ -68,7 +130,7 @@ static int tm_ioctl_bind(struct drm_device *dev, void *data,
 		flags |= TM_BIND_WRITE;
 	if (args->flags & TEST_MIRROR_BIND_PREFAULT)
 		flags |= TM_BIND_PREFAULT;
-	return tm_mirror_bind(file->driver_priv, args->addr, args->size,
+	return tm_mirror_bind(tm_file_mirror(file), args->addr, args->size,
 			      flags, &args->handle);
 }
 
@@ -79,7 +141,7 @@ static int tm_ioctl_unbind(struct drm_device *dev, void *data,
 
 	if (args->flags)
 		return -EINVAL;
-	return tm_mirror_unbind(file->driver_priv, args->handle);
+	return tm_mirror_unbind(tm_file_mirror(file), args->handle);
 }
 
 static int tm_ioctl_access(struct drm_file *file,
@@ -93,7 +155,7 @@ static int tm_ioctl_access(struct drm_file *file,
 	args->faulted_pages = 0;
 	if (args->flags || args->pad || args->reserved)
 		return -EINVAL;
-	ret = tm_mirror_access(file->driver_priv, write, args->addr,
+	ret = tm_mirror_access(tm_file_mirror(file), write, args->addr,
 			       args->size, u64_to_user_ptr(args->ptr), &res);
 	args->pages = res.pages;
 	args->faults = res.faults;
@@ -120,7 +182,7 @@ static int tm_ioctl_snapshot(struct drm_device *dev, void *data,
 
 	if (args->flags || args->pad)
 		return -EINVAL;
-	return tm_mirror_snapshot(file->driver_priv, args->addr, args->size,
+	return tm_mirror_snapshot(tm_file_mirror(file), args->addr, args->size,
 				  u64_to_user_ptr(args->ptr));
 }
 
@@ -135,7 +197,7 @@ static int tm_ioctl_stats(struct drm_device *dev, void *data,
 	if ((args->flags & ~TEST_MIRROR_STATS_RESET) ||
 	    tm_any(args->reserved, ARRAY_SIZE(args->reserved)))
 		return -EINVAL;
-	ret = tm_mirror_stats(file->driver_priv, &st,
+	ret = tm_mirror_stats(tm_file_mirror(file), &st,
 			      args->flags & TEST_MIRROR_STATS_RESET);
 	if (ret)
 		return ret;
@@ -178,7 +240,7 @@ static int tm_ioctl_events(struct drm_device *dev, void *data,
 	recs = kvmalloc_array(max ?: 1, sizeof(*recs), GFP_KERNEL_ACCOUNT);
 	if (!recs)
 		return -ENOMEM;
-	n = tm_mirror_events(file->driver_priv, recs, max, &args->lost);
+	n = tm_mirror_events(tm_file_mirror(file), recs, max, &args->lost);
 	if (n < 0) {
 		ret = n;
 		goto out;
@@ -200,7 +262,7 @@ static int tm_ioctl_events(struct drm_device *dev, void *data,
 	args->count = n;
 	/* Only what reached the caller leaves the log. */
 	if (args->flags & TEST_MIRROR_EVENTS_CONSUME)
-		tm_mirror_events_consume(file->driver_priv,
+		tm_mirror_events_consume(tm_file_mirror(file),
 					 n ? recs[n - 1].seq : 0, args->lost);
 out:
 	kvfree(recs);
@@ -215,7 +277,7 @@ static int tm_ioctl_migrate(struct drm_device *dev, void *data,
 	args->migrated = 0;
 	if (args->flags || args->pad || args->reserved)
 		return -EINVAL;
-	return tm_mirror_migrate(file->driver_priv, args->addr, args->size,
+	return tm_mirror_migrate(tm_file_mirror(file), args->addr, args->size,
 				 &args->migrated);
 }
 

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_mirror: a front-end compatible with Linux 6.1's lib/test_hmm.
- *
+ */
+
+/**
  * DOC: test_hmm compatibility
  *
  * Distribution kernels do not build lib/test_hmm (it needs DEVICE_PRIVATE),
  * so the kernel's own HMM selftest, tools/testing/selftests/vm/hmm-tests.c,
  * cannot run there. With the module parameter hmm_compat=1, test_mirror
  * registers the character devices /dev/hmm_dmirror0 and /dev/hmm_dmirror1,
- * which speak test_hmm's ioctl ABI (tm_hmm_compat_uapi.h) on top of the same
+ * which speak test_hmm's ioctl ABI (uapi/misc/test_mirror_hmm.h) on top of the same
  * mirror core as the DRM front-end, and hmm-tests runs against them
  * unmodified.
  *
@@ -68,10 +70,13 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include <misc/test_mirror_hmm.h>
+
 #include "compat.h"
+#include "tm_debugfs.h"
 #include "tm_hmm_compat.h"
-#include "tm_hmm_compat_uapi.h"
 #include "tm_mirror.h"
+#include "tm_params.h"
 
 #define TM_HMM_NAME		"hmm_dmirror"
 /*
@@ -100,10 +105,12 @@ struct tm_hmm_dev {
  * struct tm_hmm_file - one open file
  * @m: the mirror of the opener's address space.
  * @handle: its whole-space binding.
+ * @debugfs: its debugfs directory.
  */
 struct tm_hmm_file {
 	struct tm_mirror *m;
 	u32 handle;
+	struct dentry *debugfs;
 };
 
 static struct tm_hmm_dev tm_hmm_devs[TM_HMM_NDEVS] = {
@@ -138,7 +145,7 @@ static int tm_hmm_open(struct inode *inode, struct file *filp)
 	hf = kzalloc(sizeof(*hf), GFP_KERNEL_ACCOUNT);
 	if (!hf)
 		return -ENOMEM;
-	hf->m = tm_mirror_create(&tm_hmm_devs[id]);
+	hf->m = tm_mirror_create(&tm_hmm_devs[id], tm_params_limits());
 	if (IS_ERR(hf->m)) {
 		ret = PTR_ERR(hf->m);
 		goto err_free;
@@ -147,6 +154,7 @@ static int tm_hmm_open(struct inode *inode, struct file *filp)
 			     TM_BIND_WHOLE_SPACE, &hf->handle);
 	if (ret)
 		goto err_destroy;
+	hf->debugfs = tm_debugfs_add(hf->m);
 	filp->private_data = hf;
 	return 0;
 
@@ -161,6 +169,7 @@ static int tm_hmm_release(struct inode *inode, struct file *filp)
 {
 	struct tm_hmm_file *hf = filp->private_data;
 
+	tm_debugfs_remove(hf->debugfs);
 	tm_mirror_destroy(hf->m);
 	kfree(hf);
 	return 0;

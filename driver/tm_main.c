@@ -1,36 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_mirror: module entry points and parameters.
+ * test_mirror: module entry points. The parameters are in tm_params.c.
  */
 
 #include <linux/module.h>
-#include <linux/moduleparam.h>
 
-#include "tm_mirror.h"
+#include "tm_debugfs.h"
 #include "tm_drm.h"
 #include "tm_hmm_compat.h"
-
-bool tm_event_aware = true;
-module_param_named(event_aware, tm_event_aware, bool, 0644);
-MODULE_PARM_DESC(event_aware,
-		 "Act on the notifier event (Y) or invalidate on every event (N); read at open");
-
-unsigned int tm_max_bindings = 1024;
-module_param_named(max_bindings, tm_max_bindings, uint, 0644);
-MODULE_PARM_DESC(max_bindings, "Bindings per open file");
-
-unsigned long tm_max_mirror_pages = 1UL << 20;
-module_param_named(max_mirror_pages, tm_max_mirror_pages, ulong, 0644);
-MODULE_PARM_DESC(max_mirror_pages,
-		 "Device-table capacity per open file, in 4 KiB pages of address space (2 MiB slots of 512 pages, leaf or huge entry); read at open");
-
-unsigned int tm_event_log_len = 256;
-module_param_named(event_log_len, tm_event_log_len, uint, 0644);
-MODULE_PARM_DESC(event_log_len, "Event log records per open file; read at open");
-
-unsigned int tm_fault_chunk_pages = 512;
-module_param_named(fault_chunk_pages, tm_fault_chunk_pages, uint, 0644);
-MODULE_PARM_DESC(fault_chunk_pages, "Pages per hmm_range_fault() call; read at open");
 
 static int __init tm_init(void)
 {

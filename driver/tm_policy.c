@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_mirror: the event policy, in one place.
- *
+ */
+
+/**
  * DOC: Event policy
  *
  * The kernel tells an interval notifier why the CPU page table changes
@@ -14,7 +16,7 @@
 #include <linux/mmu_notifier.h>
 
 #include "compat.h"
-#include "tm_mirror.h"
+#include "tm_policy.h"
 
 /**
  * tm_policy_can_downgrade_vma - can PROTECTION_VMA keep read-only entries?

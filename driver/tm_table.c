@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_mirror: the software device page table. See tm_table.h for the layout
- * and the locking rules.
+ * test_mirror: the software device page table. See tm_table.h ("The device
+ * page table") for the layout and the locking rules.
  */
 
 #include <linux/hmm.h>
@@ -105,6 +105,7 @@ static void tm_spare_free(struct tm_table *t)
  */
 void tm_table_put_spares(struct tm_table *t)
 {
+	lockdep_assert_held(t->structural);
 	tm_spare_free(t);
 }
 
@@ -112,9 +113,13 @@ void tm_table_put_spares(struct tm_table *t)
  * tm_table_init - set up an empty table
  * @t: the table
  * @max_slots: most 2 MiB slots the table may use (see tm_table.h)
+ * @structural: the owner's structural lock
  */
-void tm_table_init(struct tm_table *t, unsigned long max_slots)
+void tm_table_init(struct tm_table *t, unsigned long max_slots,
+		   struct mutex *structural)
 {
+	mutex_init(&t->lock);
+	t->structural = structural;
 	xa_init_flags(&t->xa, XA_FLAGS_ACCOUNT);
 	t->nr_leaves = 0;
 	t->nr_slots = 0;
@@ -144,6 +149,7 @@ void tm_table_fini(struct tm_table *t)
 	t->nr_slots = 0;
 	t->nr_entries = 0;
 	t->nr_huge = 0;
+	mutex_destroy(&t->lock);
 }
 
 /*
@@ -213,6 +219,8 @@ int tm_table_prepare(struct tm_table *t, unsigned long start,
 	void *slot;
 	int ret;
 
+	lockdep_assert_held(t->structural);
+	lockdep_assert_not_held(&t->lock);
 	if (t->nr_slots + tm_slots_needed(t, start, end) > t->max_slots)
 		return -ENOSPC;
 	for (chunk = ALIGN_DOWN(start, TM_LEAF_SIZE); chunk < end;
@@ -273,6 +281,7 @@ void tm_table_lookup(struct tm_table *t, unsigned long addr, struct tm_entry *e)
 	void *slot = xa_load(&t->xa, tm_idx(addr));
 	u64 ent = 0;
 
+	lockdep_assert_held(&t->lock);
 	e->huge = false;
 	if (slot && xa_is_value(slot)) {
 		ent = xa_to_value(slot);
@@ -324,6 +333,8 @@ unsigned long tm_table_install(struct tm_table *t, unsigned long start,
 	void *slot;
 	u64 ent;
 
+	lockdep_assert_held(t->structural);
+	lockdep_assert_held(&t->lock);
 	for (chunk = ALIGN_DOWN(start, TM_LEAF_SIZE); chunk < end;
 	     chunk += TM_LEAF_SIZE) {
 		slot = xa_load(&t->xa, tm_idx(chunk));
@@ -385,6 +396,7 @@ static unsigned long tm_table_walk(struct tm_table *t, unsigned long start,
 	void *slot;
 	u64 ent, *p;
 
+	lockdep_assert_held(&t->lock);
 	if (start >= end)
 		return 0;
 	xa_for_each_range(&t->xa, idx, slot, tm_idx(start), tm_idx(end - 1)) {
@@ -469,6 +481,7 @@ void tm_table_repoint(struct tm_table *t, unsigned long addr,
 	void *slot = xa_load(&t->xa, tm_idx(addr));
 	u64 *p;
 
+	lockdep_assert_held(&t->lock);
 	if (!slot)
 		return;
 	if (xa_is_value(slot)) {
@@ -496,6 +509,8 @@ void tm_table_trim(struct tm_table *t, unsigned long start, unsigned long end)
 	unsigned long idx;
 	void *slot;
 
+	lockdep_assert_held(t->structural);
+	lockdep_assert_held(&t->lock);
 	if (start >= end)
 		return;
 	xa_for_each_range(&t->xa, idx, slot, tm_idx(start), tm_idx(end - 1)) {

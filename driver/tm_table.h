@@ -1,6 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * test_mirror: the software device page table.
+ * test_mirror: the software device page table (tm_table.c).
+ */
+#ifndef _TM_TABLE_H_
+#define _TM_TABLE_H_
+
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+#include <linux/pgtable.h>
+
+/**
+ * DOC: The device page table
  *
  * Two levels, like a CPU page table cut at the PMD:
  *  - an xarray indexed by (address >> PMD_SHIFT); a slot holds either a
@@ -22,20 +33,20 @@
  * (max_slots) bounds the table's memory, and tm_table_prepare() refuses a
  * range that would need more slots before it stores anything.
  *
- * Locking: the table has no lock of its own. tm_table_prepare() allocates and
- * must be called without the mirror's table lock; every other function is
- * called with it held (see struct tm_mirror) and never allocates memory.
- * Only tasks that hold the mirror's structural lock call prepare, install,
- * trim, put_spares and fini, so a slot that prepare created cannot disappear
- * before the install that follows it, and the spare list needs no other lock.
+ * Locking: the table has its lock, the mirror's table lock (see "Locking").
+ * tm_table_prepare() allocates and must be called without it; every other
+ * function is called with it held and never allocates memory. Only tasks
+ * that hold the owner's structural lock (given to tm_table_init()) call
+ * prepare, install, trim and put_spares, so a slot that prepare created
+ * cannot disappear before the install that follows it, and the spare list
+ * needs no other lock. The functions check both with lockdep.
+ *
+ * A walk of a range (invalidation, downgrade, trim, dump) visits only the
+ * slots present, so its cost follows the entries present, not the size of
+ * the range. A huge entry partly covered by an invalidation is removed
+ * whole; partly covered by a downgrade, it is downgraded whole: the device
+ * loses more access than needed, never keeps more.
  */
-#ifndef _TM_TABLE_H_
-#define _TM_TABLE_H_
-
-#include <linux/types.h>
-#include <linux/xarray.h>
-#include <linux/pgtable.h>
-
 #define TM_ENT_VALID		BIT_ULL(0)
 #define TM_ENT_WRITE		BIT_ULL(1)
 #define TM_ENT_FLAGS		(TM_ENT_VALID | TM_ENT_WRITE)
@@ -55,7 +66,9 @@ struct tm_leaf {
 
 /**
  * struct tm_table - one device page table
- * @xa: top level, see the comment at the top of this file.
+ * @lock: the table lock.
+ * @structural: the owner's structural lock (see "Locking").
+ * @xa: top level, see "The device page table".
  * @nr_leaves: leaves allocated.
  * @nr_slots: top-level slots in use (a leaf, a huge entry or a placeholder).
  * @nr_entries: valid entries (a huge entry counts once).
@@ -65,6 +78,8 @@ struct tm_leaf {
  * @nr_spare: leaves on @spare (counted in @nr_leaves too).
  */
 struct tm_table {
+	struct mutex lock;
+	struct mutex *structural;
 	struct xarray xa;
 	unsigned long nr_leaves;
 	unsigned long nr_slots;
@@ -87,7 +102,8 @@ struct tm_entry {
 	bool huge;
 };
 
-void tm_table_init(struct tm_table *t, unsigned long max_slots);
+void tm_table_init(struct tm_table *t, unsigned long max_slots,
+		   struct mutex *structural);
 void tm_table_fini(struct tm_table *t);
 void tm_table_put_spares(struct tm_table *t);
 int tm_table_prepare(struct tm_table *t, unsigned long start,

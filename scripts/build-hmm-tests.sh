@@ -13,7 +13,7 @@
 # includes "../kselftest_harness.h" and, with -I<top of the tree>,
 # <lib/test_hmm_uapi.h> and <mm/gup_test.h>. It is built against the
 # kernel's own lib/test_hmm_uapi.h, not ours, so a mismatch between our
-# driver/tm_hmm_compat_uapi.h and the real ABI shows up as test failures.
+# uapi/misc/test_mirror_hmm.h and the real ABI shows up as test failures.
 #
 # Usage: scripts/build-hmm-tests.sh [OUTDIR]   (default build/userspace)
 # Writes, into OUTDIR (whose programs the guest initramfs carries):

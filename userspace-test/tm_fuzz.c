@@ -82,15 +82,7 @@
 
 #include "tm_lib.h"
 
-#if __has_include("tm_hmm_compat_uapi.h")
-#include "tm_hmm_compat_uapi.h"
-#define TM_HAVE_HMM_UAPI 1
-#elif __has_include("../driver/tm_hmm_compat_uapi.h")
-#include "../driver/tm_hmm_compat_uapi.h"
-#define TM_HAVE_HMM_UAPI 1
-#else
-#define TM_HAVE_HMM_UAPI 0
-#endif
+#include <misc/test_mirror_hmm.h>
 
 /* ------------------------------------------------------------------------ */
 /* Options, random numbers, counters                                         */
@@ -2747,8 +2739,6 @@ TEST_OPTS(drm_race_unbind, 0, 0)
 /* The test_hmm-compatible front-end                                         */
 /* ------------------------------------------------------------------------ */
 
-#if TM_HAVE_HMM_UAPI
-
 static int hmm_fd[2] = { -1, -1 };
 static bool hmm_param_set;
 
@@ -3107,8 +3097,6 @@ TEST_OPTS(hmm_foreign, 0, 0)
 {
 	hmm_run("hmm_foreign", hmm_foreign_fn);
 }
-
-#endif /* TM_HAVE_HMM_UAPI */
 
 /* ------------------------------------------------------------------------ */
 

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "tm_lib.h"
-#include "../driver/tm_hmm_compat_uapi.h"
+#include <misc/test_mirror_hmm.h>
 
 #define NODEV		TM_OPT_NODEV
 #define SEED_A		0x4141u

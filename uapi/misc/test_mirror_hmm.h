@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
 /*
  * test_mirror: the ioctl ABI of Linux 6.1's lib/test_hmm, as served by
- * driver/tm_hmm_compat.c on /dev/hmm_dmirror0 and /dev/hmm_dmirror1.
+ * the test_mirror module (driver/tm_hmm_compat.c) on /dev/hmm_dmirror0 and /dev/hmm_dmirror1.
  *
  * Written from the ABI, not from the kernel's header: the names here are
  * test_mirror's own, while the structure layout, the ioctl numbers and the
@@ -12,8 +12,8 @@
  * The header is self-contained: it needs only <linux/types.h> and
  * <linux/ioctl.h>.
  */
-#ifndef _TM_HMM_COMPAT_UAPI_H_
-#define _TM_HMM_COMPAT_UAPI_H_
+#ifndef _UAPI_MISC_TEST_MIRROR_HMM_H_
+#define _UAPI_MISC_TEST_MIRROR_HMM_H_
 
 #include <linux/ioctl.h>
 #include <linux/types.h>
@@ -73,4 +73,4 @@ struct tm_hmm_cmd {
 #define TM_HMM_PROT_DEV_COHERENT_LOCAL	0x40	/* device-coherent page of this device */
 #define TM_HMM_PROT_DEV_COHERENT_REMOTE	0x50	/* device-coherent page of another device */
 
-#endif /* _TM_HMM_COMPAT_UAPI_H_ */
+#endif /* _UAPI_MISC_TEST_MIRROR_HMM_H_ */

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * test_mirror: the mirror core's private structures, shared by its files
+ * (tm_mirror.c, tm_seg.c, tm_fault.c, tm_migrate.c). Front-ends include
+ * tm_mirror.h only.
+ */
+#ifndef _TM_CORE_H_
+#define _TM_CORE_H_
+
+#include <linux/hmm.h>
+#include <linux/interval_tree.h>
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "tm_log.h"
+#include "tm_mirror.h"
+#include "tm_table.h"
+
+/**
+ * DOC: Locking
+ *
+ * A mirror has three locks. Outermost first:
+ *
+ * 1. ``tm_mirror.lock``, the structural lock (mutex): bindings, segments,
+ *    handles, the fault buffer, table allocation (tm_table_prepare() and
+ *    tm_table_trim()). Taken by the ioctls and the UNMAP work item, never by
+ *    the invalidate callback; so hmm_range_fault() may run under it (the
+ *    invalidations it triggers do not take it), and so may the fault-in of
+ *    a user buffer.
+ * 2. ``mmap_read_lock()`` of the mirrored mm, around hmm_range_fault() (and
+ *    inside fault_in_safe_writeable()) only.
+ * 3. ``tm_table.lock``, the table lock (mutex): table entries, segment cuts,
+ *    the pending list, the released flag. Taken by the invalidate callback,
+ *    with mutex_trylock() when the callback may not sleep. The callback can
+ *    run from reclaim, so nothing under the table lock allocates memory or
+ *    faults user memory: table memory is allocated by tm_table_prepare()
+ *    before it is taken, and user copies run with page faults disabled.
+ *    tm_mirror_create() teaches lockdep that the table lock is taken inside
+ *    reclaim, so that the debug kernel reports any allocation under it.
+ *
+ * Innermost, ``tm_log.lock`` (spinlock) protects the counters and the event
+ * log, and is held across nothing else.
+ *
+ * Every function that expects a lock says so with lockdep_assert_held().
+ */
+
+/* Segments per file, beyond one per binding. */
+#define TM_MAX_SEGS_EXTRA	4096
+/* Cuts a segment can hold before the work item splits it. */
+#define TM_MAX_CUTS		8
+
+/**
+ * struct tm_binding - what userspace bound
+ * @it: [start, last] in tm_mirror.bindings.
+ * @handle: the handle userspace knows.
+ * @flags: TM_BIND_* access bits.
+ */
+struct tm_binding {
+	struct interval_tree_node it;
+	u32 handle;
+	unsigned int flags;
+};
+
+/**
+ * struct tm_cut - a part of a segment whose tracking UNMAP dropped
+ * @start: first address.
+ * @end: end (exclusive).
+ */
+struct tm_cut {
+	unsigned long start;
+	unsigned long end;
+};
+
+/**
+ * struct tm_cuts - the cuts of one segment
+ * @nr: used entries of @cut.
+ * @cut: sorted, disjoint, never adjacent.
+ */
+struct tm_cuts {
+	unsigned int nr;
+	struct tm_cut cut[TM_MAX_CUTS];
+};
+
+/**
+ * struct tm_seg - a tracked part of a binding
+ * @notifier: the interval notifier covering [@start, @end).
+ * @it: [start, end - 1] in tm_mirror.segs.
+ * @m: the mirror.
+ * @b: the binding this segment tracks part of.
+ * @start: first address.
+ * @end: end (exclusive).
+ * @pending: on tm_mirror.pending while the work item has to split it.
+ * @cuts: the parts whose tracking UNMAP dropped.
+ * @dead: the whole segment was dropped.
+ * @listed: in tm_mirror.segs. While a split runs, the old segment and the
+ *	new ones are live together and an UNMAP reaches both; only the listed
+ *	one counts the pages in pages_dropped.
+ *
+ * @pending, @cuts, @dead and @listed are protected by the table lock.
+ */
+struct tm_seg {
+	struct mmu_interval_notifier notifier;
+	struct interval_tree_node it;
+	struct tm_mirror *m;
+	struct tm_binding *b;
+	unsigned long start;
+	unsigned long end;
+	struct list_head pending;
+	struct tm_cuts cuts;
+	bool dead;
+	bool listed;
+};
+
+/**
+ * struct tm_mirror - one device context
+ * @lock: the structural lock (see "Locking").
+ * @mm: the mirrored address space (mmgrab()ed).
+ * @memcg: the opener's memory cgroup, charged for what the work item
+ *	allocates for this file.
+ * @owner: the device, hmm_range_fault()'s dev_private_owner. The owner of
+ *	MIGRATE/EXCLUSIVE ranges this mirror starts is the mirror itself, so
+ *	that another file of the same device never mistakes them for its own.
+ * @limits: the module's live limits (max_bindings is read at each bind).
+ * @event_aware: per-event policy (else invalidate on every event).
+ * @closing: the file is being released; the work item must stop.
+ * @bindings: interval tree of struct tm_binding.
+ * @segs: interval tree of struct tm_seg.
+ * @handles: handle to struct tm_binding.
+ * @nr_bindings: live bindings.
+ * @nr_segs: live segments.
+ * @pfns: hmm_range_fault() output buffer, @chunk entries.
+ * @chunk: pages per hmm_range_fault() call.
+ * @work: splits the segments that UNMAP cut.
+ * @table: the device page table, with the table lock.
+ * @pending: segments the work item must split (table lock).
+ * @released: RELEASE was seen: the mm is going (table lock; read without
+ *	it by tm_check_caller()).
+ * @log: counters and the event log.
+ */
+struct tm_mirror {
+	struct mutex lock;
+	struct mm_struct *mm;
+	struct mem_cgroup *memcg;
+	void *owner;
+	const struct tm_limits *limits;
+	bool event_aware;
+	bool closing;
+	struct rb_root_cached bindings;
+	struct rb_root_cached segs;
+	struct xarray handles;
+	unsigned int nr_bindings;
+	unsigned int nr_segs;
+	unsigned long *pfns;
+	unsigned int chunk;
+	struct work_struct work;
+
+	struct tm_table table;
+	struct list_head pending;
+	bool released;
+
+	struct tm_log log;
+};
+
+/* The checks every entry point starts with (tm_mirror_check_range()). */
+static inline int tm_check_caller(struct tm_mirror *m)
+{
+	if (READ_ONCE(m->released) || !atomic_read(&m->mm->mm_users))
+		return -ESRCH;
+	if (current->mm != m->mm)
+		return -EACCES;
+	return 0;
+}
+
+static inline int tm_check_range(unsigned long addr, unsigned long size)
+{
+	if (!size || !PAGE_ALIGNED(addr) || !PAGE_ALIGNED(size))
+		return -EINVAL;
+	if (addr + size < addr || addr + size > TASK_SIZE)
+		return -EINVAL;
+	return 0;
+}
+
+static inline int tm_check_call(struct tm_mirror *m, unsigned long addr,
+				unsigned long size)
+{
+	int ret = tm_check_caller(m);
+
+	return ret ? ret : tm_check_range(addr, size);
+}
+
+/* tm_seg.c: bindings and segments, their notifiers, cuts and splits */
+unsigned long tm_cuts_add(struct tm_cuts *c, unsigned long start,
+			  unsigned long end, struct tm_cut *gap);
+bool tm_cuts_has(const struct tm_cuts *c, unsigned long addr);
+unsigned long tm_cuts_live_end(const struct tm_cuts *c, unsigned long addr,
+			       unsigned long stop);
+struct tm_binding *tm_find_binding(struct tm_mirror *m, unsigned long addr);
+struct tm_seg *tm_find_seg(struct tm_mirror *m, unsigned long addr);
+struct tm_seg *tm_seg_new(struct tm_mirror *m, struct tm_binding *b,
+			  unsigned long start, unsigned long end, bool listed);
+void tm_seg_free(struct tm_mirror *m, struct tm_seg *seg);
+bool tm_seg_dropped(const struct tm_seg *seg, unsigned long addr);
+unsigned long tm_seg_live_end(const struct tm_seg *seg, unsigned long addr,
+			      unsigned long stop);
+void tm_seg_work(struct work_struct *work);
+
+/* tm_fault.c: the HMM walk, device faults, device access */
+
+/**
+ * struct tm_walk_ops - what tm_walk() does with each chunk it reads
+ * @prepare: optional; called without the table lock after
+ *	hmm_range_fault(), may allocate; an error ends the walk.
+ * @commit: called under the table lock once mmu_interval_read_retry() has
+ *	said the chunk's PFNs are still the CPU's; an error ends the walk.
+ */
+struct tm_walk_ops {
+	int (*prepare)(struct tm_mirror *m, struct hmm_range *range, void *arg);
+	int (*commit)(struct tm_mirror *m, struct hmm_range *range, void *arg);
+};
+
+int tm_walk(struct tm_mirror *m, struct tm_seg *seg, unsigned long start,
+	    unsigned long end, unsigned long req,
+	    const struct tm_walk_ops *ops, void *arg);
+int tm_fault(struct tm_mirror *m, struct tm_seg *seg, unsigned long start,
+	     unsigned long end, bool write, u64 *installed);
+
+#endif /* _TM_CORE_H_ */

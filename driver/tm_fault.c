@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_mirror: the HMM walk, device faults and device access.
+ */
+
+/**
+ * DOC: The fault path
+ *
+ * A device access (READ or WRITE) walks the requested pages. For each page,
+ * under the table lock, it looks the entry up; a valid entry (a writable one,
+ * for a write) is used at once. Otherwise the device *faults*, and the fault
+ * brings in the rest of the request, one chunk (``fault_chunk_pages``,
+ * default 512) at a time, with the one HMM loop of the driver, tm_walk()::
+ *
+ *     again:
+ *         seq = mmu_interval_read_begin(&seg->notifier);    (1)
+ *         mmap_read_lock(mm);
+ *         ret = hmm_range_fault(&range);                   (2)
+ *         mmap_read_unlock(mm);
+ *         if (ret == -EBUSY)
+ *             goto again;
+ *         tm_table_prepare(...);                           (3)
+ *         mutex_lock(&table->lock);
+ *         if (mmu_interval_read_retry(&seg->notifier, seq)) {   (4)
+ *             mutex_unlock(&table->lock);
+ *             goto again;
+ *         }
+ *         tm_table_install(...);                           (5)
+ *         mutex_unlock(&table->lock);
+ *
+ * 1. mmu_interval_read_begin() returns the notifier's sequence number,
+ *    waiting first if an invalidation of the range is in progress.
+ * 2. hmm_range_fault() faults the pages in (with write intent for a device
+ *    write) and reports their PFNs. Nothing pins the pages: they are only
+ *    guaranteed to be the CPU's pages until the next invalidation.
+ * 3. Table memory is allocated *now*, without the table lock: the
+ *    allocation may enter reclaim, and reclaim may invalidate this very
+ *    range, which takes the table lock.
+ * 4. Under the lock the invalidation callback takes, read_retry() tells
+ *    whether an invalidation ran since (1). The callback bumps the sequence
+ *    with mmu_interval_set_seq() under the same lock, so either it ran
+ *    before and we retry, or it runs after we unlock and removes what we
+ *    install.
+ * 5. The result is installed. From now until the lock is dropped, the
+ *    entries are exactly the CPU's. An UNMAP may also have cut the range
+ *    between (2) and (4); the install is then refused with -EFAULT.
+ *
+ * The test_hmm front-end's SNAPSHOT uses the same loop without faulting
+ * (no request flags) and turns each PFN into a byte at step (5), under the
+ * lock, while the page is known to be the one the CPU maps.
+ *
+ * A fault covers the rest of the request and fails as a whole if any page
+ * of it cannot be provided; the access then faults one page at a time, so
+ * that it fails exactly at the first page the device cannot reach. A fault
+ * that fails frees the table memory it prepared.
+ */
+
+/**
+ * DOC: Device access
+ *
+ * The device touches a page only while its entry is valid under the table
+ * lock, so no device access can outlive an invalidation. The data moves
+ * once, between the mirrored page (kmap_local_page()) and the user buffer,
+ * with __copy_{to,from}_user_inatomic() under pagefault_disable(): the copy
+ * cannot fault while holding the lock the notifier takes (a fault could need
+ * an invalidation of this very mirror). If the user buffer is not present,
+ * the lock is dropped, the buffer is faulted in with
+ * fault_in_safe_writeable() (a READ) or fault_in_readable() (a WRITE), and
+ * the page is copied again. There is no bounce buffer. Neither fault-in
+ * stores anything into the buffer: fault_in_writeable() would, writing a
+ * zero byte at the start of each page to fault it in, which corrupts a
+ * buffer that is the bound range itself (a READ into itself after fork,
+ * soft-dirty clearing or pageout) and changes a destination whose READ then
+ * fails.
+ *
+ * Like a DMA cut short, a copy can stop part way through a page. A device
+ * write whose source stops being readable there has changed the start of
+ * the page; if, by the time the source is readable, the CPU has taken the
+ * page or its write access away, the write fails at that page: ``pages``
+ * counts the pages before it, and that page keeps the part written. A
+ * device read whose destination stops being writable part way through a
+ * page fails there with -EFAULT, the bytes of that page that could be
+ * written holding the data. Neither ever reaches a page beyond.
+ *
+ * A device write marks the page dirty with set_page_dirty() while the entry
+ * is still valid, as soon as any byte of it reached the page, as a CPU store
+ * sets the dirty bit: writeback (which first write-protects the page
+ * through a PROTECTION_PAGE event that waits for the lock) cannot miss it,
+ * and reclaim cannot discard a MADV_FREE page the device has written. The
+ * page cannot be truncated meanwhile: truncation unmaps it first, and that
+ * invalidation waits for the lock. The lock is released every 512 pages so
+ * that a long copy does not hold invalidations off.
+ */
+
+#include <linux/highmem.h>
+#include <linux/hmm.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+
+#include "tm_core.h"
+#include "tm_trace.h"
+
+/* Pages copied per hold of the table lock. */
+#define TM_COPY_BATCH		512
+/* A page refaulted this many times in a row by one access gives -EBUSY. */
+#define TM_MAX_REFAULTS		64
+
+/**
+ * tm_walk - read the CPU page table of part of a segment, chunk by chunk
+ * @m: the mirror; structural lock held, table lock not held
+ * @seg: the segment whose notifier guards the walk
+ * @start: first address, page aligned
+ * @end: end (exclusive)
+ * @req: HMM_PFN_REQ_* flags for every page; 0 reads without faulting
+ * @ops: what to do with each chunk
+ * @arg: passed to @ops
+ *
+ * Chunks are at most the mirror's fault chunk, and end on chunk-size
+ * boundaries so that huge pages line up. Each is read again, from
+ * mmu_interval_read_begin() on, for as long as an invalidation races it
+ * (counted in retries), for at most HMM_RANGE_DEFAULT_TIMEOUT.
+ *
+ * Return: 0, -EBUSY (timeout), -EINTR (fatal signal), hmm_range_fault()'s
+ * error (-EFAULT, -EPERM) or @ops' error.
+ */
+int tm_walk(struct tm_mirror *m, struct tm_seg *seg, unsigned long start,
+	    unsigned long end, unsigned long req,
+	    const struct tm_walk_ops *ops, void *arg)
+{
+	struct hmm_range range = {
+		.notifier = &seg->notifier,
+		.hmm_pfns = m->pfns,
+		.default_flags = req,
+		.dev_private_owner = m->owner,
+	};
+	unsigned long chunk_size = (unsigned long)m->chunk << PAGE_SHIFT;
+	unsigned long timeout;
+	int ret;
+
+	lockdep_assert_held(&m->lock);
+	lockdep_assert_not_held(&m->table.lock);
+	for (range.start = start; range.start < end; range.start = range.end) {
+		range.end = min(end, ALIGN_DOWN(range.start, chunk_size) + chunk_size);
+		timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+		do {
+			if (time_after(jiffies, timeout))
+				return -EBUSY;
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			range.notifier_seq = mmu_interval_read_begin(range.notifier);
+			mmap_read_lock(m->mm);
+			ret = hmm_range_fault(&range);
+			mmap_read_unlock(m->mm);
+			if (ret == -EBUSY)
+				continue;
+			if (!ret && ops->prepare)
+				ret = ops->prepare(m, &range, arg);
+			if (ret)
+				return ret;
+			mutex_lock(&m->table.lock);
+			if (mmu_interval_read_retry(range.notifier,
+						    range.notifier_seq)) {
+				tm_log_add(&m->log, &m->log.st.retries, 1);
+				ret = -EBUSY;
+			} else {
+				ret = ops->commit(m, &range, arg);
+			}
+			mutex_unlock(&m->table.lock);
+		} while (ret == -EBUSY);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Device faults                                                          */
+
+struct tm_fault_arg {
+	struct tm_seg *seg;
+	u64 installed;
+};
+
+static int tm_fault_prepare(struct tm_mirror *m, struct hmm_range *range,
+			    void *arg)
+{
+	struct tm_fault_arg *f = arg;
+	unsigned long i, n = (range->end - range->start) >> PAGE_SHIFT;
+
+	/* A read-only binding never gets a writable entry. */
+	if (!(f->seg->b->flags & TM_BIND_WRITE))
+		for (i = 0; i < n; i++)
+			range->hmm_pfns[i] &= ~HMM_PFN_WRITE;
+	return tm_table_prepare(&m->table, range->start, range->end,
+				range->hmm_pfns);
+}
+
+static int tm_fault_commit(struct tm_mirror *m, struct hmm_range *range,
+			   void *arg)
+{
+	struct tm_fault_arg *f = arg;
+	struct tm_seg *seg = f->seg;
+
+	/* UNMAP raced with us: the pages are no longer ours. */
+	if (tm_seg_dropped(seg, range->start) ||
+	    tm_seg_live_end(seg, range->start, range->end) != range->end)
+		return -EFAULT;
+	f->installed += tm_table_install(&m->table, range->start, range->end,
+					 range->hmm_pfns);
+	return 0;
+}
+
+static const struct tm_walk_ops tm_fault_ops = {
+	.prepare = tm_fault_prepare,
+	.commit = tm_fault_commit,
+};
+
+/**
+ * tm_fault - fault part of a segment into the device table
+ * @m: the mirror; structural lock held
+ * @seg: the segment
+ * @start: first address
+ * @end: end (exclusive)
+ * @write: with write intent
+ * @installed: out: pages installed (a huge entry counts 512)
+ *
+ * On error, the table memory prepared for the range is freed again.
+ *
+ * Return: 0 or tm_walk()'s error, -ENOSPC (table limit), -ENOMEM.
+ */
+int tm_fault(struct tm_mirror *m, struct tm_seg *seg, unsigned long start,
+	     unsigned long end, bool write, u64 *installed)
+{
+	struct tm_fault_arg f = { .seg = seg };
+	int ret;
+
+	ret = tm_walk(m, seg, start, end,
+		      HMM_PFN_REQ_FAULT | (write ? HMM_PFN_REQ_WRITE : 0),
+		      &tm_fault_ops, &f);
+	tm_table_put_spares(&m->table);
+	if (ret) {
+		mutex_lock(&m->table.lock);
+		tm_table_trim(&m->table, start, end);
+		mutex_unlock(&m->table.lock);
+	}
+	*installed = f.installed;
+	tm_log_add(&m->log, &m->log.st.faulted_pages, f.installed);
+	trace_tm_fault(seg->b->handle, start, end, write, ret, f.installed);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The CPU snapshot (test_hmm front-end)                                  */
+
+struct tm_snap_arg {
+	unsigned long start;
+	u8 (*conv)(unsigned long hmm_pfn);
+	u8 *out;
+};
+
+static int tm_snap_commit(struct tm_mirror *m, struct hmm_range *range,
+			  void *arg)
+{
+	struct tm_snap_arg *a = arg;
+	unsigned long i, n = (range->end - range->start) >> PAGE_SHIFT;
+	u8 *out = a->out + ((range->start - a->start) >> PAGE_SHIFT);
+
+	for (i = 0; i < n; i++)
+		out[i] = a->conv(range->hmm_pfns[i]);
+	return 0;
+}
+
+static const struct tm_walk_ops tm_snap_ops = {
+	.commit = tm_snap_commit,
+};
+
+/**
+ * tm_mirror_cpu_snapshot - read the CPU page table state, without faulting
+ * @m: the mirror; the range must lie in one of its segments
+ * @addr: first address, page aligned
+ * @npages: pages wanted; at most the mirror's fault chunk are done
+ * @conv: turns one hmm_range_fault() output entry into the byte the caller
+ *	reports. It runs under the table lock, while the entry is known to be
+ *	the CPU's (no invalidation since the walk), so it may look at the page
+ *	behind it; nothing it is given may reach userspace as is.
+ * @out: out: one @conv byte per page done
+ *
+ * Return: pages done (> 0), or -ENOENT (not bound), -EINVAL, -EFAULT,
+ * -EBUSY, -EINTR, -EACCES, -ESRCH.
+ */
+int tm_mirror_cpu_snapshot(struct tm_mirror *m, unsigned long addr,
+			   unsigned long npages, u8 (*conv)(unsigned long),
+			   u8 *out)
+{
+	struct tm_snap_arg a = { .start = addr, .conv = conv, .out = out };
+	struct tm_seg *seg;
+	int ret;
+
+	ret = tm_check_caller(m);
+	if (ret)
+		return ret;
+	if (!npages)
+		return -EINVAL;
+	npages = min_t(unsigned long, npages, m->chunk);
+	ret = tm_check_range(addr, npages << PAGE_SHIFT);
+	if (ret)
+		return ret;
+	if (mutex_lock_killable(&m->lock))
+		return -EINTR;
+	seg = tm_find_seg(m, addr);
+	ret = -ENOENT;
+	if (seg && addr + (npages << PAGE_SHIFT) <= seg->end)
+		ret = tm_walk(m, seg, addr, addr + (npages << PAGE_SHIFT), 0,
+			      &tm_snap_ops, &a);
+	mutex_unlock(&m->lock);
+	return ret ? ret : npages;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Device access                                                          */
+
+enum tm_need {
+	TM_NEED_NOTHING,
+	TM_NEED_FAULT,
+	TM_NEED_USER,
+	TM_NEED_DROPPED,
+};
+
+/*
+ * Copy pages of @seg from *@addr up to @stop while their entries allow it,
+ * under the table lock, at most TM_COPY_BATCH pages. Tells the caller what
+ * stopped it; for TM_NEED_FAULT, *@fault_end is where the fault may go.
+ */
+static enum tm_need tm_copy(struct tm_mirror *m, struct tm_seg *seg,
+			    bool write, unsigned long *addr, unsigned long stop,
+			    char __user **ubuf, unsigned long *fault_end,
+			    struct tm_access_result *res)
+{
+	enum tm_need need = TM_NEED_NOTHING;
+	unsigned int batch = 0;
+	struct tm_entry e;
+	struct page *page;
+	unsigned long left;
+	void *kaddr;
+
+	mutex_lock(&m->table.lock);
+	while (*addr < stop && batch++ < TM_COPY_BATCH) {
+		if (tm_seg_dropped(seg, *addr)) {
+			need = TM_NEED_DROPPED;
+			break;
+		}
+		tm_table_lookup(&m->table, *addr, &e);
+		if (!(e.flags & TM_ENT_VALID) ||
+		    (write && !(e.flags & TM_ENT_WRITE))) {
+			need = TM_NEED_FAULT;
+			*fault_end = tm_seg_live_end(seg, *addr, stop);
+			break;
+		}
+		/*
+		 * The entry is valid under the table lock, so the page is
+		 * still mapped by the CPU at this address and cannot be freed
+		 * or truncated before we unlock.
+		 */
+		page = pfn_to_page(e.pfn);
+		kaddr = kmap_local_page(page);
+		pagefault_disable();
+		if (write)
+			left = __copy_from_user_inatomic(kaddr, *ubuf, PAGE_SIZE);
+		else
+			left = __copy_to_user_inatomic(*ubuf, kaddr, PAGE_SIZE);
+		pagefault_enable();
+		kunmap_local(kaddr);
+		/*
+		 * Like a CPU store setting the dirty bit: whatever reached the
+		 * page, a part of it included, is never lost to reclaim.
+		 */
+		if (write && left < PAGE_SIZE)
+			set_page_dirty(page);
+		if (left) {
+			need = TM_NEED_USER;
+			break;
+		}
+		*addr += PAGE_SIZE;
+		*ubuf += PAGE_SIZE;
+		res->pages++;
+	}
+	mutex_unlock(&m->table.lock);
+	return need;
+}
+
+/*
+ * Resolve a device fault at @addr for tm_mirror_access(): the rest of the
+ * request up to @fault_end, or only the page at @addr once @precise.
+ */
+static int tm_access_fault(struct tm_mirror *m, struct tm_seg *seg, bool write,
+			   unsigned long addr, unsigned long fault_end,
+			   bool *precise, struct tm_access_result *res)
+{
+	u64 installed;
+	int ret;
+
+	if (*precise)
+		fault_end = addr + PAGE_SIZE;
+	ret = tm_fault(m, seg, addr, fault_end, write, &installed);
+	/*
+	 * A fault covers the rest of the request, and fails as a whole if any
+	 * page of it cannot be provided. Fall back to one page at a time, so
+	 * that the access fails exactly at the first page the device cannot
+	 * reach.
+	 */
+	if ((ret == -EFAULT || ret == -EPERM) && !*precise &&
+	    fault_end > addr + PAGE_SIZE) {
+		*precise = true;
+		ret = tm_fault(m, seg, addr, addr + PAGE_SIZE, write, &installed);
+	}
+	if (!ret) {
+		res->faults++;
+		res->faulted_pages += installed;
+		tm_log_add(&m->log, write ? &m->log.st.write_faults :
+					    &m->log.st.read_faults, 1);
+	}
+	return ret;
+}
+
+/**
+ * tm_mirror_access - device read or write of a mirrored range
+ * @m: the mirror
+ * @write: device write (user buffer to memory) or read (memory to buffer)
+ * @addr: first device address (= CPU address), page aligned
+ * @size: bytes, page aligned
+ * @buf: user buffer of @size bytes
+ * @res: out: pages copied and faults taken, also on error
+ *
+ * Return: 0 or a negative errno, see struct drm_test_mirror_access.
+ */
+int tm_mirror_access(struct tm_mirror *m, bool write, unsigned long addr,
+		     unsigned long size, void __user *buf,
+		     struct tm_access_result *res)
+{
+	unsigned long end, stop, fault_end = 0, last_fault = ~0UL;
+	char __user *ubuf = buf;
+	unsigned int refaults = 0;
+	bool precise = false;
+	struct tm_binding *b;
+	struct tm_seg *seg;
+	enum tm_need need;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	ret = tm_check_call(m, addr, size);
+	if (ret)
+		return ret;
+	if (!access_ok(buf, size))
+		return -EFAULT;
+	if (mutex_lock_killable(&m->lock))
+		return -EINTR;
+	end = addr + size;
+	while (addr < end) {
+		b = tm_find_binding(m, addr);
+		ret = -ENOENT;
+		if (!b)
+			break;
+		ret = -EPERM;
+		if (write && !(b->flags & TM_BIND_WRITE))
+			break;
+		seg = tm_find_seg(m, addr);
+		ret = -EFAULT;
+		if (!seg)
+			break;
+		stop = min(end, seg->end);
+		need = tm_copy(m, seg, write, &addr, stop, &ubuf, &fault_end, res);
+		ret = 0;
+		if (need == TM_NEED_DROPPED) {
+			ret = -EFAULT;
+		} else if (need == TM_NEED_USER) {
+			/*
+			 * Neither fault-in stores anything: the buffer holds
+			 * what it held until the copy succeeds.
+			 */
+			if (write ? fault_in_readable(ubuf, PAGE_SIZE) :
+				    fault_in_safe_writeable(ubuf, PAGE_SIZE))
+				ret = -EFAULT;
+		} else if (need == TM_NEED_FAULT) {
+			refaults = addr == last_fault ? refaults + 1 : 0;
+			last_fault = addr;
+			if (refaults > TM_MAX_REFAULTS)
+				ret = -EBUSY;
+			else
+				ret = tm_access_fault(m, seg, write, addr,
+						      fault_end, &precise, res);
+		}
+		if (ret)
+			break;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	mutex_unlock(&m->lock);
+	return ret;
+}

@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_mirror: bindings and segments, their notifiers, cuts and splits.
+ */
+
+/**
+ * DOC: UNMAP and cuts
+ *
+ * A binding is what userspace asked for: a range, an access (read or
+ * read-write) and a handle. When the CPU unmaps part of it, the device must
+ * stop mirroring that part even if something else is mapped there later,
+ * until userspace binds again: the new memory is not the buffer that was
+ * bound.
+ *
+ * An interval notifier cannot be removed or split from inside its own
+ * callback (mmu_interval_notifier_remove() waits for the callback). So a
+ * binding is tracked by *segments*, each with its own notifier, and an UNMAP
+ * is handled in two steps:
+ *
+ * 1. In the callback, under the table lock, the entries of the unmapped
+ *    part are removed and the part is recorded as a *cut* in the segment: a
+ *    small array inside the segment, so nothing is allocated. From this
+ *    moment device access to the part fails with -EFAULT. A work item is
+ *    queued.
+ * 2. The work item, in process context, inserts notifiers for the parts
+ *    still mapped, then removes the old segment's notifier. Some notifier
+ *    covers each live page at every moment. Cuts that arrived meanwhile are
+ *    carried over once the old notifier is gone, when they are final.
+ *
+ * If a segment collects more cuts than its array holds before the work item
+ * runs, the two closest cuts merge: the pages between them lose their
+ * tracking too, and their entries are removed in the same callback, under
+ * the same hold of the table lock. They must be: the split leaves those
+ * pages out of every new segment and removes the old notifier, so an entry
+ * left there would be covered by no notifier, and a real device could keep
+ * using a page the kernel has freed. Access there fails with -EFAULT, as for
+ * an unmapped page, and the pages count in pages_dropped. An UNMAP of a
+ * range the cuts cover already changes nothing (the kernel raises some
+ * twice: mremap's old range, hugetlb munmap on 6.1), so it never causes a
+ * merge. Invariant: every valid entry is covered by a live notifier.
+ *
+ * On 6.1 the kernel also raises UNMAP where the memory stays mapped (hugetlb
+ * zaps): the policy tells those apart and invalidates instead (compat.h,
+ * tm_range_unmaps()). The decision is made when the event arrives, so a
+ * later mapping at the same address never revives a dropped tracking.
+ *
+ * If the work item cannot allocate the new segments, it rolls the split
+ * back: the old segment, whose notifier never stopped, keeps its cuts, and
+ * new segments that an UNMAP queued meanwhile leave the work list before
+ * they are freed (debugfs ``fail_split`` makes this happen on purpose). What
+ * the work item allocates is charged to the opener's memory cgroup. Segments
+ * per file are bounded (max_bindings + 4096): past the bound a segment keeps
+ * its cuts, which stay effective, and is not split.
+ *
+ * The test_hmm front-end binds the whole address space: there UNMAP removes
+ * entries and never the tracking.
+ */
+
+#include <linux/delay.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "tm_core.h"
+#include "tm_inject.h"
+#include "tm_policy.h"
+
+/* ---------------------------------------------------------------------- */
+/* Cut arrays (no locking: the callers hold the table lock)               */
+
+/**
+ * tm_cuts_has - is an address cut?
+ * @c: the cuts
+ * @addr: the address
+ *
+ * Return: true if a cut covers @addr.
+ */
+bool tm_cuts_has(const struct tm_cuts *c, unsigned long addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++)
+		if (addr >= c->cut[i].start && addr < c->cut[i].end)
+			return true;
+	return false;
+}
+
+/**
+ * tm_cuts_live_end - end of the uncut run that starts at an address
+ * @c: the cuts
+ * @addr: an address no cut covers
+ * @stop: the most the answer may be
+ *
+ * Return: the start of the first cut after @addr, or @stop.
+ */
+unsigned long tm_cuts_live_end(const struct tm_cuts *c, unsigned long addr,
+			       unsigned long stop)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++)
+		if (c->cut[i].start > addr && c->cut[i].start < stop)
+			stop = c->cut[i].start;
+	return stop;
+}
+
+/* Bytes of [start, end) that no cut covers yet. */
+static unsigned long tm_cuts_uncut(const struct tm_cuts *c, unsigned long start,
+				   unsigned long end)
+{
+	unsigned long len = end - start;
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++)
+		if (c->cut[i].start < end && c->cut[i].end > start)
+			len -= min(end, c->cut[i].end) - max(start, c->cut[i].start);
+	return len;
+}
+
+/**
+ * tm_cuts_add - record a cut
+ * @c: the cuts
+ * @start: first address
+ * @end: end (exclusive), > @start
+ * @gap: out: when the array overflowed, the part between the two closest
+ *	cuts, which merged into one; its tracking is dropped too, and the
+ *	caller removes its entries. Empty (start == end) otherwise.
+ *
+ * Keeps the array sorted, with overlapping and adjacent cuts coalesced.
+ * Allocates nothing.
+ *
+ * Return: bytes newly cut, the gap included; 0 when the cuts covered
+ * [@start, @end) already, and then nothing changed.
+ */
+unsigned long tm_cuts_add(struct tm_cuts *c, unsigned long start,
+			  unsigned long end, struct tm_cut *gap)
+{
+	struct tm_cut t[TM_MAX_CUTS + 1];
+	unsigned long added = tm_cuts_uncut(c, start, end);
+	unsigned int i, nr = 0, best;
+
+	gap->start = 0;
+	gap->end = 0;
+	if (!added)
+		return 0;
+	for (i = 0; i < c->nr && c->cut[i].start < start; i++)
+		t[nr++] = c->cut[i];
+	t[nr].start = start;
+	t[nr++].end = end;
+	for (; i < c->nr; i++)
+		t[nr++] = c->cut[i];
+	for (i = 0; i + 1 < nr;) {
+		if (t[i].end >= t[i + 1].start) {
+			t[i].end = max(t[i].end, t[i + 1].end);
+			memmove(&t[i + 1], &t[i + 2], (nr - i - 2) * sizeof(*t));
+			nr--;
+		} else {
+			i++;
+		}
+	}
+	if (nr > TM_MAX_CUTS) {
+		best = 0;
+		for (i = 1; i + 1 < nr; i++)
+			if (t[i + 1].start - t[i].end <
+			    t[best + 1].start - t[best].end)
+				best = i;
+		gap->start = t[best].end;
+		gap->end = t[best + 1].start;
+		added += gap->end - gap->start;
+		t[best].end = t[best + 1].end;
+		memmove(&t[best + 1], &t[best + 2], (nr - best - 2) * sizeof(*t));
+		nr--;
+	}
+	memcpy(c->cut, t, nr * sizeof(*t));
+	c->nr = nr;
+	return added;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Segments                                                               */
+
+/**
+ * tm_seg_dropped - is the tracking of an address dropped?
+ * @seg: the segment
+ * @addr: an address in it
+ *
+ * Return: true if the segment is dead or a cut covers @addr. Table lock
+ * held.
+ */
+bool tm_seg_dropped(const struct tm_seg *seg, unsigned long addr)
+{
+	lockdep_assert_held(&seg->m->table.lock);
+	return seg->dead || tm_cuts_has(&seg->cuts, addr);
+}
+
+/**
+ * tm_seg_live_end - end of the live run that starts at an address
+ * @seg: the segment
+ * @addr: an address whose tracking is not dropped
+ * @stop: the most the answer may be
+ *
+ * Return: see tm_cuts_live_end(). Table lock held.
+ */
+unsigned long tm_seg_live_end(const struct tm_seg *seg, unsigned long addr,
+			      unsigned long stop)
+{
+	lockdep_assert_held(&seg->m->table.lock);
+	return tm_cuts_live_end(&seg->cuts, addr, stop);
+}
+
+/*
+ * Record that the tracking of [start, end) is dropped; its entries are gone
+ * already. Called from the invalidate callback: allocates nothing. The
+ * entries of a gap that a merge drops too are removed here (see "UNMAP and
+ * cuts"). @carried: the cut comes from the segment @seg replaces, whose
+ * count has it already (only a merged gap is counted).
+ *
+ * Return: entries removed from a merged gap.
+ */
+static unsigned long tm_seg_cut(struct tm_mirror *m, struct tm_seg *seg,
+				unsigned long start, unsigned long end,
+				bool carried)
+{
+	unsigned long dropped, n = 0;
+	struct tm_cut gap;
+
+	lockdep_assert_held(&m->table.lock);
+	start = max(start, seg->start);
+	end = min(end, seg->end);
+	if (seg->dead || start >= end)
+		return 0;
+	if (start <= seg->start && end >= seg->end) {
+		dropped = tm_cuts_uncut(&seg->cuts, start, end);
+		if (!dropped)
+			return 0;
+		seg->dead = true;
+		seg->cuts.nr = 0;
+		gap.start = 0;
+		gap.end = 0;
+	} else {
+		dropped = tm_cuts_add(&seg->cuts, start, end, &gap);
+		if (!dropped)
+			return 0;
+	}
+	if (gap.end > gap.start)
+		n = tm_table_invalidate(&m->table, gap.start, gap.end);
+	if (carried)
+		dropped = gap.end - gap.start;
+	if (seg->listed)
+		tm_log_add(&m->log, &m->log.st.pages_dropped, dropped >> PAGE_SHIFT);
+	if (list_empty(&seg->pending))
+		list_add_tail(&seg->pending, &m->pending);
+	queue_work(system_unbound_wq, &m->work);
+	return n;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The invalidate callback                                                */
+
+static bool tm_seg_invalidate(struct mmu_interval_notifier *mni,
+			      const struct mmu_notifier_range *range,
+			      unsigned long cur_seq)
+{
+	struct tm_seg *seg = container_of(mni, struct tm_seg, notifier);
+	struct tm_mirror *m = seg->m;
+	unsigned long start = max(range->start, seg->start);
+	unsigned long end = min(range->end, seg->end);
+	enum tm_action action;
+	unsigned long n = 0;
+
+	action = tm_policy_decide(range, m->event_aware, m);
+
+	if (mmu_notifier_range_blockable(range)) {
+		mutex_lock(&m->table.lock);
+	} else if (!mutex_trylock(&m->table.lock)) {
+		/* The kernel will call again; nothing was changed. */
+		tm_log_event(&m->log, range, seg->b->handle, TM_ACTION_BUSY, 0);
+		return false;
+	}
+	mmu_interval_set_seq(mni, cur_seq);
+
+	switch (action) {
+	case TM_ACTION_SKIP:
+		break;
+	case TM_ACTION_DOWNGRADE:
+		n = tm_table_downgrade(&m->table, start, end);
+		break;
+	case TM_ACTION_DROP:
+		n = tm_table_invalidate(&m->table, start, end);
+		if (seg->b->flags & TM_BIND_WHOLE_SPACE)
+			action = TM_ACTION_INVALIDATE;
+		else
+			n += tm_seg_cut(m, seg, start, end, false);
+		break;
+	case TM_ACTION_RELEASE:
+		n = tm_table_invalidate(&m->table, seg->start, seg->end);
+		WRITE_ONCE(m->released, true);
+		break;
+	default:
+		n = tm_table_invalidate(&m->table, start, end);
+		break;
+	}
+	mutex_unlock(&m->table.lock);
+	tm_log_event(&m->log, range, seg->b->handle, action, n);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops tm_seg_ops = {
+	.invalidate = tm_seg_invalidate,
+};
+
+/**
+ * tm_seg_new - a segment with a live notifier
+ * @m: the mirror; structural lock held
+ * @b: the binding it tracks part of
+ * @start: first address
+ * @end: end (exclusive)
+ * @listed: the caller inserts it in tm_mirror.segs now (a bind), rather
+ *	than once a split has made all its parts
+ *
+ * Return: the segment (not in tm_mirror.segs yet) or an ERR_PTR().
+ */
+struct tm_seg *tm_seg_new(struct tm_mirror *m, struct tm_binding *b,
+			  unsigned long start, unsigned long end, bool listed)
+{
+	struct tm_seg *seg;
+	int ret;
+
+	lockdep_assert_held(&m->lock);
+	seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
+	if (!seg)
+		return ERR_PTR(-ENOMEM);
+	seg->m = m;
+	seg->b = b;
+	seg->start = start;
+	seg->end = end;
+	seg->it.start = start;
+	seg->it.last = end - 1;
+	seg->listed = listed;
+	INIT_LIST_HEAD(&seg->pending);
+	ret = mmu_interval_notifier_insert(&seg->notifier, m->mm, start,
+					   end - start, &tm_seg_ops);
+	if (ret) {
+		kfree(seg);
+		return ERR_PTR(ret);
+	}
+	return seg;
+}
+
+/**
+ * tm_seg_free - remove a segment and its entries
+ * @m: the mirror; structural lock held
+ * @seg: a segment in tm_mirror.segs
+ *
+ * The notifier goes first: after mmu_interval_notifier_remove() no callback
+ * can install a cut or queue the segment again.
+ */
+void tm_seg_free(struct tm_mirror *m, struct tm_seg *seg)
+{
+	lockdep_assert_held(&m->lock);
+	interval_tree_remove(&seg->it, &m->segs);
+	m->nr_segs--;
+	mmu_interval_notifier_remove(&seg->notifier);
+	mutex_lock(&m->table.lock);
+	tm_table_invalidate(&m->table, seg->start, seg->end);
+	list_del_init(&seg->pending);
+	mutex_unlock(&m->table.lock);
+	kfree(seg);
+}
+
+/**
+ * tm_find_binding - the binding that covers an address
+ * @m: the mirror; structural lock held
+ * @addr: the address
+ *
+ * Return: the binding or NULL.
+ */
+struct tm_binding *tm_find_binding(struct tm_mirror *m, unsigned long addr)
+{
+	struct interval_tree_node *it;
+
+	lockdep_assert_held(&m->lock);
+	it = interval_tree_iter_first(&m->bindings, addr, addr);
+	return it ? container_of(it, struct tm_binding, it) : NULL;
+}
+
+/**
+ * tm_find_seg - the segment that covers an address
+ * @m: the mirror; structural lock held
+ * @addr: the address
+ *
+ * Return: the segment or NULL (the tracking was dropped by a split, or the
+ * address is not bound).
+ */
+struct tm_seg *tm_find_seg(struct tm_mirror *m, unsigned long addr)
+{
+	struct interval_tree_node *it;
+
+	lockdep_assert_held(&m->lock);
+	it = interval_tree_iter_first(&m->segs, addr, addr);
+	return it ? container_of(it, struct tm_seg, it) : NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The split                                                              */
+
+/*
+ * Fault injection (tm_inject.c): when armed, fail the allocation of the
+ * second new segment, but only after the first one has been cut by an
+ * UNMAP (or 10 s have passed), so that the rollback meets a new segment
+ * that an invalidation has queued.
+ */
+static bool tm_split_injected(struct tm_mirror *m, struct tm_seg *first)
+{
+	unsigned long deadline = jiffies + 10 * HZ;
+	bool cut = false;
+
+	lockdep_assert_held(&m->lock);
+	if (!tm_inject_split_begin())
+		return false;
+	while (!cut && time_before(jiffies, deadline)) {
+		usleep_range(1000, 2000);
+		mutex_lock(&m->table.lock);
+		cut = !list_empty(&first->pending);
+		mutex_unlock(&m->table.lock);
+	}
+	tm_inject_split_end(cut);
+	return true;
+}
+
+/*
+ * Make the segments for the live parts of @old, between the cuts it had
+ * when the split began. Return: how many, or -ENOMEM when one could not be
+ * made (none is kept then).
+ */
+static int tm_split_parts(struct tm_mirror *m, struct tm_seg *old,
+			  const struct tm_cuts *cuts, struct tm_seg **parts)
+{
+	unsigned long pos = old->start, end;
+	unsigned int i, nr = 0;
+	struct tm_seg *seg;
+
+	for (i = 0; i <= cuts->nr; i++) {
+		end = i < cuts->nr ? cuts->cut[i].start : old->end;
+		if (end > pos) {
+			if (nr == 1 && tm_split_injected(m, parts[0]))
+				goto fail;
+			seg = tm_seg_new(m, old->b, pos, end, false);
+			if (IS_ERR(seg))
+				goto fail;
+			parts[nr++] = seg;
+		}
+		if (i < cuts->nr)
+			pos = cuts->cut[i].end;
+	}
+	return nr;
+
+fail:
+	/*
+	 * The old segment keeps its cuts: its notifier is live, so it got
+	 * every invalidation the new ones got. But a new one that an UNMAP
+	 * cut is on the pending list, and must leave it before it is freed.
+	 */
+	while (nr--) {
+		mmu_interval_notifier_remove(&parts[nr]->notifier);
+		mutex_lock(&m->table.lock);
+		list_del_init(&parts[nr]->pending);
+		mutex_unlock(&m->table.lock);
+		kfree(parts[nr]);
+	}
+	return -ENOMEM;
+}
+
+/*
+ * Replace @old by segments for its live parts. New notifiers are inserted
+ * before the old one is removed, so at every moment some notifier covers
+ * each live page. Callbacks may still reach @old until
+ * mmu_interval_notifier_remove() returns, and an invalidation that began
+ * before a new notifier was inserted does not call it: so the cuts are
+ * carried over from @old only after the removal, when they are final.
+ */
+static void tm_seg_split(struct tm_mirror *m, struct tm_seg *old)
+{
+	struct tm_seg *parts[TM_MAX_CUTS + 1];
+	struct tm_cuts cuts;
+	unsigned int i, j;
+	int nr = 0;
+	bool dead;
+
+	lockdep_assert_held(&m->lock);
+	mutex_lock(&m->table.lock);
+	dead = old->dead;
+	cuts = old->cuts;
+	mutex_unlock(&m->table.lock);
+
+	if (!dead) {
+		if (m->nr_segs + cuts.nr >
+		    READ_ONCE(m->limits->max_bindings) + TM_MAX_SEGS_EXTRA)
+			return;
+		if (!mmget_not_zero(m->mm))
+			return;
+		nr = tm_split_parts(m, old, &cuts, parts);
+		mmput(m->mm);
+		if (nr < 0)
+			return;
+	}
+
+	mutex_lock(&m->table.lock);
+	for (j = 0; j < nr; j++) {
+		interval_tree_insert(&parts[j]->it, &m->segs);
+		m->nr_segs++;
+		parts[j]->listed = true;
+	}
+	interval_tree_remove(&old->it, &m->segs);
+	m->nr_segs--;
+	old->listed = false;
+	mutex_unlock(&m->table.lock);
+	mmu_interval_notifier_remove(&old->notifier);
+
+	mutex_lock(&m->table.lock);
+	for (j = 0; j < nr; j++) {
+		for (i = 0; i < old->cuts.nr; i++)
+			tm_seg_cut(m, parts[j], old->cuts.cut[i].start,
+				   old->cuts.cut[i].end, true);
+		if (old->dead)
+			tm_seg_cut(m, parts[j], parts[j]->start, parts[j]->end,
+				   true);
+	}
+	/* A late callback may have queued @old again. */
+	list_del_init(&old->pending);
+	if (dead)
+		tm_table_trim(&m->table, old->start, old->end);
+	for (i = 0; !dead && i < cuts.nr; i++)
+		tm_table_trim(&m->table, cuts.cut[i].start, cuts.cut[i].end);
+	mutex_unlock(&m->table.lock);
+	kfree(old);
+}
+
+/**
+ * tm_seg_work - the UNMAP work item: split every pending segment
+ * @work: tm_mirror.work
+ */
+void tm_seg_work(struct work_struct *work)
+{
+	struct tm_mirror *m = container_of(work, struct tm_mirror, work);
+	struct mem_cgroup *old_memcg;
+	struct tm_seg *seg;
+
+	/* What the split allocates is the opener's, like the rest. */
+	old_memcg = set_active_memcg(m->memcg);
+	mutex_lock(&m->lock);
+	while (!m->closing) {
+		mutex_lock(&m->table.lock);
+		seg = list_first_entry_or_null(&m->pending, struct tm_seg,
+					       pending);
+		if (seg)
+			list_del_init(&seg->pending);
+		mutex_unlock(&m->table.lock);
+		if (!seg)
+			break;
+		tm_seg_split(m, seg);
+	}
+	mutex_unlock(&m->lock);
+	set_active_memcg(old_memcg);
+}
