@@ -57,6 +57,12 @@
  *     (with the blind policy a device write may meet a CPU fill, and leave
  *     a mix of the two);
  *   - a device read that overlapped no change of its slot succeeded;
+ *   - a device read or write, or a PREFAULT bind, fails with -EBUSY (the
+ *     driver gave up on a range that kept changing) only when an
+ *     invalidation reached its file while it ran: the file's STATS
+ *     (events[] summed, plus retries), read just before the call and just
+ *     after it, moved. An -EBUSY with nothing moving is a spurious -EBUSY
+ *     or a livelock, whatever else the slot did;
  *   - MADV_FREE'd pages the device wrote stay written after reclaim;
  *   - a fork child never sees a device write that started after fork()
  *     returned in the parent, and gets -EACCES from the device;
@@ -226,6 +232,54 @@ static void violation(const char *fmt, ...)
 static void inc(enum ctr c)
 {
 	atomic_fetch_add(&ctr[c], 1);
+}
+
+/*
+ * Invalidation callbacks file dev[fdi] received (STATS events[], summed)
+ * plus the fault rounds they made it repeat (retries): what must move while
+ * a call runs for its -EBUSY to be believed (see busy_check()).
+ */
+static uint64_t races(int fdi)
+{
+	struct drm_test_mirror_stats st;
+	unsigned int e;
+	uint64_t n;
+	int ret = tm_stats(dev[fdi], &st, false);
+
+	if (ret) {
+		violation("STATS (file %d): %s", fdi, tm_errname(ret));
+		return 0;
+	}
+	n = st.retries;
+	for (e = 0; e < TEST_MIRROR_EVENT_MAX; e++)
+		n += st.events[e];
+	return n;
+}
+
+/*
+ * A call through file fdi returned -EBUSY; before is races(fdi) from just
+ * before it. The driver gives up with -EBUSY only on a range that kept
+ * changing (hmm_range_fault() kept finding its range invalidated for a
+ * second, or a page was refaulted again and again): every such round
+ * follows an invalidation callback of that file, which counts in STATS.
+ * Nothing counted while the call ran means no invalidation raced it.
+ */
+static void busy_check(int fdi, uint64_t before, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void busy_check(int fdi, uint64_t before, const char *fmt, ...)
+{
+	uint64_t after = races(fdi);
+	char what[256];
+	va_list ap;
+
+	inc(C_EBUSY);
+	if (after != before)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	violation("%s failed with EBUSY though no invalidation reached file %d while it ran (STATS events + retries stayed at %llu): a spurious EBUSY, or a livelock",
+		  what, fdi, (unsigned long long)before);
 }
 
 static _Atomic uint32_t next_id = 1;
@@ -605,6 +659,7 @@ static void rebind(struct slot *s, uint64_t r)
 
 	for (f = 0; f < 2; f++) {
 		uint32_t flags = TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE;
+		uint64_t busy0;
 		uint32_t h = 0;
 
 		ret = tm_unbind(dev[f], s->handle[f]);
@@ -612,10 +667,12 @@ static void rebind(struct slot *s, uint64_t r)
 			violation("UNBIND of slot %td: %s", s - slots, tm_errname(ret));
 		if ((r >> (8 + f)) & 1)
 			flags |= TEST_MIRROR_BIND_PREFAULT;
+		busy0 = races(f);
 		ret = tm_bind(dev[f], s->addr, s->np * PG, flags, &h);
 		if (ret == -EBUSY && (flags & TEST_MIRROR_BIND_PREFAULT)) {
 			/* the prefault gave up racing invalidations: bind plain */
-			inc(C_EBUSY);
+			busy_check(f, busy0, "PREFAULT BIND (file %d) of slot %td",
+				   f, s - slots);
 			ret = tm_bind(dev[f], s->addr, s->np * PG,
 				      flags & ~TEST_MIRROR_BIND_PREFAULT, &h);
 		}
@@ -1146,12 +1203,14 @@ static void *reader(void *arg)
 		size_t n = 1 + xrand(&r) % (s->np - first);
 		int fdi = (int)(xrand(&r) & 1), ret;
 		struct tm_result res = { 0 };
+		uint64_t busy0;
 		bool clean;
 
 		if (n > 32 && (xrand(&r) & 3))
 			n = 1 + xrand(&r) % 32;
 		maybe_page_out(buf, n * PG, &r);
 		take_snap(s, first, n, sn);
+		busy0 = races(fdi);
 		ret = tm_read(dev[fdi], s->addr + first * PG, n * PG, buf, &res);
 		inc(C_READ);
 		pthread_mutex_lock(&s->lock);
@@ -1159,13 +1218,17 @@ static void *reader(void *arg)
 		pthread_mutex_unlock(&s->lock);
 		if (ret) {
 			inc(C_READ_ERR);
-			if (ret == -EBUSY)
-				inc(C_EBUSY);
 			/*
 			 * -EBUSY: the device gave up after a second of
 			 * racing invalidations (hmm_range_fault's timeout),
-			 * which a starved TCG guest can hit; counted.
+			 * which a starved TCG guest can hit; counted, and
+			 * accepted only if invalidations did reach the file
+			 * meanwhile, whatever the model says of the slot
+			 * (they may come from a soft op or another slot).
 			 */
+			if (ret == -EBUSY)
+				busy_check(fdi, busy0, "READ (file %d) of slot %td [%zu, +%zu)",
+					   fdi, s - slots, first, n);
 			if (clean && ret != -EBUSY)
 				violation("READ (file %d) of slot %td [%zu, +%zu) failed with %s (pages %llu) while nothing changed its memory",
 					  fdi, s - slots, first, n, tm_errname(ret),
@@ -1198,6 +1261,7 @@ static void *writer(void *arg)
 		size_t n = 1 + xrand(&r) % (s->np - first), p;
 		int fdi = (int)(xrand(&r) & 1), ret;
 		struct tm_result res = { 0 };
+		uint64_t busy0;
 		uint32_t tag;
 		bool overlap;
 
@@ -1230,6 +1294,7 @@ static void *writer(void *arg)
 			acc_add_h(s, p, tag, fdi);
 		pthread_mutex_unlock(&s->lock);
 
+		busy0 = races(fdi);
 		ret = tm_write(dev[fdi], s->addr + first * PG, n * PG, buf, &res);
 		inc(C_WRITE);
 
@@ -1239,8 +1304,10 @@ static void *writer(void *arg)
 		overlap = s->wr_overlap;
 		if (ret) {
 			inc(C_WRITE_ERR);
+			/* -EBUSY: only if invalidations raced it, as for reads */
 			if (ret == -EBUSY)
-				inc(C_EBUSY);
+				busy_check(fdi, busy0, "WRITE (file %d) of slot %td [%zu, +%zu)",
+					   fdi, s - slots, first, n);
 		}
 		if (!overlap) {
 			if (ret && ret != -EBUSY)
