@@ -143,7 +143,7 @@ struct tm_seg {
  * @log: counters and the event log.
  */
 struct tm_mirror {
-	struct mutex lock;
+	struct mutex lock;	/* the structural lock: see "Locking" */
 	struct mm_struct *mm;
 	struct mem_cgroup *memcg;
 	void *owner;

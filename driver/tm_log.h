@@ -91,7 +91,7 @@ struct tm_event_rec {
  * @lost: records overwritten unread.
  */
 struct tm_log {
-	spinlock_t lock;
+	spinlock_t lock;	/* innermost: the counters and the ring */
 	struct tm_stats st;
 	struct tm_event_rec *ring;
 	unsigned int len;

@@ -97,9 +97,9 @@ struct tm_mirror *tm_mirror_create(void *owner, const struct tm_limits *limits)
 	xa_init_flags(&m->handles, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	INIT_LIST_HEAD(&m->pending);
 	INIT_WORK(&m->work, tm_seg_work);
-	tm_table_init(&m->table,
+	tm_table_init(&m->table, &m->lock,
 		      DIV_ROUND_UP(READ_ONCE(limits->max_mirror_pages),
-				   TM_LEAF_ENTRIES), &m->lock);
+				   TM_LEAF_ENTRIES));
 	mmgrab(current->mm);
 	m->mm = current->mm;
 	m->memcg = get_mem_cgroup_from_mm(current->mm);

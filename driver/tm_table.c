@@ -112,11 +112,11 @@ void tm_table_put_spares(struct tm_table *t)
 /**
  * tm_table_init - set up an empty table
  * @t: the table
- * @max_slots: most 2 MiB slots the table may use (see tm_table.h)
  * @structural: the owner's structural lock
+ * @max_slots: most 2 MiB slots the table may use (see tm_table.h)
  */
-void tm_table_init(struct tm_table *t, unsigned long max_slots,
-		   struct mutex *structural)
+void tm_table_init(struct tm_table *t, struct mutex *structural,
+		   unsigned long max_slots)
 {
 	mutex_init(&t->lock);
 	t->structural = structural;

@@ -78,8 +78,8 @@ struct tm_leaf {
  * @nr_spare: leaves on @spare (counted in @nr_leaves too).
  */
 struct tm_table {
-	struct mutex lock;
-	struct mutex *structural;
+	struct mutex lock;		/* the table lock: see "Locking" */
+	struct mutex *structural;	/* the owner's structural lock */
 	struct xarray xa;
 	unsigned long nr_leaves;
 	unsigned long nr_slots;
@@ -102,8 +102,8 @@ struct tm_entry {
 	bool huge;
 };
 
-void tm_table_init(struct tm_table *t, unsigned long max_slots,
-		   struct mutex *structural);
+void tm_table_init(struct tm_table *t, struct mutex *structural,
+		   unsigned long max_slots);
 void tm_table_fini(struct tm_table *t);
 void tm_table_put_spares(struct tm_table *t);
 int tm_table_prepare(struct tm_table *t, unsigned long start,

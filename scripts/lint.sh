@@ -300,9 +300,9 @@ run_kerneldoc_coverage() {
 		result 1 "kernel-doc coverage: scripts/kernel-doc not found"
 		return
 	fi
-	for f in driver/*.c uapi/drm/*.h; do
+	for f in driver/*.c uapi/*/*.h; do
 		documented=$("$kd" -rst "$f" 2>/dev/null |
-			sed -nE 's/^\.\. c:function:: .*[^A-Za-z0-9_]([A-Za-z_][A-Za-z0-9_]*) ?\(.*/fn \1/p;
+			sed -nE 's/^\.\. c:function:: [^(]*[^A-Za-z0-9_]([A-Za-z_][A-Za-z0-9_]*) ?\(.*/fn \1/p;
 				  s/^\.\. c:(type|struct):: (struct )?([A-Za-z_][A-Za-z0-9_]*).*/struct \3/p')
 		case $f in
 		*.c)
