@@ -48,7 +48,12 @@ module:
 	@find $(KREL_DIR)/driver -xtype l -delete
 	$(MAKE) -C $(KDIR) M=$(KREL_DIR) TM_SRC=$(TOP) $(if $(W),W=$(W)) $(if $(C),C=$(C)) modules
 
-userspace: $(US_PROGS) $(US_DIR)/hmm-tests
+userspace: $(US_PROGS) $(US_DIR)/hmm-tests $(US_DIR)/tm_kunit
+
+# The guest's runner of the KUnit suites (test_mirror_kunit.ko).
+$(US_DIR)/tm_kunit: $(TOP)/scripts/guest-kunit.sh
+	@mkdir -p $(US_DIR)
+	install -m 0755 $< $@
 
 # The kernel's own hmm-tests (Linux 6.1, from Debian's linux-source-6.1),
 # built unmodified, and hmm-tests-run, which runs and judges it in the guest.

@@ -193,12 +193,16 @@ static inline int tm_check_call(struct tm_mirror *m, unsigned long addr,
 	return ret ? ret : tm_check_range(addr, size);
 }
 
-/* tm_seg.c: bindings and segments, their notifiers, cuts and splits */
+/* tm_cuts.c: cut arrays */
 unsigned long tm_cuts_add(struct tm_cuts *c, unsigned long start,
 			  unsigned long end, struct tm_cut *gap);
+unsigned long tm_cuts_uncut(const struct tm_cuts *c, unsigned long start,
+			    unsigned long end);
 bool tm_cuts_has(const struct tm_cuts *c, unsigned long addr);
 unsigned long tm_cuts_live_end(const struct tm_cuts *c, unsigned long addr,
 			       unsigned long stop);
+
+/* tm_seg.c: bindings and segments, their notifiers, cuts and splits */
 struct tm_binding *tm_find_binding(struct tm_mirror *m, unsigned long addr);
 struct tm_seg *tm_find_seg(struct tm_mirror *m, unsigned long addr);
 struct tm_seg *tm_seg_new(struct tm_mirror *m, struct tm_binding *b,

@@ -244,6 +244,8 @@ export TM_SPLAT_IGNORE="$ignore${TM_SPLAT_IGNORE:+|$TM_SPLAT_IGNORE}"
 # clears LA57 for good (setup_clear_cpu_cap), so the answer never flips.
 # The Debian-kernel lanes keep 5-level paging.
 export TM_CMDLINE="TM_TIMEOUT_SCALE=${TM_DEBUG_TSCALE:-4} no5lvl${TM_CMDLINE:+ $TM_CMDLINE}"
-# The host-side checks (lint, ...) are make check's business.
-export TM_HOST_CHECKS=${TM_HOST_CHECKS:-0}
+# The host-side checks are make check's business, but for what only this
+# kernel builds (the KUnit module): W=1 and sparse on it.
+export TM_LINT_CHECKS=${TM_LINT_CHECKS:-w1 sparse}
+export TM_NONOTIFIER=${TM_NONOTIFIER:-0}
 exec "$TOP/scripts/check.sh" debug

@@ -5,9 +5,10 @@
 #
 # First the host-side checks, as "== host checks ==": scripts/lint.sh
 # (checkpatch --strict, W=1, sparse, kernel-doc, the Documentation.rst
-# render) and scripts/nonotifier-build.sh (the build stops with one message
-# on a kernel without MMU_NOTIFIER/HMM_MIRROR, and builds with them).
-# TM_HOST_CHECKS=0 skips them. Then, for each kernel:
+# render; TM_LINT_CHECKS selects) and scripts/nonotifier-build.sh (the
+# build stops with one message on a kernel without MMU_NOTIFIER/HMM_MIRROR,
+# and builds with them; TM_NONOTIFIER=0 skips it). TM_HOST_CHECKS=0 skips
+# them all. Then, for each kernel:
 #
 # The whole suite on each Debian kernel in turn (scripts/vm-run.sh SERIES
 # check): prints "== kernel <krel> ==", that kernel's KTAP results and its
@@ -40,7 +41,8 @@ if [ "${TM_HOST_CHECKS:-1}" != 0 ]; then
 	rm -f "$hc/counts"
 	{
 		run lint "$TOP/scripts/lint.sh" "$@"
-		run nonotifier "$TOP/scripts/nonotifier-build.sh"
+		[ "${TM_NONOTIFIER:-1}" = 0 ] ||
+			run nonotifier "$TOP/scripts/nonotifier-build.sh"
 	} | "$TOP/scripts/ktap-summary.sh" --counts "$hc/counts" | tee "$hc/results.ktap"
 	if [ -s "$hc/counts" ]; then
 		read -r p f k < "$hc/counts"

@@ -100,6 +100,9 @@ if [ -f "$module" ]; then
 else
 	echo "mkinitramfs: warning: no $module (the guest will report it)" >&2
 fi
+# the KUnit suites, built beside it for a kernel with CONFIG_KUNIT
+kunit=$(dirname "$module")/test_mirror_kunit.ko
+[ -f "$kunit" ] && cp "$kunit" "$mdst/extra/test_mirror_kunit.ko"
 for f in modules.order modules.builtin modules.builtin.modinfo; do
 	[ -f "$kmods/$f" ] && cp "$kmods/$f" "$mdst/"
 done
