@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * test_mirror: kernel API differences between the kernels this module is
- * built for (Debian 12's 6.1 and 6.12 LTS), each with a deliberate fallback.
+ * test_mirror: kernel API differences, in one place.
+ */
+
+/**
+ * DOC: Kernel differences
+ *
+ * The kernel API differences between the kernels this module is built for
+ * (Debian 12's 6.1 and 6.12 LTS), each with a deliberate fallback:
  *
  * - struct mmu_notifier_range lost ->vma, and
  *   mmu_notifier_range_update_to_read_only() went with it, in 6.3. Without
@@ -29,6 +35,11 @@
  * - From 6.12, drm_open() warns unless the file_operations declare
  *   FOP_UNSIGNED_OFFSET (DRM offsets are unsigned); older kernels have no
  *   fop_flags at all.
+ *
+ * The module needs CONFIG_MMU_NOTIFIER, CONFIG_HMM_MIRROR and DRM. Without
+ * HMM mirroring there is nothing for it to do, so the build (Kbuild) stops
+ * with one message naming the missing option instead of producing a module
+ * of stubs.
  */
 #ifndef _TM_COMPAT_H_
 #define _TM_COMPAT_H_

@@ -47,6 +47,22 @@
  * log, and is held across nothing else.
  *
  * Every function that expects a lock says so with lockdep_assert_held().
+ *
+ * mmu_notifier_range_blockable() is false when the OOM reaper unmaps a dying
+ * process: the callback must not sleep. It then tries the table lock and,
+ * if it is held, records a BUSY event and returns false; the kernel tries
+ * again later. Nothing was changed, so nothing is lost. When the trylock
+ * succeeds, the callback does its usual work, which never sleeps: the cut
+ * array needs no allocation and queueing the work item does not block.
+ *
+ * So, in the callback: never sleep when not blockable; never allocate; never
+ * take the structural lock; never insert or remove a notifier. Under the
+ * table lock: never allocate, never fault user memory (copies run with page
+ * faults disabled), never call hmm_range_fault(). Under the structural
+ * lock, nothing beyond the usual: no invalidation depends on it. The
+ * structural lock corresponds to a real driver's VM lock, the table lock to
+ * the lock that protects its GPU page table (``notifier_lock`` in
+ * drm_gpusvm).
  */
 
 /* Segments per file, beyond one per binding. */

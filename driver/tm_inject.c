@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_mirror: fault injection for tests.
- *
+ */
+
+/**
  * DOC: Fault injection
  *
  * Some failure paths can only be reached when an allocation fails at one

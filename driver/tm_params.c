@@ -1,11 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_mirror: the module parameters that bound and shape every file.
+ */
+
+/**
+ * DOC: Module parameters
  *
  * They live in one struct tm_limits, which the front-ends hand to the core
- * (tm_mirror_create()); the core never reads a parameter otherwise. Writable
- * at run time through /sys/module/test_mirror/parameters/: files opened
- * later see the new values (max_bindings: every later bind).
+ * (tm_mirror_create()); the core never reads a parameter otherwise. All are
+ * writable at run time through /sys/module/test_mirror/parameters/; files
+ * opened later see the new values (max_bindings: every later bind).
+ *
+ * ``event_aware`` (bool, Y)
+ *	The event-aware policy, or the event-blind one ("Event policy").
+ *	Read at open.
+ * ``max_bindings`` (1024)
+ *	Bindings per file (-ENOSPC beyond). Read at each bind. Segments per
+ *	file are bounded by it too, plus 4096.
+ * ``max_mirror_pages`` (1048576)
+ *	Table capacity per file, in pages of address space. The table is
+ *	made of 2 MiB slots, each a leaf of 512 entries (one 4 KiB page of
+ *	memory) or one huge entry; every slot in use counts 512 pages,
+ *	whatever it holds, so the limit bounds the table's memory on every
+ *	path (the default allows 2,048 slots: 8 MiB of leaves). A fault that
+ *	would need a slot beyond it fails with -ENOSPC before it installs
+ *	anything, and the slots it prepared are freed again. Read at open.
+ * ``event_log_len`` (256)
+ *	Event-log records per file. Read at open.
+ * ``fault_chunk_pages`` (512)
+ *	Pages per hmm_range_fault() call. Read at open. Huge entries need at
+ *	least 512.
+ * ``hmm_compat`` (bool, N)
+ *	The test_hmm-compatible devices ("test_hmm compatibility").
+ *
+ * Every allocation made for a file (the mirror, bindings, segments, the
+ * table, the log, and the pages the test_hmm front-end's mmap() hands out)
+ * is GFP_KERNEL_ACCOUNT and charged to the opener's memory cgroup, also
+ * what the UNMAP work item allocates: a cgroup limit turns a huge mirror
+ * into -ENOMEM or an OOM kill inside that cgroup, never a machine-wide OOM.
  */
 
 #include <linux/moduleparam.h>

@@ -14,18 +14,22 @@
  * DOC: The device page table
  *
  * Two levels, like a CPU page table cut at the PMD:
- *  - an xarray indexed by (address >> PMD_SHIFT); a slot holds either a
- *    pointer to a leaf (struct tm_leaf, 512 entries of 8 bytes: exactly one
- *    4 KiB page, covering 2 MiB of address space) or a value entry that is
- *    itself one PMD-sized ("huge") device entry;
- *  - leaf entries of 8 bytes each: the PFN shifted by PAGE_SHIFT and flag
- *    bits below it.
+ *
+ * - an xarray indexed by (address >> PMD_SHIFT); a slot holds either a
+ *   pointer to a leaf (struct tm_leaf, 512 entries of 8 bytes: exactly one
+ *   4 KiB page, covering 2 MiB of address space) or a value entry that is
+ *   itself one PMD-sized ("huge") device entry;
+ * - leaf entries of 8 bytes each: the PFN shifted by PAGE_SHIFT and flag
+ *   bits (VALID, WRITE) below it.
  *
  * So a mirrored 4 KiB page costs 8 bytes plus the xarray's share (one
  * 576-byte node per 64 leaves, i.e. 128 MiB of address space), and a
- * mirrored 2 MiB huge page costs one xarray slot. Walking a range visits only
- * the slots present, so invalidation cost follows the entries present, not the
- * size of the range.
+ * mirrored 2 MiB huge page costs one xarray slot. An entry is installed huge
+ * when hmm_range_fault() reports a mapping order of at least 9 for an
+ * aligned, physically contiguous run of 512 pages with one access, all seen
+ * by one call (so ``fault_chunk_pages`` below 512 gives no huge entries).
+ * The worst case is one page mirrored per 2 MiB: a whole leaf for one page;
+ * a leaf is freed as soon as its range is unbound or unmapped.
  *
  * Capacity: the table is made of 2 MiB slots, each a leaf or one huge entry
  * (or, between a prepare and its install, an empty placeholder). Every slot

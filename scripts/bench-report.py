@@ -11,8 +11,9 @@
 #   series.tsv         kernel, series, x, xunit, y, yunit: the size -> time
 #                      series
 #   summary.txt        the headline metrics, one row each, a column per kernel
-#   doc-section.rst    "Device-table design and measured numbers", for
-#                      Documentation.rst, with these numbers
+#   RESULTS.rst        the project's results page: which kernels, how
+#                      measured, the headline table and how to read it
+#                      (scripts/bench.sh copies it to the top of the tree)
 #   <krel>/report.txt  tm_bench's human tables
 #   <krel>/bench.svg   the plots (plain SVG, no dependency)
 # Python 3 standard library only.
@@ -21,6 +22,7 @@ import math
 import os
 import re
 import sys
+import time
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
           "#e377c2", "#7f7f7f", "#17becf", "#bcbd22"]
@@ -446,12 +448,16 @@ def write_doc(top, kernels, data):
         return " / ".join(cells)
 
     out = []
-    out.append("Device-table design and measured numbers")
-    out.append("========================================")
+    out.append(".. SPDX-License-Identifier: GPL-2.0")
     out.append("")
-    out.append(DESIGN)
-    out.append("Measured numbers")
-    out.append("----------------")
+    title = "test_mirror: measured results"
+    out.append("=" * len(title))
+    out.append(title)
+    out.append("=" * len(title))
+    out.append("")
+    out.append("Written by ``make bench`` (``scripts/bench-report.py``); do not edit. "
+               "Kernels: %s. Measured on %s." % (
+                   ", ".join(kernels), time.strftime("%Y-%m-%d", time.gmtime())))
     out.append("")
     clock = data[kernels[0]][2].get("clock", "qemu TCG")
     out.append(
@@ -518,43 +524,9 @@ def write_doc(top, kernels, data):
         sr=both("P4.stream_fork_blind_over_aware_time", "%.2f"),
         gr=both("P4.gather_fork_blind_over_aware_time", "%.2f"),
     ))
-    with open(os.path.join(top, "doc-section.rst"), "w") as f:
+    with open(os.path.join(top, "RESULTS.rst"), "w") as f:
         f.write("\n".join(out) + "\n")
 
-
-DESIGN = """\
-The device page table (``driver/tm_table.c``) is cut like a CPU page table
-at the PMD level:
-
-* the top level is an xarray indexed by ``address >> PMD_SHIFT``; a slot
-  covers 2 MiB of address space;
-* a slot holds either a pointer to a *leaf*, one 4 KiB allocation of 512
-  entries of 8 bytes (``PFN << PAGE_SHIFT | VALID | WRITE``), or an xarray
-  *value entry* that is itself one PMD-sized device entry, used when
-  ``hmm_range_fault()`` reports the whole 2 MiB as one aligned, physically
-  contiguous, PMD-mapped run with the same access.
-
-What follows from it, each point measured by ``make bench``:
-
-* a densely mirrored 4 KiB page costs exactly 8 bytes of leaf, plus the
-  xarray's share: one 576-byte node per 64 slots (128 MiB), about 0.02 byte
-  per page, too little to show in slab statistics;
-* a mirrored 2 MiB THP costs one xarray slot and no leaf (about 9 bytes of
-  xarray node);
-* invalidation, unbind and trimming visit only the slots present
-  (``xa_for_each_range``), so their cost follows what is mirrored, not the
-  size of the range: it grows only with the height of the xarray
-  (logarithmically) from a 1 GiB to a 1 TiB binding;
-* the worst case is one page mirrored per 2 MiB: a whole 4 KiB leaf for one
-  page. Device working sets are dense, and a leaf is freed as soon as its
-  range is unbound or unmapped (the UNMAP work item trims it).
-
-Faults run ``hmm_range_fault()`` over ``fault_chunk_pages`` pages at a time
-(module parameter, read at open), on chunk-aligned boundaries. A 2 MiB run
-becomes a huge device entry only if one call sees all of it, so a chunk
-below 512 pages mirrors THP memory with 4 KiB entries only.
-
-"""
 
 NOTES = """\
 Reading the numbers (values given as {kernels}):

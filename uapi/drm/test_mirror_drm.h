@@ -2,19 +2,32 @@
 /*
  * test_mirror: a mock GPU/RDMA device that mirrors a process's page tables
  * through HMM. This is its DRM render-node interface.
+ */
+
+/**
+ * DOC: uAPI conventions
  *
  * The header is self-contained: it needs only <linux/types.h> and
- * <linux/ioctl.h>, so it builds in userspace with or without libdrm.
+ * <linux/ioctl.h>, so it builds in userspace with or without libdrm. All
+ * fields are fixed-size, pointers are __u64, structures have explicit
+ * padding. The device is found by name: drmGetVersion()->name is
+ * ``test_mirror``.
  *
  * Conventions shared by every ioctl below:
- *  - Addresses and sizes are CPU virtual addresses of the calling process and
- *    must be page aligned; sizes must be non-zero and must not wrap.
- *  - Pointers to user memory are passed as __u64.
- *  - Unknown flag bits and non-zero reserved/padding fields give -EINVAL.
- *  - A file is bound to the address space of the process that opened it. A
- *    call from any other address space fails with -EACCES and touches no
- *    memory; after the owning address space has exited, calls fail with
- *    -ESRCH.
+ *
+ * - Addresses and sizes are CPU virtual addresses of the calling process and
+ *   must be page aligned; sizes must be non-zero, must not wrap and must
+ *   stay in user space (-EINVAL).
+ * - Pointers to user memory are passed as __u64; one that cannot be read or
+ *   written gives -EFAULT.
+ * - Unknown flag bits and non-zero reserved/padding fields give -EINVAL.
+ * - A file is bound to the address space of the process that opened it. A
+ *   call from any other address space fails with -EACCES and touches no
+ *   memory; after the owning address space has exited, calls fail with
+ *   -ESRCH.
+ * - -EINTR means a fatal signal: the caller is being killed. Other signals
+ *   neither interrupt a call nor its wait for the file, as with pwrite(2)
+ *   faulting its buffer in.
  */
 #ifndef _UAPI_TEST_MIRROR_DRM_H_
 #define _UAPI_TEST_MIRROR_DRM_H_
