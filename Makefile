@@ -2,27 +2,35 @@
 #
 # test_mirror: top-level Makefile.
 #
-#   make                 module for KDIR (default: Debian 12's 6.1 headers) + test programs
-#   make demo            boot a real kernel under qemu and run the demo
-#   make check           install what is missing, then the whole suite on every kernel
-#   make check KERNELS=6.1
-#   make bench           benchmarks on 6.1 and 6.12 (BENCH_KERNELS=6.1 for one), build/bench/
+#   make                 the module for KDIR (default: Debian 12's 6.1 headers)
+#                        and the test programs
+#   make deps            install what everything below needs (Debian 12, as
+#                        root; scripts/deps.sh); demo and check run it first,
+#                        nothing else installs packages
+#   make demo            boot Debian's 6.1 kernel under qemu and run the demo
+#   make check           the host checks, then the whole suite on every kernel
+#                        of KERNELS (default 6.1 6.12; KERNELS=6.1 for one)
+#   make check-debug     the suite on a KASAN/lockdep/kmemleak/KUnit kernel
+#                        built from linux-source-6.1 (cached per machine)
+#   make lint            checkpatch --strict, W=1, sparse, kernel-doc, docs
+#   make docs            Documentation.rst, with the sources' kernel-doc, as HTML
+#   make bench           benchmarks, ratios measured in one boot per kernel;
+#                        writes RESULTS.rst
+#   make fuzz / stress / lifecycle   the long reliability runs, per kernel
+#   make install / dkms-src / nonotifier-build / clean
 #
-# Each kernel is built in its own directory, build/<kernel release>/, which
-# holds links to the sources, so several kernels never share object files.
+# Every kernel is built in its own directory, build/<kernel release>/, which
+# holds links to the sources (scripts/build-module.sh).
 
 SHELL      := /bin/bash
 TOP        := $(CURDIR)
 BUILD      := $(TOP)/build
 KERNELS    ?= 6.1 6.12
+export TM_SERIES = $(KERNELS)
 
 # The headers to build against: the newest installed Debian 6.1 headers,
 # unless KDIR is given.
 KDIR       ?= $(shell $(TOP)/scripts/kernels.sh kdir 6.1 2>/dev/null)
-KREL        = $(notdir $(patsubst %/,%,$(KDIR:/build=)))
-KREL_DIR    = $(BUILD)/$(patsubst linux-headers-%,%,$(KREL))
-
-DRIVER_SRC := $(wildcard $(TOP)/driver/*.c $(TOP)/driver/*.h)
 
 CC         ?= gcc
 US_DIR     := $(BUILD)/userspace
@@ -36,24 +44,22 @@ US_HDRS    := $(wildcard $(TOP)/userspace-test/*.h) $(wildcard $(TOP)/uapi/*/*.h
 US_PROGS   := $(patsubst $(TOP)/userspace-test/%.c,$(US_DIR)/%, \
 	      $(filter-out $(US_LIB_SRC),$(wildcard $(TOP)/userspace-test/*.c)))
 
-.PHONY: all module userspace clean check demo bench
+.PHONY: all module modules userspace deps demo check check-debug lint docs \
+	bench fuzz stress lifecycle install dkms-src nonotifier-build clean
 all: module userspace
 
 module:
-	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
-		{ echo "KDIR not found: run scripts/deps.sh or pass KDIR=" >&2; exit 1; }
-	@mkdir -p $(KREL_DIR)/driver
-	@ln -sf $(TOP)/Kbuild $(KREL_DIR)/Kbuild
-	@for f in $(DRIVER_SRC); do ln -sf $$f $(KREL_DIR)/driver/; done
-	@find $(KREL_DIR)/driver -xtype l -delete
-	$(MAKE) -C $(KDIR) M=$(KREL_DIR) TM_SRC=$(TOP) $(if $(W),W=$(W)) $(if $(C),C=$(C)) modules
+	$(TOP)/scripts/build-module.sh "$(KDIR)" "" $(if $(W),W=$(W)) $(if $(C),C=$(C))
+
+# The module for every kernel of KERNELS.
+modules:
+	@set -e; for s in $(KERNELS); do \
+		kdir=$$($(TOP)/scripts/kernels.sh kdir $$s); \
+		echo "build-module.sh $$kdir"; \
+		$(TOP)/scripts/build-module.sh "$$kdir" >/dev/null; \
+	done
 
 userspace: $(US_PROGS) $(US_DIR)/hmm-tests $(US_DIR)/tm_kunit
-
-# The guest's runner of the KUnit suites (test_mirror_kunit.ko).
-$(US_DIR)/tm_kunit: $(TOP)/scripts/guest-kunit.sh
-	@mkdir -p $(US_DIR)
-	install -m 0755 $< $@
 
 # The kernel's own hmm-tests (Linux 6.1, from Debian's linux-source-6.1),
 # built unmodified, and hmm-tests-run, which runs and judges it in the guest.
@@ -62,71 +68,89 @@ $(US_DIR)/hmm-tests: $(TOP)/scripts/build-hmm-tests.sh \
 		     $(TOP)/scripts/hmm-tests-expect.txt
 	$(TOP)/scripts/build-hmm-tests.sh $(US_DIR)
 
+# The guest's runner of the KUnit suites (test_mirror_kunit.ko).
+$(US_DIR)/tm_kunit: $(TOP)/scripts/guest-kunit.sh
+	@mkdir -p $(US_DIR)
+	install -m 0755 $< $@
+
 $(US_DIR)/%: $(TOP)/userspace-test/%.c $(US_LIB_SRC) $(US_HDRS)
 	@mkdir -p $(US_DIR)
 	$(CC) $(US_CFLAGS) -o $@ $< $(US_LIB_SRC) $(US_LDFLAGS) $(US_LIBS)
 
-check:
-	TM_SERIES="$(KERNELS)" $(TOP)/scripts/deps.sh
-	$(TOP)/scripts/check.sh $(KERNELS)
+deps:
+	$(TOP)/scripts/deps.sh
 
-demo:
-	TM_SERIES="6.1" $(TOP)/scripts/deps.sh
-	$(TOP)/scripts/demo.sh $(ARGS)
+# README's two commands: everything installed first, everything built, then
+# the scripts only run (TM_SKIP_BUILD: they do not build again).
+# TM_DEMO_KERNEL=6.12 shows the other kernel.
+demo: KERNELS = $(or $(TM_DEMO_KERNEL),6.1)
+demo: deps
+	$(MAKE) --no-print-directory modules userspace KERNELS="$(KERNELS)"
+	TM_SKIP_BUILD=1 $(TOP)/scripts/vm-run.sh $(KERNELS) demo $(ARGS)
 
-# Benchmarks (issue 5): results, plots and doc section in build/bench/.
-BENCH_KERNELS ?= 6.1 6.12
-bench:
-	TM_SERIES="$(BENCH_KERNELS)" $(TOP)/scripts/deps.sh
-	$(TOP)/scripts/bench.sh $(BENCH_KERNELS)
+check: deps
+	$(MAKE) --no-print-directory modules userspace KERNELS="$(KERNELS)"
+	TM_SKIP_BUILD=1 $(TOP)/scripts/check.sh $(KERNELS)
 
-clean:
-	rm -rf $(BUILD)
-
-# --- debug-kernel lane (issue 6, part 5) ------------------------------------
-# make check-debug: the whole suite on a debug build of Debian's
-# linux-source-6.1 (KASAN, lockdep, DEBUG_VM, DEBUG_ATOMIC_SLEEP, kmemleak,
-# debug objects: scripts/debug-kernel.config), built once per machine and
-# cached in /var/cache/test_mirror/debug-kernel/ (scripts/check-debug.sh).
-.PHONY: check-debug
 check-debug:
-	TM_SERIES="6.1" $(TOP)/scripts/deps.sh
 	$(TOP)/scripts/check-debug.sh
 
-# --- lint, docs, install (issue 7) -------------------------------------------
-# make lint     scripts/lint.sh on $(KERNELS): checkpatch --strict (warnings
-#               accepted only as listed in scripts/checkpatch-accepted.txt),
-#               W=1 and sparse C=2 builds, kernel-doc, the docs render; KTAP.
-# make docs     Documentation.rst -> build/docs/Documentation.html
-#               (python3-docutils; any warning fails).
-# make install  the module built for KDIR into
-#               $(DESTDIR)/lib/modules/<release>/$(INSTALL_MOD_DIR)/ with
-#               kbuild's modules_install, then depmod (not when staging
-#               into a DESTDIR); the uAPI header into
-#               $(DESTDIR)/usr/include/drm/. Debian's kernels sign modules
-#               with a key their headers do not ship: kbuild's sign-file
-#               then fails without stopping the install (unsigned module).
+lint:
+	$(TOP)/scripts/lint.sh $(KERNELS)
+
+docs:
+	$(TOP)/scripts/docs.sh
+
+# BENCH_KERNELS=6.1 for one kernel; TM_BENCH_ARGS, TM_BENCH_ICOUNT: bench.sh.
+BENCH_KERNELS ?= $(KERNELS)
+bench: modules userspace
+	TM_SKIP_BUILD=1 $(TOP)/scripts/bench.sh $(BENCH_KERNELS)
+
+# The long runs: every call class of the fuzzer with its oracle, the race
+# stress, OOM kills and unload/load cycles; each on every kernel, with the
+# host's check of the guest log. A failure is reproduced with the same seed.
+FUZZ_CALLS      ?= 1000000
+FUZZ_SEED       ?= 1
+STRESS_SECONDS  ?= 600
+STRESS_SEED     ?= 1
+LIFE_OOM        ?= 100
+LIFE_CYCLES     ?= 1000
+
+fuzz: modules userspace
+	TM_SKIP_BUILD=1 TM_TIMEOUT=$${TM_TIMEOUT:-3600} TM_KERNELS="$(KERNELS)" \
+		$(TOP)/scripts/each-kernel.sh fuzz --seed $(FUZZ_SEED) --calls $(FUZZ_CALLS)
+
+stress: modules userspace
+	TM_SKIP_BUILD=1 TM_TIMEOUT=$${TM_TIMEOUT:-$$(($(STRESS_SECONDS) + 600))} \
+		TM_KERNELS="$(KERNELS)" \
+		$(TOP)/scripts/each-kernel.sh stress --seconds $(STRESS_SECONDS) --seed $(STRESS_SEED)
+
+lifecycle: modules userspace
+	TM_SKIP_BUILD=1 TM_TIMEOUT=$${TM_TIMEOUT:-1800} TM_KERNELS="$(KERNELS)" \
+		$(TOP)/scripts/each-kernel.sh cmd \
+		"/usr/bin/tm_life --oom $(LIFE_OOM); r=\$$?; /usr/bin/tm_life --cycles $(LIFE_CYCLES) || r=1; exit \$$r"
+
+# make install   the module built for KDIR into
+#                $(DESTDIR)/lib/modules/<release>/$(INSTALL_MOD_DIR)/ with
+#                kbuild's modules_install, then depmod (not when staging into
+#                a DESTDIR); the uAPI headers into $(DESTDIR)/usr/include/.
+#                Debian's kernels sign modules with a key their headers do
+#                not ship: kbuild's sign-file then fails without stopping the
+#                install (unsigned module).
 # make dkms-src  the sources DKMS needs (Makefile, Kbuild, dkms.conf,
-#               driver/, uapi/) into $(DESTDIR)/usr/src/test_mirror-<version>/,
-#               then: dkms add test_mirror/<version>; dkms build ...; dkms
-#               install ... ("dkms add ." would copy build/ too).
-# make nonotifier-build  scripts/nonotifier-build.sh: the build against
-#               linux-source-6.1 trees without/with MMU_NOTIFIER, HMM_MIRROR.
-.PHONY: lint docs install dkms-src nonotifier-build
+#                driver/, uapi/, scripts/build-module.sh) into
+#                $(DESTDIR)/usr/src/test_mirror-<version>/, then: dkms add
+#                test_mirror/<version>; dkms build ...; dkms install ...
+# make nonotifier-build  the build against linux-source-6.1 trees without
+#                and with MMU_NOTIFIER, HMM_MIRROR.
 INSTALL_MOD_DIR ?= updates
 DEPMOD          ?= /sbin/depmod
+KREL_DIR         = $(BUILD)/$(patsubst linux-headers-%,%,$(notdir $(patsubst %/,%,$(KDIR:/build=))))
 # The release the module is built for (its vermagic), from the headers'
 # utsrelease.h: Debian's 6.1 headers have 6.1.192 in kernel.release, which
 # is not their /lib/modules name (6.1.0-NN-amd64).
 INSTALL_KREL     = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
 		   $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
-
-lint:
-	TM_SERIES="$(KERNELS)" $(TOP)/scripts/deps.sh
-	$(TOP)/scripts/lint.sh $(KERNELS)
-
-docs:
-	$(TOP)/scripts/docs.sh
 
 install: module
 	@test -n "$(INSTALL_KREL)" || \
@@ -147,26 +171,13 @@ DKMS_SRC         = $(DESTDIR)/usr/src/test_mirror-$(DKMS_VERSION)
 dkms-src:
 	@test -n "$(DKMS_VERSION)" || { echo "no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
 	rm -rf $(DKMS_SRC)
-	mkdir -p $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)/scripts
 	cp -R $(TOP)/Makefile $(TOP)/Kbuild $(TOP)/dkms.conf $(TOP)/driver $(TOP)/uapi \
 		$(DKMS_SRC)/
+	cp $(TOP)/scripts/build-module.sh $(DKMS_SRC)/scripts/
 
 nonotifier-build:
 	$(TOP)/scripts/nonotifier-build.sh
 
-# --- reliability (issue 6, parts 1-4) -----------------------------------------
-# make fuzz: ~1,000,000 oracle-checked ioctl calls per kernel (TM_FUZZ_CALLS,
-# TM_FUZZ_SEED); make stress: 10 minutes of race stress per kernel
-# (TM_STRESS_SECONDS); make lifecycle: 100 OOM kills + 1000 unload/load cycles.
-.PHONY: fuzz stress lifecycle
-fuzz:
-	TM_SERIES="$(KERNELS)" $(TOP)/scripts/deps.sh
-	$(TOP)/scripts/fuzz.sh $(KERNELS)
-
-stress:
-	TM_SERIES="$(KERNELS)" $(TOP)/scripts/deps.sh
-	$(TOP)/scripts/stress.sh $(KERNELS)
-
-lifecycle:
-	TM_SERIES="$(KERNELS)" $(TOP)/scripts/deps.sh
-	$(TOP)/scripts/lifecycle.sh $(KERNELS)
+clean:
+	rm -rf $(BUILD)

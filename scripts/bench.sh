@@ -3,9 +3,9 @@
 #
 # bench.sh [SERIES...]   (default: 6.1 6.12, or $TM_BENCH_KERNELS)
 #
-# The benchmarks of issue 5 (populate, invalidate, table memory, event-aware
-# savings, sparse ranges): boots each Debian kernel under qemu in bench mode
-# (scripts/vm-run.sh SERIES bench), runs /usr/bin/tm_bench there, and
+# The benchmarks (populate, invalidate, table memory, event-aware savings,
+# sparse ranges): boots each Debian kernel under qemu in bench mode
+# (scripts/each-kernel.sh bench), runs /usr/bin/tm_bench there, and
 # collects, in build/bench/:
 #   <krel>/tm_bench.out    tm_bench's own output (tables, SERIES, METRIC lines)
 #   <krel>/report.txt      its human tables
@@ -14,7 +14,7 @@
 #   metrics.txt            one METRIC line per metric and kernel
 #   series.tsv             the size -> time series
 #   summary.txt            the headline metrics side by side (also printed)
-#   doc-section.rst        the Documentation.rst section with these numbers
+#   RESULTS.rst            the results page, copied to the top of the tree
 #
 # Times under qemu TCG are emulated: read ratios measured in one boot and
 # counts, never absolute times. A target that is not met does not make this
@@ -65,18 +65,13 @@ else
 	clock="host wall clock under qemu TCG, ${TM_SMP:-2} vCPUs"
 fi
 echo "bench: clock: $clock"
+# shellcheck disable=SC2086
+TM_KERNELS="${series[*]}" TM_MEM=${TM_MEM:-4096} TM_ZRAM=${TM_ZRAM:-0} \
+TM_HUGEPAGES=${TM_HUGEPAGES:-0} TM_TIMEOUT=${TM_TIMEOUT:-3600} \
+	"$TOP/scripts/each-kernel.sh" bench ${TM_BENCH_ARGS:-} || rc=1
 for s in "${series[@]}"; do
-	if ! krel=$("$TOP/scripts/kernels.sh" krel "$s"); then
-		echo "bench: kernel $s is not available (run scripts/deps.sh)" >&2
-		rc=1
-		continue
-	fi
-	echo "== bench on $krel =="
+	krel=$("$TOP/scripts/kernels.sh" krel "$s") || continue
 	res=$TOP/build/$krel/results/bench
-	# shellcheck disable=SC2086
-	TM_MEM=${TM_MEM:-4096} TM_ZRAM=${TM_ZRAM:-0} TM_HUGEPAGES=${TM_HUGEPAGES:-0} \
-	TM_TIMEOUT=${TM_TIMEOUT:-3600} \
-		"$TOP/scripts/vm-run.sh" "$s" bench ${TM_BENCH_ARGS:-} || rc=1
 	rm -rf "${OUT:?}/$krel"
 	mkdir -p "$OUT/$krel"
 	for f in output.log guest-kernel.log results.ktap cmdline; do
@@ -95,8 +90,9 @@ if ls "$OUT"/*/tm_bench.out >/dev/null 2>&1; then
 	echo
 	echo "== summary (build/bench/summary.txt) =="
 	python3 "$TOP/scripts/bench-report.py" "$OUT" || rc=1
+	cp "$OUT/RESULTS.rst" "$TOP/RESULTS.rst" || rc=1
 	echo
-	echo "results: ${OUT#"$TOP"/}/{metrics.txt,series.tsv,summary.txt,doc-section.rst,<krel>/report.txt,<krel>/bench.svg}"
+	echo "results: RESULTS.rst, ${OUT#"$TOP"/}/{metrics.txt,series.tsv,summary.txt,<krel>/report.txt,<krel>/bench.svg}"
 fi
 echo "bench: $(( $(date +%s) - start )) s"
 exit $rc

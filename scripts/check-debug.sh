@@ -67,20 +67,14 @@ case ${1:-} in
 *) die "usage: check-debug.sh [--build-only|--cached]" ;;
 esac
 
-[ "$(id -u)" = 0 ] || SUDO=sudo
-SUDO=${SUDO:-}
 
-install_deps() {
+need_packages() {
 	local p missing=()
 	for p in $BUILD_PKGS; do
 		[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = \
 		  "install ok installed" ] || missing+=("$p")
 	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	log "installing ${missing[*]}"
-	$SUDO apt-get update -qq >&2
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" >&2
+	[ ${#missing[@]} -eq 0 ] || die "missing packages: ${missing[*]} (run make deps)"
 }
 
 # The fragment's meaningful lines: CONFIG_X=V and "# CONFIG_X is not set".
@@ -187,7 +181,7 @@ if [ $cached_only = 1 ]; then
 	echo "$dir"
 	exit 0
 fi
-install_deps
+need_packages
 [ -r "$TARBALL" ] || die "$TARBALL not found (apt-get install linux-source-6.1)"
 [ -r "$FRAG" ] || die "$FRAG not found"
 key=$(cache_key)

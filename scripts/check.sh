@@ -8,13 +8,13 @@
 # render; TM_LINT_CHECKS selects) and scripts/nonotifier-build.sh (the
 # build stops with one message on a kernel without MMU_NOTIFIER/HMM_MIRROR,
 # and builds with them; TM_NONOTIFIER=0 skips it). TM_HOST_CHECKS=0 skips
-# them all. Then, for each kernel:
+# them all.
 #
-# The whole suite on each Debian kernel in turn (scripts/vm-run.sh SERIES
-# check): prints "== kernel <krel> ==", that kernel's KTAP results and its
-# "<krel>: N passed, N failed, N skipped", then, as the very last line, the
-# totals "N passed, N failed, N skipped". Exit status 0 iff nothing failed
-# (and something passed).
+# Then the whole suite on each kernel in turn (scripts/each-kernel.sh
+# check): "== kernel <krel> ==", that kernel's KTAP results and its
+# "<krel>: N passed, N failed, N skipped"; then, as the very last line, the
+# totals of everything, "N passed, N failed, N skipped". Exit status 0 iff
+# nothing failed (and something passed).
 
 set -uo pipefail
 
@@ -54,24 +54,16 @@ if [ "${TM_HOST_CHECKS:-1}" != 0 ]; then
 	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + k))
 fi
 
-for s in "$@"; do
-	if ! krel=$("$TOP/scripts/kernels.sh" krel "$s"); then
-		echo "== kernel $s =="
-		echo "not ok 1 kernel $s is available (run scripts/deps.sh)"
-		tf=$((tf + 1))
-		continue
-	fi
-	echo "== kernel $krel =="
-	counts=$TOP/build/$krel/results/check/counts
-	rm -f "$counts"
-	"$TOP/scripts/vm-run.sh" "$s" check
-	if [ -s "$counts" ]; then
-		read -r p f k < "$counts"
-	else
-		echo "not ok 1 $krel: vm-run.sh produced no results"
-		p=0 f=1 k=0
-	fi
-	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + k))
-done
+counts=$TOP/build/check-counts
+rm -f "$counts"
+TM_KERNELS="$*" TM_COUNTS=$counts "$TOP/scripts/each-kernel.sh" check |
+	sed '$d'	# its own totals line: ours, with the host checks, comes last
+if [ -s "$counts" ]; then
+	read -r p f k < "$counts"
+else
+	echo "not ok 1 each-kernel.sh produced no results"
+	p=0 f=1 k=0
+fi
+tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + k))
 echo "$tp passed, $tf failed, $ts skipped"
 [ "$tf" = 0 ] && [ "$tp" -gt 0 ]

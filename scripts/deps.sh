@@ -38,10 +38,13 @@ log() { echo "deps: $*" >&2; }
 die() { echo "deps: error: $*" >&2; exit 1; }
 
 
+# What the build, the VM runs and the host checks need; flex bison bc
+# libelf-dev libssl-dev build kernel trees (the debug kernel, the
+# no-notifier builds). Nothing else installs packages.
 BASE_PKGS="gcc gcc-12 libc6-dev make pkg-config libdrm-dev qemu-system-x86
 	qemu-system-data busybox-static kmod cpio xz-utils gzip e2fsprogs
 	sparse python3-docutils linux-source-6.1 libelf1 libssl3 zlib1g pahole
-	coreutils"
+	coreutils flex bison bc libelf-dev libssl-dev"
 
 updated=0
 apt_update() {

@@ -197,9 +197,8 @@ build_series() {
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	lint_make() {
-		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
-			make -C "$TOP" -k -j"$NCPU" module KDIR="$kdir" \
-			BUILD="$dir/build" W=1 "$@"
+		"$TOP/scripts/build-module.sh" "$kdir" "$dir/build/$(krel_of "$s")" \
+			-k -j"$NCPU" W=1 "$@"
 	}
 	lint_make >"$dir/w1.log" 2>&1
 	w1=$?

@@ -71,15 +71,7 @@ for p in $PKGS; do
 	[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] ||
 		missing+=("$p")
 done
-if [ ${#missing[@]} -gt 0 ]; then
-	[ "$(id -u)" = 0 ] || die "missing packages: ${missing[*]} (apt-get install them)"
-	echo "nonotifier-build: installing ${missing[*]}" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || {
-		apt-get update -qq >&2 &&
-		apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-	} || die "cannot install ${missing[*]}"
-fi
+[ ${#missing[@]} -eq 0 ] || die "missing packages: ${missing[*]} (run make deps)"
 [ -f "$TARBALL" ] || die "$TARBALL not found"
 
 mkdir -p "$D" || die "cannot create $D"
@@ -179,7 +171,7 @@ one_config() {
 	# 3. build test_mirror against it
 	krel=$(cat "$obj/include/config/kernel.release" 2>/dev/null)
 	tstart
-	kmake -C "$TOP" module KDIR="$obj" BUILD="$D/tm-build-$name" W=1 >"$blog" 2>&1
+	"$TOP/scripts/build-module.sh" "$obj" "$D/tm-build-$name/$krel" W=1 >"$blog" 2>&1
 	rc=$?
 	echo "# time: $name test_mirror build $(telapsed) s"
 	ko=$(find "$D/tm-build-$name" -name test_mirror.ko 2>/dev/null | head -n1)

@@ -31,8 +31,10 @@
 #   TM_MEM=2048 TM_SMP=2 TM_HUGEPAGES=64 TM_ZRAM=256M TM_SCRATCH_MB=256
 #   TM_CMDLINE="..."   more kernel command line
 #   TM_SKIP_BUILD=1    use build/<krel>/test_mirror.ko and build/userspace as
-#                      they are (TM_MODULE, TM_USERSPACE, TM_SUITE: see
-#                      mkinitramfs.sh)
+#                      they are, built before (make check does; TM_MODULE,
+#                      TM_USERSPACE, TM_SUITE: see mkinitramfs.sh); else the
+#                      module is built with scripts/build-module.sh and the
+#                      programs with make userspace
 #   TM_SPLAT_IGNORE=RE kernel log lines matching RE are not splats
 #   TM_QUIET=1         print only the summary line
 
@@ -82,10 +84,24 @@ build() {
 	local ok=1
 	exec 9> "$TOP/build/$krel/results/.build.lock"
 	flock 9
+	local ko=${TM_MODULE:-$TOP/build/$krel/test_mirror.ko}
+	ko=${ko//\{krel\}/$krel}
 	if [ -n "${TM_SKIP_BUILD:-}" ]; then
-		echo "# make skipped (TM_SKIP_BUILD)"
+		# built already (make check builds before it runs the suite)
+		if [ -f "$ko" ]; then
+			emit ok "build: test_mirror.ko for $krel (built before)"
+		else
+			emit not ok "build: test_mirror.ko for $krel: no $ko"
+			ok=0
+		fi
+		if [ -x "${TM_USERSPACE:-$TOP/build/userspace}/tm_tests" ]; then
+			emit ok "build: test programs (built before)"
+		else
+			emit not ok "build: test programs: none in ${TM_USERSPACE:-build/userspace}"
+			ok=0
+		fi
 	else
-		if make -C "$TOP" --no-print-directory module KDIR="$kdir" \
+		if "$TOP/scripts/build-module.sh" "$kdir" \
 			> "$out/build-module.log" 2>&1; then
 			emit ok "build: test_mirror.ko for $krel"
 		else
