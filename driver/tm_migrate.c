@@ -43,7 +43,7 @@ static int tm_migrate_range(struct tm_mirror *m, struct vm_area_struct *vma,
 	int ret;
 
 	lockdep_assert_held(&m->lock);
-	mmap_assert_locked(m->mm);
+	lockdep_assert_held(&m->mm->mmap_lock);
 	ret = migrate_vma_setup(&args);
 	if (ret)
 		return ret;
