@@ -340,11 +340,11 @@ static const struct file_operations tm_hmm_fops = {
 /* ---------------------------------------------------------------------- */
 /* Registration                                                           */
 
-/* tm_hmm_lock held. */
 static void tm_hmm_unregister(void)
 {
 	unsigned int i;
 
+	lockdep_assert_held(&tm_hmm_lock);
 	for (i = 0; i < TM_HMM_NDEVS; i++)
 		device_destroy(tm_hmm_class, MKDEV(MAJOR(tm_hmm_devt), i));
 	/* Open files keep the cdev (and the module) until they close. */
@@ -358,13 +358,13 @@ static void tm_hmm_unregister(void)
 		TM_HMM_NDEVS - 1);
 }
 
-/* tm_hmm_lock held. */
 static int tm_hmm_register(void)
 {
 	struct device *dev;
 	unsigned int i;
 	int ret;
 
+	lockdep_assert_held(&tm_hmm_lock);
 	ret = alloc_chrdev_region(&tm_hmm_devt, 0, TM_HMM_NDEVS, TM_HMM_NAME);
 	if (ret)
 		return ret;

@@ -286,13 +286,14 @@ int tm_mirror_unbind(struct tm_mirror *m, u32 handle)
 	return b ? 0 : -ENOENT;
 }
 
-/* The TM_SNAP_* byte of one page; structural and table lock held. */
+/* The TM_SNAP_* byte of one page. */
 static u8 tm_snap_byte(struct tm_mirror *m, unsigned long va)
 {
 	struct tm_seg *seg;
 	struct tm_entry e;
 	u8 snap;
 
+	lockdep_assert_held(&m->lock);
 	lockdep_assert_held(&m->table.lock);
 	if (!tm_find_binding(m, va))
 		return TM_SNAP_UNBOUND;
