@@ -14,6 +14,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
@@ -207,6 +208,18 @@ static inline int tm_check_call(struct tm_mirror *m, unsigned long addr,
 	int ret = tm_check_caller(m);
 
 	return ret ? ret : tm_check_range(addr, size);
+}
+
+/*
+ * Between two rounds of a long loop: give up on a fatal signal (-EINTR),
+ * else let others run.
+ */
+static inline int tm_next_round(void)
+{
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	cond_resched();
+	return 0;
 }
 
 /* tm_cuts.c: cut arrays */

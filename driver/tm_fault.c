@@ -491,13 +491,10 @@ int tm_mirror_access(struct tm_mirror *m, bool write, unsigned long addr,
 				ret = tm_access_fault(m, seg, write, addr,
 						      fault_end, &precise, res);
 		}
+		if (!ret)
+			ret = tm_next_round();
 		if (ret)
 			break;
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			break;
-		}
-		cond_resched();
 	}
 	mutex_unlock(&m->lock);
 	return ret;

@@ -140,9 +140,10 @@ int tm_mirror_migrate(struct tm_mirror *m, unsigned long addr,
 			ret = tm_migrate_range(m, vma, addr, next, src,
 					       src + TM_MIGRATE_BATCH, migrated);
 		mmap_read_unlock(m->mm);
+		if (!ret)
+			ret = tm_next_round();
 		if (ret)
 			break;
-		cond_resched();
 	}
 out:
 	mutex_unlock(&m->lock);

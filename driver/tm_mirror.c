@@ -336,15 +336,9 @@ int tm_mirror_snapshot(struct tm_mirror *m, unsigned long addr,
 		for (a = 0; a < n; a++)
 			buf[a] = tm_snap_byte(m, addr + ((i + a) << PAGE_SHIFT));
 		mutex_unlock(&m->table.lock);
-		if (copy_to_user(out + i, buf, n)) {
-			ret = -EFAULT;
+		ret = copy_to_user(out + i, buf, n) ? -EFAULT : tm_next_round();
+		if (ret)
 			break;
-		}
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			break;
-		}
-		cond_resched();
 	}
 	mutex_unlock(&m->lock);
 	return ret;

@@ -34,6 +34,18 @@ run() {
 	echo "TM-END $name rc=$rc secs=$(($(date +%s) - t0)) limit=0"
 }
 
+# add COUNTS-FILE WHAT: add its "PASSED FAILED SKIPPED" to the totals (one
+# failure if there is none); leaves them in p f k
+add() {
+	if [ -s "$1" ]; then
+		read -r p f k < "$1"
+	else
+		echo "not ok 1 $2 produced no results"
+		p=0 f=1 k=0
+	fi
+	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + k))
+}
+
 if [ "${TM_HOST_CHECKS:-1}" != 0 ]; then
 	echo "== host checks =="
 	hc=$TOP/build/host-checks
@@ -44,26 +56,14 @@ if [ "${TM_HOST_CHECKS:-1}" != 0 ]; then
 		[ "${TM_NONOTIFIER:-1}" = 0 ] ||
 			run nonotifier "$TOP/scripts/nonotifier-build.sh"
 	} | "$TOP/scripts/ktap-summary.sh" --counts "$hc/counts" | tee "$hc/results.ktap"
-	if [ -s "$hc/counts" ]; then
-		read -r p f k < "$hc/counts"
-	else
-		echo "not ok 1 host checks produced no results"
-		p=0 f=1 k=0
-	fi
+	add "$hc/counts" "host checks"
 	echo "host checks: $p passed, $f failed, $k skipped"
-	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + k))
 fi
 
 counts=$TOP/build/check-counts
 rm -f "$counts"
 TM_KERNELS="$*" TM_COUNTS=$counts "$TOP/scripts/each-kernel.sh" check |
 	sed '$d'	# its own totals line: ours, with the host checks, comes last
-if [ -s "$counts" ]; then
-	read -r p f k < "$counts"
-else
-	echo "not ok 1 each-kernel.sh produced no results"
-	p=0 f=1 k=0
-fi
-tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + k))
+add "$counts" each-kernel.sh
 echo "$tp passed, $tf failed, $ts skipped"
 [ "$tf" = 0 ] && [ "$tp" -gt 0 ]
