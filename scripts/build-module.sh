@@ -10,6 +10,13 @@
 # KBUILD-ARGS go to kbuild as they are (W=1, C=2 CF=-Wsparse-error, -k,
 # -jN...). Used by the Makefile (make module), scripts/lint.sh,
 # scripts/nonotifier-build.sh and scripts/vm-run.sh.
+#
+# Headers inside a build root (a directory above KDIR holds .tm-build-root:
+# the trixie root of the 7.x kernels, made by scripts/deps.sh) are built
+# with make running in that root (scripts/in-root.sh), the source tree and
+# OUT bound at the same paths, with the root's gcc-14, pahole and sparse:
+# those headers include their common part by absolute path and link their
+# scripts/ relatively, and their kbuild tools need the root's glibc.
 
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +35,16 @@ mkdir -p "$out/driver"
 ln -sf "$TOP/Kbuild" "$out/Kbuild"
 ln -sf "$TOP"/driver/*.[ch] "$out/driver/"
 find "$out/driver" -xtype l -delete	# sources that are gone
+root=$kdir
+while [ "$root" != / ] && [ ! -f "$root/.tm-build-root" ]; do
+	root=$(dirname "$root")
+done
+if [ "$root" != / ]; then
+	binds=(--bind "$TOP")
+	case $out/ in "$TOP"/*) ;; *) binds+=(--bind "$out") ;; esac
+	exec "$TOP/scripts/in-root.sh" "$root" "${binds[@]}" -- \
+		make -C "${kdir#"$root"}" M="$out" TM_SRC="$TOP" "$@" modules
+fi
 # A make that runs this runs kbuild as a program, not as its sub-make.
 exec env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 	make -C "$kdir" M="$out" TM_SRC="$TOP" "$@" modules
