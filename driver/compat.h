@@ -7,7 +7,8 @@
  * DOC: Kernel differences
  *
  * The kernel API differences between the kernels this module is built for
- * (Debian 12's 6.1 and 6.12 LTS), each with a deliberate fallback:
+ * (Debian 12's 6.1 and 6.12 LTS, Debian 13's 7.3 from trixie-backports),
+ * each with a deliberate fallback:
  *
  * - struct mmu_notifier_range lost ->vma, and
  *   mmu_notifier_range_update_to_read_only() went with it, in 6.3. Without
@@ -35,6 +36,19 @@
  * - From 6.12, drm_open() warns unless the file_operations declare
  *   FOP_UNSIGNED_OFFSET (DRM offsets are unsigned); older kernels have no
  *   fop_flags at all.
+ * - struct drm_driver lost its .date in 6.14 (nothing read it any more):
+ *   the date is given only where the field exists (TM_HAVE_DRM_DRIVER_DATE),
+ *   and the driver identifies itself by name, description and version
+ *   everywhere.
+ * - The unbound system workqueue was renamed system_dfl_wq in 6.17, and by
+ *   7.2 queueing on the old name, system_unbound_wq, logs a deprecation
+ *   warning. The deferred work (freeing the tracking of unmapped ranges) is
+ *   queued on system_dfl_wq wherever it exists (TM_HAVE_SYSTEM_DFL_WQ;
+ *   Debian's 6.12.117 has it too), else on system_unbound_wq: the same
+ *   queue under its old name.
+ *
+ * The TM_HAVE_* values come from Kbuild, which probes the headers being
+ * built against: where Debian backports a change, the version does not say.
  *
  * The module needs CONFIG_MMU_NOTIFIER, CONFIG_HMM_MIRROR and DRM. Without
  * HMM mirroring there is nothing for it to do, so the build (Kbuild) stops
@@ -49,6 +63,7 @@
 #include <linux/maple_tree.h>
 #include <linux/version.h>
 #include <linux/mmu_notifier.h>
+#include <linux/workqueue.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
 #define TM_HAVE_RANGE_VMA	1
@@ -85,6 +100,22 @@ static inline bool tm_range_unmaps(const struct mmu_notifier_range *range)
 #define tm_class_create(name)	class_create(THIS_MODULE, name)
 #else
 #define tm_class_create(name)	class_create(name)
+#endif
+
+#if !defined(TM_HAVE_SYSTEM_DFL_WQ) || !defined(TM_HAVE_DRM_DRIVER_DATE)
+#error "TM_HAVE_* are probed by Kbuild: build with it"
+#endif
+
+#if TM_HAVE_SYSTEM_DFL_WQ
+#define tm_dfl_wq	system_dfl_wq
+#else
+#define tm_dfl_wq	system_unbound_wq
+#endif
+
+#if TM_HAVE_DRM_DRIVER_DATE
+#define TM_DRM_DRIVER_DATE(d)	.date = (d),
+#else
+#define TM_DRM_DRIVER_DATE(d)
 #endif
 
 #ifdef FOP_UNSIGNED_OFFSET

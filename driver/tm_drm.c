@@ -313,7 +313,7 @@ static const struct drm_driver tm_drm_driver = {
 	.fops = &tm_drm_fops,
 	.name = TEST_MIRROR_DRIVER_NAME,
 	.desc = "HMM mirror test device",
-	.date = "20261125",
+	TM_DRM_DRIVER_DATE("20261125")
 	.major = 1,
 	.minor = 0,
 };

@@ -61,6 +61,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "tm_core.h"
 #include "tm_inject.h"
 #include "tm_policy.h"
@@ -139,7 +140,7 @@ static unsigned long tm_seg_cut(struct tm_mirror *m, struct tm_seg *seg,
 		tm_log_add(&m->log, &m->log.st.pages_dropped, dropped >> PAGE_SHIFT);
 	if (list_empty(&seg->pending))
 		list_add_tail(&seg->pending, &m->pending);
-	queue_work(system_unbound_wq, &m->work);
+	queue_work(tm_dfl_wq, &m->work);
 	return n;
 }
 
