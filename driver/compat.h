@@ -46,6 +46,11 @@
  *   queued on system_dfl_wq wherever it exists (TM_HAVE_SYSTEM_DFL_WQ;
  *   Debian's 6.12.117 has it too), else on system_unbound_wq: the same
  *   queue under its old name.
+ * - 7.x added typed allocation helpers: kzalloc_obj(*ptr, gfp) is
+ *   kzalloc(sizeof(*ptr), gfp) returning a pointer to the object's type, and
+ *   7.x's checkpatch asks for it. Where the kernel lacks it (no such macro:
+ *   6.1, 6.12), compat.h defines kzalloc_obj() for the one form used here,
+ *   object and gfp flags, as that plain kzalloc().
  *
  * The TM_HAVE_* values come from Kbuild, which probes the headers being
  * built against: where Debian backports a change, the version does not say.
@@ -63,6 +68,7 @@
 #include <linux/maple_tree.h>
 #include <linux/version.h>
 #include <linux/mmu_notifier.h>
+#include <linux/slab.h>
 #include <linux/workqueue.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
@@ -116,6 +122,10 @@ static inline bool tm_range_unmaps(const struct mmu_notifier_range *range)
 #define TM_DRM_DRIVER_DATE(d)	.date = (d),
 #else
 #define TM_DRM_DRIVER_DATE(d)
+#endif
+
+#ifndef kzalloc_obj
+#define kzalloc_obj(obj, gfp)	kzalloc(sizeof(obj), gfp)
 #endif
 
 #ifdef FOP_UNSIGNED_OFFSET

@@ -77,7 +77,7 @@ static int tm_drm_open(struct drm_device *dev, struct drm_file *file)
 {
 	struct tm_drm_file *df;
 
-	df = kzalloc(sizeof(*df), GFP_KERNEL_ACCOUNT);
+	df = kzalloc_obj(*df, GFP_KERNEL_ACCOUNT);
 	if (!df)
 		return -ENOMEM;
 	df->m = tm_mirror_create(dev, tm_params_limits());

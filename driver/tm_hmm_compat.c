@@ -142,7 +142,7 @@ static int tm_hmm_open(struct inode *inode, struct file *filp)
 
 	if (id >= TM_HMM_NDEVS)
 		return -ENXIO;
-	hf = kzalloc(sizeof(*hf), GFP_KERNEL_ACCOUNT);
+	hf = kzalloc_obj(*hf, GFP_KERNEL_ACCOUNT);
 	if (!hf)
 		return -ENOMEM;
 	hf->m = tm_mirror_create(&tm_hmm_devs[id], tm_params_limits());

@@ -38,6 +38,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "tm_core.h"
 #include "tm_policy.h"
 
@@ -73,7 +74,7 @@ struct tm_mirror *tm_mirror_create(void *owner, const struct tm_limits *limits)
 
 	if (!current->mm)
 		return ERR_PTR(-EINVAL);
-	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	m = kzalloc_obj(*m, GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return ERR_PTR(-ENOMEM);
 	m->chunk = clamp_t(unsigned int, READ_ONCE(limits->fault_chunk_pages), 1, 8192);
@@ -214,7 +215,7 @@ int tm_mirror_bind(struct tm_mirror *m, unsigned long addr, unsigned long size,
 	if (m->nr_bindings >= READ_ONCE(m->limits->max_bindings))
 		goto out;
 	ret = -ENOMEM;
-	b = kzalloc(sizeof(*b), GFP_KERNEL_ACCOUNT);
+	b = kzalloc_obj(*b, GFP_KERNEL_ACCOUNT);
 	if (!b)
 		goto out;
 	b->flags = flags & (TM_BIND_READ | TM_BIND_WRITE | TM_BIND_WHOLE_SPACE);

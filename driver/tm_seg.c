@@ -217,7 +217,7 @@ struct tm_seg *tm_seg_new(struct tm_mirror *m, struct tm_binding *b,
 	int ret;
 
 	lockdep_assert_held(&m->lock);
-	seg = kzalloc(sizeof(*seg), GFP_KERNEL_ACCOUNT);
+	seg = kzalloc_obj(*seg, GFP_KERNEL_ACCOUNT);
 	if (!seg)
 		return ERR_PTR(-ENOMEM);
 	seg->m = m;

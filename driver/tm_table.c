@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "compat.h"
 #include "tm_table.h"
 
 /*
@@ -244,7 +245,7 @@ int tm_table_prepare(struct tm_table *t, unsigned long start,
 			continue;	/* a leaf is there already */
 		if (slot && ++spares_needed <= t->nr_spare)
 			continue;	/* a spare from an earlier round will do */
-		leaf = kzalloc(sizeof(*leaf), GFP_KERNEL_ACCOUNT);
+		leaf = kzalloc_obj(*leaf, GFP_KERNEL_ACCOUNT);
 		if (!leaf)
 			return -ENOMEM;
 		t->nr_leaves++;
