@@ -212,6 +212,21 @@ static void sleep_ms(unsigned int ms)
 		;
 }
 
+/*
+ * The running kernel's series as major * 100 + minor (601, 612, 703), for
+ * the kernel behaviours (not the driver's) that differ between series and
+ * that no capability of the driver tells.
+ */
+static unsigned int kernel_series(void)
+{
+	unsigned int maj = 0, min = 0;
+	struct utsname u;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &maj, &min) != 2)
+		FAIL("uname: cannot read the kernel release");
+	return maj * 100 + min;
+}
+
 static uint64_t pagemap(const void *addr)
 {
 	uint64_t e = 0;
@@ -1383,25 +1398,24 @@ TEST(punch_hole_shared_tmpfs)
 
 /*
  * ext4_punch_hole() of 6.1 writes the range back before it truncates the
- * page cache (PROTECTION_PAGE, then CLEAR); 6.12's no longer does (CLEAR
- * only). Kernel behaviour, not the driver's: keyed on the kernel series.
+ * page cache (PROTECTION_PAGE, then CLEAR); 6.12's and 7.3's no longer do
+ * (CLEAR only). Kernel behaviour, not the driver's: keyed on the kernel
+ * series.
  */
 TEST(punch_hole_shared_ext4)
 {
 	const char *dir = scratch_dir();
-	unsigned int maj = 0, min = 0;
-	struct utsname u;
+	unsigned int v;
 	int f;
 
 	SETUP(fd);
-	uname(&u);
-	sscanf(u.release, "%u.%u", &maj, &min);
-	if (maj != 6 || (min != 1 && min != 12))
-		SKIP("ext4 punch-hole writeback is known for 6.1 and 6.12 "
-		     "only, this is %s", u.release);
+	v = kernel_series();
+	if (v != 601 && v != 612 && v != 703)
+		SKIP("ext4 punch-hole writeback is known for 6.1, 6.12 and "
+		     "7.3 only, this is %u.%u", v / 100, v % 100);
 	f = tmp_file(dir, 8);
 	ASSERT_SYS(f);
-	punch_case(fd, f, min == 1);
+	punch_case(fd, f, v == 601);
 	close(f);
 }
 
@@ -1821,22 +1835,19 @@ TEST(hugetlb_2m)
  * Up to 6.1, __unmap_hugepage_range() raises UNMAP itself over the range it
  * zaps: nested in zap_page_range_single()'s CLEAR for MADV_DONTNEED, nested
  * in unmap_vmas()' UNMAP for munmap (so UNMAP comes twice), and alone for a
- * hugetlbfs truncate or hole punch (hugetlb_vmdelete_list()). 6.12 raises
- * CLEAR there and no event in __unmap_hugepage_range(). Kernel behaviour,
- * not the driver's: keyed on the kernel series, known for 6.1 and 6.12.
- * Returns true on 6.1.
+ * hugetlbfs truncate or hole punch (hugetlb_vmdelete_list()). 6.12 and 7.3
+ * raise CLEAR there and no event in __unmap_hugepage_range(). Kernel
+ * behaviour, not the driver's: keyed on the kernel series, known for 6.1,
+ * 6.12 and 7.3. Returns true on 6.1.
  */
 static bool hugetlb_zap_raises_unmap(void)
 {
-	unsigned int maj = 0, min = 0;
-	struct utsname u;
+	unsigned int v = kernel_series();
 
-	uname(&u);
-	if (sscanf(u.release, "%u.%u", &maj, &min) != 2 || maj != 6 ||
-	    (min != 1 && min != 12))
-		SKIP("the hugetlb zap events are known for 6.1 and 6.12 only, "
-		     "this is %s", u.release);
-	return min == 1;
+	if (v != 601 && v != 612 && v != 703)
+		SKIP("the hugetlb zap events are known for 6.1, 6.12 and 7.3 "
+		     "only, this is %u.%u", v / 100, v % 100);
+	return v == 601;
 }
 
 static void require_hugepages(void)
@@ -2935,10 +2946,14 @@ static void *mem_reader_fn(void *arg)
  * The OOM killer kills a mirroring process in a memory-limited cgroup.
  * Its mm is kept alive past its death (this process reads its memory
  * through /proc/PID/mem into a userfaultfd-registered page that nobody
- * serves yet), so it is the OOM reaper that unmaps it: a non-blockable
- * UNMAP over the private binding A, which drops A's tracking. The reaper
- * leaves shared mappings alone: binding B (MAP_SHARED anonymous) keeps its
- * entries until the read is released and the mm exits: RELEASE, UNMAP.
+ * serves yet), so it is the OOM reaper that zaps it, with a non-blockable
+ * event over the private binding A: up to 7.0 UNMAP, which drops A's
+ * tracking; from 7.1 CLEAR (the reaper zaps, it does not unmap), which
+ * invalidates A's entries and keeps the tracking until the exit's UNMAP.
+ * Either way all of A's entries go in that non-blockable callback. The
+ * reaper leaves shared mappings alone: binding B (MAP_SHARED anonymous)
+ * keeps its entries until the read is released and the mm exits: RELEASE,
+ * UNMAP.
  */
 TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
 {
@@ -2953,6 +2968,9 @@ TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
 	struct uffd_msg msg;
 	pthread_t thr;
 	int sv[2], pf, np, u, i_nb, i_rel, i_unm, status, k;
+	/* the reaper's event and the policy's action for it (see above) */
+	unsigned int reap_ev = kernel_series() >= 701 ? EV_CLEAR : EV_UNMAP;
+	unsigned int reap_act = reap_ev == EV_CLEAR ? ACT_INVAL : ACT_DROP;
 	uint64_t a, b, deadline;
 	uint32_t hh[2];
 	uint8_t *dst;
@@ -3052,7 +3070,7 @@ TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
 		np = probe_read(r, PROBE_MAX);
 		i_nb = -1;
 		for (k = 0; k < np && i_nb < 0; k++)
-			if (r[k].ev == EV_UNMAP && !(r[k].fl & 1) &&
+			if (r[k].ev == reap_ev && !(r[k].fl & 1) &&
 			    r[k].act != ACT_BUSY && r[k].handle == hh[0] &&
 			    r[k].start <= a && r[k].end >= a + SZ(na))
 				i_nb = k;
@@ -3081,10 +3099,11 @@ TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
 	tm_diag("/proc/PID/mem read: %zd (%s)", mr.ret,
 		mr.ret < 0 ? tm_errname(mr.err) : "ok");
 
-	/* The OOM reaper: non-blockable UNMAP of A, all its entries. */
+	/* The OOM reaper: non-blockable UNMAP (CLEAR) of A, all its entries. */
 	if (i_nb < 0)
-		FAIL("no non-blockable UNMAP (OOM reaper) over binding A");
-	ASSERT_EQ(r[i_nb].act, ACT_DROP);
+		FAIL("no non-blockable %s (OOM reaper) over binding A",
+		     reap_ev == EV_CLEAR ? "CLEAR" : "UNMAP");
+	ASSERT_EQ(r[i_nb].act, reap_act);
 	ASSERT_EQ(r[i_nb].ent, na);
 	tm_diag("OOM reaper: %s-%d", r[i_nb].comm, r[i_nb].pid);
 	for (k = 0; k < np; k++) {
@@ -3110,6 +3129,20 @@ TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
 	if (i_unm < 0 || r[i_unm].handle != hh[1])
 		FAIL("no UNMAP at exit_mmap after RELEASE over B");
 	ASSERT_EQ(r[i_unm].ent, 0);
+
+	/* From 7.1 A kept its tracking past the reaper's CLEAR: the exit's
+	 * UNMAP drops it, with no entry left to remove. */
+	if (reap_ev == EV_CLEAR) {
+		for (k = i_nb + 1, i_unm = -1; k < np && i_unm < 0; k++)
+			if (r[k].ev == EV_UNMAP && (r[k].fl & 1) &&
+			    r[k].handle == hh[0] && r[k].start <= a &&
+			    r[k].end >= a + SZ(na))
+				i_unm = k;
+		if (i_unm < 0)
+			FAIL("no UNMAP at exit_mmap over A after the reaper's CLEAR");
+		ASSERT_EQ(r[i_unm].act, ACT_DROP);
+		ASSERT_EQ(r[i_unm].ent, 0);
+	}
 
 	/* B's RELEASE marked the file's address space gone. */
 	ASSERT_ERRNO(tm_stats(pf, &st, false), -ESRCH);
