@@ -34,8 +34,9 @@
 # made with debootstrap in $TM_BUILD_ROOT (default $TM_CACHE/trixie-root),
 # with its own apt sources (trixie, trixie-backports: the host's sources
 # are never touched), where the headers, gcc-14, make, pahole, sparse,
-# libdrm-dev, perl and python3 are installed with apt; scripts/in-root.sh
-# runs commands in it. The release is pinned (TM_KREL_7_3, default below);
+# libdrm-dev, perl and python3 are installed with apt, and linux-source-7.3
+# of the headers' version (lint.sh takes checkpatch and kernel-doc from it);
+# scripts/in-root.sh runs commands in it. The release is pinned (TM_KREL_7_3, default below);
 # TM_KVER_7_3 pins the package version too, else apt's candidate is taken.
 # The image is the meta package linux-image-<krel>'s linux-binary-unsigned
 # and linux-modules packages, of the same version as the headers,
@@ -331,16 +332,19 @@ fetch_image_root() {
 # their version), its image of the same version; under a lock, since trees
 # sharing $TM_CACHE may run this at the same time.
 series_7x() {
-	local k=$1 v=${TM_KVER_7_3:-}
+	local k=$1 v=${TM_KVER_7_3:-} hv
 	exec 7> "$TM_CACHE/.buildroot.lock"
 	flock 7
 	make_root
 	# shellcheck disable=SC2086
 	root_install $ROOT_PKGS "linux-headers-$k${v:+=$v}"
-	if [ -n "$v" ] && [ "$(dpkg-query --admindir="$BUILD_ROOT/var/lib/dpkg" \
-		-W -f='${Version}' "linux-headers-$k")" != "$v" ]; then
-		die "linux-headers-$k in $BUILD_ROOT is not version $v (TM_KVER_7_3)"
-	fi
+	hv=$(dpkg-query --admindir="$BUILD_ROOT/var/lib/dpkg" -W -f='${Version}' \
+		"linux-headers-$k")
+	[ -z "$v" ] || [ "$hv" = "$v" ] ||
+		die "linux-headers-$k in $BUILD_ROOT is $hv, not $v (TM_KVER_7_3)"
+	# The same version's source, for scripts/lint.sh: 7.x's checkpatch and
+	# kernel-doc (the headers carry neither).
+	root_install "linux-source-$(echo "$k" | cut -d. -f1,2)=$hv"
 	fetch_image_root "$k"
 	exec 7>&-
 }
