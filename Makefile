@@ -9,7 +9,8 @@
 #                        nothing else installs packages
 #   make demo            boot Debian's 6.1 kernel under qemu and run the demo
 #   make check           the host checks, then the whole suite on every kernel
-#                        of KERNELS (default 6.1 6.12; KERNELS=6.1 for one)
+#                        of KERNELS (default 6.1 6.12 7.3; KERNELS=6.1 for
+#                        one); 7.3 is built in a trixie build root (deps.sh)
 #   make check-debug     the suite on a KASAN/lockdep/kmemleak/KUnit kernel
 #                        built from linux-source-6.1 (cached per machine)
 #   make lint            checkpatch --strict, W=1, sparse, kernel-doc, docs
@@ -25,7 +26,7 @@
 SHELL      := /bin/bash
 TOP        := $(CURDIR)
 BUILD      := $(TOP)/build
-KERNELS    ?= 6.1 6.12
+KERNELS    ?= 6.1 6.12 7.3
 export TM_SERIES = $(KERNELS)
 
 # The headers to build against: the newest installed Debian 6.1 headers,

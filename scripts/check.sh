@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh [SERIES...]   (default: 6.1 6.12)
+# check.sh [SERIES...]   (default: 6.1 6.12 7.3)
 #
 # First the host-side checks, as "== host checks ==": scripts/lint.sh
 # (checkpatch --strict, W=1, sparse, kernel-doc, the Documentation.rst
@@ -19,7 +19,7 @@
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-[ $# -gt 0 ] || set -- 6.1 6.12
+[ $# -gt 0 ] || set -- 6.1 6.12 7.3
 
 tp=0 tf=0 ts=0
 

@@ -4,7 +4,7 @@
 # each-kernel.sh MODE [ARGS...]
 #
 # The one per-kernel loop of make check, fuzz, stress, lifecycle and bench:
-# for each kernel series of $TM_KERNELS (default "6.1 6.12"), run
+# for each kernel series of $TM_KERNELS (default "6.1 6.12 7.3"), run
 # scripts/vm-run.sh SERIES MODE ARGS (boot that kernel under qemu, run MODE
 # in it, check its log), then add up the results. Prints "== kernel <krel>:
 # MODE ARGS ==" and vm-run.sh's output per kernel, then, as the very last
@@ -12,7 +12,7 @@
 # counts as one failure.
 #
 # Environment:
-#   TM_KERNELS="6.1 6.12"  the kernel series
+#   TM_KERNELS="6.1 6.12 7.3"  the kernel series
 #   TM_COUNTS=FILE         also write "PASSED FAILED SKIPPED" there
 #   everything vm-run.sh reads (TM_TIMEOUT, TM_MODPARAMS, TM_SKIP_BUILD...)
 #
@@ -25,7 +25,7 @@ mode=$1
 shift
 
 tp=0 tf=0 ts=0
-for s in ${TM_KERNELS:-6.1 6.12}; do
+for s in ${TM_KERNELS:-6.1 6.12 7.3}; do
 	if ! krel=$("$TOP/scripts/kernels.sh" krel "$s"); then
 		echo "== kernel $s =="
 		echo "not ok 1 kernel $s is available (run make deps)"

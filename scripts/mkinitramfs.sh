@@ -4,11 +4,14 @@
 # mkinitramfs.sh SERIES OUT
 #
 # Build a plain newc cpio initramfs (gzip'd if OUT ends in .gz) for one
-# Debian kernel series (6.1, 6.12), to boot that kernel's unpacked image:
+# Debian kernel series (6.1, 6.12, 7.3), to boot that kernel's unpacked image:
 #   /bin/busybox + one link per applet (/sbin, /usr/sbin link to /bin)
 #   /init                  scripts/guest-init
-#   /lib/modules/<krel>/   the guest modules with their dependency chains,
-#                          decompressed, plus extra/test_mirror.ko, and a
+#   /lib/modules/<krel>/   the guest modules with their dependency chains
+#                          (found in the image's lib/modules/, under usr/
+#                          for 7.x: kernels.sh root), decompressed (.ko.xz
+#                          for 7.x) for busybox's modprobe, plus
+#                          extra/test_mirror.ko, and a
 #                          modules.dep made by depmod (busybox modprobe and
 #                          the kernel's request_module use it)
 #   /usr/bin/              every program in build/userspace/

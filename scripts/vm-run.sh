@@ -3,8 +3,8 @@
 #
 # vm-run.sh SERIES MODE [ARGS...]
 #
-# Build test_mirror.ko for one Debian kernel series (6.1, 6.12) and the test
-# programs, make an initramfs, boot that kernel's real image in
+# Build test_mirror.ko for one Debian kernel series (6.1, 6.12, 7.3) and the
+# test programs, make an initramfs, boot that kernel's real image in
 # qemu-system-x86_64 (TCG) and run MODE in it (see scripts/guest-init):
 #   check   the suite (scripts/suite.txt), KTAP
 #   demo    /usr/bin/tm_demo ARGS        bench  /usr/bin/tm_bench ARGS
