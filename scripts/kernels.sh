@@ -15,6 +15,9 @@
 #                              (modprobe -d, depmod -b); 7.x lay them out
 #                              under usr/, so there it is <unpacked>/usr
 #   kernels.sh moddir SERIES   its lib/modules/<krel> dir
+#   kernels.sh buildroot SERIES  the build root holding the series' headers
+#                              (7.3: the trixie root; scripts/in-root.sh runs
+#                              commands there), or nothing: built on the host
 #
 # The release comes from TM_KREL_6_1 / TM_KREL_6_12 / TM_KREL_7_3 if set,
 # else from what deps.sh recorded in $TM_CACHE/kernels/series-SERIES, else
@@ -48,7 +51,7 @@ krel() {
 	echo "$k"
 }
 
-[ $# -eq 2 ] || die "usage: kernels.sh krel|kdir|image|root|moddir SERIES"
+[ $# -eq 2 ] || die "usage: kernels.sh krel|kdir|image|root|moddir|buildroot SERIES"
 what=$1 s=$2
 
 # Series "debug": the debug kernel built by scripts/check-debug.sh, in
@@ -65,6 +68,7 @@ if [ "$s" = debug ]; then
 	root)   echo "$d/root" ;;
 	image)  echo "$d/root/boot/vmlinuz-$k" ;;
 	moddir) echo "$d/root/lib/modules/$k" ;;
+	buildroot) ;;
 	*)      die "unknown query '$what'" ;;
 	esac
 	exit 0
@@ -90,6 +94,10 @@ image)
 		[ -f "$f" ] && { echo "$f"; exit 0; }
 	done
 	die "no kernel image of $k in $KCACHE/$k: run scripts/deps.sh" ;;
+buildroot)
+	d=$("$0" kdir "$s")
+	while [ "$d" != / ] && [ ! -f "$d/.tm-build-root" ]; do d=$(dirname "$d"); done
+	[ "$d" = / ] || echo "$d" ;;
 moddir)
 	for d in "$KCACHE/$k/lib/modules/$k" "$KCACHE/$k/usr/lib/modules/$k"; do
 		[ -d "$d" ] && { echo "$d"; exit 0; }

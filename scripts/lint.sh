@@ -1,13 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# lint.sh [SERIES...]		(default: 6.1 6.12)
+# lint.sh [SERIES...]		(default: 6.1 6.12 7.3)
 #
 # Static checks of the driver and the uAPI header, as one KTAP stream (plan
 # first, diagnostics before each result); exit status 0 iff all passed.
 #
 #   checkpatch  scripts/checkpatch.pl --strict --no-tree from Debian's
-#               linux-source-6.1 on driver/*.[ch] and uapi/drm/*.h: no ERROR,
+#               linux-source of the newest series that has one (7.3's, in
+#               the build root, else 6.1's on the host), on driver/*.[ch]
+#               and uapi/drm/*.h: no ERROR,
 #               and every WARNING/CHECK accepted, with its reason, in
 #               scripts/checkpatch-accepted.txt; a second result fails on
 #               entries of that list that match nothing any more.
@@ -15,28 +17,43 @@
 #               every driver/*.c compiled, no warning (W=1 as -Werror).
 #   sparse      then make module W=1 C=2 CF=-Wsparse-error in the same
 #               directory (nothing recompiled, so only sparse speaks): every
-#               compiled file checked, no message.
+#               compiled file checked, no message. The sparse is the one of
+#               the build (the build root's for 7.3), or TM_LINT_CHECK (a
+#               path there). 7.x headers use __typeof_unqual__ under
+#               __CHECKER__, and kbuild validates the checker with
+#               scripts/checker-valid.sh, which Debian's 7.x headers do not
+#               ship: kbuild would then drop C=2 with one warning and check
+#               nothing. So where the headers call that script and lack it,
+#               lint.sh probes the sparse itself (a __typeof_unqual__
+#               declaration must parse): if it parses, C=2 runs with
+#               KBUILD_CHECKSRC=2 on the command line (which overrides the
+#               failed validation); if not (trixie's sparse 0.6.4), the
+#               result is a SKIP that says so. Either way a pass needs a
+#               CHECK line for every compiled file.
 #   kernel-doc  the series' scripts/kernel-doc -none -Werror (and -Wall when
-#               it knows it, 6.12) on driver/*.[ch] and uapi/drm/*.h: prints
-#               nothing; and one result: every non-static function in
+#               it knows it, 6.12, 7.3) on driver/*.[ch] and uapi/drm/*.h:
+#               prints nothing; 7.x headers carry no kernel-doc, so 7.3's
+#               (Python: tools/docs, tools/lib/python) comes from its
+#               linux-source; and one result: every non-static function in
 #               driver/*.c and every struct in uapi/drm/*.h has a kernel-doc
 #               comment.
 #   docs        scripts/docs.sh: Documentation.rst renders without warnings.
 #
 # TM_LINT_CHECKS="checkpatch w1 sparse kernel-doc docs" selects checks.
-# The checkpatch files are extracted once from /usr/src/linux-source-6.1.tar.xz
-# into $TM_CACHE/checkpatch/ (TM_CACHE: /var/cache/test_mirror). Builds go to
-# build/lint/, never to the build/<krel>/ of the normal build.
+# The checkpatch (and 7.x kernel-doc) files are extracted once per source
+# version from /usr/src/linux-source-<series>.tar.xz (on the host, or in the
+# series' build root) into $TM_CACHE/lint-tools/ (TM_CACHE:
+# /var/cache/test_mirror). Builds go to build/lint/, never to the
+# build/<krel>/ of the normal build.
 
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 TM_CACHE=${TM_CACHE:-/var/cache/test_mirror}
-SRC_TARBALL=/usr/src/linux-source-6.1.tar.xz
 ACCEPTED=$TOP/scripts/checkpatch-accepted.txt
 LINT_BUILD=$TOP/build/lint
 
-SERIES=${*:-6.1 6.12}
+SERIES=${*:-6.1 6.12 7.3}
 read -ra SERIES_A <<<"$SERIES"
 NS=${#SERIES_A[@]}
 CHECKS=${TM_LINT_CHECKS:-checkpatch w1 sparse kernel-doc docs}
@@ -66,6 +83,12 @@ echo "1..$plan"
 
 diag() { sed 's/^/# /'; }		# stdin -> diagnostics
 
+skipped=0
+skip() {	# DESCRIPTION REASON
+	n=$((n + 1)) skipped=$((skipped + 1))
+	echo "ok $n $1 # SKIP $2"
+}
+
 result() {	# STATUS(0 = ok) DESCRIPTION
 	n=$((n + 1))
 	if [ "$1" = 0 ]; then
@@ -78,26 +101,45 @@ result() {	# STATUS(0 = ok) DESCRIPTION
 
 # ---- checkpatch ---------------------------------------------------------------
 
-# Print the directory holding checkpatch.pl, spelling.txt and
-# const_structs.checkpatch, extracting them once per linux-source version.
-checkpatch_dir() {
-	local ver base dir tmp
-	[ -f "$SRC_TARBALL" ] || {
-		echo "$SRC_TARBALL not found: run scripts/deps.sh (linux-source-6.1)" >&2
+# source_of SERIES: "TARBALL VERSION" of Debian's linux-source-SERIES,
+# installed on the host (6.1) or in the series' build root (7.3); fails if
+# there is none.
+source_of() {
+	local s=$1 root tb ver
+	root=$("$TOP/scripts/kernels.sh" buildroot "$s" 2>/dev/null) || root=
+	tb=$root/usr/src/linux-source-$s.tar.xz
+	[ -f "$tb" ] || return 1
+	ver=$(dpkg-query ${root:+--admindir="$root/var/lib/dpkg"} -W -f='${Version}' \
+		"linux-source-$s" 2>/dev/null) || ver=$(stat -c %s-%Y "$tb")
+	echo "$tb $ver"
+}
+
+# tools_dir SERIES: print the directory holding the tools lint.sh takes
+# from linux-source-SERIES (scripts/checkpatch.pl, spelling.txt,
+# const_structs.checkpatch; from 7.x also scripts/kernel-doc, which is
+# tools/docs/kernel-doc and its tools/lib/python), extracted once per
+# source version.
+tools_dir() {
+	local s=$1 tb ver base dir tmp members
+	read -r tb ver <<<"$(source_of "$s")" || true
+	[ -n "${tb:-}" ] || {
+		echo "no linux-source-$s: run scripts/deps.sh" >&2
 		return 1
 	}
-	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
-		ver=$(stat -c %s-%Y "$SRC_TARBALL")
-	base=$TM_CACHE/checkpatch
+	base=$TM_CACHE/lint-tools
 	mkdir -p "$base" 2>/dev/null || base=$LINT_BUILD/cache
 	mkdir -p "$base" || return 1
-	dir=$base/linux-source-6.1_$ver
+	dir=$base/linux-source-${s}_$ver
 	if [ ! -f "$dir/.ok" ]; then
+		members=(scripts/checkpatch.pl scripts/spelling.txt
+			 scripts/const_structs.checkpatch)
+		case $s in
+		6.*) ;;
+		*) members+=(scripts/kernel-doc tools/docs/kernel-doc tools/lib/python) ;;
+		esac
 		tmp=$(mktemp -d "$base/.extract.XXXXXX") || return 1
-		if ! tar -xJf "$SRC_TARBALL" -C "$tmp" --strip-components=2 \
-			linux-source-6.1/scripts/checkpatch.pl \
-			linux-source-6.1/scripts/spelling.txt \
-			linux-source-6.1/scripts/const_structs.checkpatch >&2; then
+		if ! tar -xJf "$tb" -C "$tmp" --strip-components=1 \
+			"${members[@]/#/linux-source-$s/}" >&2; then
 			rm -rf "$tmp"
 			return 1
 		fi
@@ -108,10 +150,21 @@ checkpatch_dir() {
 	echo "$dir"
 }
 
+# The series whose checkpatch runs: the newest of SERIES with a
+# linux-source (7.3's is the strictest, and knows 7.x's APIs), else 6.1.
+checkpatch_series() {
+	local s
+	for s in $(printf '%s\n' $SERIES 6.1 | sort -Vru); do
+		source_of "$s" >/dev/null && { echo "$s"; return 0; }
+	done
+	return 1
+}
+
 run_checkpatch() {
-	local dir out err summary acc_file rc=0 errs warns checks acc unacc stale bad
+	local cps dir out err summary acc_file rc=0 errs warns checks acc unacc stale bad
 	out=$(mktemp) err=$(mktemp)
-	if ! dir=$(checkpatch_dir 2>"$err"); then
+	if ! cps=$(checkpatch_series) || ! dir=$(tools_dir "$cps" 2>"$err"); then
+		echo "no linux-source of $SERIES 6.1 found: run scripts/deps.sh" >> "$err"
 		diag < "$err"
 		result 1 "checkpatch --strict: checkpatch.pl not available"
 		result 1 "checkpatch: accepted list is current # not checked"
@@ -119,7 +172,7 @@ run_checkpatch() {
 		return
 	fi
 	# HOME: no ~/.checkpatch.conf; the tree has no .checkpatch.conf.
-	HOME=/nonexistent perl "$dir/checkpatch.pl" --strict --no-tree \
+	HOME=/nonexistent perl "$dir/scripts/checkpatch.pl" --strict --no-tree \
 		--show-types --terse --no-summary --color=never \
 		--file "${LINT_FILES[@]}" >"$out" 2>"$err"
 	if [ -s "$err" ]; then	# checkpatch itself failed (perl error...)
@@ -171,7 +224,7 @@ run_checkpatch() {
 	printf '%s\n' "$summary" | grep -v '^COUNTS ' | grep -v '^# stale'
 	read -r _ errs warns checks acc unacc stale bad <<<"$(printf '%s\n' "$summary" | grep '^COUNTS ')"
 	[ "$errs" = 0 ] && [ "$unacc" = 0 ] && [ "$bad" = 0 ] || rc=1
-	result $rc "checkpatch --strict: ${#LINT_FILES[@]} files, $errs errors, $warns warnings, $checks checks; $acc accepted, $unacc not accepted"
+	result $rc "checkpatch --strict (linux-source-$cps): ${#LINT_FILES[@]} files, $errs errors, $warns warnings, $checks checks; $acc accepted, $unacc not accepted"
 	printf '%s\n' "$summary" | grep '^# stale' || true
 	result "$([ "$stale" = 0 ] && [ "$bad" = 0 ] && echo 0 || echo 1)" \
 		"checkpatch: accepted list is current ($stale stale, $bad bad entries)"
@@ -185,10 +238,11 @@ run_checkpatch() {
 # object, then in the same directory a C=2 CF=-Wsparse-error pass with the
 # same flags, which recompiles nothing, so that its messages are sparse's
 # alone. Sets B_STATUS[SERIES] to "W1RC SPARSERC", or "none" when the series
-# has no headers (then B_WHY[SERIES] says why).
+# has no headers (then B_WHY[SERIES] says why); SPARSERC is "skip" when the
+# sparse cannot check these headers (then B_WHY[SERIES] says why).
 declare -A B_STATUS B_WHY
 build_series() {
-	local s=$1 dir=$LINT_BUILD/$1 kdir w1 sp
+	local s=$1 dir=$LINT_BUILD/$1 kdir w1 sp plan check=()
 	[ -n "${B_STATUS[$s]:-}" ] && return
 	if ! kdir=$("$TOP/scripts/kernels.sh" kdir "$s" 2>&1); then
 		B_STATUS[$s]=none B_WHY[$s]=$kdir
@@ -202,9 +256,52 @@ build_series() {
 	}
 	lint_make >"$dir/w1.log" 2>&1
 	w1=$?
-	lint_make C=2 CF=-Wsparse-error >"$dir/sparse.log" 2>&1
-	sp=$?
+	[ -n "${TM_LINT_CHECK:-}" ] && check=(CHECK="$TM_LINT_CHECK")
+	plan=$(sparse_plan "$s" "$kdir")
+	case $plan in
+	run)	lint_make C=2 CF=-Wsparse-error "${check[@]}" >"$dir/sparse.log" 2>&1
+		sp=$? ;;
+	force)	lint_make C=2 KBUILD_CHECKSRC=2 CF=-Wsparse-error "${check[@]}" \
+			>"$dir/sparse.log" 2>&1
+		sp=$? ;;
+	*)	sp=skip B_WHY[$s]=${plan#no } ;;
+	esac
 	B_STATUS[$s]="$w1 $sp"
+}
+
+# sparse_plan SERIES KDIR: how C=2 can run against KDIR. "run": as it is
+# (kbuild validates the checker itself, or does not at all); "force": the
+# headers' Makefile validates it with scripts/checker-valid.sh but does not
+# ship that script (Debian's 7.x headers), so kbuild would drop C=2 with a
+# warning; the sparse parsed a __typeof_unqual__ declaration here (what
+# 7.x's headers use under __CHECKER__), so C=2 runs with KBUILD_CHECKSRC=2 on
+# the command line; "no REASON": it did not parse.
+sparse_plan() {
+	local s=$1 kdir=$2 root mk inc sp probe out ver
+	root=$("$TOP/scripts/kernels.sh" buildroot "$s" 2>/dev/null) || root=
+	[ -f "$kdir/scripts/checker-valid.sh" ] && { echo run; return; }
+	# the headers' Makefile, and the common one it includes (Debian)
+	mk=("$kdir/Makefile")
+	for inc in $(sed -n 's|^include \(/.*\)|\1|p' "$kdir/Makefile"); do
+		mk+=("$root$inc")
+	done
+	grep -qs 'checker-valid\.sh' "${mk[@]}" || { echo run; return; }
+	sp=${TM_LINT_CHECK:-sparse}
+	probe=$LINT_BUILD/$s/typeof-unqual.c
+	printf '%s\n' 'int tm_probe(const volatile long *p);' \
+		'int tm_probe(const volatile long *p)' \
+		'{' '	__typeof_unqual__(*p) v = *p;' '' '	return v > 0;' '}' > "$probe"
+	in_series_root() {
+		if [ -n "$root" ]; then "$TOP/scripts/in-root.sh" "$root" --bind "$TOP" -- "$@"
+		else "$@"; fi
+	}
+	ver=$(in_series_root "$sp" --version 2>&1 | head -n1)
+	out=$(in_series_root "$sp" -m64 "$probe" 2>&1)
+	if [ $? != 0 ] || grep -q 'error' <<<"$out"; then
+		echo "no $sp ${ver:-(not found)}${root:+ in $root} cannot parse __typeof_unqual__, which $(krel_of "$s")'s headers use under __CHECKER__; they also lack scripts/checker-valid.sh, with which kbuild would drop C=2 and check nothing. A newer sparse (TM_LINT_CHECK=path) would run"
+		return
+	fi
+	echo force
 }
 
 # warnings_in LOG: print the lines that are warnings or errors, with paths
@@ -216,9 +313,10 @@ warnings_in() {
 
 # built_files LOG PATTERN: driver/NAME.c for each line of kbuild's output
 # "  CC [M]  .../driver/NAME.o" (PATTERN "CC \[M\]", ".o") or
-# "  CHECK   .../driver/NAME.c" (PATTERN CHECK, ".c").
+# "  CHECK   .../driver/NAME.c" (PATTERN CHECK, ".c"); 7.x's kbuild prints
+# the paths relative to the module's directory ("driver/NAME.o").
 built_files() {
-	sed -nE "s|^ *$2 +.*/driver/([^/ ]+)\\$3\$|driver/\\1.c|p" "$1" | sort -u
+	sed -nE "s|^ *$2 +(.*/)?driver/([^/ ]+)\\$3\$|driver/\\2.c|p" "$1" | sort -u
 }
 
 krel_of() { "$TOP/scripts/kernels.sh" krel "$1" 2>/dev/null || echo "$1"; }
@@ -272,6 +370,10 @@ run_sparse() {
 		return
 	fi
 	rc=${B_STATUS[$s]#* }
+	if [ "$rc" = skip ]; then
+		skip "sparse C=2 $(krel_of "$s")" "${B_WHY[$s]}"
+		return
+	fi
 	w=$(warnings_in "$log")
 	cc=$(built_files "$LINT_BUILD/$s/w1.log" 'CC \[M\]' .o)
 	ck=$(built_files "$log" CHECK .c)
@@ -285,11 +387,17 @@ run_sparse() {
 
 # ---- kernel-doc -----------------------------------------------------------------
 
-kerneldoc_of() {	# SERIES: print that series' scripts/kernel-doc
-	local kdir
+# SERIES: print that series' scripts/kernel-doc: its headers' (6.1, 6.12),
+# else its linux-source's (7.x headers carry none).
+kerneldoc_of() {
+	local kdir dir
 	kdir=$("$TOP/scripts/kernels.sh" kdir "$1" 2>/dev/null) || return 1
-	[ -x "$kdir/scripts/kernel-doc" ] || return 1
-	echo "$kdir/scripts/kernel-doc"
+	if [ -x "$kdir/scripts/kernel-doc" ]; then
+		echo "$kdir/scripts/kernel-doc"
+		return
+	fi
+	dir=$(tools_dir "$1" 2>/dev/null) && [ -x "$dir/scripts/kernel-doc" ] || return 1
+	echo "$dir/scripts/kernel-doc"
 }
 
 run_kerneldoc() {
@@ -372,5 +480,5 @@ for c in $CHECKS; do
 done
 
 [ "$n" = "$plan" ] || echo "# internal error: planned $plan results, printed $n"
-echo "# lint: $((n - failed)) passed, $failed failed"
+echo "# lint: $((n - failed - skipped)) passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ] && [ "$n" = "$plan" ]
