@@ -46,9 +46,9 @@
  *   queued on system_dfl_wq wherever it exists (TM_HAVE_SYSTEM_DFL_WQ;
  *   Debian's 6.12.117 has it too), else on system_unbound_wq: the same
  *   queue under its old name.
- * - 7.x added typed allocation helpers: kzalloc_obj(*ptr, gfp) is
- *   kzalloc(sizeof(*ptr), gfp) returning a pointer to the object's type, and
- *   7.x's checkpatch asks for it. Where the kernel lacks it (no such macro:
+ * - 7.x added typed allocation helpers: ``kzalloc_obj(*ptr, gfp)`` is
+ *   ``kzalloc(sizeof(*ptr), gfp)`` returning a pointer to the object's
+ *   type, and 7.x's checkpatch asks for it. Where the kernel lacks it (no such macro:
  *   6.1, 6.12), compat.h defines kzalloc_obj() for the one form used here,
  *   object and gfp flags, as that plain kzalloc().
  *
