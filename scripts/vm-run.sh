@@ -21,7 +21,8 @@
 #
 # Host-side results added to the guest's: the guest reached its end marker
 # (TM-GUEST-DONE) before the timeout, and the guest kernel log has no splat
-# (WARNING, BUG, Oops, panic, lockdep, KASAN, hung task, RCU stall...).
+# (WARNING, BUG, Oops, panic, lockdep, KASAN, hung task, RCU stall, a work
+# queued on a deprecated workqueue...).
 #
 # Environment:
 #   TM_TIMEOUT=S       whole-VM bound (check 1200, demo 600, bench 1800)
@@ -171,6 +172,8 @@ splat_re+='|INFO: task .* blocked|KASAN|UBSAN|kmemleak:.*suspected memory leak|u
 splat_re+='|RCU stall|self-detected stall|rcu_sched self-detected|detected stalls on CPU'
 splat_re+='|soft lockup|hard LOCKUP|Unable to handle kernel|double fault'
 splat_re+='|list_add corruption|list_del corruption|refcount_t: |stack-protector|ODEBUG:'
+# a workqueue deprecated by the kernel (7.2's system_unbound_wq): compat.h
+splat_re+='|enqueued on deprecated workqueue'
 
 host_checks() {	# qemu's exit status
 	local qrc=$1
