@@ -48,9 +48,9 @@
  *   queue under its old name.
  * - 7.x added typed allocation helpers: ``kzalloc_obj(*ptr, gfp)`` is
  *   ``kzalloc(sizeof(*ptr), gfp)`` returning a pointer to the object's
- *   type, and 7.x's checkpatch asks for it. Where the kernel lacks it (no such macro:
- *   6.1, 6.12), compat.h defines kzalloc_obj() for the one form used here,
- *   object and gfp flags, as that plain kzalloc().
+ *   type, and 7.x's checkpatch asks for it. Where the kernel lacks it (no
+ *   such macro: 6.1, 6.12), compat.h defines kzalloc_obj() for the one form
+ *   used here, object and gfp flags, as that plain kzalloc().
  *
  * The TM_HAVE_* values come from Kbuild, which probes the headers being
  * built against: where Debian backports a change, the version does not say.
