@@ -52,6 +52,17 @@
  *   such macro: 6.1, 6.12), compat.h defines kzalloc_obj() for the one form
  *   used here, object and gfp flags, as that plain kzalloc().
  *
+ * - hmm_range_fault() runs under the mmap read lock the caller holds, so
+ *   the faults it takes may not drop it: a userfaultfd-registered page that
+ *   is missing or write-protected cannot be handed to its handler (the
+ *   fault fails, and the device access with -EFAULT). 7.3 added
+ *   hmm_range_fault_unlocked_timeout(), which takes the lock itself and
+ *   lets a fault drop it and wait, like a CPU fault: where the kernel has it
+ *   (TM_HAVE_HMM_UNLOCKED), tm_hmm_range_fault() uses it, so the handler
+ *   is asked and the access completes with the page it supplies
+ *   (TM_CAP_UFFD_FAULTS tells userspace); elsewhere, the old call and the
+ *   documented -EFAULT.
+ *
  * The TM_HAVE_* values come from Kbuild, which probes the headers being
  * built against: where Debian backports a change, the version does not say.
  *
@@ -64,8 +75,10 @@
 #define _TM_COMPAT_H_
 
 #include <linux/fs.h>
+#include <linux/hmm.h>
 #include <linux/hugetlb.h>
 #include <linux/maple_tree.h>
+#include <linux/mmap_lock.h>
 #include <linux/version.h>
 #include <linux/mmu_notifier.h>
 #include <linux/slab.h>
@@ -108,7 +121,8 @@ static inline bool tm_range_unmaps(const struct mmu_notifier_range *range)
 #define tm_class_create(name)	class_create(name)
 #endif
 
-#if !defined(TM_HAVE_SYSTEM_DFL_WQ) || !defined(TM_HAVE_DRM_DRIVER_DATE)
+#if !defined(TM_HAVE_SYSTEM_DFL_WQ) || !defined(TM_HAVE_DRM_DRIVER_DATE) || \
+	!defined(TM_HAVE_HMM_UNLOCKED)
 #error "TM_HAVE_* are probed by Kbuild: build with it"
 #endif
 
@@ -123,6 +137,29 @@ static inline bool tm_range_unmaps(const struct mmu_notifier_range *range)
 #else
 #define TM_DRM_DRIVER_DATE(d)
 #endif
+
+/*
+ * One hmm_range_fault() round over @range, which names its notifier: the
+ * notifier sequence is read anew, the mmap read lock taken and dropped
+ * here. -EBUSY: an invalidation raced (or, unlocked, the retries ran out
+ * after @timeout jiffies); the caller decides whether to go again.
+ */
+static inline int tm_hmm_range_fault(struct hmm_range *range,
+				     unsigned long timeout)
+{
+#if TM_HAVE_HMM_UNLOCKED
+	return hmm_range_fault_unlocked_timeout(range, timeout);
+#else
+	struct mm_struct *mm = range->notifier->mm;
+	int ret;
+
+	range->notifier_seq = mmu_interval_read_begin(range->notifier);
+	mmap_read_lock(mm);
+	ret = hmm_range_fault(range);
+	mmap_read_unlock(mm);
+	return ret;
+#endif
+}
 
 #ifndef kzalloc_obj
 #define kzalloc_obj(obj, gfp)	kzalloc(sizeof(obj), gfp)

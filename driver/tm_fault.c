@@ -32,7 +32,13 @@
  *    waiting first if an invalidation of the range is in progress.
  * 2. hmm_range_fault() faults the pages in (with write intent for a device
  *    write) and reports their PFNs. Nothing pins the pages: they are only
- *    guaranteed to be the CPU's pages until the next invalidation.
+ *    guaranteed to be the CPU's pages until the next invalidation. Where
+ *    the kernel has hmm_range_fault_unlocked_timeout() (7.3), steps (1) and
+ *    (2) are that one call, which may drop the mmap lock inside a fault, as
+ *    a CPU fault does: a userfaultfd handler is then asked for a missing or
+ *    write-protected page, and the device access waits for it
+ *    (TEST_MIRROR_CAP_UFFD_FAULTS). Elsewhere such a page fails the access
+ *    with -EFAULT.
  * 3. Table memory is allocated *now*, without the table lock: the
  *    allocation may enter reclaim, and reclaim may invalidate this very
  *    range, which takes the table lock.
@@ -99,6 +105,7 @@
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "tm_core.h"
 #include "tm_trace.h"
 
@@ -149,10 +156,8 @@ int tm_walk(struct tm_mirror *m, struct tm_seg *seg, unsigned long start,
 				return -EBUSY;
 			if (fatal_signal_pending(current))
 				return -EINTR;
-			range.notifier_seq = mmu_interval_read_begin(range.notifier);
-			mmap_read_lock(m->mm);
-			ret = hmm_range_fault(&range);
-			mmap_read_unlock(m->mm);
+			ret = tm_hmm_range_fault(&range,
+						 max_t(long, timeout - jiffies, 1));
 			if (ret == -EBUSY)
 				continue;
 			if (!ret && ops->prepare)

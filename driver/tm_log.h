@@ -15,6 +15,7 @@ struct mmu_notifier_range;
 /* Capabilities (tm_stats.caps), the uAPI's TEST_MIRROR_CAP_* values. */
 #define TM_CAP_VMA_DOWNGRADE	BIT(0)
 #define TM_CAP_EVENT_AWARE	BIT(1)
+#define TM_CAP_UFFD_FAULTS	BIT(2)
 
 /* Events counted, by enum mmu_notifier_event; TEST_MIRROR_EVENT_MAX. */
 #define TM_NR_EVENTS		16

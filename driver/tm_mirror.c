@@ -84,7 +84,8 @@ struct tm_mirror *tm_mirror_create(void *owner, const struct tm_limits *limits)
 	if (!m->pfns ||
 	    tm_log_init(&m->log, log_len,
 			(aware ? TM_CAP_EVENT_AWARE : 0) |
-			(tm_policy_can_downgrade_vma() ? TM_CAP_VMA_DOWNGRADE : 0))) {
+			(tm_policy_can_downgrade_vma() ? TM_CAP_VMA_DOWNGRADE : 0) |
+			(TM_HAVE_HMM_UNLOCKED ? TM_CAP_UFFD_FAULTS : 0))) {
 		kvfree(m->pfns);
 		kfree(m);
 		return ERR_PTR(-ENOMEM);

@@ -125,7 +125,10 @@ struct drm_test_mirror_unbind {
  * @reserved: must be zero.
  *
  * Errors: -ENOENT a page is in no binding; -EFAULT the tracking of a page
- * was dropped by munmap (UNMAP event), or the CPU cannot provide the page;
+ * was dropped by munmap (UNMAP event), or the CPU cannot provide the page
+ * (also a userfaultfd page missing or write-protected, unless
+ * TEST_MIRROR_CAP_UFFD_FAULTS: then its handler is asked, as for a CPU
+ * fault, and the access waits for it);
  * -EPERM a WRITE to a read-only binding, or to memory the CPU maps
  * read-only; -ENOSPC the file's device-table limit is reached; -EBUSY the
  * CPU page table kept changing under the fault for a second (or the same
@@ -176,6 +179,13 @@ struct drm_test_mirror_snapshot {
 #define TEST_MIRROR_CAP_VMA_DOWNGRADE	(1u << 0)
 /* the file was opened with the event-aware policy (module parameter) */
 #define TEST_MIRROR_CAP_EVENT_AWARE	(1u << 1)
+/*
+ * a device fault on a userfaultfd-registered page that is missing or
+ * write-protected asks its handler and waits, as a CPU fault does; without
+ * it (kernels before hmm_range_fault_unlocked_timeout()), the access fails
+ * there with -EFAULT
+ */
+#define TEST_MIRROR_CAP_UFFD_FAULTS	(1u << 2)
 
 /* drm_test_mirror_stats.flags */
 #define TEST_MIRROR_STATS_RESET		(1u << 0)	/* zero the counters after reading */
