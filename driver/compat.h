@@ -62,6 +62,17 @@
  *   is asked and the access completes with the page it supplies
  *   (TM_CAP_UFFD_FAULTS tells userspace); elsewhere, the old call and the
  *   documented -EFAULT.
+ * - 7.1 added an optional two-pass interval notifier
+ *   (invalidate_start / invalidate_finish): a driver starts its device's TLB
+ *   flush in the first pass and waits for it in the second, so that the
+ *   waits of all notifiers of a range overlap. test_mirror does not use it,
+ *   deliberately: its device has nothing to wait for. A device access runs
+ *   under the table lock that the callback takes, so once the callback holds
+ *   it no access is in flight, and the callback's work (clearing entries in
+ *   memory) ends before it returns; a second pass would only add a
+ *   GFP_NOWAIT allocation per callback and a path for its failure. A device
+ *   that runs on its own (an asynchronous engine) is where the second pass
+ *   pays.
  *
  * The TM_HAVE_* values come from Kbuild, which probes the headers being
  * built against: where Debian backports a change, the version does not say.
