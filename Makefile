@@ -34,16 +34,25 @@ export TM_SERIES = $(KERNELS)
 KDIR       ?= $(shell $(TOP)/scripts/kernels.sh kdir 6.1 2>/dev/null)
 
 CC         ?= gcc
+AR         ?= ar
 US_DIR     := $(BUILD)/userspace
+US_SRC     := $(TOP)/userspace-test
 US_CFLAGS  := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
-	      -I$(TOP)/uapi -I$(TOP)/userspace-test \
+	      -I$(TOP)/uapi -I$(US_SRC)/lib \
 	      $(shell pkg-config --cflags libdrm 2>/dev/null)
 US_LDFLAGS := -static -pthread
 US_LIBS    := $(shell pkg-config --static --libs libdrm 2>/dev/null)
-US_LIB_SRC := $(TOP)/userspace-test/tm_lib.c
-US_HDRS    := $(wildcard $(TOP)/userspace-test/*.h) $(wildcard $(TOP)/uapi/*/*.h)
-US_PROGS   := $(patsubst $(TOP)/userspace-test/%.c,$(US_DIR)/%, \
-	      $(filter-out $(US_LIB_SRC),$(wildcard $(TOP)/userspace-test/*.c)))
+# The shared library of the test programs (userspace-test/lib/), built once.
+US_LIB     := $(US_DIR)/libtm.a
+US_LIB_OBJ := $(patsubst $(US_SRC)/lib/%.c,$(US_DIR)/lib/%.o, \
+	      $(wildcard $(US_SRC)/lib/*.c))
+US_HDRS    := $(wildcard $(US_SRC)/lib/*.h) $(wildcard $(TOP)/uapi/*/*.h)
+# A program is userspace-test/<prog>.c, or a directory userspace-test/<prog>/
+# of .c files (and its own headers); either builds build/userspace/<prog>.
+US_DIRPROG := $(filter-out lib,$(notdir $(patsubst %/,%, \
+	      $(sort $(dir $(wildcard $(US_SRC)/*/*.c))))))
+US_PROGS   := $(patsubst $(US_SRC)/%.c,$(US_DIR)/%,$(wildcard $(US_SRC)/*.c)) \
+	      $(addprefix $(US_DIR)/,$(US_DIRPROG))
 
 .PHONY: all module modules userspace deps demo check check-debug lint docs \
 	bench fuzz stress lifecycle install dkms-src nonotifier-build clean
@@ -74,9 +83,26 @@ $(US_DIR)/tm_kunit: $(TOP)/scripts/guest-kunit.sh
 	@mkdir -p $(US_DIR)
 	install -m 0755 $< $@
 
-$(US_DIR)/%: $(TOP)/userspace-test/%.c $(US_LIB_SRC) $(US_HDRS)
+$(US_DIR)/lib/%.o: $(US_SRC)/lib/%.c $(US_HDRS)
+	@mkdir -p $(US_DIR)/lib
+	$(CC) $(US_CFLAGS) -c -o $@ $<
+
+$(US_LIB): $(US_LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(US_DIR)/%: $(US_SRC)/%.c $(US_LIB) $(US_HDRS)
 	@mkdir -p $(US_DIR)
-	$(CC) $(US_CFLAGS) -o $@ $< $(US_LIB_SRC) $(US_LDFLAGS) $(US_LIBS)
+	$(CC) $(US_CFLAGS) -o $@ $< $(US_LIB) $(US_LDFLAGS) $(US_LIBS)
+
+# us_dirprog NAME: the rule of a program made of userspace-test/NAME/*.c
+define us_dirprog
+$(US_DIR)/$(1): $(wildcard $(US_SRC)/$(1)/*.c $(US_SRC)/$(1)/*.h) $(US_LIB) $(US_HDRS)
+	@mkdir -p $(US_DIR)
+	$(CC) $(US_CFLAGS) -I$(US_SRC)/$(1) -o $$@ \
+		$(wildcard $(US_SRC)/$(1)/*.c) $(US_LIB) $(US_LDFLAGS) $(US_LIBS)
+endef
+$(foreach p,$(US_DIRPROG),$(eval $(call us_dirprog,$(p))))
 
 deps:
 	$(TOP)/scripts/deps.sh

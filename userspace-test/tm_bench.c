@@ -61,8 +61,6 @@
 #define MiB		(1024UL * KiB)
 #define GiB		(1024UL * MiB)
 #define TiB		(1024UL * GiB)
-#define PG		4096UL
-#define HUGE_SZ		(2 * MiB)
 #define WIN_SZ		(16 * MiB)	/* user buffer of device READs */
 #define MAXREP		16
 #define NSZ		8
@@ -227,7 +225,7 @@ static void cpu_write_touch(char *p, unsigned long size)
 {
 	unsigned long i;
 
-	for (i = 0; i < size; i += PG)
+	for (i = 0; i < size; i += PAGE_SZ)
 		*(volatile uint64_t *)(p + i) = i | 1;
 }
 
@@ -239,7 +237,7 @@ static void cpu_read_touch(const char *p, unsigned long size)
 	uint64_t s = 0;
 	unsigned long i;
 
-	for (i = 0; i < size; i += PG)
+	for (i = 0; i < size; i += PAGE_SZ)
 		s += *(const volatile uint64_t *)(p + i);
 	sink = s;
 }
@@ -388,8 +386,8 @@ static uint64_t dev_gather(int fd, const char *p, unsigned long size,
 	unsigned long off;
 	int r;
 
-	for (off = 0; off < size; off += stride * PG) {
-		r = tm_read(fd, p + off, PG, win, &res);
+	for (off = 0; off < size; off += stride * PAGE_SZ) {
+		r = tm_read(fd, p + off, PAGE_SZ, win, &res);
 		if (r) {
 			err("READ %p: %s", p + off, tm_errname(r));
 			return faults;
@@ -444,7 +442,7 @@ static void p1_populate(void)
 		for (i = 0; i < sizeof(p1_sizes) / sizeof(p1_sizes[0]); i++) {
 			unsigned long size = p1_sizes[i];
 			struct smp s[C_NCOL] = { 0 };
-			double huge = 0, pages = size / PG;
+			double huge = 0, pages = size / PAGE_SZ;
 			uint64_t cold_faults = 0;
 
 			if (smoke && size > 4 * MiB)
@@ -579,7 +577,7 @@ static void p1_chunk(void)
 
 	if (size > max_bytes)
 		size = 64 * MiB;
-	pages = size / PG;
+	pages = size / PAGE_SZ;
 	for (c = 0; c < NCHUNK; c++) {
 		fd[c] = open_fd(true, chunks[c]);
 		if (fd[c] < 0)
@@ -742,10 +740,10 @@ static void p2_invalidate(void)
 						do {
 							st1 = stats(fd);
 						} while ((st1.pages_dropped - st0.pages_dropped <
-							  size / PG || st1.table_bytes) &&
+							  size / PAGE_SZ || st1.table_bytes) &&
 							 now_ns() - t0 < 20000000000ULL);
 						if (st1.pages_dropped - st0.pages_dropped <
-						    size / PG || st1.table_bytes)
+						    size / PAGE_SZ || st1.table_bytes)
 							err("munmap: table not freed after 20 s");
 						smp_add(&settle, now_ns() - t0);
 					}
@@ -921,10 +919,10 @@ static void p3_memory(void)
 				base_slab = sl;
 				base_chk = st.table_bytes ? (double)dk4 / st.table_bytes : 0;
 				base_done = true;
-				if (st.entries_present != size / PG)
+				if (st.entries_present != size / PAGE_SZ)
 					err("P3: %llu entries for %lu pages",
 					    (unsigned long long)st.entries_present,
-					    size / PG);
+					    size / PAGE_SZ);
 			} else if (st.huge_entries) {
 				if (tb > huge_max)
 					huge_max = tb;
@@ -968,7 +966,7 @@ static void p3_memory(void)
 		for (off = 0; off < size; off += HUGE_SZ)
 			p[off] = 1;
 		h = bind(fd, p, size, TEST_MIRROR_BIND_READ);
-		dev_gather(fd, p, size, HUGE_SZ / PG);
+		dev_gather(fd, p, size, HUGE_SZ / PAGE_SZ);
 		st = stats(fd);
 		printf("# sparse: one page per 2 MiB over %s: %llu entries, %llu table bytes = %.0f B/page\n",
 		       szname(size, sz), (unsigned long long)st.entries_present,
@@ -1191,7 +1189,7 @@ static char *p5_reserve(unsigned long size)
 	for (k = 0; k < P5_PAGES; k++) {
 		char *q = p + (size / P5_PAGES) * k;
 
-		if (mprotect(q, PG, PROT_READ | PROT_WRITE)) {
+		if (mprotect(q, PAGE_SZ, PROT_READ | PROT_WRITE)) {
 			err("mprotect: %s", strerror(errno));
 			munmap(p, size);
 			return NULL;
@@ -1209,7 +1207,7 @@ static uint64_t p5_mirror(int fd, char *p, unsigned long size)
 	int r;
 
 	for (k = 0; k < P5_PAGES; k++) {
-		r = tm_read(fd, p + (size / P5_PAGES) * k, PG, win, &res);
+		r = tm_read(fd, p + (size / P5_PAGES) * k, PAGE_SZ, win, &res);
 		if (r)
 			err("P5 READ: %s", tm_errname(r));
 		faults += res.faults;
@@ -1272,10 +1270,10 @@ static void p5_sparse(void)
 			/* the deferred work frees the leaves of the mirrored pages */
 			do {
 				st1 = stats(fd);
-			} while ((st1.pages_dropped - st0.pages_dropped < size / PG ||
+			} while ((st1.pages_dropped - st0.pages_dropped < size / PAGE_SZ ||
 				  st1.table_bytes) && now_ns() - t0 < 20000000000ULL);
 			smp_add(&t[i][P5_SETTLE], now_ns() - t0);
-			if (st1.pages_dropped - st0.pages_dropped < size / PG || st1.table_bytes)
+			if (st1.pages_dropped - st0.pages_dropped < size / PAGE_SZ || st1.table_bytes)
 				err("P5 %s: table not freed after 20 s", szname(size, sz));
 			t0 = now_ns();
 			unbind(fd, h);

@@ -44,46 +44,11 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "tm_lib.h"
-
-#define RO		TEST_MIRROR_BIND_READ
-#define RW		(TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE)
-#define PREFAULT	TEST_MIRROR_BIND_PREFAULT
-#define RWP		(RW | PREFAULT)
-
-#define SZ(n)		((size_t)(n) * PAGE_SZ)
-#define PG(p, i)	((uint8_t *)(p) + SZ(i))
-#define ADDR(p)		((uint64_t)(uintptr_t)(p))
-#define BIT(x)		(1u << (x))
-
-#define EV_UNMAP	TEST_MIRROR_EVENT_UNMAP
-#define EV_CLEAR	TEST_MIRROR_EVENT_CLEAR
-#define EV_PVMA		TEST_MIRROR_EVENT_PROTECTION_VMA
-#define EV_PPAGE	TEST_MIRROR_EVENT_PROTECTION_PAGE
-#define EV_SDIRTY	TEST_MIRROR_EVENT_SOFT_DIRTY
-#define EV_RELEASE	TEST_MIRROR_EVENT_RELEASE
-#define EV_MIGRATE	TEST_MIRROR_EVENT_MIGRATE
-
-#define ACT_INVAL	TEST_MIRROR_ACTION_INVALIDATE
-#define ACT_DOWN	TEST_MIRROR_ACTION_DOWNGRADE
-#define ACT_DROP	TEST_MIRROR_ACTION_DROP
-#define ACT_RELEASE	TEST_MIRROR_ACTION_RELEASE
-#define ACT_BUSY	TEST_MIRROR_ACTION_BUSY
-#define ACT_SKIP	TEST_MIRROR_ACTION_SKIP
-
-#define HUGE_SZ		(2ul << 20)
-#define HUGE_PAGES	(HUGE_SZ / PAGE_SZ)
-
-/* /proc/PID/pagemap bits */
-#define PM_PRESENT	(1ull << 63)
-#define PM_SWAP		(1ull << 62)
-#define PM_SOFT_DIRTY	(1ull << 55)
-#define PM_PFN_MASK	((1ull << 55) - 1)
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE	25
@@ -105,192 +70,6 @@
 static bool vma_dg;
 
 /* ------------------------------------------------------------------------ */
-/* Small helpers                                                             */
-/* ------------------------------------------------------------------------ */
-
-/* Pattern of seed as it would be at byte offset off of a filled region. */
-static void pat_fill(void *p, size_t off, size_t size, uint32_t seed)
-{
-	uint64_t *w = p;
-	size_t i;
-
-	for (i = 0; i < size / 8; i++)
-		w[i] = tm_pattern_word(seed, off / 8 + i);
-}
-
-static ssize_t pat_check(const void *p, size_t off, size_t size, uint32_t seed)
-{
-	const uint64_t *w = p;
-	size_t i;
-
-	for (i = 0; i < size / 8; i++)
-		if (w[i] != tm_pattern_word(seed, off / 8 + i))
-			return (ssize_t)(i * 8);
-	return -1;
-}
-
-/* buf (size bytes) must hold the pattern of seed at byte offset off. */
-#define EXPECT_PAT(buf, off, size, seed) do {				\
-	ssize_t __o = pat_check((buf), (off), (size), (seed));		\
-	if (__o >= 0)							\
-		FAIL("%s: pattern %u (offset 0x%zx) differs at byte %zd "\
-		     "(page %zd): 0x%016llx", #buf, (unsigned int)(seed),	\
-		     (size_t)(off), __o, __o / (ssize_t)PAGE_SZ,	\
-		     (unsigned long long)*(const uint64_t *)		\
-			((const char *)(buf) + __o));			\
-} while (0)
-
-static int write_str(const char *path, const char *val)
-{
-	size_t len = strlen(val);
-	ssize_t n;
-	int f;
-
-	f = open(path, O_WRONLY | O_CLOEXEC);
-	if (f < 0)
-		return -errno;
-	n = write(f, val, len);
-	if (n < 0) {
-		n = -errno;
-		close(f);
-		return (int)n;
-	}
-	close(f);
-	return (size_t)n == len ? 0 : -EIO;
-}
-
-static int read_str(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int f;
-
-	f = open(path, O_RDONLY | O_CLOEXEC);
-	if (f < 0)
-		return -errno;
-	n = read(f, buf, len - 1);
-	close(f);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return 0;
-}
-
-static int read_u64(const char *path, uint64_t *v)
-{
-	char buf[64];
-	int ret = read_str(path, buf, sizeof(buf));
-
-	if (ret)
-		return ret;
-	*v = strtoull(buf, NULL, 0);
-	return 0;
-}
-
-static void must_write(const char *path, const char *val)
-{
-	int ret = write_str(path, val);
-
-	if (ret)
-		FAIL("write '%s' to %s: %s", val, path, tm_errname(ret));
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-/*
- * The running kernel's series as major * 100 + minor (601, 612, 703), for
- * the kernel behaviours (not the driver's) that differ between series and
- * that no capability of the driver tells.
- */
-static unsigned int kernel_series(void)
-{
-	unsigned int maj = 0, min = 0;
-	struct utsname u;
-
-	if (uname(&u) || sscanf(u.release, "%u.%u", &maj, &min) != 2)
-		FAIL("uname: cannot read the kernel release");
-	return maj * 100 + min;
-}
-
-static uint64_t pagemap(const void *addr)
-{
-	uint64_t e = 0;
-	int f = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-
-	if (f < 0)
-		FAIL("open /proc/self/pagemap: %s", tm_errname(errno));
-	if (pread(f, &e, 8, (off_t)(ADDR(addr) / PAGE_SZ * 8)) != 8)
-		FAIL("read /proc/self/pagemap: %s", tm_errname(errno));
-	close(f);
-	return e;
-}
-
-/* A field (kB) of the /proc/self/smaps entry of the VMA holding addr. */
-static long smaps_kb(const void *addr, const char *field)
-{
-	FILE *f = fopen("/proc/self/smaps", "re");
-	char line[512];
-	bool in = false;
-	long kb = -1;
-
-	if (!f)
-		FAIL("open /proc/self/smaps: %s", tm_errname(errno));
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long s, e;
-
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {
-			in = ADDR(addr) >= s && ADDR(addr) < e;
-			continue;
-		}
-		if (in && !strncmp(line, field, strlen(field))) {
-			kb = strtol(line + strlen(field), NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return kb;
-}
-
-static void pin_cpu0(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		FAIL("sched_setaffinity: %s", tm_errname(errno));
-}
-
-static bool have_swap(void)
-{
-	FILE *f = fopen("/proc/swaps", "re");
-	char line[256];
-	int n = 0;
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		n++;
-	fclose(f);
-	return n > 1;
-}
-
-/* ------------------------------------------------------------------------ */
 /* Device helpers                                                            */
 /* ------------------------------------------------------------------------ */
 
@@ -305,7 +84,7 @@ static void setup(int fd, const char *name)
 
 	/* A marker in the kernel log, to match a splat with its test. */
 	snprintf(msg, sizeof(msg), "tm_events: %s\n", name);
-	write_str("/dev/kmsg", msg);
+	tm_write_str("/dev/kmsg", msg);
 
 	tm_must_stats(fd, &st);
 	if (!(st.caps & TEST_MIRROR_CAP_EVENT_AWARE))
@@ -317,303 +96,19 @@ static void setup(int fd, const char *name)
 
 #define SETUP(fd) setup(fd, __func__)
 
-static void print_log(const struct tm_evlog *log)
-{
-	unsigned int i, shown = log->n < 24 ? log->n : 20;
-
-	tm_diag("events: %u record(s)%s", log->n, log->lost ? " (LOST some)" : "");
-	for (i = 0; i < log->n; i++) {
-		const struct drm_test_mirror_event *r = &log->rec[i];
-
-		if (i == shown) {
-			tm_diag("  ... %u more", log->n - shown);
-			break;
-		}
-		tm_diag("  %s [0x%" PRIx64 ", 0x%" PRIx64 ") %s, handle %u, "
-			"entries %" PRIu64 "%s", tm_event_name(r->event),
-			(uint64_t)r->start, (uint64_t)r->end,
-			tm_action_name(r->action), r->handle,
-			(uint64_t)r->entries,
-			r->flags & TEST_MIRROR_EVENT_F_BLOCKABLE ? "" :
-			" NON-BLOCKABLE");
-	}
-}
-
-/* Read and consume the event log, print it. */
-static struct tm_evlog *ev_take(int fd)
-{
-	struct tm_evlog *log = calloc(1, sizeof(*log));
-	int ret;
-
-	if (!log)
-		FAIL("out of memory");
-	ret = tm_evlog_read(fd, log, true);
-	if (ret)
-		FAIL("events: %s", tm_errname(ret));
-	print_log(log);
-	if (log->lost)
-		FAIL("%" PRIu64 " event records lost", (uint64_t)log->lost);
-	return log;
-}
-
-/*
- * Records of event ev of binding h over [s, e): at least one, their union
- * covers [s, e), every one was blockable, and the set of actions taken is
- * exactly acts (a mask of BIT(action)). Returns the entries they affected.
- */
-static uint64_t expect_ev(const char *file, int line,
-			  const struct tm_evlog *log, unsigned int ev,
-			  uint32_t h, uint64_t s, uint64_t e, uint32_t acts)
-{
-	struct tm_evsum sum;
-
-	tm_evlog_sum(log, ev, h, s, e, &sum);
-	if (!sum.count)
-		tm_fail(file, line, "no %s record over [0x%" PRIx64 ", 0x%"
-			PRIx64 ")", tm_event_name(ev), s, e);
-	if (!sum.covers)
-		tm_fail(file, line, "%s records do not cover [0x%" PRIx64
-			", 0x%" PRIx64 ")", tm_event_name(ev), s, e);
-	if (sum.actions != acts)
-		tm_fail(file, line, "%s: actions 0x%x, expected 0x%x (%s)",
-			tm_event_name(ev), sum.actions, acts,
-			tm_action_name((unsigned int)__builtin_ctz(acts)));
-	if (!(sum.flags_and & TEST_MIRROR_EVENT_F_BLOCKABLE))
-		tm_fail(file, line, "%s: a record was not blockable",
-			tm_event_name(ev));
-	return sum.entries;
-}
-#define EXPECT_EV(log, ev, h, s, e, acts) \
-	expect_ev(__FILE__, __LINE__, log, ev, h, ADDR(s), ADDR(e), acts)
-
-/* Every record of event ev lies within [lo, hi). */
-static void expect_within(const char *file, int line,
-			  const struct tm_evlog *log, unsigned int ev,
-			  uint64_t lo, uint64_t hi)
-{
-	unsigned int i;
-
-	for (i = 0; i < log->n; i++) {
-		const struct drm_test_mirror_event *r = &log->rec[i];
-
-		if (r->event == ev && (r->start < lo || r->end > hi))
-			tm_fail(file, line, "%s record [0x%" PRIx64 ", 0x%"
-				PRIx64 ") exceeds [0x%" PRIx64 ", 0x%" PRIx64
-				")", tm_event_name(ev), (uint64_t)r->start,
-				(uint64_t)r->end, lo, hi);
-	}
-}
-#define EXPECT_WITHIN(log, ev, lo, hi) \
-	expect_within(__FILE__, __LINE__, log, ev, ADDR(lo), ADDR(hi))
-
-/* Every record is one of the events in mask (BIT(event)). */
-static void expect_only(const char *file, int line,
-			const struct tm_evlog *log, uint32_t mask)
-{
-	unsigned int i;
-
-	for (i = 0; i < log->n; i++)
-		if (!(mask & BIT(log->rec[i].event)))
-			tm_fail(file, line, "unexpected %s record (seq %" PRIu64
-				")", tm_event_name(log->rec[i].event),
-				(uint64_t)log->rec[i].seq);
-}
-#define EXPECT_ONLY(log, mask) expect_only(__FILE__, __LINE__, log, mask)
-
-/* Snapshot of npages at p equals want, in tm_snap_char() notation. */
-static void expect_snap(const char *file, int line, int fd, const void *p,
-			size_t npages, const char *want)
-{
-	uint8_t *snap = malloc(npages);
-	char *got = malloc(2 * npages + 1);
-	int ret;
-
-	if (!snap || !got)
-		tm_fail(file, line, "out of memory");
-	ret = tm_snapshot(fd, p, SZ(npages), snap);
-	if (ret)
-		tm_fail(file, line, "snapshot: %s", tm_errname(ret));
-	tm_snap_str(snap, npages, got);
-	if (strcmp(got, want))
-		tm_fail(file, line, "snapshot \"%s\", expected \"%s\"", got,
-			want);
-	free(snap);
-	free(got);
-}
-#define EXPECT_SNAP(fd, p, n, want) expect_snap(__FILE__, __LINE__, fd, p, n, want)
-
-/* Pages of [p, p + npages) whose snapshot byte is exactly val. */
-static size_t snap_count(int fd, const void *p, size_t npages, uint8_t val)
-{
-	uint8_t *snap = malloc(npages);
-	size_t i, n = 0;
-	int ret;
-
-	if (!snap)
-		FAIL("out of memory");
-	ret = tm_snapshot(fd, p, SZ(npages), snap);
-	if (ret)
-		FAIL("snapshot: %s", tm_errname(ret));
-	for (i = 0; i < npages; i++)
-		n += snap[i] == val;
-	free(snap);
-	return n;
-}
-
-/* "R R R R" or ". . . ." etc.: n copies of c. */
-static const char *rep(char c, size_t n)
-{
-	static char buf[4][2 * 520];
-	static int k;
-	char *b = buf[k++ & 3];
-	size_t i;
-
-	for (i = 0; i < n && i < 512; i++) {
-		b[2 * i] = c;
-		b[2 * i + 1] = ' ';
-	}
-	b[n ? 2 * n - 1 : 0] = '\0';
-	return b;
-}
-
-/*
- * Device read of npages at p into a fresh buffer, which must succeed with
- * `faults` device faults (-1: any) and hold the pattern of seed at byte
- * offset off (seed 0: zeros). Returns the result.
- */
-static struct tm_result dev_read(const char *file, int line, int fd,
-				 const void *p, size_t npages, long faults,
-				 size_t off, uint32_t seed)
-{
-	struct tm_result res;
-	uint8_t *buf = malloc(SZ(npages));
-	ssize_t o;
-	int ret;
-
-	if (!buf)
-		tm_fail(file, line, "out of memory");
-	memset(buf, 0xa5, SZ(npages));
-	ret = tm_read(fd, p, SZ(npages), buf, &res);
-	if (ret)
-		tm_fail(file, line, "device read of %zu page(s) at %p: %s "
-			"(pages %" PRIu64 ")", npages, p, tm_errname(ret),
-			res.pages);
-	if (res.pages != npages)
-		tm_fail(file, line, "device read: %" PRIu64 " pages, expected "
-			"%zu", res.pages, npages);
-	if (faults >= 0 && res.faults != (uint64_t)faults)
-		tm_fail(file, line, "device read: %" PRIu64 " fault(s), "
-			"expected %ld", res.faults, faults);
-	o = seed ? pat_check(buf, off, SZ(npages), seed) :
-		   tm_check_zero(buf, SZ(npages));
-	if (o >= 0)
-		tm_fail(file, line, "device read: %s %u differs at byte %zd "
-			"(page %zd)", seed ? "pattern" : "zeros", seed, o,
-			o / (ssize_t)PAGE_SZ);
-	free(buf);
-	return res;
-}
-#define DEV_READ(fd, p, n, faults, off, seed) \
-	dev_read(__FILE__, __LINE__, fd, p, n, faults, off, seed)
-
-/* Device write of the pattern of seed (at offset off) to npages at p. */
-static int dev_write(int fd, const void *p, size_t npages, size_t off,
-		     uint32_t seed, struct tm_result *res)
-{
-	uint8_t *buf = malloc(SZ(npages));
-	int ret;
-
-	if (!buf)
-		FAIL("out of memory");
-	pat_fill(buf, off, SZ(npages), seed);
-	ret = tm_write(fd, p, SZ(npages), buf, res);
-	free(buf);
-	return ret;
-}
-
-/* Device read that must fail with err, having copied `pages` pages. */
-static void dev_read_err(const char *file, int line, int fd, const void *p,
-			 size_t npages, int err, uint64_t pages)
-{
-	uint8_t *buf = malloc(SZ(npages));
-	struct tm_result res;
-	int ret;
-
-	if (!buf)
-		tm_fail(file, line, "out of memory");
-	ret = tm_read(fd, p, SZ(npages), buf, &res);
-	if (ret != err)
-		tm_fail(file, line, "device read at %p: %s, expected %s", p,
-			tm_errname(ret), tm_errname(err));
-	if (res.pages != pages)
-		tm_fail(file, line, "device read: %" PRIu64 " pages copied "
-			"before the error, expected %" PRIu64, res.pages, pages);
-	free(buf);
-}
-#define DEV_READ_ERR(fd, p, n, err, pages) \
-	dev_read_err(__FILE__, __LINE__, fd, p, n, err, pages)
-
-static struct drm_test_mirror_stats stats(int fd)
-{
-	struct drm_test_mirror_stats st;
-
-	tm_must_stats(fd, &st);
-	return st;
-}
-
 /* Wait (bounded) for the UNMAP work item to drop n pages. */
 static void wait_pages_dropped(int fd, uint64_t n)
 {
-	uint64_t end = now_ms() + 5000;
+	uint64_t end = tm_now_ms() + 5000;
 	struct drm_test_mirror_stats st;
 
 	for (;;) {
-		st = stats(fd);
-		if (st.pages_dropped >= n || now_ms() > end)
+		st = STATS(fd);
+		if (st.pages_dropped >= n || tm_now_ms() > end)
 			break;
-		sleep_ms(10);
+		tm_sleep_ms(10);
 	}
 	ASSERT_EQ(st.pages_dropped, n);
-}
-
-/* A file that uses the event-blind policy (module parameter at open). */
-static int open_blind(void)
-{
-	uint64_t old;
-	int ret, f;
-
-	ret = tm_param_get("event_aware", &old);
-	if (ret)
-		SKIP("no event_aware parameter: %s", tm_errname(ret));
-	ret = tm_param_set("event_aware", "N");
-	if (ret)
-		SKIP("cannot set event_aware: %s", tm_errname(ret));
-	f = tm_open();
-	tm_param_set("event_aware", old ? "Y" : "N");
-	if (f < 0)
-		FAIL("open: %s", tm_errname(f));
-	return f;
-}
-
-/* A file with an event log of len records (module parameter at open). */
-static int open_with_log(const char *len)
-{
-	uint64_t old;
-	char buf[32];
-	int ret, f;
-
-	ret = tm_param_get("event_log_len", &old);
-	if (ret)
-		FAIL("no event_log_len parameter: %s", tm_errname(ret));
-	ret = tm_param_set("event_log_len", len);
-	if (ret)
-		FAIL("cannot set event_log_len: %s", tm_errname(ret));
-	f = tm_open();
-	snprintf(buf, sizeof(buf), "%" PRIu64, old);
-	tm_param_set("event_log_len", buf);
-	if (f < 0)
-		FAIL("open: %s", tm_errname(f));
-	return f;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -631,11 +126,11 @@ TEST(munmap_whole)
 
 	SETUP(fd);
 	ASSERT_SYS(munmap(p, SZ(n)));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_UNMAP, h, p, PG(p, n), BIT(ACT_DROP)), n);
 	EXPECT_ONLY(log, BIT(EV_UNMAP));
-	EXPECT_SNAP(fd, p, n, rep('D', n));
-	ASSERT_EQ(stats(fd).entries_present, 0);
+	EXPECT_SNAP(fd, p, n, tm_rep('D', n));
+	ASSERT_EQ(STATS(fd).entries_present, 0);
 	DEV_READ_ERR(fd, p, n, -EFAULT, 0);
 
 	/* New memory at the same address: still no device access. */
@@ -644,10 +139,10 @@ TEST(munmap_whole)
 	ASSERT_TRUE(q == (void *)p);
 	tm_fill(p, SZ(n), 2);
 	DEV_READ_ERR(fd, p, 1, -EFAULT, 0);
-	ASSERT_ERRNO(dev_write(fd, p, 1, 0, 3, &res), -EFAULT);
+	ASSERT_ERRNO(tm_dev_write(fd, p, 1, 0, 3, &res), -EFAULT);
 	ASSERT_EQ(res.pages, 0);
 	EXPECT_PAT(p, 0, SZ(n), 2);
-	EXPECT_SNAP(fd, p, n, rep('D', n));
+	EXPECT_SNAP(fd, p, n, tm_rep('D', n));
 	wait_pages_dropped(fd, n);
 
 	/* Until bound again. */
@@ -665,13 +160,13 @@ TEST(munmap_middle)
 
 	SETUP(fd);
 	ASSERT_SYS(munmap(PG(p, 3), SZ(2)));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_UNMAP, h, PG(p, 3), PG(p, 5),
 			    BIT(ACT_DROP)), 2);
 	EXPECT_WITHIN(log, EV_UNMAP, PG(p, 3), PG(p, 5));
 	EXPECT_ONLY(log, BIT(EV_UNMAP));
 	EXPECT_SNAP(fd, p, n, "W W W D D W W W");
-	ASSERT_EQ(stats(fd).entries_present, 6);
+	ASSERT_EQ(STATS(fd).entries_present, 6);
 
 	/* The rest of the binding keeps its entries: no refault. */
 	DEV_READ(fd, p, 3, 0, 0, 1);
@@ -682,13 +177,13 @@ TEST(munmap_middle)
 
 	/* After the work item split the tracking, the same holds. */
 	wait_pages_dropped(fd, 2);
-	ASSERT_EQ(stats(fd).bindings, 1);
+	ASSERT_EQ(STATS(fd).bindings, 1);
 	EXPECT_SNAP(fd, p, n, "W W W D D W W W");
 	DEV_READ(fd, p, 3, 0, 0, 1);
 	DEV_READ(fd, PG(p, 5), 3, 0, SZ(5), 1);
 	/* The kept parts are still tracked: a CLEAR there still reaches us. */
 	ASSERT_SYS(madvise(PG(p, 6), SZ(1), MADV_DONTNEED));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, PG(p, 6), PG(p, 7),
 			    BIT(ACT_INVAL)), 1);
 	EXPECT_SNAP(fd, p, n, "W W W D D W . W");
@@ -707,16 +202,16 @@ TEST(mremap_move)
 	SETUP(fd);
 	q = mremap(p, SZ(n), SZ(n), MREMAP_MAYMOVE | MREMAP_FIXED, target);
 	ASSERT_TRUE(q == target);
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	/* The old range: UNMAP (move_page_tables, then the old VMA's unmap). */
 	ASSERT_EQ(EXPECT_EV(log, EV_UNMAP, h, p, PG(p, n), BIT(ACT_DROP)), n);
 	EXPECT_ONLY(log, BIT(EV_UNMAP));
-	EXPECT_SNAP(fd, p, n, rep('D', n));
+	EXPECT_SNAP(fd, p, n, tm_rep('D', n));
 	DEV_READ_ERR(fd, p, 1, -EFAULT, 0);
-	ASSERT_EQ(stats(fd).entries_present, 0);
+	ASSERT_EQ(STATS(fd).entries_present, 0);
 
 	/* The new range is not tracked until bound. */
-	EXPECT_SNAP(fd, q, n, rep('-', n));
+	EXPECT_SNAP(fd, q, n, tm_rep('-', n));
 	DEV_READ_ERR(fd, q, 1, -ENOENT, 0);
 	EXPECT_PAT(q, 0, SZ(n), 1);
 	tm_must_bind(fd, q, SZ(n), RW);
@@ -753,7 +248,7 @@ TEST_OPTS(mremap_move_repeated, 0, 60)
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		ASSERT_TRUE(q == target);
 	}
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.bindings, 0);
 	ASSERT_EQ(st.entries_present, 0);
 	/* The second UNMAP misses us when the work item was quicker. */
@@ -808,12 +303,12 @@ TEST_OPTS(dead_segment_late_callbacks, 0, 60)
 		h = tm_must_bind(fd, p, SZ(n), RWP);
 		ASSERT_SYS(munmap(p, SZ(n)));
 		if (i & 1)
-			sleep_ms(0);
+			tm_sleep_ms(0);
 		ASSERT_OK(tm_unbind(fd, h));
 	}
 	hammer_stop = 1;
 	ASSERT_EQ(pthread_join(thr, NULL), 0);
-	st = stats(fd);
+	st = STATS(fd);
 	tm_diag("%u bind/munmap/unbind rounds, %lu clear_refs, %" PRIu64
 		" SOFT_DIRTY callbacks", i, hits,
 		(uint64_t)st.events[EV_SDIRTY]);
@@ -834,7 +329,7 @@ TEST(mremap_shrink)
 	SETUP(fd);
 	q = mremap(p, SZ(n), SZ(4), 0);
 	ASSERT_TRUE(q == (void *)p);
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_UNMAP, h, PG(p, 4), PG(p, 8),
 			    BIT(ACT_DROP)), 4);
 	EXPECT_WITHIN(log, EV_UNMAP, PG(p, 4), PG(p, 8));
@@ -858,8 +353,8 @@ TEST(map_fixed_over_binding)
 	q = mmap(PG(p, 1), SZ(2), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	ASSERT_TRUE(q == (void *)PG(p, 1));
-	pat_fill(PG(p, 1), SZ(1), SZ(2), 2);
-	log = ev_take(fd);
+	tm_fill_at(PG(p, 1), SZ(1), SZ(2), 2);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_UNMAP, h, PG(p, 1), PG(p, 3),
 			    BIT(ACT_DROP)), 2);
 	EXPECT_WITHIN(log, EV_UNMAP, PG(p, 1), PG(p, 3));
@@ -867,7 +362,7 @@ TEST(map_fixed_over_binding)
 	EXPECT_SNAP(fd, p, n, "W D D W");
 	/* Memory is mapped there, but it is not what was bound. */
 	DEV_READ_ERR(fd, PG(p, 1), 1, -EFAULT, 0);
-	ASSERT_ERRNO(dev_write(fd, PG(p, 2), 1, 0, 3, &res), -EFAULT);
+	ASSERT_ERRNO(tm_dev_write(fd, PG(p, 2), 1, 0, 3, &res), -EFAULT);
 	EXPECT_PAT(PG(p, 1), SZ(1), SZ(2), 2);
 	DEV_READ(fd, p, 1, 0, 0, 1);
 	DEV_READ(fd, PG(p, 3), 1, 0, SZ(3), 1);
@@ -889,12 +384,12 @@ TEST(mprotect_rw_to_ro)
 
 	SETUP(fd);
 	ASSERT_SYS(mprotect(p, SZ(n), PROT_READ));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ent = EXPECT_EV(log, EV_PVMA, h, p, PG(p, n),
 			BIT(vma_dg ? ACT_DOWN : ACT_INVAL));
 	ASSERT_EQ(ent, n);
 	EXPECT_ONLY(log, BIT(EV_PVMA));
-	st = stats(fd);
+	st = STATS(fd);
 	if (vma_dg) {
 		/* 6.1: read-only entries kept, reads need no refault. */
 		EXPECT_SNAP(fd, p, n, "R R R R");
@@ -909,11 +404,11 @@ TEST(mprotect_rw_to_ro)
 		DEV_READ(fd, p, n, 1, 0, 1);
 	}
 	EXPECT_SNAP(fd, p, n, "R R R R");
-	ASSERT_ERRNO(dev_write(fd, p, n, 0, 2, &res), -EPERM);
+	ASSERT_ERRNO(tm_dev_write(fd, p, n, 0, 2, &res), -EPERM);
 	ASSERT_EQ(res.pages, 0);
 	EXPECT_PAT(p, 0, SZ(n), 1);
 	EXPECT_SNAP(fd, p, n, "R R R R");
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(log->n, 0);
 }
 
@@ -933,7 +428,7 @@ TEST(mprotect_ro_to_rw)
 	ASSERT_OK(tm_evlog_drain(fd));
 
 	ASSERT_SYS(mprotect(p, SZ(n), PROT_READ | PROT_WRITE));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	/* Even a more permissive mprotect raises PROTECTION_VMA. */
 	ent = EXPECT_EV(log, EV_PVMA, h, p, PG(p, n),
 			BIT(vma_dg ? ACT_DOWN : ACT_INVAL));
@@ -942,7 +437,7 @@ TEST(mprotect_ro_to_rw)
 	ASSERT_EQ(ent, vma_dg ? 0 : n);
 	EXPECT_SNAP(fd, p, n, vma_dg ? "R R R R" : ". . . .");
 
-	ASSERT_OK(dev_write(fd, p, n, 0, 2, &res));
+	ASSERT_OK(tm_dev_write(fd, p, n, 0, 2, &res));
 	ASSERT_EQ(res.faults, 1);
 	EXPECT_PAT(p, 0, SZ(n), 2);
 	EXPECT_SNAP(fd, p, n, "W W W W");
@@ -958,19 +453,19 @@ TEST(mprotect_rw_to_none)
 
 	SETUP(fd);
 	ASSERT_SYS(mprotect(p, SZ(n), PROT_NONE));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	/* Both kernels: PROT_NONE leaves the device no access at all. */
 	ASSERT_EQ(EXPECT_EV(log, EV_PVMA, h, p, PG(p, n), BIT(ACT_INVAL)), n);
 	EXPECT_ONLY(log, BIT(EV_PVMA));
 	EXPECT_SNAP(fd, p, n, ". . . .");
-	ASSERT_EQ(stats(fd).entries_present, 0);
+	ASSERT_EQ(STATS(fd).entries_present, 0);
 	DEV_READ_ERR(fd, p, n, -EFAULT, 0);
-	ASSERT_ERRNO(dev_write(fd, p, 1, 0, 2, &res), -EFAULT);
+	ASSERT_ERRNO(tm_dev_write(fd, p, 1, 0, 2, &res), -EFAULT);
 	EXPECT_SNAP(fd, p, n, ". . . .");
 
 	/* Tracking is kept: access works again once the CPU has it. */
 	ASSERT_SYS(mprotect(p, SZ(n), PROT_READ | PROT_WRITE));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	EXPECT_ONLY(log, BIT(EV_PVMA));
 	DEV_READ(fd, p, n, 1, 0, 1);
 }
@@ -988,7 +483,7 @@ TEST(madv_dontneed)
 
 	SETUP(fd);
 	ASSERT_SYS(madvise(PG(p, 2), SZ(2), MADV_DONTNEED));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, PG(p, 2), PG(p, 4),
 			    BIT(ACT_INVAL)), 2);
 	EXPECT_WITHIN(log, EV_CLEAR, PG(p, 2), PG(p, 4));
@@ -1003,8 +498,8 @@ TEST(madv_dontneed)
 
 	/* CPU write to the zero page: COW → CLEAR, the device sees it. */
 	ASSERT_OK(tm_evlog_drain(fd));
-	pat_fill(PG(p, 2), 0, SZ(1), 5);
-	log = ev_take(fd);
+	tm_fill_at(PG(p, 2), 0, SZ(1), 5);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, PG(p, 2), PG(p, 3),
 			    BIT(ACT_INVAL)), 1);
 	EXPECT_ONLY(log, BIT(EV_CLEAR));
@@ -1031,22 +526,22 @@ TEST(madv_free_then_device_write)
 	 * The LRU batches are per CPU, and madvise drains only this CPU's:
 	 * fault the pages in on the CPU that will madvise them.
 	 */
-	pin_cpu0();
+	tm_pin_cpu0();
 	p = tm_must_map_pattern(n, 1);
 	h = tm_must_bind(fd, p, SZ(n), RWP);
 	ASSERT_SYS(madvise(p, SZ(n), MADV_FREE));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, p, PG(p, n), BIT(ACT_INVAL)), n);
 	EXPECT_ONLY(log, BIT(EV_CLEAR));
 	EXPECT_SNAP(fd, p, n, ". . . .");
 
-	ASSERT_OK(dev_write(fd, PG(p, 2), 2, SZ(2), 7, &res));
+	ASSERT_OK(tm_dev_write(fd, PG(p, 2), 2, SZ(2), 7, &res));
 	ASSERT_EQ(res.faults, 1);
 	EXPECT_SNAP(fd, p, n, ". . W W");
 	ASSERT_OK(tm_evlog_drain(fd));
 
 	ASSERT_SYS(madvise(p, SZ(n), MADV_PAGEOUT));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	/* Reclaim unmaps every page it tries: CLEAR. */
 	EXPECT_EV(log, EV_CLEAR, h, p, PG(p, n), BIT(ACT_INVAL));
 	EXPECT_ONLY(log, BIT(EV_CLEAR));
@@ -1054,8 +549,8 @@ TEST(madv_free_then_device_write)
 	/* Pages 0-1 were clean and lazily freed: discarded. */
 	if (tm_check_zero(p, SZ(2)) >= 0)
 		FAIL("pages 0-1 were not discarded: pattern %s, pagemap 0x%"
-		     PRIx64 " 0x%" PRIx64, pat_check(p, 0, SZ(2), 1) < 0 ?
-		     "intact" : "changed", pagemap(p), pagemap(PG(p, 1)));
+		     PRIx64 " 0x%" PRIx64, tm_check_at(p, 0, SZ(2), 1) < 0 ?
+		     "intact" : "changed", PAGEMAP(p), PAGEMAP(PG(p, 1)));
 	/* Pages 2-3 hold the device's data: kept. */
 	EXPECT_PAT(PG(p, 2), SZ(2), SZ(2), 7);
 	DEV_READ(fd, PG(p, 2), 2, 1, SZ(2), 7);
@@ -1071,19 +566,19 @@ TEST(madv_pageout_swap)
 	size_t i;
 
 	SETUP(fd);
-	if (!have_swap())
+	if (!tm_have_swap())
 		SKIP("no swap device (the guest sets up zram: tm.zram)");
-	pin_cpu0();	/* see madv_free_then_device_write */
+	tm_pin_cpu0();	/* see madv_free_then_device_write */
 	p = tm_must_map_pattern(n, 1);
 	h = tm_must_bind(fd, p, SZ(n), RWP);
 	ASSERT_SYS(madvise(p, SZ(n), MADV_PAGEOUT));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, p, PG(p, n), BIT(ACT_INVAL)), n);
 	EXPECT_WITHIN(log, EV_CLEAR, p, PG(p, n));
 	EXPECT_ONLY(log, BIT(EV_CLEAR));
-	EXPECT_SNAP(fd, p, n, rep('.', n));
+	EXPECT_SNAP(fd, p, n, tm_rep('.', n));
 	for (i = 0; i < n; i++) {
-		uint64_t e = pagemap(PG(p, i));
+		uint64_t e = PAGEMAP(PG(p, i));
 
 		if (!(e & PM_SWAP))
 			FAIL("page %zu not swapped out: pagemap 0x%" PRIx64, i, e);
@@ -1091,27 +586,13 @@ TEST(madv_pageout_swap)
 	/* The device fault swaps the pages back in with the right data. */
 	DEV_READ(fd, p, n, 1, 0, 1);
 	for (i = 0; i < n; i++)
-		ASSERT_TRUE(pagemap(PG(p, i)) & PM_PRESENT);
+		ASSERT_TRUE(PAGEMAP(PG(p, i)) & PM_PRESENT);
 	EXPECT_PAT(p, 0, SZ(n), 1);
 }
 
 /* ------------------------------------------------------------------------ */
 /* fork                                                                      */
 /* ------------------------------------------------------------------------ */
-
-static void wait_byte(int f)
-{
-	char c;
-
-	if (read(f, &c, 1) != 1)
-		FAIL("sync pipe: %s", tm_errname(errno));
-}
-
-static void send_byte(int f)
-{
-	if (write(f, "x", 1) != 1)
-		FAIL("sync pipe: %s", tm_errname(errno));
-}
 
 TEST(fork_cow_private)
 {
@@ -1133,26 +614,26 @@ TEST(fork_cow_private)
 
 		/* The inherited file belongs to the parent's mm. */
 		ASSERT_ERRNO(tm_stats(fd, &cst, false), -EACCES);
-		wait_byte(to_child[0]);
+		tm_wait_byte(to_child[0]);
 		/* Neither the parent's CPU nor device writes show here. */
 		EXPECT_PAT(p, 0, SZ(n), 1);
-		pat_fill(PG(p, 2), SZ(2), SZ(1), 9);
-		send_byte(to_parent[1]);
-		wait_byte(to_child[0]);
+		tm_fill_at(PG(p, 2), SZ(2), SZ(1), 9);
+		tm_send_byte(to_parent[1]);
+		tm_wait_byte(to_child[0]);
 		_exit(0);
 	}
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	/* copy_page_range write-protects the parent's pages. */
 	ASSERT_EQ(EXPECT_EV(log, EV_PPAGE, h, p, PG(p, n), BIT(ACT_DOWN)), n);
 	EXPECT_ONLY(log, BIT(EV_PPAGE));
 	EXPECT_SNAP(fd, p, n, "R R R R");
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.entries_present, n);
 	DEV_READ(fd, p, n, 0, 0, 1);
 
 	/* Parent CPU write: COW → CLEAR; the device sees the new page. */
-	pat_fill(p, 0, SZ(1), 2);
-	log = ev_take(fd);
+	tm_fill_at(p, 0, SZ(1), 2);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, p, PG(p, 1), BIT(ACT_INVAL)), 1);
 	EXPECT_WITHIN(log, EV_CLEAR, p, PG(p, 1));
 	EXPECT_ONLY(log, BIT(EV_CLEAR));
@@ -1160,9 +641,9 @@ TEST(fork_cow_private)
 	DEV_READ(fd, p, 1, 1, 0, 2);
 
 	/* Device write: refaults with write intent, the CPU breaks COW. */
-	ASSERT_OK(dev_write(fd, PG(p, 1), 1, SZ(1), 3, &res));
+	ASSERT_OK(tm_dev_write(fd, PG(p, 1), 1, SZ(1), 3, &res));
 	ASSERT_EQ(res.faults, 1);
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	EXPECT_EV(log, EV_CLEAR, h, PG(p, 1), PG(p, 2), BIT(ACT_INVAL));
 	EXPECT_ONLY(log, BIT(EV_CLEAR));
 	/* Page 0 is the parent's own since its COW: mapped writable. */
@@ -1170,14 +651,14 @@ TEST(fork_cow_private)
 	EXPECT_PAT(PG(p, 1), SZ(1), SZ(1), 3);
 
 	/* The child still has the original data; its own write ... */
-	send_byte(to_child[1]);
-	wait_byte(to_parent[0]);
+	tm_send_byte(to_child[1]);
+	tm_wait_byte(to_parent[0]);
 	/* ... shows neither in the parent's memory nor to the device. */
 	DEV_READ(fd, PG(p, 2), 2, 0, SZ(2), 1);
 	EXPECT_PAT(PG(p, 2), SZ(2), SZ(2), 1);
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(log->n, 0);
-	send_byte(to_child[1]);
+	tm_send_byte(to_child[1]);
 	tm_must_wait_ok(pid);
 	DEV_READ(fd, p, 1, 0, 0, 2);
 	DEV_READ(fd, PG(p, 1), 1, 0, SZ(1), 3);
@@ -1244,7 +725,7 @@ TEST(shared_file_msync_ext4)
 	ASSERT_OK(tm_evlog_drain(fd));
 
 	ASSERT_SYS(msync(p, SZ(n), MS_SYNC));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_PPAGE, h, p, PG(p, n), BIT(ACT_DOWN)), n);
 	EXPECT_WITHIN(log, EV_PPAGE, p, PG(p, n));
 	EXPECT_ONLY(log, BIT(EV_PPAGE));
@@ -1252,17 +733,17 @@ TEST(shared_file_msync_ext4)
 	DEV_READ(fd, p, n, 0, 0, 1);
 
 	tm_must_stats(fd, &st0);
-	ASSERT_OK(dev_write(fd, PG(p, 1), 1, SZ(1), 2, &res));
+	ASSERT_OK(tm_dev_write(fd, PG(p, 1), 1, SZ(1), 2, &res));
 	tm_must_stats(fd, &st1);
 	ASSERT_EQ(res.faults, 1);
 	ASSERT_EQ(st1.write_faults - st0.write_faults, 1);
 	EXPECT_SNAP(fd, p, n, "R W R R");
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(log->n, 0);
 
 	/* Only the page the device wrote is dirty. */
 	ASSERT_SYS(msync(p, SZ(n), MS_SYNC));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_PPAGE, h, PG(p, 1), PG(p, 2),
 			    BIT(ACT_DOWN)), 1);
 	EXPECT_WITHIN(log, EV_PPAGE, PG(p, 1), PG(p, 2));
@@ -1303,7 +784,7 @@ static void truncate_case(int fd, int f)
 	ASSERT_OK(tm_evlog_drain(fd));
 
 	ASSERT_SYS(ftruncate(f, (off_t)SZ(4)));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, PG(p, 4), PG(p, 8),
 			    BIT(ACT_INVAL)), 4);
 	EXPECT_WITHIN(log, EV_CLEAR, PG(p, 4), PG(p, 8));
@@ -1311,7 +792,7 @@ static void truncate_case(int fd, int f)
 	EXPECT_SNAP(fd, p, n, "W W W W . . . .");
 	/* Beyond EOF the CPU would get SIGBUS; the device gets -EFAULT. */
 	DEV_READ_ERR(fd, PG(p, 4), 1, -EFAULT, 0);
-	ASSERT_ERRNO(dev_write(fd, PG(p, 6), 1, 0, 2, &res), -EFAULT);
+	ASSERT_ERRNO(tm_dev_write(fd, PG(p, 6), 1, 0, 2, &res), -EFAULT);
 	DEV_READ_ERR(fd, PG(p, 2), 4, -EFAULT, 2);
 	DEV_READ(fd, p, 4, 0, 0, 1);
 	EXPECT_SNAP(fd, p, n, "W W W W . . . .");
@@ -1338,7 +819,7 @@ static void punch_case(int fd, int f, bool writeback)
 
 	ASSERT_SYS(fallocate(f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			     (off_t)SZ(2), (off_t)SZ(2)));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, PG(p, 2), PG(p, 4),
 			    BIT(ACT_INVAL)), 2);
 	EXPECT_WITHIN(log, EV_CLEAR, PG(p, 2), PG(p, 4));
@@ -1409,7 +890,7 @@ TEST(punch_hole_shared_ext4)
 	int f;
 
 	SETUP(fd);
-	v = kernel_series();
+	v = tm_must_kernel_version();
 	if (v != 601 && v != 612 && v != 703)
 		SKIP("ext4 punch-hole writeback is known for 6.1, 6.12 and "
 		     "7.3 only, this is %u.%u", v / 100, v % 100);
@@ -1435,12 +916,12 @@ TEST(clear_refs_soft_dirty)
 
 	SETUP(fd);
 	for (i = 0; i < n; i++)
-		ASSERT_TRUE(pagemap(PG(p, i)) & PM_SOFT_DIRTY);
-	ret = write_str("/proc/self/clear_refs", "4");
+		ASSERT_TRUE(PAGEMAP(PG(p, i)) & PM_SOFT_DIRTY);
+	ret = tm_write_str("/proc/self/clear_refs", "4");
 	if (ret == -EINVAL)
 		SKIP("clear_refs 4 (soft-dirty) refused: no CONFIG_MEM_SOFT_DIRTY");
 	ASSERT_OK(ret);
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	/* The whole address space, as the kernel gives it. */
 	ASSERT_EQ(EXPECT_EV(log, EV_SDIRTY, h, p, PG(p, n), BIT(ACT_DOWN)), n);
 	EXPECT_ONLY(log, BIT(EV_SDIRTY));
@@ -1449,17 +930,17 @@ TEST(clear_refs_soft_dirty)
 	ASSERT_EQ(log->rec[0].end, UINT64_MAX);
 	EXPECT_SNAP(fd, p, n, "R R R R");
 	for (i = 0; i < n; i++)
-		ASSERT_FALSE(pagemap(PG(p, i)) & PM_SOFT_DIRTY);
+		ASSERT_FALSE(PAGEMAP(PG(p, i)) & PM_SOFT_DIRTY);
 	DEV_READ(fd, p, n, 0, 0, 1);
 	for (i = 0; i < n; i++)
-		ASSERT_FALSE(pagemap(PG(p, i)) & PM_SOFT_DIRTY);
+		ASSERT_FALSE(PAGEMAP(PG(p, i)) & PM_SOFT_DIRTY);
 
 	/* A device write refaults, so the CPU marks the page soft-dirty. */
-	ASSERT_OK(dev_write(fd, PG(p, 1), 1, SZ(1), 2, &res));
+	ASSERT_OK(tm_dev_write(fd, PG(p, 1), 1, SZ(1), 2, &res));
 	ASSERT_EQ(res.faults, 1);
 	EXPECT_SNAP(fd, p, n, "R W R R");
 	for (i = 0; i < n; i++) {
-		bool sd = pagemap(PG(p, i)) & PM_SOFT_DIRTY;
+		bool sd = PAGEMAP(PG(p, i)) & PM_SOFT_DIRTY;
 
 		if (sd != (i == 1))
 			FAIL("page %zu: soft-dirty %d, expected %d", i, sd,
@@ -1467,29 +948,6 @@ TEST(clear_refs_soft_dirty)
 	}
 	EXPECT_PAT(PG(p, 1), SZ(1), SZ(1), 2);
 	EXPECT_PAT(p, 0, SZ(1), 1);
-}
-
-static int uffd_open(void)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	int u = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-
-	if (u < 0)
-		SKIP("userfaultfd: %s", tm_errname(errno));
-	if (ioctl(u, UFFDIO_API, &api))
-		FAIL("UFFDIO_API: %s", tm_errname(errno));
-	return u;
-}
-
-static void uffd_wp(int u, void *p, size_t size, bool on)
-{
-	struct uffdio_writeprotect wp = {
-		.range = { .start = ADDR(p), .len = size },
-		.mode = on ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
-	};
-
-	if (ioctl(u, UFFDIO_WRITEPROTECT, &wp))
-		FAIL("UFFDIO_WRITEPROTECT(%d): %s", on, tm_errname(errno));
 }
 
 TEST(uffd_write_protect)
@@ -1507,15 +965,15 @@ TEST(uffd_write_protect)
 	int u;
 
 	SETUP(fd);
-	u = uffd_open();
+	u = tm_must_uffd_open(O_NONBLOCK);
 	if (ioctl(u, UFFDIO_REGISTER, &reg))
 		SKIP("UFFDIO_REGISTER_MODE_WP on anonymous memory: %s",
 		     tm_errname(errno));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(log->n, 0);
 
-	uffd_wp(u, p, SZ(n), true);
-	log = ev_take(fd);
+	tm_uffd_wp(u, p, SZ(n), true);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_PVMA, h, p, PG(p, n),
 			    BIT(vma_dg ? ACT_DOWN : ACT_INVAL)), n);
 	EXPECT_ONLY(log, BIT(EV_PVMA));
@@ -1528,7 +986,7 @@ TEST(uffd_write_protect)
 	 * wait for the userfaultfd handler (no FAULT_FLAG_ALLOW_RETRY), so
 	 * the fault fails (VM_FAULT_SIGBUS) and the device gets -EFAULT.
 	 */
-	ASSERT_ERRNO(dev_write(fd, PG(p, 1), 1, SZ(1), 2, &res), -EFAULT);
+	ASSERT_ERRNO(tm_dev_write(fd, PG(p, 1), 1, SZ(1), 2, &res), -EFAULT);
 	ASSERT_EQ(res.pages, 0);
 	EXPECT_PAT(p, 0, SZ(n), 1);
 	EXPECT_SNAP(fd, p, n, "R R R R");
@@ -1536,12 +994,12 @@ TEST(uffd_write_protect)
 
 	/* Write-unprotect: the device may write again. */
 	ASSERT_OK(tm_evlog_drain(fd));
-	uffd_wp(u, p, SZ(n), false);
-	log = ev_take(fd);
+	tm_uffd_wp(u, p, SZ(n), false);
+	log = EV_TAKE(fd);
 	EXPECT_EV(log, EV_PVMA, h, p, PG(p, n),
 		  BIT(vma_dg ? ACT_DOWN : ACT_INVAL));
 	EXPECT_ONLY(log, BIT(EV_PVMA));
-	ASSERT_OK(dev_write(fd, PG(p, 1), 1, SZ(1), 2, &res));
+	ASSERT_OK(tm_dev_write(fd, PG(p, 1), 1, SZ(1), 2, &res));
 	EXPECT_PAT(PG(p, 1), SZ(1), SZ(1), 2);
 	close(u);
 }
@@ -1552,13 +1010,8 @@ TEST(uffd_write_protect)
 
 static void require_thp(void)
 {
-	char buf[128];
-
-	if (read_str("/sys/kernel/mm/transparent_hugepage/enabled", buf,
-		     sizeof(buf)))
-		SKIP("no transparent huge pages on this kernel");
-	if (strstr(buf, "[never]"))
-		SKIP("transparent huge pages disabled: %s", buf);
+	if (!tm_thp_usable())
+		SKIP("no transparent huge pages for MADV_HUGEPAGE regions");
 }
 
 /*
@@ -1575,7 +1028,7 @@ static uint8_t *thp_region(bool huge, uint32_t seed)
 		FAIL("mmap 2 MiB aligned: %s", tm_errname(errno));
 	ASSERT_SYS(madvise(p, HUGE_SZ, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE));
 	tm_fill(p, HUGE_SZ, seed);
-	kb = smaps_kb(p, "AnonHugePages:");
+	kb = tm_smaps_kb(p, "AnonHugePages:");
 	if (huge && kb != 2048)
 		SKIP("the kernel gave no THP for a MADV_HUGEPAGE region "
 		     "(AnonHugePages %ld kB)", kb);
@@ -1596,10 +1049,10 @@ TEST(thp_device_huge_entry)
 	tm_must_bind(fd, p, HUGE_SZ, RW);
 	res = DEV_READ(fd, p, HUGE_PAGES, 1, 0, 1);
 	ASSERT_EQ(res.faulted_pages, HUGE_PAGES);
-	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES,
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_PAGES,
 			     TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_HUGE),
 		  HUGE_PAGES);
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.huge_entries, 1);
 	ASSERT_EQ(st.entries_present, 1);
 	DEV_READ(fd, p, HUGE_PAGES, 0, 0, 1);
@@ -1617,11 +1070,11 @@ TEST(thp_split_by_mprotect)
 	require_thp();
 	p = thp_region(true, 1);
 	h = tm_must_bind(fd, p, HUGE_SZ, RWP);
-	ASSERT_EQ(stats(fd).huge_entries, 1);
+	ASSERT_EQ(STATS(fd).huge_entries, 1);
 	ASSERT_OK(tm_evlog_drain(fd));
 
 	ASSERT_SYS(mprotect(p, SZ(1), PROT_READ));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	/* __split_huge_pmd: the whole huge entry goes (it counts once). */
 	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, p, p + HUGE_SZ, BIT(ACT_INVAL)), 1);
 	/* The mprotect itself, on the first page only. */
@@ -1629,19 +1082,19 @@ TEST(thp_split_by_mprotect)
 			    BIT(vma_dg ? ACT_DOWN : ACT_INVAL)), 0);
 	EXPECT_WITHIN(log, EV_PVMA, p, PG(p, 1));
 	EXPECT_ONLY(log, BIT(EV_CLEAR) | BIT(EV_PVMA));
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.huge_entries, 0);
 	ASSERT_EQ(st.entries_present, 0);
-	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES, TEST_MIRROR_SNAP_NONE),
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_PAGES, TEST_MIRROR_SNAP_NONE),
 		  HUGE_PAGES);
 
 	/* Refault: now PTE-mapped, so 4K entries. */
 	DEV_READ(fd, p, HUGE_PAGES, 1, 0, 1);
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.huge_entries, 0);
 	ASSERT_EQ(st.entries_present, HUGE_PAGES);
 	EXPECT_SNAP(fd, p, 2, "R W");
-	ASSERT_EQ(snap_count(fd, PG(p, 1), HUGE_PAGES - 1, TEST_MIRROR_SNAP_WRITE),
+	ASSERT_EQ(SNAP_COUNT(fd, PG(p, 1), HUGE_PAGES - 1, TEST_MIRROR_SNAP_WRITE),
 		  HUGE_PAGES - 1);
 }
 
@@ -1657,23 +1110,23 @@ TEST(thp_split_by_munmap)
 	require_thp();
 	p = thp_region(true, 1);
 	h = tm_must_bind(fd, p, HUGE_SZ, RWP);
-	ASSERT_EQ(stats(fd).huge_entries, 1);
+	ASSERT_EQ(STATS(fd).huge_entries, 1);
 	ASSERT_OK(tm_evlog_drain(fd));
 
 	ASSERT_SYS(munmap(PG(p, HUGE_PAGES - 1), SZ(1)));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, p, p + HUGE_SZ, BIT(ACT_INVAL)), 1);
 	EXPECT_EV(log, EV_UNMAP, h, PG(p, HUGE_PAGES - 1), p + HUGE_SZ,
 		  BIT(ACT_DROP));
 	EXPECT_WITHIN(log, EV_UNMAP, PG(p, HUGE_PAGES - 1), p + HUGE_SZ);
 	EXPECT_ONLY(log, BIT(EV_CLEAR) | BIT(EV_UNMAP));
-	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES - 1, TEST_MIRROR_SNAP_NONE),
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_PAGES - 1, TEST_MIRROR_SNAP_NONE),
 		  HUGE_PAGES - 1);
 	EXPECT_SNAP(fd, PG(p, HUGE_PAGES - 1), 1, "D");
 
 	DEV_READ(fd, p, HUGE_PAGES - 1, 1, 0, 1);
 	DEV_READ_ERR(fd, PG(p, HUGE_PAGES - 1), 1, -EFAULT, 0);
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.huge_entries, 0);
 	ASSERT_EQ(st.entries_present, HUGE_PAGES - 1);
 }
@@ -1684,21 +1137,21 @@ static void collapse_check(int fd, uint8_t *p, uint32_t h)
 	struct drm_test_mirror_stats st;
 	struct tm_evlog *log;
 
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, p, p + HUGE_SZ, BIT(ACT_INVAL)),
 		  HUGE_PAGES);
 	EXPECT_WITHIN(log, EV_CLEAR, p, p + HUGE_SZ);
 	EXPECT_ONLY(log, BIT(EV_CLEAR));
-	ASSERT_EQ(smaps_kb(p, "AnonHugePages:"), 2048);
-	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES, TEST_MIRROR_SNAP_NONE),
+	ASSERT_EQ(tm_smaps_kb(p, "AnonHugePages:"), 2048);
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_PAGES, TEST_MIRROR_SNAP_NONE),
 		  HUGE_PAGES);
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.entries_present, 0);
 	DEV_READ(fd, p, HUGE_PAGES, 1, 0, 1);
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.huge_entries, 1);
 	ASSERT_EQ(st.entries_present, 1);
-	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES,
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_PAGES,
 			     TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_HUGE),
 		  HUGE_PAGES);
 }
@@ -1712,7 +1165,7 @@ TEST(thp_collapse_madv_collapse)
 	require_thp();
 	p = thp_region(false, 1);
 	h = tm_must_bind(fd, p, HUGE_SZ, RWP);
-	ASSERT_EQ(stats(fd).entries_present, HUGE_PAGES);
+	ASSERT_EQ(STATS(fd).entries_present, HUGE_PAGES);
 	ASSERT_SYS(madvise(p, HUGE_SZ, MADV_HUGEPAGE));
 	ASSERT_OK(tm_evlog_drain(fd));
 	if (madvise(p, HUGE_SZ, MADV_COLLAPSE)) {
@@ -1735,28 +1188,28 @@ TEST_OPTS(thp_collapse_khugepaged, 0, 90)
 
 	SETUP(fd);
 	require_thp();
-	if (read_str(KHP "scan_sleep_millisecs", sleep_old, sizeof(sleep_old)) ||
-	    read_str(KHP "alloc_sleep_millisecs", alloc_old, sizeof(alloc_old)) ||
-	    read_str(KHP "pages_to_scan", scan_old, sizeof(scan_old)))
+	if (tm_read_str(KHP "scan_sleep_millisecs", sleep_old, sizeof(sleep_old)) ||
+	    tm_read_str(KHP "alloc_sleep_millisecs", alloc_old, sizeof(alloc_old)) ||
+	    tm_read_str(KHP "pages_to_scan", scan_old, sizeof(scan_old)))
 		SKIP("no khugepaged tunables in sysfs");
 	p = thp_region(false, 1);
 	h = tm_must_bind(fd, p, HUGE_SZ, RWP);
 	ASSERT_OK(tm_evlog_drain(fd));
 	/* MADV_HUGEPAGE registers the mm with khugepaged. */
 	ASSERT_SYS(madvise(p, HUGE_SZ, MADV_HUGEPAGE));
-	must_write(KHP "pages_to_scan", "4096");
-	must_write(KHP "alloc_sleep_millisecs", "10");
-	must_write(KHP "scan_sleep_millisecs", "10");
-	deadline = now_ms() + 60000;
-	while (!done && now_ms() < deadline) {
-		sleep_ms(100);
-		done = smaps_kb(p, "AnonHugePages:") == 2048;
+	tm_must_write(KHP "pages_to_scan", "4096");
+	tm_must_write(KHP "alloc_sleep_millisecs", "10");
+	tm_must_write(KHP "scan_sleep_millisecs", "10");
+	deadline = tm_now_ms() + 60000;
+	while (!done && tm_now_ms() < deadline) {
+		tm_sleep_ms(100);
+		done = tm_smaps_kb(p, "AnonHugePages:") == 2048;
 	}
-	write_str(KHP "scan_sleep_millisecs", sleep_old);
-	write_str(KHP "alloc_sleep_millisecs", alloc_old);
-	write_str(KHP "pages_to_scan", scan_old);
+	tm_write_str(KHP "scan_sleep_millisecs", sleep_old);
+	tm_write_str(KHP "alloc_sleep_millisecs", alloc_old);
+	tm_write_str(KHP "pages_to_scan", scan_old);
 	if (!done) {
-		free(ev_take(fd));
+		free(EV_TAKE(fd));
 		FAIL("khugepaged did not collapse the region within 60 s");
 	}
 	collapse_check(fd, p, h);
@@ -1773,7 +1226,7 @@ TEST(hugetlb_2m)
 	pid_t pid;
 
 	SETUP(fd);
-	read_u64("/proc/sys/vm/nr_hugepages", &nr);
+	tm_read_u64("/proc/sys/vm/nr_hugepages", &nr);
 	if (!nr)
 		SKIP("no huge pages reserved (/proc/sys/vm/nr_hugepages is 0)");
 	p = mmap(NULL, HUGE_SZ, PROT_READ | PROT_WRITE,
@@ -1784,24 +1237,24 @@ TEST(hugetlb_2m)
 	tm_fill(p, HUGE_SZ, 1);
 	h = tm_must_bind(fd, p, HUGE_SZ, RW);
 	DEV_READ(fd, p, HUGE_PAGES, 1, 0, 1);
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.huge_entries, 1);
-	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES,
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_PAGES,
 			     TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_HUGE),
 		  HUGE_PAGES);
 	ASSERT_OK(tm_evlog_drain(fd));
 
 	/* hugetlb_change_protection: PROTECTION_VMA. */
 	ASSERT_SYS(mprotect(p, HUGE_SZ, PROT_READ));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_PVMA, h, p, p + HUGE_SZ,
 			    BIT(vma_dg ? ACT_DOWN : ACT_INVAL)), 1);
 	EXPECT_ONLY(log, BIT(EV_PVMA));
-	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES, vma_dg ?
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_PAGES, vma_dg ?
 			     TEST_MIRROR_SNAP_READ | TEST_MIRROR_SNAP_HUGE :
 			     TEST_MIRROR_SNAP_NONE), HUGE_PAGES);
 	DEV_READ(fd, p, HUGE_PAGES, vma_dg ? 0 : 1, 0, 1);
-	ASSERT_ERRNO(dev_write(fd, p, 1, 0, 2, &res), -EPERM);
+	ASSERT_ERRNO(tm_dev_write(fd, p, 1, 0, 2, &res), -EPERM);
 	ASSERT_SYS(mprotect(p, HUGE_SZ, PROT_READ | PROT_WRITE));
 	DEV_READ(fd, p, HUGE_PAGES, -1, 0, 1);
 	ASSERT_OK(tm_evlog_drain(fd));
@@ -1811,24 +1264,24 @@ TEST(hugetlb_2m)
 	if (pid == 0)
 		_exit(0);
 	tm_must_wait_ok(pid);
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, p, p + HUGE_SZ, BIT(ACT_INVAL)), 1);
 	EXPECT_ONLY(log, BIT(EV_CLEAR));
-	ASSERT_EQ(stats(fd).entries_present, 0);
+	ASSERT_EQ(STATS(fd).entries_present, 0);
 	DEV_READ(fd, p, HUGE_PAGES, 1, 0, 1);
-	ASSERT_EQ(stats(fd).huge_entries, 1);
-	ASSERT_OK(dev_write(fd, p, 1, 0, 3, &res));
+	ASSERT_EQ(STATS(fd).huge_entries, 1);
+	ASSERT_OK(tm_dev_write(fd, p, 1, 0, 3, &res));
 	EXPECT_PAT(p, 0, SZ(1), 3);
 	ASSERT_OK(tm_evlog_drain(fd));
 
 	/* munmap: UNMAP. */
 	ASSERT_SYS(munmap(p, HUGE_SZ));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_UNMAP, h, p, p + HUGE_SZ, BIT(ACT_DROP)), 1);
 	EXPECT_ONLY(log, BIT(EV_UNMAP));
-	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES, TEST_MIRROR_SNAP_DROPPED),
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_PAGES, TEST_MIRROR_SNAP_DROPPED),
 		  HUGE_PAGES);
-	ASSERT_EQ(stats(fd).huge_entries, 0);
+	ASSERT_EQ(STATS(fd).huge_entries, 0);
 }
 
 /*
@@ -1842,7 +1295,7 @@ TEST(hugetlb_2m)
  */
 static bool hugetlb_zap_raises_unmap(void)
 {
-	unsigned int v = kernel_series();
+	unsigned int v = tm_must_kernel_version();
 
 	if (v != 601 && v != 612 && v != 703)
 		SKIP("the hugetlb zap events are known for 6.1, 6.12 and 7.3 "
@@ -1854,41 +1307,10 @@ static void require_hugepages(void)
 {
 	uint64_t nr = 0;
 
-	read_u64("/proc/sys/vm/nr_hugepages", &nr);
+	tm_read_u64("/proc/sys/vm/nr_hugepages", &nr);
 	if (!nr)
 		SKIP("no huge pages reserved (/proc/sys/vm/nr_hugepages is 0)");
 }
-
-/*
- * Record i of the log is exactly: event ev of binding h over [s, e), action
- * act, entries affected, blockable.
- */
-static void expect_rec(const char *file, int line, const struct tm_evlog *log,
-		       unsigned int i, unsigned int ev, uint32_t h, uint64_t s,
-		       uint64_t e, unsigned int act, uint64_t entries)
-{
-	const struct drm_test_mirror_event *r;
-
-	if (i >= log->n)
-		tm_fail(file, line, "record %u: the log has %u record(s)", i,
-			log->n);
-	r = &log->rec[i];
-	if (r->event != ev || r->start != s || r->end != e ||
-	    r->action != act || r->handle != h || r->entries != entries ||
-	    !(r->flags & TEST_MIRROR_EVENT_F_BLOCKABLE))
-		tm_fail(file, line, "record %u: %s [0x%" PRIx64 ", 0x%" PRIx64
-			") %s, handle %u, entries %" PRIu64 "%s; expected %s "
-			"[0x%" PRIx64 ", 0x%" PRIx64 ") %s, handle %u, entries %"
-			PRIu64, i, tm_event_name(r->event), (uint64_t)r->start,
-			(uint64_t)r->end, tm_action_name(r->action), r->handle,
-			(uint64_t)r->entries,
-			r->flags & TEST_MIRROR_EVENT_F_BLOCKABLE ? "" :
-			" NON-BLOCKABLE", tm_event_name(ev), s, e,
-			tm_action_name(act), h, entries);
-}
-#define EXPECT_REC(log, i, ev, h, s, e, act, entries) \
-	expect_rec(__FILE__, __LINE__, log, i, ev, h, ADDR(s), ADDR(e), act, \
-		   entries)
 
 /* A hugetlbfs file (memfd) of size bytes. */
 static int hugetlbfs_file(size_t size)
@@ -1922,10 +1344,10 @@ static uint8_t *hugetlbfs_map_mirrored(int fd, int f, size_t nhuge,
 	tm_fill(p, nhuge * HUGE_SZ, seed);
 	*h = tm_must_bind(fd, p, nhuge * HUGE_SZ, RW);
 	DEV_READ(fd, p, nhuge * HUGE_PAGES, 1, 0, seed);
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.huge_entries, nhuge);
 	ASSERT_EQ(st.entries_present, nhuge);
-	ASSERT_EQ(snap_count(fd, p, nhuge * HUGE_PAGES,
+	ASSERT_EQ(SNAP_COUNT(fd, p, nhuge * HUGE_PAGES,
 			     TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_HUGE),
 		  nhuge * HUGE_PAGES);
 	ASSERT_OK(tm_evlog_drain(fd));
@@ -1941,13 +1363,13 @@ static uint8_t *hugetlbfs_map_mirrored(int fd, int f, size_t nhuge,
 static void hugetlb_munmap_drops(int fd, uint32_t h, uint8_t *p, size_t size,
 				 uint64_t entries)
 {
-	uint64_t dropped = stats(fd).pages_dropped;
+	uint64_t dropped = STATS(fd).pages_dropped;
 	struct drm_test_mirror_stats st;
 	struct tm_evlog *log;
 
 	ASSERT_OK(tm_evlog_drain(fd));
 	ASSERT_SYS(munmap(p, size));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	EXPECT_REC(log, 0, EV_UNMAP, h, p, p + size, ACT_DROP, entries);
 	if (hugetlb_zap_raises_unmap()) {
 		ASSERT_EQ(log->n, 2);
@@ -1955,9 +1377,9 @@ static void hugetlb_munmap_drops(int fd, uint32_t h, uint8_t *p, size_t size,
 	} else {
 		ASSERT_EQ(log->n, 1);
 	}
-	ASSERT_EQ(snap_count(fd, p, size / PAGE_SZ, TEST_MIRROR_SNAP_DROPPED),
+	ASSERT_EQ(SNAP_COUNT(fd, p, size / PAGE_SZ, TEST_MIRROR_SNAP_DROPPED),
 		  size / PAGE_SZ);
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.pages_dropped - dropped, size / PAGE_SZ);
 	ASSERT_EQ(st.entries_present, 0);
 	ASSERT_EQ(st.huge_entries, 0);
@@ -1990,12 +1412,12 @@ TEST(hugetlb_dontneed_keeps_tracking)
 	tm_fill(p, HUGE_SZ, 1);
 	h = tm_must_bind(fd, p, HUGE_SZ, RW);
 	DEV_READ(fd, p, HUGE_PAGES, 1, 0, 1);
-	ASSERT_EQ(stats(fd).huge_entries, 1);
+	ASSERT_EQ(STATS(fd).huge_entries, 1);
 	ASSERT_OK(tm_evlog_drain(fd));
-	st0 = stats(fd);
+	st0 = STATS(fd);
 
 	ASSERT_SYS(madvise(p, HUGE_SZ, MADV_DONTNEED));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	EXPECT_REC(log, 0, EV_CLEAR, h, p, p + HUGE_SZ, ACT_INVAL, 1);
 	if (hugetlb_zap_raises_unmap()) {
 		ASSERT_EQ(log->n, 2);
@@ -2003,9 +1425,9 @@ TEST(hugetlb_dontneed_keeps_tracking)
 	} else {
 		ASSERT_EQ(log->n, 1);
 	}
-	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES, TEST_MIRROR_SNAP_NONE),
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_PAGES, TEST_MIRROR_SNAP_NONE),
 		  HUGE_PAGES);
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.pages_dropped, st0.pages_dropped);
 	ASSERT_EQ(st.entries_present, 0);
 	ASSERT_EQ(st.huge_entries, 0);
@@ -2016,7 +1438,7 @@ TEST(hugetlb_dontneed_keeps_tracking)
 	 */
 	res = DEV_READ(fd, p, HUGE_PAGES, 1, 0, 0);
 	ASSERT_EQ(res.faulted_pages, HUGE_PAGES);
-	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES,
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_PAGES,
 			     TEST_MIRROR_SNAP_READ | TEST_MIRROR_SNAP_HUGE),
 		  HUGE_PAGES);
 	ASSERT_ZERO_MEM(p, HUGE_SZ);
@@ -2025,16 +1447,16 @@ TEST(hugetlb_dontneed_keeps_tracking)
 	 * page is this mapping's own, so the CPU makes it writable in place
 	 * (no COW, no event), and the CPU sees the device's data.
 	 */
-	ASSERT_OK(dev_write(fd, p, HUGE_PAGES, 0, 2, &res));
+	ASSERT_OK(tm_dev_write(fd, p, HUGE_PAGES, 0, 2, &res));
 	ASSERT_EQ(res.faults, 1);
 	EXPECT_PAT(p, 0, HUGE_SZ, 2);
-	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES,
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_PAGES,
 			     TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_HUGE),
 		  HUGE_PAGES);
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.huge_entries, 1);
 	ASSERT_EQ(st.pages_dropped, st0.pages_dropped);
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(log->n, 0);
 
 	hugetlb_munmap_drops(fd, h, p, HUGE_SZ, 1);
@@ -2058,20 +1480,20 @@ TEST(hugetlbfs_punch_hole_keeps_tracking)
 	SETUP(fd);
 	f = hugetlbfs_file(2 * HUGE_SZ);
 	p = hugetlbfs_map_mirrored(fd, f, 2, 1, &h);
-	st0 = stats(fd);
+	st0 = STATS(fd);
 
 	ASSERT_SYS(fallocate(f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
 			     (off_t)HUGE_SZ));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(log->n, 1);
 	EXPECT_REC(log, 0, hugetlb_zap_raises_unmap() ? EV_UNMAP : EV_CLEAR, h,
 		   p, p + HUGE_SZ, ACT_INVAL, 1);
-	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES, TEST_MIRROR_SNAP_NONE),
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_PAGES, TEST_MIRROR_SNAP_NONE),
 		  HUGE_PAGES);
-	ASSERT_EQ(snap_count(fd, p + HUGE_SZ, HUGE_PAGES,
+	ASSERT_EQ(SNAP_COUNT(fd, p + HUGE_SZ, HUGE_PAGES,
 			     TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_HUGE),
 		  HUGE_PAGES);
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.pages_dropped, st0.pages_dropped);
 	ASSERT_EQ(st.entries_present, 1);
 	ASSERT_EQ(st.huge_entries, 1);
@@ -2085,7 +1507,7 @@ TEST(hugetlbfs_punch_hole_keeps_tracking)
 	DEV_READ(fd, p, HUGE_PAGES, 1, 0, 0);
 	DEV_READ(fd, p + HUGE_SZ, HUGE_PAGES, 0, HUGE_SZ, 1);
 	ASSERT_ZERO_MEM(p, HUGE_SZ);
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.huge_entries, 2);
 	ASSERT_EQ(st.pages_dropped, st0.pages_dropped);
 
@@ -2135,19 +1557,19 @@ TEST(hugetlbfs_truncate)
 	SETUP(fd);
 	f = hugetlbfs_file(2 * HUGE_SZ);
 	p = hugetlbfs_map_mirrored(fd, f, 2, 1, &h);
-	st0 = stats(fd);
+	st0 = STATS(fd);
 
 	ASSERT_SYS(ftruncate(f, (off_t)HUGE_SZ));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(log->n, 1);
 	EXPECT_REC(log, 0, hugetlb_zap_raises_unmap() ? EV_UNMAP : EV_CLEAR, h,
 		   p + HUGE_SZ, p + 2 * HUGE_SZ, ACT_INVAL, 1);
-	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES,
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_PAGES,
 			     TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_HUGE),
 		  HUGE_PAGES);
-	ASSERT_EQ(snap_count(fd, p + HUGE_SZ, HUGE_PAGES, TEST_MIRROR_SNAP_NONE),
+	ASSERT_EQ(SNAP_COUNT(fd, p + HUGE_SZ, HUGE_PAGES, TEST_MIRROR_SNAP_NONE),
 		  HUGE_PAGES);
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.pages_dropped, st0.pages_dropped);
 	ASSERT_EQ(st.entries_present, 1);
 
@@ -2155,14 +1577,14 @@ TEST(hugetlbfs_truncate)
 	expect_cpu_sigbus(p + HUGE_SZ);
 	DEV_READ_ERR(fd, p + HUGE_SZ, 1, -EFAULT, 0);
 	DEV_READ_ERR(fd, p + 2 * HUGE_SZ - PAGE_SZ, 1, -EFAULT, 0);
-	ASSERT_ERRNO(dev_write(fd, p + HUGE_SZ, 1, 0, 2, &res), -EFAULT);
+	ASSERT_ERRNO(tm_dev_write(fd, p + HUGE_SZ, 1, 0, 2, &res), -EFAULT);
 	DEV_READ_ERR(fd, p + HUGE_SZ - SZ(2), 4, -EFAULT, 2);
 	DEV_READ(fd, p, HUGE_PAGES, 0, 0, 1);
 	/* Nothing was installed there, and nothing dropped. */
-	ASSERT_EQ(snap_count(fd, p + HUGE_SZ, HUGE_PAGES, TEST_MIRROR_SNAP_NONE),
+	ASSERT_EQ(SNAP_COUNT(fd, p + HUGE_SZ, HUGE_PAGES, TEST_MIRROR_SNAP_NONE),
 		  HUGE_PAGES);
-	ASSERT_EQ(stats(fd).pages_dropped, st0.pages_dropped);
-	log = ev_take(fd);
+	ASSERT_EQ(STATS(fd).pages_dropped, st0.pages_dropped);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(log->n, 0);
 
 	/* The file grows again (no event): the device reads its zeros. */
@@ -2170,8 +1592,8 @@ TEST(hugetlbfs_truncate)
 	DEV_READ(fd, p + HUGE_SZ, HUGE_PAGES, 1, 0, 0);
 	ASSERT_ZERO_MEM(p + HUGE_SZ, HUGE_SZ);
 	DEV_READ(fd, p, HUGE_PAGES, 0, 0, 1);
-	ASSERT_EQ(stats(fd).huge_entries, 2);
-	log = ev_take(fd);
+	ASSERT_EQ(STATS(fd).huge_entries, 2);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(log->n, 0);
 
 	hugetlb_munmap_drops(fd, h, p, 2 * HUGE_SZ, 2);
@@ -2215,10 +1637,10 @@ TEST(hugetlbfs_munmap_part_drops)
 	SETUP(fd);
 	f = hugetlbfs_file(2 * HUGE_SZ);
 	p = hugetlbfs_map_mirrored(fd, f, 2, 1, &h);
-	st0 = stats(fd);
+	st0 = STATS(fd);
 
 	ASSERT_SYS(munmap(p + HUGE_SZ, HUGE_SZ));
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	EXPECT_REC(log, 0, EV_UNMAP, h, p + HUGE_SZ, p + 2 * HUGE_SZ,
 		   ACT_DROP, 1);
 	if (hugetlb_zap_raises_unmap()) {
@@ -2228,19 +1650,19 @@ TEST(hugetlbfs_munmap_part_drops)
 	} else {
 		ASSERT_EQ(log->n, 1);
 	}
-	ASSERT_EQ(snap_count(fd, p + HUGE_SZ, HUGE_PAGES,
+	ASSERT_EQ(SNAP_COUNT(fd, p + HUGE_SZ, HUGE_PAGES,
 			     TEST_MIRROR_SNAP_DROPPED), HUGE_PAGES);
-	ASSERT_EQ(snap_count(fd, p, HUGE_PAGES,
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_PAGES,
 			     TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_HUGE),
 		  HUGE_PAGES);
-	st = stats(fd);
+	st = STATS(fd);
 	ASSERT_EQ(st.pages_dropped - st0.pages_dropped, HUGE_PAGES);
 	ASSERT_EQ(st.entries_present, 1);
 	DEV_READ(fd, p, HUGE_PAGES, 0, 0, 1);
 	DEV_READ_ERR(fd, p + HUGE_SZ - SZ(1), 2, -EFAULT, 1);
 	/* The same after the work item split the tracking. */
 	wait_pages_dropped(fd, st0.pages_dropped + HUGE_PAGES);
-	ASSERT_EQ(snap_count(fd, p + HUGE_SZ, HUGE_PAGES,
+	ASSERT_EQ(SNAP_COUNT(fd, p + HUGE_SZ, HUGE_PAGES,
 			     TEST_MIRROR_SNAP_DROPPED), HUGE_PAGES);
 	DEV_READ(fd, p, HUGE_PAGES, 0, 0, 1);
 
@@ -2264,9 +1686,9 @@ TEST_OPTS(ksm_merge, 0, 120)
 	uint32_t h;
 
 	SETUP(fd);
-	if (read_str(KSM "run", run_old, sizeof(run_old)) ||
-	    read_str(KSM "pages_to_scan", scan_old, sizeof(scan_old)) ||
-	    read_str(KSM "sleep_millisecs", sleep_old, sizeof(sleep_old)))
+	if (tm_read_str(KSM "run", run_old, sizeof(run_old)) ||
+	    tm_read_str(KSM "pages_to_scan", scan_old, sizeof(scan_old)) ||
+	    tm_read_str(KSM "sleep_millisecs", sleep_old, sizeof(sleep_old)))
 		SKIP("no KSM (/sys/kernel/mm/ksm)");
 	p = tm_must_map(2, PROT_READ | PROT_WRITE);
 	tm_fill(p, SZ(1), 1);
@@ -2274,25 +1696,25 @@ TEST_OPTS(ksm_merge, 0, 120)
 	h = tm_must_bind(fd, p, SZ(2), RWP);
 	ASSERT_SYS(madvise(p, SZ(2), MADV_MERGEABLE));
 	ASSERT_OK(tm_evlog_drain(fd));
-	ASSERT_TRUE((pagemap(p) & PM_PFN_MASK) !=
-		    (pagemap(PG(p, 1)) & PM_PFN_MASK));
+	ASSERT_TRUE((PAGEMAP(p) & PM_PFN_MASK) !=
+		    (PAGEMAP(PG(p, 1)) & PM_PFN_MASK));
 
-	must_write(KSM "pages_to_scan", "1000");
-	must_write(KSM "sleep_millisecs", "10");
-	must_write(KSM "run", "1");
-	deadline = now_ms() + 90000;
-	while (now_ms() < deadline) {
-		sleep_ms(100);
-		read_u64(KSM "pages_sharing", &sharing);
+	tm_must_write(KSM "pages_to_scan", "1000");
+	tm_must_write(KSM "sleep_millisecs", "10");
+	tm_must_write(KSM "run", "1");
+	deadline = tm_now_ms() + 90000;
+	while (tm_now_ms() < deadline) {
+		tm_sleep_ms(100);
+		tm_read_u64(KSM "pages_sharing", &sharing);
 		if (sharing &&
-		    (pagemap(p) & PM_PFN_MASK) == (pagemap(PG(p, 1)) & PM_PFN_MASK))
+		    (PAGEMAP(p) & PM_PFN_MASK) == (PAGEMAP(PG(p, 1)) & PM_PFN_MASK))
 			break;
 	}
-	write_str(KSM "run", "0");
-	write_str(KSM "pages_to_scan", scan_old);
-	write_str(KSM "sleep_millisecs", sleep_old);
-	log = ev_take(fd);
-	if ((pagemap(p) & PM_PFN_MASK) != (pagemap(PG(p, 1)) & PM_PFN_MASK))
+	tm_write_str(KSM "run", "0");
+	tm_write_str(KSM "pages_to_scan", scan_old);
+	tm_write_str(KSM "sleep_millisecs", sleep_old);
+	log = EV_TAKE(fd);
+	if ((PAGEMAP(p) & PM_PFN_MASK) != (PAGEMAP(PG(p, 1)) & PM_PFN_MASK))
 		FAIL("KSM did not merge the two identical pages in 90 s "
 		     "(pages_sharing %" PRIu64 ")", sharing);
 	/* write_protect_page and replace_page: CLEAR on both pages. */
@@ -2306,9 +1728,9 @@ TEST_OPTS(ksm_merge, 0, 120)
 	DEV_READ(fd, PG(p, 1), 1, 1, 0, 1);
 	EXPECT_SNAP(fd, p, 2, "R R");
 	/* A device write breaks the sharing for its page only. */
-	ASSERT_OK(dev_write(fd, p, 1, 0, 2, &res));
+	ASSERT_OK(tm_dev_write(fd, p, 1, 0, 2, &res));
 	ASSERT_EQ(res.faults, 1);
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	EXPECT_EV(log, EV_CLEAR, h, p, PG(p, 1), BIT(ACT_INVAL));
 	EXPECT_ONLY(log, BIT(EV_CLEAR));
 	EXPECT_PAT(p, 0, SZ(1), 2);
@@ -2375,7 +1797,7 @@ TEST_OPTS(compaction_migrates, 0, 120)
 	ASSERT_TRUE(pfn != NULL);
 	/* One CLEAR per migrated page: a log big enough for all. */
 	close(fd);
-	fd = open_with_log("8192");
+	fd = tm_must_open_param("event_log_len", "8192");
 	vmstat_diag(false);
 	/* Each round adds a region elsewhere in memory, then compacts. */
 	for (r = 0; r < rounds && !moved; r++) {
@@ -2386,11 +1808,11 @@ TEST_OPTS(compaction_migrates, 0, 120)
 			ASSERT_SYS(madvise(PG(p, i + 1), SZ(step - 1),
 					   MADV_DONTNEED));
 		ASSERT_OK(tm_evlog_drain(fd));
-		ASSERT_EQ(stats(fd).entries_present, (r + 1) * (n / step));
+		ASSERT_EQ(STATS(fd).entries_present, (r + 1) * (n / step));
 		lo = UINT64_MAX;
 		hi = 0;
 		for (i = 0; i < n; i += step) {
-			pfn[r * n + i] = pagemap(PG(p, i)) & PM_PFN_MASK;
+			pfn[r * n + i] = PAGEMAP(PG(p, i)) & PM_PFN_MASK;
 			if (!pfn[r * n + i])
 				SKIP("pagemap shows no PFNs (needs CAP_SYS_ADMIN)");
 			lo = pfn[r * n + i] < lo ? pfn[r * n + i] : lo;
@@ -2398,14 +1820,15 @@ TEST_OPTS(compaction_migrates, 0, 120)
 		}
 		tm_diag("round %zu: %zu mirrored pages at pfn 0x%" PRIx64
 			"..0x%" PRIx64, r, n / step, lo, hi);
-		ASSERT_OK(write_str("/proc/sys/vm/compact_memory", "1"));
+		ASSERT_OK(tm_write_str("/proc/sys/vm/compact_memory", "1"));
 		vmstat_diag(true);
 		for (k = 0; k < nr; k++)
 			for (i = 0; i < n; i += step)
-				moved += (pagemap(PG(reg[k], i)) & PM_PFN_MASK) !=
+				moved += (PAGEMAP(PG(reg[k], i)) & PM_PFN_MASK) !=
 					 pfn[k * n + i];
 	}
-	log = ev_take(fd);
+	/* a CLEAR per migrated page: as many as the log can hold */
+	log = EV_TAKE_MAX(fd, 8192);
 	tm_diag("compaction moved %zu of %zu mirrored pages", moved,
 		nr * (n / step));
 	if (!moved)
@@ -2416,7 +1839,7 @@ TEST_OPTS(compaction_migrates, 0, 120)
 	for (r = 0; r < nr; r++) {
 		p = reg[r];
 		for (i = 0; i < n; i += step) {
-			if ((pagemap(PG(p, i)) & PM_PFN_MASK) == pfn[r * n + i])
+			if ((PAGEMAP(PG(p, i)) & PM_PFN_MASK) == pfn[r * n + i])
 				continue;
 			EXPECT_EV(log, EV_CLEAR, hreg[r], PG(p, i), PG(p, i + 1),
 				  BIT(ACT_INVAL));
@@ -2425,7 +1848,7 @@ TEST_OPTS(compaction_migrates, 0, 120)
 		for (i = 0; i < n; i += step)
 			DEV_READ(fd, PG(p, i), 1, -1, SZ(i), 1);
 	}
-	ASSERT_EQ(stats(fd).entries_present, nr * (n / step));
+	ASSERT_EQ(STATS(fd).entries_present, nr * (n / step));
 }
 
 /* Soft offline migrates one page's content to a new page, always. */
@@ -2438,7 +1861,7 @@ TEST(migrate_soft_offline)
 	uint64_t before, after;
 
 	SETUP(fd);
-	before = pagemap(PG(p, 1)) & PM_PFN_MASK;
+	before = PAGEMAP(PG(p, 1)) & PM_PFN_MASK;
 	if (!before)
 		SKIP("pagemap shows no PFNs (needs CAP_SYS_ADMIN)");
 	if (madvise(PG(p, 1), SZ(1), MADV_SOFT_OFFLINE)) {
@@ -2447,10 +1870,10 @@ TEST(migrate_soft_offline)
 			     tm_errname(errno));
 		FAIL("MADV_SOFT_OFFLINE: %s", tm_errname(errno));
 	}
-	after = pagemap(PG(p, 1)) & PM_PFN_MASK;
+	after = PAGEMAP(PG(p, 1)) & PM_PFN_MASK;
 	tm_diag("pfn 0x%" PRIx64 " -> 0x%" PRIx64, before, after);
 	ASSERT_NE(before, after);
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, PG(p, 1), PG(p, 2),
 			    BIT(ACT_INVAL)), 1);
 	EXPECT_WITHIN(log, EV_CLEAR, PG(p, 1), PG(p, 2));
@@ -2474,7 +1897,7 @@ TEST(move_pages_same_node_no_event)
 	tm_must_bind(fd, p, SZ(n), RWP);
 	for (i = 0; i < n; i++) {
 		pages[i] = PG(p, i);
-		pfn[i] = pagemap(PG(p, i)) & PM_PFN_MASK;
+		pfn[i] = PAGEMAP(PG(p, i)) & PM_PFN_MASK;
 	}
 	if (syscall(SYS_move_pages, 0, n, pages, NULL, status, 0))
 		SKIP("move_pages: %s", tm_errname(errno));
@@ -2484,9 +1907,9 @@ TEST(move_pages_same_node_no_event)
 			   MPOL_MF_MOVE));
 	for (i = 0; i < n; i++) {
 		ASSERT_EQ(status[i], nodes[i]);
-		ASSERT_EQ(pagemap(PG(p, i)) & PM_PFN_MASK, pfn[i]);
+		ASSERT_EQ(PAGEMAP(PG(p, i)) & PM_PFN_MASK, pfn[i]);
 	}
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(log->n, 0);
 	EXPECT_SNAP(fd, p, n, "W W W W");
 }
@@ -2499,12 +1922,51 @@ enum wp_kind { WP_MPROTECT, WP_FORK, WP_SOFT_DIRTY };
 
 /*
  * After a write-protect, count the device-read refaults with the aware
- * policy (fd) and with the blind one (bfd), both mirroring the same pages.
+ * policy (fd) and with the blind one (self->bfd), both mirroring the same
+ * pages: one body, a variant per kind of write-protect.
  */
-static void ab_case(int fd, int bfd, enum wp_kind kind, const char *name)
+FIXTURE(ab) {
+	int bfd;	/* a file of the event-blind policy */
+};
+
+FIXTURE_VARIANT(ab) {
+	enum wp_kind kind;
+	const char *what;
+};
+
+FIXTURE_VARIANT_ADD(ab, mprotect) {
+	.kind = WP_MPROTECT, .what = "mprotect(PROT_READ)",
+};
+
+FIXTURE_VARIANT_ADD(ab, fork) {
+	.kind = WP_FORK, .what = "fork",
+};
+
+FIXTURE_VARIANT_ADD(ab, soft_dirty) {
+	.kind = WP_SOFT_DIRTY, .what = "clear_refs soft-dirty",
+};
+
+FIXTURE_SETUP(ab)
+{
+	struct drm_test_mirror_stats st;
+
+	setup(fd, "ab_write_protect_refaults");
+	self->bfd = tm_must_open_blind();
+	ASSERT_OK(tm_stats(self->bfd, &st, false));
+	ASSERT_EQ(st.caps & TEST_MIRROR_CAP_EVENT_AWARE, 0);
+}
+
+FIXTURE_TEARDOWN(ab)
+{
+	close(self->bfd);
+}
+
+TEST_F(ab, ab_write_protect_refaults)
 {
 	const size_t n = 4;
 	uint8_t *p = tm_must_map_pattern(n, 1);
+	enum wp_kind kind = variant->kind;
+	int bfd = self->bfd;
 	struct tm_result ra, rb;
 	struct tm_evlog *blog;
 	uint32_t ha, hb;
@@ -2522,24 +1984,24 @@ static void ab_case(int fd, int bfd, enum wp_kind kind, const char *name)
 	case WP_FORK:
 		pid = tm_fork();
 		if (pid == 0) {
-			sleep_ms(100000);
+			tm_sleep_ms(100000);
 			_exit(0);
 		}
 		break;
 	case WP_SOFT_DIRTY:
-		ASSERT_OK(write_str("/proc/self/clear_refs", "4"));
+		ASSERT_OK(tm_write_str("/proc/self/clear_refs", "4"));
 		break;
 	}
 	want = kind == WP_MPROTECT && !vma_dg ? 1 : 0;
 	ra = DEV_READ(fd, p, n, want, 0, 1);
 	rb = DEV_READ(bfd, p, n, 1, 0, 1);
-	blog = calloc(1, sizeof(*blog));
+	blog = tm_evlog_new();
 	ASSERT_OK(tm_evlog_read(bfd, blog, true));
 	EXPECT_EV(blog, kind == WP_MPROTECT ? EV_PVMA :
 		  kind == WP_FORK ? EV_PPAGE : EV_SDIRTY, hb, p, PG(p, n),
 		  BIT(ACT_INVAL));
 	tm_diag("%s: device-read refaults: aware %" PRIu64 ", blind %" PRIu64,
-		name, ra.faults, rb.faults);
+		variant->what, ra.faults, rb.faults);
 	if (pid) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
@@ -2550,184 +2012,9 @@ static void ab_case(int fd, int bfd, enum wp_kind kind, const char *name)
 	munmap(p, SZ(n));
 }
 
-TEST(ab_write_protect_refaults)
-{
-	struct drm_test_mirror_stats st;
-	int bfd;
-
-	SETUP(fd);
-	bfd = open_blind();
-	ASSERT_OK(tm_stats(bfd, &st, false));
-	ASSERT_EQ(st.caps & TEST_MIRROR_CAP_EVENT_AWARE, 0);
-	ab_case(fd, bfd, WP_MPROTECT, "mprotect(PROT_READ)");
-	ab_case(fd, bfd, WP_FORK, "fork");
-	ab_case(fd, bfd, WP_SOFT_DIRTY, "clear_refs soft-dirty");
-	close(bfd);
-}
-
 /* ------------------------------------------------------------------------ */
 /* Observing callbacks of a dead address space: the tm_invalidate tracepoint */
 /* ------------------------------------------------------------------------ */
-
-#define TRACING		"/sys/kernel/tracing/"
-
-/* This test's trace instance: instances/tm_events_<pid>/ */
-static char tr_inst[128];
-
-static const char *tr_path(const char *rel)
-{
-	static char buf[4][256];
-	static int k;
-	char *b = buf[k++ & 3];
-
-	snprintf(b, sizeof(buf[0]), "%s%s", tr_inst, rel);
-	return b;
-}
-#define TR_EVENT	"events/test_mirror/tm_invalidate/"
-
-/* One tm_invalidate record. */
-struct probe_rec {
-	uint32_t handle, ev, act, fl;	/* fl: 1 = blockable */
-	uint64_t start, end, ent;
-	int pid;
-	char comm[32];
-};
-
-static void probe_remove(void)
-{
-	write_str(tr_path(TR_EVENT "enable"), "0");
-	rmdir(tr_inst);
-}
-
-/*
- * Record test_mirror:tm_invalidate in a trace instance of our own. A janitor
- * process (outside the test's process group, which the harness kills)
- * disables it and removes the instance when the test ends, however it ends:
- * an enabled module tracepoint would keep the module from unloading.
- */
-static void probe_setup(void)
-{
-	int pfd[2];
-	pid_t pid;
-
-	if (access(TRACING "events/test_mirror/tm_invalidate", F_OK))
-		SKIP("no test_mirror:tm_invalidate tracepoint in tracefs (%s)",
-		     tm_errname(errno));
-	snprintf(tr_inst, sizeof(tr_inst), TRACING "instances/tm_events_%d/",
-		 getpid());
-	if (mkdir(tr_inst, 0755))
-		FAIL("mkdir %s: %s", tr_inst, tm_errname(errno));
-
-	ASSERT_SYS(pipe(pfd));
-	pid = fork();
-	ASSERT_SYS(pid);
-	if (pid == 0) {
-		char c;
-		int i;
-
-		setsid();
-		for (i = 3; i < 1024; i++)
-			if (i != pfd[0])
-				close(i);
-		while (read(pfd[0], &c, 1) > 0)
-			;
-		probe_remove();
-		_exit(0);
-	}
-	close(pfd[0]);	/* pfd[1] stays open until this test process ends */
-
-	must_write(tr_path(TR_EVENT "enable"), "1");
-	must_write(tr_path("tracing_on"), "1");
-}
-
-static int name_index(const char *name, const char *(*fn)(unsigned int))
-{
-	unsigned int i;
-
-	for (i = 0; i < 16; i++)
-		if (!strcasecmp(name, fn(i)))
-			return (int)i;
-	return -1;
-}
-
-/* Parse the instance's trace buffer (non-consuming). */
-static int probe_read(struct probe_rec *recs, int max)
-{
-	FILE *f = fopen(tr_path("trace"), "re");
-	char line[512];
-	int n = 0;
-
-	if (!f)
-		FAIL("open trace: %s", tm_errname(errno));
-	while (n < max && fgets(line, sizeof(line), f)) {
-		struct probe_rec *r = &recs[n];
-		char *s = strstr(line, "tm_invalidate: "), *br, *dash;
-		char evn[32], actn[32];
-		unsigned int bl;
-		int ev, act;
-
-		if (line[0] == '#' || !s)
-			continue;
-		if (sscanf(s, "tm_invalidate: handle=%u range=0x%" SCNx64
-			   "-0x%" SCNx64 " event=%31s action=%31s blockable=%u "
-			   "entries=%" SCNu64, &r->handle, &r->start, &r->end,
-			   evn, actn, &bl, &r->ent) != 7)
-			FAIL("cannot parse trace line: %s", s);
-		ev = name_index(evn, tm_event_name);
-		act = name_index(actn, tm_action_name);
-		if (ev < 0 || act < 0)
-			FAIL("unknown event/action in trace line: %s", s);
-		r->ev = (uint32_t)ev;
-		r->act = (uint32_t)act;
-		r->fl = bl;
-		br = strstr(line, " [");
-		r->pid = 0;
-		r->comm[0] = 0;
-		if (br) {
-			*br = 0;
-			dash = strrchr(line, '-');
-			if (dash) {
-				char *c = line;
-
-				r->pid = atoi(dash + 1);
-				*dash = 0;
-				while (*c == ' ')
-					c++;
-				strncpy(r->comm, c, sizeof(r->comm) - 1);
-				r->comm[sizeof(r->comm) - 1] = 0;
-			}
-		}
-		n++;
-	}
-	fclose(f);
-	return n;
-}
-
-static void probe_print(const struct probe_rec *r, int n)
-{
-	int i;
-
-	tm_diag("trace: %d record(s)", n);
-	for (i = 0; i < n && i < 40; i++)
-		tm_diag("  %s-%d: handle %u %s [0x%" PRIx64 ", 0x%" PRIx64
-			") %s, entries %" PRIu64 "%s", r[i].comm, r[i].pid,
-			r[i].handle, tm_event_name(r[i].ev), r[i].start,
-			r[i].end, tm_action_name(r[i].act), r[i].ent,
-			r[i].fl & 1 ? "" : " NON-BLOCKABLE");
-}
-
-/* Index of the first record at or after from matching, or -1. */
-static int probe_find(const struct probe_rec *r, int n, int from,
-		      unsigned int ev, int blockable, uint64_t s, uint64_t e)
-{
-	int i;
-
-	for (i = from; i < n; i++)
-		if (r[i].ev == ev && r[i].start <= s && r[i].end >= e &&
-		    (blockable < 0 || !!(r[i].fl & 1) == blockable))
-			return i;
-	return -1;
-}
 
 #define PROBE_MAX 4096
 
@@ -2736,7 +2023,7 @@ TEST(trace_matches_event_log)
 {
 	const size_t n = 8;
 	uint8_t *p = tm_must_map_pattern(n, 1);
-	struct probe_rec *r = calloc(PROBE_MAX, sizeof(*r));
+	struct tm_trace_rec *r = calloc(PROBE_MAX, sizeof(*r));
 	struct tm_evlog *log;
 	unsigned int i;
 	int np, k = 0;
@@ -2744,15 +2031,15 @@ TEST(trace_matches_event_log)
 	SETUP(fd);
 	ASSERT_TRUE(r != NULL);
 	tm_must_bind(fd, p, SZ(n), RWP);
-	probe_setup();
-	/* (probe_setup() forks: PROTECTION_PAGE, before the probe is on) */
+	tm_trace_start();
+	/* (tm_trace_start() forks: PROTECTION_PAGE, before the probe is on) */
 	ASSERT_OK(tm_evlog_drain(fd));
 	ASSERT_SYS(madvise(PG(p, 1), SZ(1), MADV_DONTNEED));
 	ASSERT_SYS(mprotect(PG(p, 2), SZ(2), PROT_READ));
 	ASSERT_SYS(munmap(PG(p, 5), SZ(2)));
-	log = ev_take(fd);
-	np = probe_read(r, PROBE_MAX);
-	probe_print(r, np);
+	log = EV_TAKE(fd);
+	np = tm_trace_read(r, PROBE_MAX);
+	tm_trace_print(r, np);
 	ASSERT_GE(log->n, 3);
 	ASSERT_EQ((unsigned int)np, log->n);
 	for (i = 0; i < log->n; i++, k++) {
@@ -2767,44 +2054,6 @@ TEST(trace_matches_event_log)
 	}
 }
 
-static void send_fd(int sock, int f, uint64_t addr)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &addr, sizeof(addr) };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &f, sizeof(int));
-	if (sendmsg(sock, &mh, 0) != sizeof(addr))
-		FAIL("sendmsg: %s", tm_errname(errno));
-}
-
-static int recv_fd(int sock, uint64_t *addr)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { addr, sizeof(*addr) };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *c;
-	int f;
-
-	if (recvmsg(sock, &mh, 0) != sizeof(*addr))
-		FAIL("recvmsg: %s", tm_errname(errno));
-	c = CMSG_FIRSTHDR(&mh);
-	if (!c || c->cmsg_type != SCM_RIGHTS)
-		FAIL("no fd received");
-	memcpy(&f, CMSG_DATA(c), sizeof(int));
-	return f;
-}
-
 /*
  * Process exit: RELEASE (the whole address space), then UNMAP of every VMA.
  * The child hands its file to the parent first; the parent cannot use it
@@ -2814,7 +2063,7 @@ static int recv_fd(int sock, uint64_t *addr)
 TEST(process_exit_release_then_unmap)
 {
 	const size_t n = 8;
-	struct probe_rec *r = calloc(PROBE_MAX, sizeof(*r));
+	struct tm_trace_rec *r = calloc(PROBE_MAX, sizeof(*r));
 	struct drm_test_mirror_stats st;
 	int sv[2], pf, np, i_rel, i_unm;
 	uint64_t addr;
@@ -2822,7 +2071,7 @@ TEST(process_exit_release_then_unmap)
 
 	SETUP(fd);
 	ASSERT_TRUE(r != NULL);
-	probe_setup();
+	tm_trace_start();
 	ASSERT_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	pid = tm_fork();
 	if (pid == 0) {
@@ -2830,29 +2079,30 @@ TEST(process_exit_release_then_unmap)
 		uint8_t *p = tm_must_map_pattern(n, 1);
 
 		tm_must_bind(cfd, p, SZ(n), RWP);
-		ASSERT_EQ(stats(cfd).entries_present, n);
-		send_fd(sv[1], cfd, ADDR(p));
-		wait_byte(sv[1]);
+		ASSERT_EQ(STATS(cfd).entries_present, n);
+		addr = ADDR(p);
+		tm_send_fd(sv[1], cfd, &addr, sizeof(addr));
+		tm_wait_byte(sv[1]);
 		_exit(0);
 	}
-	pf = recv_fd(sv[0], &addr);
+	pf = tm_recv_fd(sv[0], &addr, sizeof(addr));
 	/* While the owner lives: another address space, no access. */
 	ASSERT_ERRNO(tm_stats(pf, &st, false), -EACCES);
-	send_byte(sv[0]);
+	tm_send_byte(sv[0]);
 	tm_must_wait_ok(pid);
-	np = probe_read(r, PROBE_MAX);
-	probe_print(r, np);
-	i_rel = probe_find(r, np, 0, EV_RELEASE, 1, 0, UINT64_MAX);
+	np = tm_trace_read(r, PROBE_MAX);
+	tm_trace_print(r, np);
+	i_rel = tm_trace_find(r, np, 0, EV_RELEASE, 1, 0, UINT64_MAX);
 	if (i_rel < 0)
 		FAIL("no RELEASE record for the whole address space");
 	ASSERT_EQ(r[i_rel].act, ACT_RELEASE);
 	ASSERT_EQ(r[i_rel].ent, n);
-	i_unm = probe_find(r, np, i_rel + 1, EV_UNMAP, 1, addr, addr + SZ(n));
+	i_unm = tm_trace_find(r, np, i_rel + 1, EV_UNMAP, 1, addr, addr + SZ(n));
 	if (i_unm < 0)
 		FAIL("no UNMAP after RELEASE over the binding");
 	ASSERT_EQ(r[i_unm].act, ACT_DROP);
 	ASSERT_EQ(r[i_unm].ent, 0);
-	ASSERT_EQ(probe_find(r, np, 0, EV_UNMAP, 1, addr, addr + SZ(n)), i_unm);
+	ASSERT_EQ(tm_trace_find(r, np, 0, EV_UNMAP, 1, addr, addr + SZ(n)), i_unm);
 
 	/* The file outlives the mm: -ESRCH for everyone, clean close. */
 	ASSERT_ERRNO(tm_stats(pf, &st, false), -ESRCH);
@@ -2863,14 +2113,14 @@ TEST(process_exit_release_then_unmap)
 TEST(exec_release_then_unmap)
 {
 	const size_t n = 8;
-	struct probe_rec *r = calloc(PROBE_MAX, sizeof(*r));
+	struct tm_trace_rec *r = calloc(PROBE_MAX, sizeof(*r));
 	int pp[2], np, i_rel, i_unm;
 	uint64_t addr;
 	pid_t pid;
 
 	SETUP(fd);
 	ASSERT_TRUE(r != NULL);
-	probe_setup();
+	tm_trace_start();
 	ASSERT_SYS(pipe(pp));
 	pid = tm_fork();
 	if (pid == 0) {
@@ -2890,14 +2140,14 @@ TEST(exec_release_then_unmap)
 	}
 	ASSERT_EQ(read(pp[0], &addr, sizeof(addr)), sizeof(addr));
 	tm_must_wait_ok(pid);
-	np = probe_read(r, PROBE_MAX);
-	probe_print(r, np);
-	i_rel = probe_find(r, np, 0, EV_RELEASE, 1, 0, UINT64_MAX);
+	np = tm_trace_read(r, PROBE_MAX);
+	tm_trace_print(r, np);
+	i_rel = tm_trace_find(r, np, 0, EV_RELEASE, 1, 0, UINT64_MAX);
 	if (i_rel < 0)
 		FAIL("no RELEASE record at exec");
 	ASSERT_EQ(r[i_rel].act, ACT_RELEASE);
 	ASSERT_EQ(r[i_rel].ent, n);
-	i_unm = probe_find(r, np, i_rel + 1, EV_UNMAP, 1, addr, addr + SZ(n));
+	i_unm = tm_trace_find(r, np, i_rel + 1, EV_UNMAP, 1, addr, addr + SZ(n));
 	if (i_unm < 0)
 		FAIL("no UNMAP after RELEASE over the binding at exec");
 	ASSERT_EQ(r[i_unm].act, ACT_DROP);
@@ -2958,8 +2208,8 @@ static void *mem_reader_fn(void *arg)
 TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
 {
 	const size_t na = 64, nb = 16;
-	struct probe_rec *r = calloc(PROBE_MAX, sizeof(*r));
-	char cg[128], path[192], ctl[256];
+	struct tm_trace_rec *r = calloc(PROBE_MAX, sizeof(*r));
+	char cg[128], path[192];
 	struct uffdio_register reg;
 	struct uffdio_zeropage zp;
 	struct drm_test_mirror_stats st;
@@ -2969,7 +2219,7 @@ TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
 	pthread_t thr;
 	int sv[2], pf, np, u, i_nb, i_rel, i_unm, status, k;
 	/* the reaper's event and the policy's action for it (see above) */
-	unsigned int reap_ev = kernel_series() >= 701 ? EV_CLEAR : EV_UNMAP;
+	unsigned int reap_ev = tm_must_kernel_version() >= 701 ? EV_CLEAR : EV_UNMAP;
 	unsigned int reap_act = reap_ev == EV_CLEAR ? ACT_INVAL : ACT_DROP;
 	uint64_t a, b, deadline;
 	uint32_t hh[2];
@@ -2978,20 +2228,14 @@ TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
 
 	SETUP(fd);
 	ASSERT_TRUE(r != NULL);
-	if (read_str("/sys/fs/cgroup/cgroup.subtree_control", ctl, sizeof(ctl)) ||
-	    !strstr(ctl, "memory"))
-		SKIP("cgroup v2 memory controller not enabled at /sys/fs/cgroup");
-	probe_setup();
+	if (!tm_cg_usable())
+		SKIP("cgroup v2 memory controller not enabled at " TM_CG_ROOT);
+	tm_trace_start();
 
-	snprintf(cg, sizeof(cg), "/sys/fs/cgroup/tm_events_oom_%d", getpid());
-	if (mkdir(cg, 0755) && errno != EEXIST)
-		FAIL("mkdir %s: %s", cg, tm_errname(errno));
-	snprintf(path, sizeof(path), "%s/memory.max", cg);
-	must_write(path, "33554432");
-	snprintf(path, sizeof(path), "%s/memory.swap.max", cg);
-	write_str(path, "0");
+	tm_cg_path(cg, sizeof(cg), "oom");
+	tm_cg_make(cg, "33554432");
 
-	u = uffd_open();
+	u = tm_must_uffd_open(O_NONBLOCK);
 	dst = tm_must_map(1, PROT_READ | PROT_WRITE);
 	reg.range.start = ADDR(dst);
 	reg.range.len = SZ(1);
@@ -3001,14 +2245,11 @@ TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
 	ASSERT_SYS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	pid = tm_fork();
 	if (pid == 0) {
-		char pidstr[16];
 		uint8_t *pa, *pb, *big;
 		size_t i, bigsz = 512ul << 20;
 		int cfd;
 
-		snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-		snprintf(pidstr, sizeof(pidstr), "%d", getpid());
-		must_write(path, pidstr);
+		tm_cg_enter(cg);
 		cfd = tm_must_open();
 		pa = tm_must_map_pattern(na, 1);
 		pb = mmap(NULL, SZ(nb), PROT_READ | PROT_WRITE,
@@ -3017,12 +2258,13 @@ TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
 		tm_fill(pb, SZ(nb), 2);
 		hh[0] = tm_must_bind(cfd, pa, SZ(na), RWP);
 		hh[1] = tm_must_bind(cfd, pb, SZ(nb), RWP);
-		ASSERT_EQ(stats(cfd).entries_present, na + nb);
-		send_fd(sv[1], cfd, ADDR(pa));
+		ASSERT_EQ(STATS(cfd).entries_present, na + nb);
+		a = ADDR(pa);
+		tm_send_fd(sv[1], cfd, &a, sizeof(a));
 		a = ADDR(pb);
 		ASSERT_EQ(write(sv[1], &a, sizeof(a)), sizeof(a));
 		ASSERT_EQ(write(sv[1], hh, sizeof(hh)), sizeof(hh));
-		wait_byte(sv[1]);
+		tm_wait_byte(sv[1]);
 		big = mmap(NULL, bigsz, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (big == MAP_FAILED)
@@ -3031,7 +2273,7 @@ TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
 			big[i] = 1;
 		_exit(4);	/* not killed */
 	}
-	pf = recv_fd(sv[0], &a);
+	pf = tm_recv_fd(sv[0], &a, sizeof(a));
 	ASSERT_EQ(read(sv[0], &b, sizeof(b)), sizeof(b));
 	ASSERT_EQ(read(sv[0], hh, sizeof(hh)), sizeof(hh));
 
@@ -3052,31 +2294,31 @@ TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
 	ASSERT_EQ(msg.event, UFFD_EVENT_PAGEFAULT);
 
 	/* OOM. */
-	send_byte(sv[0]);
-	deadline = now_ms() + 60000;
+	tm_send_byte(sv[0]);
+	deadline = tm_now_ms() + 60000;
 	while (waitpid(pid, &status, WNOHANG) != pid) {
-		if (now_ms() > deadline)
+		if (tm_now_ms() > deadline)
 			FAIL("the child was not OOM-killed within 60 s");
-		sleep_ms(20);
+		tm_sleep_ms(20);
 	}
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
 		FAIL("child: status 0x%x, expected SIGKILL by the OOM killer",
 		     status);
 
 	/* The reaper runs about 2 s after the kill (OOM_REAPER_DELAY). */
-	deadline = now_ms() + 20000;
+	deadline = tm_now_ms() + 20000;
 	do {
-		sleep_ms(100);
-		np = probe_read(r, PROBE_MAX);
+		tm_sleep_ms(100);
+		np = tm_trace_read(r, PROBE_MAX);
 		i_nb = -1;
 		for (k = 0; k < np && i_nb < 0; k++)
 			if (r[k].ev == reap_ev && !(r[k].fl & 1) &&
 			    r[k].act != ACT_BUSY && r[k].handle == hh[0] &&
 			    r[k].start <= a && r[k].end >= a + SZ(na))
 				i_nb = k;
-	} while (i_nb < 0 && now_ms() < deadline);
+	} while (i_nb < 0 && tm_now_ms() < deadline);
 	/* Give the reaper time to have visited every VMA. */
-	sleep_ms(500);
+	tm_sleep_ms(500);
 	/* Reaped, not released yet: the address space still exists. */
 	ASSERT_ERRNO(tm_stats(pf, &st, false), -EACCES);
 
@@ -3087,15 +2329,15 @@ TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
 	ASSERT_SYS(ioctl(u, UFFDIO_ZEROPAGE, &zp));
 	ASSERT_EQ(pthread_join(thr, NULL), 0);
 	close(mr.memfd);
-	deadline = now_ms() + 10000;
+	deadline = tm_now_ms() + 10000;
 	do {
-		sleep_ms(50);
-		np = probe_read(r, PROBE_MAX);
-		i_rel = probe_find(r, np, 0, EV_RELEASE, 1, 0, UINT64_MAX);
-	} while (i_rel < 0 && now_ms() < deadline);
-	sleep_ms(200);
-	np = probe_read(r, PROBE_MAX);
-	probe_print(r, np);
+		tm_sleep_ms(50);
+		np = tm_trace_read(r, PROBE_MAX);
+		i_rel = tm_trace_find(r, np, 0, EV_RELEASE, 1, 0, UINT64_MAX);
+	} while (i_rel < 0 && tm_now_ms() < deadline);
+	tm_sleep_ms(200);
+	np = tm_trace_read(r, PROBE_MAX);
+	tm_trace_print(r, np);
 	tm_diag("/proc/PID/mem read: %zd (%s)", mr.ret,
 		mr.ret < 0 ? tm_errname(mr.err) : "ok");
 
@@ -3125,7 +2367,7 @@ TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
 	ASSERT_EQ(r[i_rel].act, ACT_RELEASE);
 	ASSERT_EQ(r[i_rel].ent, nb);
 	ASSERT_TRUE(r[i_rel].fl & 1);
-	i_unm = probe_find(r, np, i_rel + 1, EV_UNMAP, 1, b, b + SZ(nb));
+	i_unm = tm_trace_find(r, np, i_rel + 1, EV_UNMAP, 1, b, b + SZ(nb));
 	if (i_unm < 0 || r[i_unm].handle != hh[1])
 		FAIL("no UNMAP at exit_mmap after RELEASE over B");
 	ASSERT_EQ(r[i_unm].ent, 0);
@@ -3148,8 +2390,7 @@ TEST_OPTS(oom_kill_reaper_nonblocking_unmap, 0, 120)
 	ASSERT_ERRNO(tm_stats(pf, &st, false), -ESRCH);
 	ASSERT_SYS(close(pf));
 	close(u);
-	if (rmdir(cg))
-		tm_diag("rmdir %s: %s", cg, tm_errname(errno));
+	tm_cg_remove(cg);
 }
 
 /*
@@ -3178,18 +2419,18 @@ TEST(device_migrate_owner_skips)
 	ASSERT_OK(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_MIGRATE, &mg));
 	ASSERT_EQ(mg.migrated, n);
 
-	log = ev_take(fd);
+	log = EV_TAKE(fd);
 	ASSERT_EQ(EXPECT_EV(log, EV_MIGRATE, h, p, PG(p, n), BIT(ACT_SKIP)), 0);
 	EXPECT_ONLY(log, BIT(EV_MIGRATE));
 	EXPECT_SNAP(fd, p, n, "W W W W W W W W W W W W W W W W");
-	log = ev_take(other);
+	log = EV_TAKE(other);
 	ASSERT_EQ(EXPECT_EV(log, EV_MIGRATE, ho, p, PG(p, n), BIT(ACT_INVAL)), n);
 	EXPECT_ONLY(log, BIT(EV_MIGRATE));
 	EXPECT_SNAP(other, p, n, ". . . . . . . . . . . . . . . .");
 
 	/* The pages moved: data unchanged, then a CPU write to the new pages. */
 	DEV_READ(fd, p, n, 0, 0, 1);
-	pat_fill(p, 0, SZ(n), 7);
+	tm_fill_at(p, 0, SZ(n), 7);
 	DEV_READ(fd, p, n, 0, 0, 7);
 	DEV_READ(other, p, n, 1, 0, 7);
 }
@@ -3219,9 +2460,20 @@ TEST(device_migrate_errors)
 	ASSERT_EQ(mg.migrated, 1);
 }
 
-int main(int argc, char **argv)
+static const char *opt_exec_helper;
+
+/* tm_events --exec-helper FD runs exec_helper(), not the tests. */
+static int events_setup(struct tm_run *run)
 {
-	if (argc == 3 && !strcmp(argv[1], "--exec-helper"))
-		return exec_helper(argv[2]);
-	return tm_main(argc, argv);
+	(void)run;
+	return opt_exec_helper ? exec_helper(opt_exec_helper) : -1;
 }
+
+static const struct tm_option events_options[] = {
+	{ "exec-helper", TM_OPT_STR, &opt_exec_helper, "FD",
+	  "internal: the new image of exec_release_then_unmap" },
+	{ NULL },
+};
+
+TM_PROGRAM(.options = events_options, .setup = events_setup);
+TM_MAIN()

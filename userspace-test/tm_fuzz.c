@@ -190,7 +190,6 @@ static void print_counts(const char *name)
 
 enum kind { K_RW, K_RO, K_NONE, K_HOLE };
 
-static size_t PG;
 static uint8_t *win;		/* window: guard, arena, guard */
 static uint8_t *arena;
 static uint8_t kind[NA];
@@ -238,15 +237,15 @@ static void *must_mmap(void *addr, size_t len, int prot, int flags, int fd)
 
 static void arena_map_anon(size_t i, size_t n, int prot)
 {
-	must_mmap(arena + i * PG, n * PG, prot,
+	must_mmap(arena + i * PAGE_SZ, n * PAGE_SZ, prot,
 		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1);
-	madvise(arena + i * PG, n * PG, MADV_NOHUGEPAGE);
+	madvise(arena + i * PAGE_SZ, n * PAGE_SZ, MADV_NOHUGEPAGE);
 }
 
 static void arena_map_memfd(size_t i, size_t n, int prot)
 {
-	must_mmap_off(arena + i * PG, n * PG, prot, MAP_SHARED | MAP_FIXED,
-		      memfd, (off_t)((i - 128) * PG));
+	must_mmap_off(arena + i * PAGE_SZ, n * PAGE_SZ, prot, MAP_SHARED | MAP_FIXED,
+		      memfd, (off_t)((i - 128) * PAGE_SZ));
 }
 
 static uint64_t detect_task_max(void)
@@ -269,68 +268,67 @@ static void world_setup(void)
 	uint8_t *b;
 	size_t i;
 
-	PG = PAGE_SZ;
 	task_max = detect_task_max();
-	win = must_mmap(NULL, NW * PG, PROT_NONE,
+	win = must_mmap(NULL, NW * PAGE_SZ, PROT_NONE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
-	arena = win + GUARD * PG;
-	shadow = must_mmap(NULL, NA * PG, PROT_READ | PROT_WRITE,
+	arena = win + GUARD * PAGE_SZ;
+	shadow = must_mmap(NULL, NA * PAGE_SZ, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1);
 
 	arena_map_anon(0, 64, PROT_READ | PROT_WRITE);
-	tm_fill(arena, 64 * PG, 0xA000);
+	tm_fill(arena, 64 * PAGE_SZ, 0xA000);
 	arena_map_anon(64, 16, PROT_READ);
 	arena_map_anon(80, 8, PROT_NONE);
 	arena_map_anon(96, 32, PROT_READ | PROT_WRITE);
 	memfd = memfd_create("tm_fuzz", MFD_CLOEXEC);
-	if (memfd < 0 || ftruncate(memfd, 32 * PG))
+	if (memfd < 0 || ftruncate(memfd, 32 * PAGE_SZ))
 		FAIL("memfd: %s", tm_errname(errno));
 	arena_map_memfd(128, 32, PROT_READ | PROT_WRITE);
-	tm_fill(arena + 128 * PG, 32 * PG, 0xF000);
+	tm_fill(arena + 128 * PAGE_SZ, 32 * PAGE_SZ, 0xF000);
 	for (i = 0; i < NA; i++) {
 		char r = region_of(i);
 
 		kind[i] = r == 'B' ? K_RO : r == 'C' ? K_NONE :
 			  r == 'D' ? K_HOLE : K_RW;
 	}
-	memcpy(shadow, arena, 64 * PG);
-	memcpy(shadow + 128 * PG, arena + 128 * PG, 32 * PG);
+	memcpy(shadow, arena, 64 * PAGE_SZ);
+	memcpy(shadow + 128 * PAGE_SZ, arena + 128 * PAGE_SZ, 32 * PAGE_SZ);
 
-	zone = must_mmap(NULL, NZONE * PG, PROT_NONE,
+	zone = must_mmap(NULL, NZONE * PAGE_SZ, PROT_NONE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
 
-	b = must_mmap(NULL, (BUF_RW_PAGES + 2) * PG, PROT_NONE,
+	b = must_mmap(NULL, (BUF_RW_PAGES + 2) * PAGE_SZ, PROT_NONE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	bufrw = b + PG;
-	mprotect(bufrw, BUF_RW_PAGES * PG, PROT_READ | PROT_WRITE);
-	b = must_mmap(NULL, (BUF_RO_PAGES + 2) * PG, PROT_NONE,
+	bufrw = b + PAGE_SZ;
+	mprotect(bufrw, BUF_RW_PAGES * PAGE_SZ, PROT_READ | PROT_WRITE);
+	b = must_mmap(NULL, (BUF_RO_PAGES + 2) * PAGE_SZ, PROT_NONE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	bufro = b + PG;
-	mprotect(bufro, BUF_RO_PAGES * PG, PROT_READ | PROT_WRITE);
-	tm_fill(bufro, BUF_RO_PAGES * PG, 0xB0B0);
-	mprotect(bufro, BUF_RO_PAGES * PG, PROT_READ);
-	b = must_mmap(NULL, 10 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	bufmix = b + PG;
-	mprotect(bufmix, 8 * PG, PROT_READ | PROT_WRITE);
-	tm_fill(bufmix, 8 * PG, 0xC0C0);
-	mprotect(bufmix + 4 * PG, 4 * PG, PROT_READ);
-	b = must_mmap(NULL, 6 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	argpage = b + PG;
-	mprotect(argpage, 2 * PG, PROT_READ | PROT_WRITE);
-	argro = b + 4 * PG;
-	mprotect(argro, PG, PROT_READ);
-	b = must_mmap(NULL, (SNAPBUF_PAGES + 2) * PG, PROT_NONE,
+	bufro = b + PAGE_SZ;
+	mprotect(bufro, BUF_RO_PAGES * PAGE_SZ, PROT_READ | PROT_WRITE);
+	tm_fill(bufro, BUF_RO_PAGES * PAGE_SZ, 0xB0B0);
+	mprotect(bufro, BUF_RO_PAGES * PAGE_SZ, PROT_READ);
+	b = must_mmap(NULL, 10 * PAGE_SZ, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	bufmix = b + PAGE_SZ;
+	mprotect(bufmix, 8 * PAGE_SZ, PROT_READ | PROT_WRITE);
+	tm_fill(bufmix, 8 * PAGE_SZ, 0xC0C0);
+	mprotect(bufmix + 4 * PAGE_SZ, 4 * PAGE_SZ, PROT_READ);
+	b = must_mmap(NULL, 6 * PAGE_SZ, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	argpage = b + PAGE_SZ;
+	mprotect(argpage, 2 * PAGE_SZ, PROT_READ | PROT_WRITE);
+	argro = b + 4 * PAGE_SZ;
+	mprotect(argro, PAGE_SZ, PROT_READ);
+	b = must_mmap(NULL, (SNAPBUF_PAGES + 2) * PAGE_SZ, PROT_NONE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	snapbuf = b + PG;
-	mprotect(snapbuf, SNAPBUF_PAGES * PG, PROT_READ | PROT_WRITE);
-	scratch = must_mmap(NULL, (BUF_RW_PAGES + 2) * PG,
+	snapbuf = b + PAGE_SZ;
+	mprotect(snapbuf, SNAPBUF_PAGES * PAGE_SZ, PROT_READ | PROT_WRITE);
+	scratch = must_mmap(NULL, (BUF_RW_PAGES + 2) * PAGE_SZ,
 			    PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1);
 	/*
 	 * The hole last: a later mmap() small enough would land in it (so
 	 * nothing below maps memory without an address).
 	 */
-	munmap(arena + 88 * PG, 8 * PG);
+	munmap(arena + 88 * PAGE_SZ, 8 * PAGE_SZ);
 }
 
 /* The hole must stay a hole, or the model is wrong. */
@@ -338,7 +336,7 @@ static void check_hole(void)
 {
 	unsigned char vec[8];
 
-	if (mincore(arena + 88 * PG, 8 * PG, vec) != -1 || errno != ENOMEM)
+	if (mincore(arena + 88 * PAGE_SZ, 8 * PAGE_SZ, vec) != -1 || errno != ENOMEM)
 		FAIL("something was mapped in the arena's hole");
 }
 
@@ -349,10 +347,10 @@ static int cpu_reason(uint64_t a, bool write)
 {
 	if (a < LOW_END)
 		return -EFAULT;
-	if (in_range(a, zone, NZONE * PG))
+	if (in_range(a, zone, NZONE * PAGE_SZ))
 		return -EFAULT;
-	if (in_range(a, win, NW * PG)) {
-		uint64_t i = (a - (uintptr_t)win) / PG;
+	if (in_range(a, win, NW * PAGE_SZ)) {
+		uint64_t i = (a - (uintptr_t)win) / PAGE_SZ;
 
 		if (i < GUARD || i >= GUARD + NA)
 			return -EFAULT;
@@ -373,28 +371,28 @@ static int mem_access(uint64_t a, bool need_write)
 {
 	if (a >= task_max || a < LOW_END)
 		return -EFAULT;
-	if (in_range(a, win, NW * PG) || in_range(a, zone, NZONE * PG)) {
+	if (in_range(a, win, NW * PAGE_SZ) || in_range(a, zone, NZONE * PAGE_SZ)) {
 		int r = cpu_reason(a, need_write);
 
 		return r == -EPERM ? -EFAULT : r;
 	}
-	if (in_range(a, bufrw - PG, (BUF_RW_PAGES + 2) * PG))
-		return in_range(a, bufrw, BUF_RW_PAGES * PG) ? 0 : -EFAULT;
-	if (in_range(a, bufro - PG, (BUF_RO_PAGES + 2) * PG))
-		return in_range(a, bufro, BUF_RO_PAGES * PG) && !need_write ?
+	if (in_range(a, bufrw - PAGE_SZ, (BUF_RW_PAGES + 2) * PAGE_SZ))
+		return in_range(a, bufrw, BUF_RW_PAGES * PAGE_SZ) ? 0 : -EFAULT;
+	if (in_range(a, bufro - PAGE_SZ, (BUF_RO_PAGES + 2) * PAGE_SZ))
+		return in_range(a, bufro, BUF_RO_PAGES * PAGE_SZ) && !need_write ?
 		       0 : -EFAULT;
-	if (in_range(a, bufmix - PG, 10 * PG)) {
-		if (in_range(a, bufmix, 4 * PG))
+	if (in_range(a, bufmix - PAGE_SZ, 10 * PAGE_SZ)) {
+		if (in_range(a, bufmix, 4 * PAGE_SZ))
 			return 0;
-		return in_range(a, bufmix + 4 * PG, 4 * PG) && !need_write ?
+		return in_range(a, bufmix + 4 * PAGE_SZ, 4 * PAGE_SZ) && !need_write ?
 		       0 : -EFAULT;
 	}
-	if (in_range(a, snapbuf - PG, (SNAPBUF_PAGES + 2) * PG))
-		return in_range(a, snapbuf, SNAPBUF_PAGES * PG) ? 0 : -EFAULT;
-	if (in_range(a, argpage - PG, 5 * PG)) {
-		if (in_range(a, argpage, 2 * PG))
+	if (in_range(a, snapbuf - PAGE_SZ, (SNAPBUF_PAGES + 2) * PAGE_SZ))
+		return in_range(a, snapbuf, SNAPBUF_PAGES * PAGE_SZ) ? 0 : -EFAULT;
+	if (in_range(a, argpage - PAGE_SZ, 5 * PAGE_SZ)) {
+		if (in_range(a, argpage, 2 * PAGE_SZ))
 			return 0;
-		return in_range(a, argro, PG) && !need_write ? 0 : -EFAULT;
+		return in_range(a, argro, PAGE_SZ) && !need_write ? 0 : -EFAULT;
 	}
 	return R_UNKNOWN;
 }
@@ -410,7 +408,7 @@ static int mem_range(uint64_t a, uint64_t len, bool need_write)
 	if (a + len < a)
 		return -EFAULT;
 	end = a + len;
-	for (p = a & ~(uint64_t)(PG - 1); p < end; p += PG) {
+	for (p = a & ~(uint64_t)(PAGE_SZ - 1); p < end; p += PAGE_SZ) {
 		r = mem_access(p < a ? a : p, need_write);
 		if (r)
 			return r;
@@ -432,7 +430,7 @@ static int access_ok_model(uint64_t ptr, uint64_t size)
 
 static uint8_t *arena_page(uint64_t a)
 {
-	return arena + (a - (uintptr_t)arena) / PG * PG;
+	return arena + (a - (uintptr_t)arena) / PAGE_SZ * PAGE_SZ;
 }
 
 static uint8_t *shadow_of(uint64_t a)
@@ -442,7 +440,7 @@ static uint8_t *shadow_of(uint64_t a)
 
 static bool in_arena(uint64_t a)
 {
-	return in_range(a, arena, NA * PG);
+	return in_range(a, arena, NA * PAGE_SZ);
 }
 
 /* Compare the CPU's view of the arena with the shadow. */
@@ -455,13 +453,13 @@ static void check_arena(const char *when)
 	for (i = 0; i < NA; i++) {
 		if (kind[i] != K_RW && kind[i] != K_RO)
 			continue;
-		if (!memcmp(arena + i * PG, shadow + i * PG, PG))
+		if (!memcmp(arena + i * PAGE_SZ, shadow + i * PAGE_SZ, PAGE_SZ))
 			continue;
-		for (j = 0; j < PG && arena[i * PG + j] == shadow[i * PG + j]; j++)
+		for (j = 0; j < PAGE_SZ && arena[i * PAGE_SZ + j] == shadow[i * PAGE_SZ + j]; j++)
 			;
 		FAIL("%s: arena page %zu (region %c) differs from the model at byte %zu: 0x%02x, expected 0x%02x",
-		     when, i, region_of(i), j, arena[i * PG + j],
-		     shadow[i * PG + j]);
+		     when, i, region_of(i), j, arena[i * PAGE_SZ + j],
+		     shadow[i * PAGE_SZ + j]);
 	}
 }
 
@@ -532,9 +530,9 @@ static uint32_t lowest_free(struct mfile *m)
 
 static bool dropped(struct mbind *b, uint64_t a)
 {
-	if (!in_range(a, win, NW * PG))
+	if (!in_range(a, win, NW * PAGE_SZ))
 		return false;
-	return b->drop[(a - (uintptr_t)win) / PG];
+	return b->drop[(a - (uintptr_t)win) / PAGE_SZ];
 }
 
 static void model_add(struct mfile *m, uint32_t h, uint64_t s, uint64_t e,
@@ -575,7 +573,7 @@ static void model_drop(size_t wi, size_t n)
 	for (f = 0; f < 2; f++)
 		for (k = 0; k < mf[f].nb; k++)
 			for (j = wi; j < wi + n; j++) {
-				uint64_t a = (uintptr_t)win + j * PG;
+				uint64_t a = (uintptr_t)win + j * PAGE_SZ;
 
 				if (a >= mf[f].b[k].s && a < mf[f].b[k].e)
 					mf[f].b[k].drop[j] = 1;
@@ -617,7 +615,7 @@ static bool allowed(const struct pred *p, int e)
 
 static int check_range(uint64_t a, uint64_t s)
 {
-	if (!s || (a & (PG - 1)) || (s & (PG - 1)))
+	if (!s || (a & (PAGE_SZ - 1)) || (s & (PAGE_SZ - 1)))
 		return -EINVAL;
 	if (a + s < a || a + s > task_max)
 		return -EINVAL;
@@ -631,10 +629,10 @@ static int check_range(uint64_t a, uint64_t s)
 static void walk_access(struct mfile *m, bool write, uint64_t addr,
 			uint64_t size, uint64_t ptr, struct pred *p)
 {
-	uint64_t np = size / PG, i;
+	uint64_t np = size / PAGE_SZ, i;
 
 	for (i = 0; i < np; i++) {
-		uint64_t a = addr + i * PG;
+		uint64_t a = addr + i * PAGE_SZ;
 		struct mbind *b = NULL;
 		int r;
 
@@ -666,7 +664,7 @@ static void walk_access(struct mfile *m, bool write, uint64_t addr,
 			p->pages = i;
 			return;
 		}
-		r = mem_range(ptr + i * PG, PG, !write);
+		r = mem_range(ptr + i * PAGE_SZ, PAGE_SZ, !write);
 		if (r == R_UNKNOWN) {
 			p->skip = true;
 			return;
@@ -691,7 +689,7 @@ static uint64_t arena_addr(void)
 	/* Mostly inside the arena, sometimes in the guards. */
 	int64_t i = chance(90) ? (int64_t)rn(NA) : (int64_t)rn(NW) - GUARD;
 
-	return (uintptr_t)arena + (uint64_t)i * PG;
+	return (uintptr_t)arena + (uint64_t)i * PAGE_SZ;
 }
 
 static uint64_t gen_addr(void)
@@ -700,21 +698,21 @@ static uint64_t gen_addr(void)
 	case 0:
 		return 0;
 	case 1:
-		return (1 + rn(15)) * PG;			/* low, unmapped */
+		return (1 + rn(15)) * PAGE_SZ;			/* low, unmapped */
 	case 2:
-		return (uintptr_t)zone + rn(NZONE) * PG;
+		return (uintptr_t)zone + rn(NZONE) * PAGE_SZ;
 	case 3:
-		return arena_addr() + 1 + rn(PG - 1);		/* unaligned */
+		return arena_addr() + 1 + rn(PAGE_SZ - 1);		/* unaligned */
 	case 4:
-		return task_max - (1 + rn(4)) * PG;		/* top of user space */
+		return task_max - (1 + rn(4)) * PAGE_SZ;		/* top of user space */
 	case 5:
-		return task_max + rn(3) * PG;			/* just beyond */
+		return task_max + rn(3) * PAGE_SZ;			/* just beyond */
 	case 6:
-		return 0xffff888000000000ull + rn(16) * PG;	/* kernel */
+		return 0xffff888000000000ull + rn(16) * PAGE_SZ;	/* kernel */
 	case 7:
-		return ~0ull - PG + 1 - rn(4) * PG;		/* wraps */
+		return ~0ull - PAGE_SZ + 1 - rn(4) * PAGE_SZ;		/* wraps */
 	case 8:
-		return rnd() & ~(uint64_t)(PG - 1) & ((1ull << 63) - 1);
+		return rnd() & ~(uint64_t)(PAGE_SZ - 1) & ((1ull << 63) - 1);
 	case 9:
 		return rnd();
 	default:
@@ -728,21 +726,21 @@ static uint64_t gen_size(uint64_t addr)
 	case 0:
 		return 0;
 	case 1:
-		return (1 + rn(8)) * PG + 1 + rn(PG - 1);	/* unaligned */
+		return (1 + rn(8)) * PAGE_SZ + 1 + rn(PAGE_SZ - 1);	/* unaligned */
 	case 2:
 		return 1ull << (30 + rn(20));			/* huge */
 	case 3:
-		return task_max > addr ? task_max - addr : PG;	/* to the end */
+		return task_max > addr ? task_max - addr : PAGE_SZ;	/* to the end */
 	case 4:
-		return ~0ull & ~(uint64_t)(PG - 1);		/* wraps */
+		return ~0ull & ~(uint64_t)(PAGE_SZ - 1);		/* wraps */
 	case 5:
-		return (0 - addr) & ~(uint64_t)(PG - 1);	/* ends at 2^64 */
+		return (0 - addr) & ~(uint64_t)(PAGE_SZ - 1);	/* ends at 2^64 */
 	case 6:
 		return rnd();
 	case 7:
-		return (1 + rn(NW)) * PG;
+		return (1 + rn(NW)) * PAGE_SZ;
 	default:
-		return (1 + rn(chance(50) ? 4 : 40)) * PG;
+		return (1 + rn(chance(50) ? 4 : 40)) * PAGE_SZ;
 	}
 }
 
@@ -773,7 +771,7 @@ static uint32_t gen_bind_flags(void)
 /* A user buffer pointer: where the data goes (READ) or comes from (WRITE). */
 static uint64_t gen_ptr(uint64_t size)
 {
-	uint64_t np = size / PG;
+	uint64_t np = size / PAGE_SZ;
 
 	switch (rn(24)) {
 	case 0:
@@ -781,27 +779,27 @@ static uint64_t gen_ptr(uint64_t size)
 	case 1:
 		return 0xffff888000000000ull;
 	case 2:
-		return task_max - PG;
+		return task_max - PAGE_SZ;
 	case 3:
-		return ~0ull - PG + 1;
+		return ~0ull - PAGE_SZ + 1;
 	case 4:
-		return (uintptr_t)bufro + rn(BUF_RO_PAGES) * PG;
+		return (uintptr_t)bufro + rn(BUF_RO_PAGES) * PAGE_SZ;
 	case 5:
-		return (uintptr_t)bufmix + rn(8) * PG + (chance(50) ? rn(PG) : 0);
+		return (uintptr_t)bufmix + rn(8) * PAGE_SZ + (chance(50) ? rn(PAGE_SZ) : 0);
 	case 6:
-		return (uintptr_t)bufrw - PG;			/* guard */
+		return (uintptr_t)bufrw - PAGE_SZ;			/* guard */
 	case 7:
-		return (uintptr_t)(bufrw + BUF_RW_PAGES * PG) - (np ? np - 1 : 0) * PG - PG / 2;
+		return (uintptr_t)(bufrw + BUF_RW_PAGES * PAGE_SZ) - (np ? np - 1 : 0) * PAGE_SZ - PAGE_SZ / 2;
 	case 8:
-		return (uintptr_t)arena + rn(NA) * PG;		/* the arena itself */
+		return (uintptr_t)arena + rn(NA) * PAGE_SZ;		/* the arena itself */
 	case 9:
 		return (uintptr_t)zone;
 	case 10:
 	case 11:
-		return (uintptr_t)bufrw + rn(BUF_RW_PAGES) * PG + rn(PG);
+		return (uintptr_t)bufrw + rn(BUF_RW_PAGES) * PAGE_SZ + rn(PAGE_SZ);
 	default:
 		if (np <= BUF_RW_PAGES)
-			return (uintptr_t)bufrw + rn(BUF_RW_PAGES - np + 1) * PG;
+			return (uintptr_t)bufrw + rn(BUF_RW_PAGES - np + 1) * PAGE_SZ;
 		return (uintptr_t)bufrw;
 	}
 }
@@ -904,7 +902,7 @@ static void issue_prepare(struct issue *is, unsigned long cmd,
 			is->usize = size + 1 + rn(64);		/* long */
 			break;
 		case 2:
-			is->usize = size + rn(PG);		/* much longer */
+			is->usize = size + rn(PAGE_SZ);		/* much longer */
 			break;
 		case 3:
 			is->usize = rn(2) ? 0 : size;
@@ -913,8 +911,8 @@ static void issue_prepare(struct issue *is, unsigned long cmd,
 			is->usize = rn(2 * size + 8);
 			break;
 		}
-		if (is->usize > 2 * PG - 64)
-			is->usize = 2 * PG - 64;
+		if (is->usize > 2 * PAGE_SZ - 64)
+			is->usize = 2 * PAGE_SZ - 64;
 		cmd = _IOC(d, _IOC_TYPE(cmd), _IOC_NR(cmd), is->usize);
 		dir = d;
 	}
@@ -923,10 +921,10 @@ static void issue_prepare(struct issue *is, unsigned long cmd,
 	is->out = (dir & _IOC_READ) && cout ? is->usize : 0;
 
 	/* The argument buffer: the semantic struct, then random bytes. */
-	buf = argpage + (chance(30) ? 2 * PG - is->usize : rn(64) * 8);
-	if (buf + is->usize > argpage + 2 * PG)
+	buf = argpage + (chance(30) ? 2 * PAGE_SZ - is->usize : rn(64) * 8);
+	if (buf + is->usize > argpage + 2 * PAGE_SZ)
 		buf = argpage;
-	memset(argpage, 0xEE, 2 * PG);
+	memset(argpage, 0xEE, 2 * PAGE_SZ);
 	memcpy(buf, arg, is->usize < size ? is->usize : size);
 	if (is->usize > size) {
 		size_t k;
@@ -946,17 +944,17 @@ static void issue_prepare(struct issue *is, unsigned long cmd,
 			is->uarg = (uint8_t *)0xffff888000000000ull;
 			break;
 		case 2:
-			is->uarg = argpage + 2 * PG;		/* guard */
+			is->uarg = argpage + 2 * PAGE_SZ;		/* guard */
 			break;
 		case 3:	/* runs into the guard */
-			is->uarg = argpage + 2 * PG - (size > 8 ? size / 2 : 1);
-			memcpy(is->uarg, arg, argpage + 2 * PG - is->uarg);
+			is->uarg = argpage + 2 * PAGE_SZ - (size > 8 ? size / 2 : 1);
+			memcpy(is->uarg, arg, argpage + 2 * PAGE_SZ - is->uarg);
 			break;
 		default: /* read-only: the handler runs, the copy back fails */
-			mprotect(argro, PG, PROT_READ | PROT_WRITE);
-			memcpy(argro + PG - size, arg, size);
-			mprotect(argro, PG, PROT_READ);
-			is->uarg = argro + PG - size;
+			mprotect(argro, PAGE_SZ, PROT_READ | PROT_WRITE);
+			memcpy(argro + PAGE_SZ - size, arg, size);
+			mprotect(argro, PAGE_SZ, PROT_READ);
+			is->uarg = argro + PAGE_SZ - size;
 			break;
 		}
 		is->out_visible = false;
@@ -977,7 +975,7 @@ static void issue_check_tail(const struct issue *is, const uint8_t *before)
 	size_t k;
 
 	/* Past what drm_ioctl copies out, nothing may change. */
-	if (is->uarg < argpage || is->uarg + is->usize > argpage + 2 * PG)
+	if (is->uarg < argpage || is->uarg + is->usize > argpage + 2 * PAGE_SZ)
 		return;
 	for (k = is->out; k < is->usize; k++)
 		if (is->uarg[k] != before[k])
@@ -1001,7 +999,7 @@ static int issue_call(struct issue *is, int fd, const struct pred *p,
 	int ret, e;
 	bool ok;
 
-	if (is->uarg >= argpage && is->uarg + is->usize <= argpage + 2 * PG &&
+	if (is->uarg >= argpage && is->uarg + is->usize <= argpage + 2 * PAGE_SZ &&
 	    is->usize <= sizeof(before))
 		memcpy(before, is->uarg, is->usize);
 	ret = tm_ioctl(fd, is->req, is->uarg);
@@ -1114,7 +1112,7 @@ static bool bind_call(struct mfile *m, const struct drm_test_mirror_bind *a,
 			cnt_skipped++;
 			return false;
 		}
-		for (a2 = e->addr; a2 < end; a2 += PG) {
+		for (a2 = e->addr; a2 < end; a2 += PAGE_SZ) {
 			r = cpu_reason(a2, w);
 			if (r)
 				break;
@@ -1169,9 +1167,9 @@ static void op_bind(enum issue_mode mode)
 		return;
 	a.addr = gen_addr();
 	a.size = gen_size(a.addr);
-	if (chance(60) && in_arena(a.addr) && !(a.addr & (PG - 1))) {
+	if (chance(60) && in_arena(a.addr) && !(a.addr & (PAGE_SZ - 1))) {
 		/* Mostly small, page-aligned ranges in the arena. */
-		a.size = (1 + rn(16)) * PG;
+		a.size = (1 + rn(16)) * PAGE_SZ;
 	}
 	a.flags = gen_bind_flags();
 	a.handle = (uint32_t)rnd();
@@ -1249,7 +1247,7 @@ static unsigned int keep_bound_pct, guided_pct;
 /* map[i]: the binding of file m over arena page i, or NULL. */
 static void arena_bmap(struct mfile *m, struct mbind **map)
 {
-	uint64_t lo = (uintptr_t)arena, hi = lo + NA * PG, a;
+	uint64_t lo = (uintptr_t)arena, hi = lo + NA * PAGE_SZ, a;
 	int k;
 
 	memset(map, 0, NA * sizeof(*map));
@@ -1257,15 +1255,15 @@ static void arena_bmap(struct mfile *m, struct mbind **map)
 		struct mbind *b = &m->b[k];
 		uint64_t s = b->s > lo ? b->s : lo, e = b->e < hi ? b->e : hi;
 
-		for (a = s; a < e; a += PG)
-			map[(a - lo) / PG] = b;
+		for (a = s; a < e; a += PAGE_SZ)
+			map[(a - lo) / PAGE_SZ] = b;
 	}
 }
 
 /* Would the device read (write) arena page i of file m without an error? */
 static bool page_ok(struct mbind **map, size_t i, bool write)
 {
-	uint64_t a = (uintptr_t)arena + i * PG;
+	uint64_t a = (uintptr_t)arena + i * PAGE_SZ;
 	struct mbind *b = map[i];
 
 	if (!b || dropped(b, a))
@@ -1281,7 +1279,7 @@ static size_t arena_tracked(struct mbind **map)
 	size_t i, n = 0;
 
 	for (i = 0; i < NA; i++)
-		n += map[i] && !dropped(map[i], (uintptr_t)arena + i * PG);
+		n += map[i] && !dropped(map[i], (uintptr_t)arena + i * PAGE_SZ);
 	return n;
 }
 
@@ -1308,7 +1306,7 @@ static void refill_file(struct mfile *m)
 
 		if (a < (uintptr_t)arena)
 			a = (uintptr_t)arena;
-		for (; a < b->e && in_arena(a); a += PG)
+		for (; a < b->e && in_arena(a); a += PAGE_SZ)
 			if (dropped(b, a))
 				break;
 		if (a < b->e && in_arena(a))
@@ -1330,7 +1328,7 @@ static void refill_file(struct mfile *m)
 			k = (int)rn(m->nb);
 			for (i = 0; i < (size_t)m->nb; i++)
 				if (m->b[(k + i) % m->nb].e <= (uintptr_t)arena ||
-				    m->b[(k + i) % m->nb].s >= (uintptr_t)arena + NA * PG)
+				    m->b[(k + i) % m->nb].s >= (uintptr_t)arena + NA * PAGE_SZ)
 					break;
 			if (i == (size_t)m->nb)
 				break;
@@ -1347,8 +1345,8 @@ static void refill_file(struct mfile *m)
 		maxlen = room > 8 ? 1 + rn(32) : NA;
 		for (len = 1; len < maxlen && i + len < NA && !map[i + len]; len++)
 			;
-		a.addr = (uintptr_t)arena + i * PG;
-		a.size = len * PG;
+		a.addr = (uintptr_t)arena + i * PAGE_SZ;
+		a.size = len * PAGE_SZ;
 		a.flags = TEST_MIRROR_BIND_READ |
 			  (chance(70) ? TEST_MIRROR_BIND_WRITE : 0) |
 			  (chance(20) ? TEST_MIRROR_BIND_PREFAULT : 0);
@@ -1389,15 +1387,15 @@ static bool gen_guided(struct mfile *m, bool write,
 	np = 1 + rn(chance(60) && run > 4 ? 4 : run);
 	if (np == run && chance(15))
 		np += 1 + rn(3);	/* past the run: a partial copy */
-	a->addr = (uintptr_t)arena + i * PG;
-	a->size = np * PG;
+	a->addr = (uintptr_t)arena + i * PAGE_SZ;
+	a->size = np * PAGE_SZ;
 	if (write && np <= BUF_RO_PAGES && chance(20))
-		a->ptr = (uintptr_t)bufro + rn(BUF_RO_PAGES - np + 1) * PG;
+		a->ptr = (uintptr_t)bufro + rn(BUF_RO_PAGES - np + 1) * PAGE_SZ;
 	else if (chance(25))
-		a->ptr = (uintptr_t)bufrw + rn(BUF_RW_PAGES - np) * PG +
-			 1 + rn(PG - 1);
+		a->ptr = (uintptr_t)bufrw + rn(BUF_RW_PAGES - np) * PAGE_SZ +
+			 1 + rn(PAGE_SZ - 1);
 	else
-		a->ptr = (uintptr_t)bufrw + rn(BUF_RW_PAGES - np + 1) * PG;
+		a->ptr = (uintptr_t)bufrw + rn(BUF_RW_PAGES - np + 1) * PAGE_SZ;
 	return true;
 }
 
@@ -1405,7 +1403,7 @@ static bool gen_guided(struct mfile *m, bool write,
 /* What the device must read at an address the walk allowed. */
 static const uint8_t *device_content(uint64_t a)
 {
-	return shadow_of(a & ~(uint64_t)(PG - 1));
+	return shadow_of(a & ~(uint64_t)(PAGE_SZ - 1));
 }
 
 static void op_access(enum issue_mode mode, bool write)
@@ -1421,7 +1419,7 @@ static void op_access(enum issue_mode mode, bool write)
 	m = pick_file(&other);
 	if (!guided_pct || !chance(guided_pct) || !gen_guided(m, write, &a)) {
 		a.addr = chance(75) ? arena_addr() : gen_addr();
-		a.size = chance(75) ? (1 + rn(chance(70) ? 4 : 24)) * PG :
+		a.size = chance(75) ? (1 + rn(chance(70) ? 4 : 24)) * PAGE_SZ :
 				      gen_size(a.addr);
 		a.ptr = gen_ptr(a.size);
 		if (chance(5))
@@ -1461,31 +1459,31 @@ static void op_access(enum issue_mode mode, bool write)
 	/* The buffer may be the arena itself: no overlap with the range. */
 	ptr_arena = in_arena(e->ptr);
 	if (ptr_arena && p.pages &&
-	    (e->ptr < e->addr + (p.pages + 1) * PG && e->addr < e->ptr + (p.pages + 1) * PG)) {
+	    (e->ptr < e->addr + (p.pages + 1) * PAGE_SZ && e->addr < e->ptr + (p.pages + 1) * PAGE_SZ)) {
 		cnt_skipped++;
 		return;
 	}
-	ptr_rw = in_range(e->ptr, bufrw, BUF_RW_PAGES * PG);
+	ptr_rw = in_range(e->ptr, bufrw, BUF_RW_PAGES * PAGE_SZ);
 	if (!write && ptr_rw) {
 		/* Canary over what the call may touch. */
-		fill_lo = e->ptr & ~(uint64_t)(PG - 1);
-		fill_hi = e->ptr + (np + 1) * PG + PG;
-		if (fill_hi > (uintptr_t)bufrw + BUF_RW_PAGES * PG)
-			fill_hi = (uintptr_t)bufrw + BUF_RW_PAGES * PG;
+		fill_lo = e->ptr & ~(uint64_t)(PAGE_SZ - 1);
+		fill_hi = e->ptr + (np + 1) * PAGE_SZ + PAGE_SZ;
+		if (fill_hi > (uintptr_t)bufrw + BUF_RW_PAGES * PAGE_SZ)
+			fill_hi = (uintptr_t)bufrw + BUF_RW_PAGES * PAGE_SZ;
 		for (i = fill_lo; i < fill_hi; i++)
 			*(uint8_t *)(uintptr_t)i = (uint8_t)(i * 7 + 0x5b);
 	}
 	if (write && ptr_rw) {
-		uint64_t end = e->ptr + np * PG + PG;
+		uint64_t end = e->ptr + np * PAGE_SZ + PAGE_SZ;
 
-		if (end > (uintptr_t)bufrw + BUF_RW_PAGES * PG)
-			end = (uintptr_t)bufrw + BUF_RW_PAGES * PG;
+		if (end > (uintptr_t)bufrw + BUF_RW_PAGES * PAGE_SZ)
+			end = (uintptr_t)bufrw + BUF_RW_PAGES * PAGE_SZ;
 		for (i = e->ptr; i + 8 <= end; i += 8)
 			*(uint64_t *)(uintptr_t)i = rnd();
 	}
 	/* Source data of a write, as it is now. */
-	if (write && handler_ran(&is) && !mem_range(e->ptr, np * PG, false))
-		memcpy(scratch, (void *)(uintptr_t)e->ptr, np * PG);
+	if (write && handler_ran(&is) && !mem_range(e->ptr, np * PAGE_SZ, false))
+		memcpy(scratch, (void *)(uintptr_t)e->ptr, np * PAGE_SZ);
 
 	ret = issue_call(&is, m->fd, &p, write ? "WRITE" : "READ");
 	cnt_acc++;
@@ -1498,17 +1496,17 @@ static void op_access(enum issue_mode mode, bool write)
 	if (is.out_visible) {
 		struct drm_test_mirror_access *o = (void *)is.uarg;
 
-		if (o->pages != (ret == 0 ? e->size / PG : np) && allowed(&p, ret) && p.n == 1)
+		if (o->pages != (ret == 0 ? e->size / PAGE_SZ : np) && allowed(&p, ret) && p.n == 1)
 			FAIL("%s [0x%llx, +0x%llx): %s with pages %llu, expected %" PRIu64,
 			     write ? "WRITE" : "READ", (unsigned long long)e->addr,
 			     (unsigned long long)e->size, tm_errname(ret),
 			     (unsigned long long)o->pages, np);
 		if ((!o->faults && o->faulted_pages) ||
-		    o->faulted_pages > o->faults * (e->size / PG))
+		    o->faulted_pages > o->faults * (e->size / PAGE_SZ))
 			FAIL("access: faulted_pages %llu for %llu faults of %llu pages",
 			     (unsigned long long)o->faulted_pages,
 			     (unsigned long long)o->faults,
-			     (unsigned long long)(e->size / PG));
+			     (unsigned long long)(e->size / PAGE_SZ));
 		if (ret == -EINVAL && (o->pages || o->faults || o->faulted_pages))
 			FAIL("access rejected with EINVAL reported pages %llu faults %llu",
 			     (unsigned long long)o->pages,
@@ -1523,26 +1521,26 @@ static void op_access(enum issue_mode mode, bool write)
 	if (!write) {
 		/* Data read must be what the memory holds. */
 		for (i = 0; i < np; i++) {
-			const uint8_t *want = device_content(e->addr + i * PG);
-			const uint8_t *got = (const uint8_t *)(uintptr_t)(e->ptr + i * PG);
+			const uint8_t *want = device_content(e->addr + i * PAGE_SZ);
+			const uint8_t *got = (const uint8_t *)(uintptr_t)(e->ptr + i * PAGE_SZ);
 
-			if (memcmp(got, want, PG))
+			if (memcmp(got, want, PAGE_SZ))
 				FAIL("READ page %" PRIu64 " of [0x%llx, +0x%llx) returned data that is not in memory",
 				     i, (unsigned long long)e->addr,
 				     (unsigned long long)e->size);
 			if (ptr_arena)
-				memcpy(shadow_of(e->ptr + i * PG), want, PG);
+				memcpy(shadow_of(e->ptr + i * PAGE_SZ), want, PAGE_SZ);
 		}
 		cnt_checks++;
 		if (ptr_arena && ret) {
 			/* A partly copied page: resync, each byte old or new. */
-			uint64_t pp = e->ptr + np * PG, k;
-			const uint8_t *src = device_content(e->addr + np * PG);
+			uint64_t pp = e->ptr + np * PAGE_SZ, k;
+			const uint8_t *src = device_content(e->addr + np * PAGE_SZ);
 
-			for (k = 0; k < PG; k++) {
+			for (k = 0; k < PAGE_SZ; k++) {
 				uint64_t b = pp + k;
 
-				if (!in_arena(b) || kind[(b - (uintptr_t)arena) / PG] != K_RW)
+				if (!in_arena(b) || kind[(b - (uintptr_t)arena) / PAGE_SZ] != K_RW)
 					continue;
 				if (*(uint8_t *)(uintptr_t)b != *shadow_of(b) &&
 				    *(uint8_t *)(uintptr_t)b != src[k])
@@ -1551,7 +1549,7 @@ static void op_access(enum issue_mode mode, bool write)
 			}
 		}
 		if (fill_hi) {
-			uint64_t done = e->ptr + np * PG;
+			uint64_t done = e->ptr + np * PAGE_SZ;
 
 			for (i = fill_lo; i < fill_hi; i++) {
 				uint8_t c = *(uint8_t *)(uintptr_t)i;
@@ -1566,9 +1564,9 @@ static void op_access(enum issue_mode mode, bool write)
 				 * fault_in_writeable() stores at the first
 				 * byte and at each page start it probes.
 				 */
-				if (ret && p.buf_fault && i >= done && i < done + PG &&
-				    (c == device_content(e->addr + np * PG)[i - done] ||
-				     (!c && (i == done || !(i & (PG - 1))))))
+				if (ret && p.buf_fault && i >= done && i < done + PAGE_SZ &&
+				    (c == device_content(e->addr + np * PAGE_SZ)[i - done] ||
+				     (!c && (i == done || !(i & (PAGE_SZ - 1))))))
 					continue;
 				FAIL("READ [0x%llx, +0x%llx) ptr 0x%llx -> %s: buffer byte at +0x%" PRIx64
 				     " beyond the %" PRIu64 " pages copied changed: 0x%02x (buffer fault %d, kind %d)",
@@ -1576,25 +1574,25 @@ static void op_access(enum issue_mode mode, bool write)
 				     (unsigned long long)e->size,
 				     (unsigned long long)e->ptr, tm_errname(ret),
 				     (uint64_t)(i - e->ptr), np, c, p.buf_fault,
-				     in_arena(e->addr + np * PG) ?
-				     kind[(e->addr + np * PG - (uintptr_t)arena) / PG] : -1);
+				     in_arena(e->addr + np * PAGE_SZ) ?
+				     kind[(e->addr + np * PAGE_SZ - (uintptr_t)arena) / PAGE_SZ] : -1);
 			}
 			cnt_checks++;
 		}
 	} else {
 		/* The pages written now hold the source, the others are intact. */
 		for (i = 0; i < np; i++) {
-			uint64_t d = e->addr + i * PG;
+			uint64_t d = e->addr + i * PAGE_SZ;
 
-			memcpy(shadow_of(d), scratch + i * PG, PG);
+			memcpy(shadow_of(d), scratch + i * PAGE_SZ, PAGE_SZ);
 		}
-		if (ret && p.buf_fault && in_arena(e->addr + np * PG)) {
-			uint64_t d = e->addr + np * PG, k;
+		if (ret && p.buf_fault && in_arena(e->addr + np * PAGE_SZ)) {
+			uint64_t d = e->addr + np * PAGE_SZ, k;
 			uint8_t *cpu = arena_page(d);
 
-			for (k = 0; k < PG; k++) {
-				uint8_t src = mem_access(e->ptr + np * PG + k, false) ?
-					      0 : *(uint8_t *)(uintptr_t)(e->ptr + np * PG + k);
+			for (k = 0; k < PAGE_SZ; k++) {
+				uint8_t src = mem_access(e->ptr + np * PAGE_SZ + k, false) ?
+					      0 : *(uint8_t *)(uintptr_t)(e->ptr + np * PAGE_SZ + k);
 
 				if (cpu[k] != shadow_of(d)[k] && cpu[k] != src)
 					FAIL("WRITE: partly written page, byte %" PRIu64 " neither old nor new", k);
@@ -1605,9 +1603,9 @@ static void op_access(enum issue_mode mode, bool write)
 			/* resync what an ambiguous result may have written */
 			uint64_t d;
 
-			for (d = e->addr; d < e->addr + e->size && in_arena(d); d += PG)
-				if (kind[(d - (uintptr_t)arena) / PG] == K_RW)
-					memcpy(shadow_of(d), arena_page(d), PG);
+			for (d = e->addr; d < e->addr + e->size && in_arena(d); d += PAGE_SZ)
+				if (kind[(d - (uintptr_t)arena) / PAGE_SZ] == K_RW)
+					memcpy(shadow_of(d), arena_page(d), PAGE_SZ);
 		}
 		check_arena("after WRITE");
 	}
@@ -1624,7 +1622,7 @@ static void op_snapshot(enum issue_mode mode)
 
 	m = pick_file(&other);
 	a.addr = chance(70) ? arena_addr() : gen_addr();
-	a.size = chance(70) ? (1 + rn(NW)) * PG : gen_size(a.addr);
+	a.size = chance(70) ? (1 + rn(NW)) * PAGE_SZ : gen_size(a.addr);
 	switch (rn(10)) {
 	case 0:
 		a.ptr = 0;
@@ -1636,7 +1634,7 @@ static void op_snapshot(enum issue_mode mode)
 		a.ptr = (uintptr_t)bufro;
 		break;
 	case 3:
-		a.ptr = (uintptr_t)snapbuf + SNAPBUF_PAGES * PG - rn(PG);
+		a.ptr = (uintptr_t)snapbuf + SNAPBUF_PAGES * PAGE_SZ - rn(PAGE_SZ);
 		break;
 	default:
 		a.ptr = (uintptr_t)snapbuf + rn(64);
@@ -1648,7 +1646,7 @@ static void op_snapshot(enum issue_mode mode)
 		a.pad = (uint32_t)gen_u64_edge(0) | 1;
 	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_SNAPSHOT, &a, sizeof(a), mode);
 	e = (struct drm_test_mirror_snapshot *)is.eff;
-	np = e->size / PG;
+	np = e->size / PAGE_SZ;
 	ok = access_ok_model(e->ptr, np);
 
 	if (e->flags || e->pad) {
@@ -1669,8 +1667,8 @@ static void op_snapshot(enum issue_mode mode)
 			allow(&p, -EFAULT);
 	}
 	outlen = 0;
-	if (in_range(e->ptr, snapbuf, SNAPBUF_PAGES * PG)) {
-		outlen = (uintptr_t)snapbuf + SNAPBUF_PAGES * PG - e->ptr;
+	if (in_range(e->ptr, snapbuf, SNAPBUF_PAGES * PAGE_SZ)) {
+		outlen = (uintptr_t)snapbuf + SNAPBUF_PAGES * PAGE_SZ - e->ptr;
 		memset((void *)(uintptr_t)e->ptr, 0xCC, outlen);
 	}
 	ret = issue_call(&is, m->fd, &p, "SNAPSHOT");
@@ -1681,7 +1679,7 @@ static void op_snapshot(enum issue_mode mode)
 	/* Every byte written is a value the model allows for its page. */
 	for (i = 0; i < np && i < outlen; i++) {
 		uint8_t v = ((uint8_t *)(uintptr_t)e->ptr)[i];
-		uint64_t va = e->addr + i * PG;
+		uint64_t va = e->addr + i * PAGE_SZ;
 		struct mbind *b = find_b(m, va);
 		int r;
 
@@ -1706,7 +1704,7 @@ static void op_snapshot(enum issue_mode mode)
 			     v, va);
 		if (r == -EPERM && (v & TEST_MIRROR_SNAP_STATE_MASK) == TEST_MIRROR_SNAP_WRITE)
 			FAIL("SNAPSHOT: a write entry for read-only page 0x%" PRIx64, va);
-		if ((v & TEST_MIRROR_SNAP_HUGE) && in_range(va, win, NW * PG))
+		if ((v & TEST_MIRROR_SNAP_HUGE) && in_range(va, win, NW * PAGE_SZ))
 			FAIL("SNAPSHOT: a huge entry in the (small, non-THP) arena at 0x%" PRIx64, va);
 	}
 	/* Nothing past the output. */
@@ -1836,7 +1834,7 @@ static void op_events(enum issue_mode mode)
 		a.ptr = (uintptr_t)bufro;
 		break;
 	case 3:
-		a.ptr = (uintptr_t)snapbuf + SNAPBUF_PAGES * PG - EVSZ * (1 + rn(3));
+		a.ptr = (uintptr_t)snapbuf + SNAPBUF_PAGES * PAGE_SZ - EVSZ * (1 + rn(3));
 		break;
 	default:
 		a.ptr = (uintptr_t)snapbuf;
@@ -1913,7 +1911,7 @@ static void op_migrate(enum issue_mode mode)
 
 	m = pick_file(&other);
 	a.addr = chance(80) ? arena_addr() : gen_addr();
-	a.size = chance(80) ? (1 + rn(16)) * PG : gen_size(a.addr);
+	a.size = chance(80) ? (1 + rn(16)) * PAGE_SZ : gen_size(a.addr);
 	if (chance(5))
 		a.flags = 1u << rn(32);
 	if (chance(5))
@@ -1938,8 +1936,8 @@ static void op_migrate(enum issue_mode mode)
 	} else if (e->addr < LOW_END) {
 		allow(&p, -EFAULT);			/* no VMA */
 	} else if (!in_arena(e->addr)) {
-		if (!in_range(e->addr, win, NW * PG) &&
-		    !in_range(e->addr, zone, NZONE * PG)) {
+		if (!in_range(e->addr, win, NW * PAGE_SZ) &&
+		    !in_range(e->addr, zone, NZONE * PAGE_SZ)) {
 			cnt_skipped++;			/* someone else's memory */
 			return;
 		}
@@ -1948,12 +1946,12 @@ static void op_migrate(enum issue_mode mode)
 		allow(&p, -EINVAL);
 		allow(&p, -EFAULT);
 	} else {
-		size_t i0 = (e->addr - (uintptr_t)arena) / PG, i;
+		size_t i0 = (e->addr - (uintptr_t)arena) / PAGE_SZ, i;
 		bool one = true;
 
-		for (i = i0; (uintptr_t)arena + i * PG < end; i++) {
+		for (i = i0; (uintptr_t)arena + i * PAGE_SZ < end; i++) {
 			if (i >= NA || region_of(i) != region_of(i0) ||
-			    kind[i] != kind[i0] || dropped(b, (uintptr_t)arena + i * PG)) {
+			    kind[i] != kind[i0] || dropped(b, (uintptr_t)arena + i * PAGE_SZ)) {
 				one = false;
 				break;
 			}
@@ -1998,10 +1996,10 @@ static void cpu_op(void)
 		r = region_of(i);
 		n = clamp_run(i, 1 + rn(4));
 		(void)r;
-		munmap(arena + i * PG, n * PG);
+		munmap(arena + i * PAGE_SZ, n * PAGE_SZ);
 		model_drop(GUARD + i, n);
 		arena_map_anon(i, n, PROT_READ | PROT_WRITE);
-		memset(shadow + i * PG, 0, n * PG);
+		memset(shadow + i * PAGE_SZ, 0, n * PAGE_SZ);
 		for (j = i; j < i + n; j++)
 			kind[j] = K_RW;
 		break;
@@ -2020,7 +2018,7 @@ static void cpu_op(void)
 
 		i = chance(70) ? rn(64) : 128 + rn(32);
 		n = clamp_run(i, 1 + rn(6));
-		if (mprotect(arena + i * PG, n * PG, prots[k]))
+		if (mprotect(arena + i * PAGE_SZ, n * PAGE_SZ, prots[k]))
 			FAIL("mprotect: %s", tm_errname(errno));
 		for (j = i; j < i + n; j++)
 			kind[j] = k == 0 ? K_RW : k == 1 ? K_RO : K_NONE;
@@ -2029,21 +2027,21 @@ static void cpu_op(void)
 	case 3:	/* MADV_DONTNEED: anonymous pages become zero */
 		i = chance(50) ? rn(64) : chance(50) ? 96 + rn(32) : 128 + rn(32);
 		n = clamp_run(i, 1 + rn(4));
-		if (madvise(arena + i * PG, n * PG, MADV_DONTNEED))
+		if (madvise(arena + i * PAGE_SZ, n * PAGE_SZ, MADV_DONTNEED))
 			FAIL("madvise: %s", tm_errname(errno));
 		if (region_of(i) != 'F')
-			memset(shadow + i * PG, 0, n * PG);
+			memset(shadow + i * PAGE_SZ, 0, n * PAGE_SZ);
 		break;
 	default:	/* CPU writes */
 		i = rn(NA);
 		if (kind[i] != K_RW)
 			break;
 		for (j = 0; j < 4; j++) {
-			size_t off = rn(PG / 8) * 8;
+			size_t off = rn(PAGE_SZ / 8) * 8;
 			uint64_t v = rnd();
 
-			memcpy(arena + i * PG + off, &v, 8);
-			memcpy(shadow + i * PG + off, &v, 8);
+			memcpy(arena + i * PAGE_SZ + off, &v, 8);
+			memcpy(shadow + i * PAGE_SZ + off, &v, 8);
 		}
 		break;
 	}
@@ -2061,7 +2059,7 @@ static void op_raw_nr(void)
 	unsigned long req;
 	int ret, want;
 
-	memset(argpage, 0, 2 * PG);
+	memset(argpage, 0, 2 * PAGE_SZ);
 	switch (rn(4)) {
 	case 0:	/* another ioctl type, a known driver number: not DRM's */
 		type = (unsigned int)rn(256);
@@ -2190,14 +2188,14 @@ static void seed_bindings(void)
 	for (f = 0; f < 2; f++) {
 		for (i = 0; i < NA; i += 16) {
 			uint32_t h = 0, flags = fl[(i / 16 + f) % 2];
-			int ret = tm_bind(mf[f].fd, arena + i * PG, 16 * PG,
+			int ret = tm_bind(mf[f].fd, arena + i * PAGE_SZ, 16 * PAGE_SZ,
 					  flags, &h);
 
 			count_ret(ret);
 			if (ret)
 				FAIL("seed bind: %s", tm_errname(ret));
-			model_add(&mf[f], h, (uintptr_t)arena + i * PG,
-				  (uintptr_t)arena + (i + 16) * PG, flags);
+			model_add(&mf[f], h, (uintptr_t)arena + i * PAGE_SZ,
+				  (uintptr_t)arena + (i + 16) * PAGE_SZ, flags);
 		}
 	}
 }
@@ -2397,7 +2395,7 @@ static size_t gen_any(unsigned long *cmd, void *arg)
 	switch (k) {
 	case DRM_TEST_MIRROR_BIND:
 		((struct drm_test_mirror_bind *)arg)->addr = arena_addr();
-		((struct drm_test_mirror_bind *)arg)->size = (1 + rn(8)) * PG;
+		((struct drm_test_mirror_bind *)arg)->size = (1 + rn(8)) * PAGE_SZ;
 		((struct drm_test_mirror_bind *)arg)->flags = gen_bind_flags();
 		break;
 	case DRM_TEST_MIRROR_UNBIND:
@@ -2407,7 +2405,7 @@ static size_t gen_any(unsigned long *cmd, void *arg)
 	case DRM_TEST_MIRROR_READ:
 	case DRM_TEST_MIRROR_WRITE:
 		((struct drm_test_mirror_access *)arg)->addr = arena_addr();
-		((struct drm_test_mirror_access *)arg)->size = (1 + rn(8)) * PG;
+		((struct drm_test_mirror_access *)arg)->size = (1 + rn(8)) * PAGE_SZ;
 		((struct drm_test_mirror_access *)arg)->ptr = (uintptr_t)bufrw;
 		break;
 	case DRM_TEST_MIRROR_STATS:
@@ -2436,13 +2434,13 @@ TEST_OPTS(drm_foreign, 0, 0)
 	/* Mirror part of the arena in the parent, so entries exist. */
 	{
 		struct tm_result r;
-		int ret = tm_read(fd, arena, 64 * PG, bufrw, &r);
+		int ret = tm_read(fd, arena, 64 * PAGE_SZ, bufrw, &r);
 
 		count_ret(ret);
 		if (ret)
 			FAIL("parent READ: %s", tm_errname(ret));
 	}
-	rwcopy = must_mmap(NULL, BUF_RW_PAGES * PG, PROT_READ | PROT_WRITE,
+	rwcopy = must_mmap(NULL, BUF_RW_PAGES * PAGE_SZ, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1);
 	while (done < calls) {
 		uint64_t n = calls - done < per_child ? calls - done : per_child;
@@ -2471,7 +2469,7 @@ TEST_OPTS(drm_foreign, 0, 0)
 				issue_prepare(&is, cmd, arg, size, mode);
 				want = foreign_expect(is.req, is.eff);
 				allow(&p, want);
-				memcpy(rwcopy, bufrw, BUF_RW_PAGES * PG);
+				memcpy(rwcopy, bufrw, BUF_RW_PAGES * PAGE_SZ);
 				ret = tm_ioctl(mf[rn(2)].fd, is.req, is.uarg);
 				ncalls++;
 				if (is.copyin_err)
@@ -2484,7 +2482,7 @@ TEST_OPTS(drm_foreign, 0, 0)
 					     is.req, tm_errname(ret),
 					     tm_errname(want));
 				/* Nothing of ours was touched either. */
-				if (memcmp(rwcopy, bufrw, BUF_RW_PAGES * PG))
+				if (memcmp(rwcopy, bufrw, BUF_RW_PAGES * PAGE_SZ))
 					FAIL("another process: ioctl 0x%lx (%s) changed its buffer",
 					     is.req, tm_errname(ret));
 				nchecks += 2;
@@ -2591,7 +2589,7 @@ static void *race_binder(void *arg)
 		}
 		if ((r >> 33) & 1)
 			flags |= TEST_MIRROR_BIND_PREFAULT;
-		ret = tm_bind(race.fd, race.mem, RACE_PAGES * PG, flags, &nh);
+		ret = tm_bind(race.fd, race.mem, RACE_PAGES * PAGE_SZ, flags, &nh);
 		race_count(ret);
 		/* the stealer may have unbound it first; then EEXIST can't be */
 		if (ret)
@@ -2623,7 +2621,7 @@ static void *race_stealer(void *arg)
 static void *race_accessor(void *arg)
 {
 	uint64_t r = (uintptr_t)arg;
-	uint8_t *buf = malloc(RACE_PAGES * PG);
+	uint8_t *buf = malloc(RACE_PAGES * PAGE_SZ);
 	size_t i;
 
 	while (race_go()) {
@@ -2638,12 +2636,12 @@ static void *race_accessor(void *arg)
 		write = (r >> 50) & 1;
 		if (write) {
 			for (i = 0; i < n; i++)
-				tm_fill(buf + i * PG, PG, (uint32_t)(first + i));
-			ret = tm_write(race.fd, race.mem + first * PG, n * PG,
+				tm_fill(buf + i * PAGE_SZ, PAGE_SZ, (uint32_t)(first + i));
+			ret = tm_write(race.fd, race.mem + first * PAGE_SZ, n * PAGE_SZ,
 				       buf, &res);
 		} else {
-			memset(buf, 0, n * PG);
-			ret = tm_read(race.fd, race.mem + first * PG, n * PG,
+			memset(buf, 0, n * PAGE_SZ);
+			ret = tm_read(race.fd, race.mem + first * PAGE_SZ, n * PAGE_SZ,
 				      buf, &res);
 		}
 		race_count(ret);
@@ -2658,7 +2656,7 @@ static void *race_accessor(void *arg)
 				  (unsigned long long)res.pages, n);
 		if (!write)
 			for (i = 0; i < res.pages; i++)
-				if (tm_check(buf + i * PG, PG, (uint32_t)(first + i)) >= 0)
+				if (tm_check(buf + i * PAGE_SZ, PAGE_SZ, (uint32_t)(first + i)) >= 0)
 					race_fail("READ returned wrong data for page %zu",
 						  first + i);
 	}
@@ -2674,7 +2672,7 @@ static void *race_observer(void *arg)
 
 	(void)arg;
 	while (race_go()) {
-		int ret = tm_snapshot(race.fd, race.mem, RACE_PAGES * PG, snap);
+		int ret = tm_snapshot(race.fd, race.mem, RACE_PAGES * PAGE_SZ, snap);
 
 		race_count(ret);
 		if (ret)
@@ -2703,15 +2701,14 @@ TEST_OPTS(drm_race_unbind, 0, 0)
 	int e;
 
 	seed_for("drm_race_unbind");
-	PG = PAGE_SZ;
 	memset(&race, 0, sizeof(race));
 	pthread_mutex_init(&race.lock, NULL);
 	race.fd = fd;
 	race.limit = share(3);
 	race.mem = tm_must_map(RACE_PAGES, PROT_READ | PROT_WRITE);
 	for (i = 0; i < RACE_PAGES; i++)
-		tm_fill(race.mem + i * PG, PG, (uint32_t)i);
-	race.handle = tm_must_bind(fd, race.mem, RACE_PAGES * PG,
+		tm_fill(race.mem + i * PAGE_SZ, PAGE_SZ, (uint32_t)i);
+	race.handle = tm_must_bind(fd, race.mem, RACE_PAGES * PAGE_SZ,
 				   TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE);
 	pthread_create(&t[0], NULL, race_binder, (void *)(uintptr_t)rnd());
 	pthread_create(&t[1], NULL, race_stealer, (void *)(uintptr_t)rnd());
@@ -2725,7 +2722,7 @@ TEST_OPTS(drm_race_unbind, 0, 0)
 		FAIL("%s", race.msg);
 	/* The memory holds exactly what it held. */
 	for (i = 0; i < RACE_PAGES; i++)
-		ASSERT_PATTERN(race.mem + i * PG, PG, (uint32_t)i);
+		ASSERT_PATTERN(race.mem + i * PAGE_SZ, PAGE_SZ, (uint32_t)i);
 	cnt_calls = 0;
 	for (e = 0; e <= NERR; e++) {
 		cnt_err[e] = race.per_err[e];
@@ -2816,7 +2813,7 @@ static void hmm_check_snap(uint64_t addr, const uint8_t *out, uint64_t n)
 	uint64_t i;
 
 	for (i = 0; i < n; i++) {
-		uint64_t va = addr + i * PG;
+		uint64_t va = addr + i * PAGE_SZ;
 		uint8_t v = out[i];
 		int r = cpu_reason(va, false);
 
@@ -2830,7 +2827,7 @@ static void hmm_check_snap(uint64_t addr, const uint8_t *out, uint64_t n)
 				FAIL("hmm SNAPSHOT: page 0x%" PRIx64 " reported 0x%02x", va, v);
 			continue;
 		}
-		if (kind[(va - (uintptr_t)arena) / PG] == K_RO) {
+		if (kind[(va - (uintptr_t)arena) / PAGE_SZ] == K_RO) {
 			if (v != TM_HMM_PROT_NONE && v != TM_HMM_PROT_READ &&
 			    v != (TM_HMM_PROT_ZERO | TM_HMM_PROT_READ))
 				FAIL("hmm SNAPSHOT: read-only page 0x%" PRIx64 " reported 0x%02x", va, v);
@@ -2856,14 +2853,14 @@ static void hmm_op(bool raw, bool foreign)
 
 	c.addr = chance(80) ? arena_addr() : gen_addr();
 	c.npages = chance(80) ? 1 + rn(chance(70) ? 4 : 24) :
-		   (chance(50) ? gen_size(c.addr) / PG : gen_u64_edge(10));
+		   (chance(50) ? gen_size(c.addr) / PAGE_SZ : gen_u64_edge(10));
 	c.ptr = cmd == TM_HMM_IOC_SNAPSHOT ?
 		(chance(85) ? (uintptr_t)snapbuf + rn(64) : gen_ptr(c.npages)) :
-		gen_ptr(c.npages * PG);
+		gen_ptr(c.npages * PAGE_SZ);
 	c.cpages = rnd();
 	c.faults = rnd();
 	eff = c;
-	size = eff.npages * PG;
+	size = eff.npages * PAGE_SZ;
 
 	if (raw && chance(70)) {
 		/* Any other size or direction is another command: ENOTTY. */
@@ -2881,13 +2878,13 @@ static void hmm_op(bool raw, bool foreign)
 		argbad = true;
 		break;
 	case 2:
-		arg = argpage + 2 * PG - 20;
+		arg = argpage + 2 * PAGE_SZ - 20;
 		argbad = true;
 		break;
 	case 3:
-		mprotect(argro, PG, PROT_READ | PROT_WRITE);
+		mprotect(argro, PAGE_SZ, PROT_READ | PROT_WRITE);
 		memcpy(argro, &c, sizeof(c));
-		mprotect(argro, PG, PROT_READ);
+		mprotect(argro, PAGE_SZ, PROT_READ);
 		arg = argro;
 		argro_used = true;
 		break;
@@ -2908,7 +2905,7 @@ static void hmm_op(bool raw, bool foreign)
 		allow(&p, -EFAULT);
 	} else if (!eff.npages || eff.npages > (~0ull >> 12)) {
 		allow(&p, -EINVAL);
-	} else if (check_range(eff.addr, eff.npages * PG)) {
+	} else if (check_range(eff.addr, eff.npages * PAGE_SZ)) {
 		allow(&p, -EINVAL);
 	} else if (foreign) {
 		allow(&p, -EACCES);
@@ -2920,8 +2917,8 @@ static void hmm_op(bool raw, bool foreign)
 			return;
 		}
 		allow(&p, r ? -EFAULT : 0);
-		if (in_range(eff.ptr, snapbuf, SNAPBUF_PAGES * PG)) {
-			outlen = (uintptr_t)snapbuf + SNAPBUF_PAGES * PG - eff.ptr;
+		if (in_range(eff.ptr, snapbuf, SNAPBUF_PAGES * PAGE_SZ)) {
+			outlen = (uintptr_t)snapbuf + SNAPBUF_PAGES * PAGE_SZ - eff.ptr;
 			memset((void *)(uintptr_t)eff.ptr, 0xCC, outlen);
 		}
 	} else {
@@ -2945,8 +2942,8 @@ static void hmm_op(bool raw, bool foreign)
 		}
 	}
 	if (cmd == TM_HMM_IOC_WRITE && p.n == 1 && p.pages &&
-	    !mem_range(eff.ptr, p.pages * PG, false))
-		memcpy(scratch, (void *)(uintptr_t)eff.ptr, p.pages * PG);
+	    !mem_range(eff.ptr, p.pages * PAGE_SZ, false))
+		memcpy(scratch, (void *)(uintptr_t)eff.ptr, p.pages * PAGE_SZ);
 
 	ret = tm_ioctl(hmm_fd[fdi], cmd, arg);
 	count_ret(ret);
@@ -2990,7 +2987,7 @@ static void hmm_op(bool raw, bool foreign)
 			hmm_check_snap(eff.addr, (uint8_t *)(uintptr_t)eff.ptr,
 				       eff.npages);
 		for (k = eff.ptr; k < eff.ptr + eff.npages && in_arena(k); k++)
-			if (kind[(k - (uintptr_t)arena) / PG] == K_RW)
+			if (kind[(k - (uintptr_t)arena) / PAGE_SZ] == K_RW)
 				*shadow_of(k) = *(uint8_t *)(uintptr_t)k;
 		return;
 	}
@@ -3006,20 +3003,20 @@ static void hmm_op(bool raw, bool foreign)
 		uint64_t i;
 
 		for (i = 0; i < p.pages; i++)
-			if (memcmp((void *)(uintptr_t)(eff.ptr + i * PG),
-				   device_content(eff.addr + i * PG), PG))
+			if (memcmp((void *)(uintptr_t)(eff.ptr + i * PAGE_SZ),
+				   device_content(eff.addr + i * PAGE_SZ), PAGE_SZ))
 				FAIL("hmm READ page %" PRIu64 ": data not in memory", i);
 		cnt_checks++;
 	} else {
 		uint64_t i;
 
 		for (i = 0; i < p.pages; i++)
-			memcpy(shadow_of(eff.addr + i * PG), scratch + i * PG, PG);
-		if (ret && p.buf_fault && in_arena(eff.addr + p.pages * PG)) {
+			memcpy(shadow_of(eff.addr + i * PAGE_SZ), scratch + i * PAGE_SZ, PAGE_SZ);
+		if (ret && p.buf_fault && in_arena(eff.addr + p.pages * PAGE_SZ)) {
 			/* resync a partly written page */
-			uint64_t d = eff.addr + p.pages * PG;
+			uint64_t d = eff.addr + p.pages * PAGE_SZ;
 
-			memcpy(shadow_of(d), arena_page(d), PG);
+			memcpy(shadow_of(d), arena_page(d), PAGE_SZ);
 		}
 		check_arena("after hmm WRITE");
 	}

@@ -101,13 +101,12 @@ static uint64_t opt_seed = 1;
 
 #define NSLOTS_SMALL	8
 #define SMALL_PAGES	16
-#define HUGE_PAGES	512
+#define HUGE_SLOT_PAGES	512
 #define MAXACC		64
 #define HIST		48
 #define CHILD_ID	0xfffffff0u
 #define MAXOVL		128
 
-static size_t PG;
 static int dev[2];
 static bool aware;
 
@@ -127,7 +126,7 @@ static void fill_page(uint8_t *dst, uint64_t addr, uint32_t id)
 	uint64_t *p = (uint64_t *)dst;
 	unsigned int w;
 
-	for (w = 0; w < PG / 8; w++)
+	for (w = 0; w < PAGE_SZ / 8; w++)
 		p[w] = word_of(id, addr, w);
 }
 
@@ -142,7 +141,7 @@ static bool decode_page(const uint8_t *buf, uint64_t addr, uint32_t *ids,
 	unsigned int w, k;
 
 	*nids = 0;
-	for (w = 0; w < PG / 8; w++) {
+	for (w = 0; w < PAGE_SZ / 8; w++) {
 		uint32_t id = (uint32_t)(p[w] >> 32);
 
 		if (p[w] != word_of(id, addr, w)) {
@@ -460,7 +459,7 @@ static bool part_page(const uint64_t *wv, uint64_t a, const uint32_t *parts,
 	uint32_t cur = 0, id, nx;
 	bool in_part = false;
 
-	while (w < PG / 8) {
+	while (w < PAGE_SZ / 8) {
 		id = (uint32_t)(wv[w] >> 32);
 		if (in_part && wv[w] == word_of(cur, a, w)) {
 			w++;
@@ -470,8 +469,8 @@ static bool part_page(const uint64_t *wv, uint64_t a, const uint32_t *parts,
 			/* a cut inside word w: from cur to what follows */
 			if (!in_part)
 				return false;
-			nx = w + 1 < PG / 8 ? (uint32_t)(wv[w + 1] >> 32) : 0;
-			if (w + 1 < PG / 8) {
+			nx = w + 1 < PAGE_SZ / 8 ? (uint32_t)(wv[w + 1] >> 32) : 0;
+			if (w + 1 < PAGE_SZ / 8) {
 				if (!cut_word(wv[w], a, w, cur, nx))
 					return false;
 			} else {
@@ -496,7 +495,7 @@ static bool part_page(const uint64_t *wv, uint64_t a, const uint32_t *parts,
 		/* the last run: one allowed content to the end */
 		if (!used || !acc_has(acc, nacc, id))
 			return false;
-		for (; w < PG / 8; w++)
+		for (; w < PAGE_SZ / 8; w++)
 			if (wv[w] != word_of(id, a, w))
 				return false;
 		return true;
@@ -516,40 +515,40 @@ static void settle(struct slot *s, size_t first, size_t n)
 	size_t p;
 
 	for (p = first; p < first + n; p++) {
-		const uint64_t *wv = (const uint64_t *)(s->addr + p * PG);
-		uint64_t a = (uintptr_t)s->addr + p * PG;
+		const uint64_t *wv = (const uint64_t *)(s->addr + p * PAGE_SZ);
+		uint64_t a = (uintptr_t)s->addr + p * PAGE_SZ;
 		struct page_m *m = &s->pm[p];
 		uint32_t id = (uint32_t)(wv[0] >> 32);
 
-		for (w = 0; w < PG / 8 && wv[w] == word_of(id, a, w); w++)
+		for (w = 0; w < PAGE_SZ / 8 && wv[w] == word_of(id, a, w); w++)
 			;
-		if (w < PG / 8 && m->mixed) {
+		if (w < PAGE_SZ / 8 && m->mixed) {
 			/* a write met a fill here (blind policy) */
-			for (w = 0; w < PG / 8; w++) {
+			for (w = 0; w < PAGE_SZ / 8; w++) {
 				id = (uint32_t)(wv[w] >> 32);
 				if (!(wv[w] == word_of(id, a, w) &&
 				      acc_has(m->acc, m->nacc, id)) &&
 				    !byte_mix(wv[w], a, w, m->acc, m->nacc))
 					break;
 			}
-			if (w == PG / 8)
+			if (w == PAGE_SZ / 8)
 				continue;	/* keep the whole set */
 			violation("slot %td page %zu word %u holds 0x%016" PRIx64 ", no mix of the contents the model allows there (%u allowed, e.g. %u)",
 				  s - slots, p, w, wv[w], m->nacc,
 				  m->nacc ? m->acc[0] : 0);
 			return;
 		}
-		if (w < PG / 8 && m->npart &&
+		if (w < PAGE_SZ / 8 && m->npart &&
 		    part_page(wv, a, m->part, m->npart, m->acc, m->nacc)) {
 			m->part_kept = true;	/* keeps a failed write's start */
 			continue;
 		}
-		if (w == PG / 8 && m->part_kept) {
+		if (w == PAGE_SZ / 8 && m->part_kept) {
 			violation("slot %td page %zu kept the start of a failed device write, now it holds id %u whole: the part was lost (never dirtied?)",
 				  s - slots, p, id);
 			return;
 		}
-		if (w < PG / 8) {
+		if (w < PAGE_SZ / 8) {
 			violation("slot %td page %zu is not one whole content while nothing changes it: word 0 has id %u, word %u = 0x%016" PRIx64 " (%u allowed, e.g. %u)",
 				  s - slots, p, id, w, wv[w], m->nacc,
 				  m->nacc ? m->acc[0] : 0);
@@ -668,12 +667,12 @@ static void rebind(struct slot *s, uint64_t r)
 		if ((r >> (8 + f)) & 1)
 			flags |= TEST_MIRROR_BIND_PREFAULT;
 		busy0 = races(f);
-		ret = tm_bind(dev[f], s->addr, s->np * PG, flags, &h);
+		ret = tm_bind(dev[f], s->addr, s->np * PAGE_SZ, flags, &h);
 		if (ret == -EBUSY && (flags & TEST_MIRROR_BIND_PREFAULT)) {
 			/* the prefault gave up racing invalidations: bind plain */
 			busy_check(f, busy0, "PREFAULT BIND (file %d) of slot %td",
 				   f, s - slots);
-			ret = tm_bind(dev[f], s->addr, s->np * PG,
+			ret = tm_bind(dev[f], s->addr, s->np * PAGE_SZ,
 				      flags & ~TEST_MIRROR_BIND_PREFAULT, &h);
 		}
 		if (ret)
@@ -685,14 +684,14 @@ static void rebind(struct slot *s, uint64_t r)
 
 static void map_fixed(struct slot *s, size_t first, size_t n)
 {
-	void *a = s->addr + first * PG;
+	void *a = s->addr + first * PAGE_SZ;
 
-	if (mmap(a, n * PG, PROT_READ | PROT_WRITE,
+	if (mmap(a, n * PAGE_SZ, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != a) {
 		violation("mmap MAP_FIXED: %s", tm_errname(errno));
 		return;
 	}
-	madvise(a, n * PG, s->huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	madvise(a, n * PAGE_SZ, s->huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 }
 
 static void fill(struct slot *s, size_t first, size_t n, uint32_t id)
@@ -700,7 +699,7 @@ static void fill(struct slot *s, size_t first, size_t n, uint32_t id)
 	size_t p;
 
 	for (p = first; p < first + n; p++)
-		fill_page(s->addr + p * PG, (uintptr_t)s->addr + p * PG, id);
+		fill_page(s->addr + p * PAGE_SZ, (uintptr_t)s->addr + p * PAGE_SZ, id);
 }
 
 static uint64_t xrand(uint64_t *r)
@@ -714,7 +713,7 @@ static uint64_t xrand(uint64_t *r)
 /* Page out (to zram) the pages of a device access buffer, now and then. */
 static void maybe_page_out(uint8_t *buf, size_t len, uint64_t *r)
 {
-	uintptr_t a = (uintptr_t)buf & ~(uintptr_t)(PG - 1);
+	uintptr_t a = (uintptr_t)buf & ~(uintptr_t)(PAGE_SZ - 1);
 
 	if (xrand(r) % 8)
 		return;
@@ -762,7 +761,7 @@ static void mutate(struct slot *s, uint64_t *r)
 		ids[0] = 0;
 		ids[1] = new_id();
 		mut_begin(s, first, n, ids, 2, true);
-		if (op == 0 && munmap(s->addr + first * PG, n * PG))
+		if (op == 0 && munmap(s->addr + first * PAGE_SZ, n * PAGE_SZ))
 			violation("munmap: %s", tm_errname(errno));
 		map_fixed(s, first, n);
 		fill(s, first, n, ids[1]);
@@ -773,14 +772,14 @@ static void mutate(struct slot *s, uint64_t *r)
 	case 2:	/* mremap away and back: same pages, tracking dropped */
 		mut_begin(s, 0, s->np, NULL, 0, false);
 		/* a range over several VMAs cannot move: EFAULT, nothing done */
-		if (mremap(s->addr + first * PG, n * PG, n * PG,
+		if (mremap(s->addr + first * PAGE_SZ, n * PAGE_SZ, n * PAGE_SZ,
 			   MREMAP_MAYMOVE | MREMAP_FIXED,
-			   s->tmp + first * PG) == s->tmp + first * PG) {
+			   s->tmp + first * PAGE_SZ) == s->tmp + first * PAGE_SZ) {
 			if (xrand(r) & 1)
 				usleep(xrand(r) % 1000);
-			if (mremap(s->tmp + first * PG, n * PG, n * PG,
+			if (mremap(s->tmp + first * PAGE_SZ, n * PAGE_SZ, n * PAGE_SZ,
 				   MREMAP_MAYMOVE | MREMAP_FIXED,
-				   s->addr + first * PG) != s->addr + first * PG)
+				   s->addr + first * PAGE_SZ) != s->addr + first * PAGE_SZ)
 				violation("mremap back: %s", tm_errname(errno));
 			inc(C_MREMAP);
 		} else if (errno != EFAULT) {
@@ -794,10 +793,10 @@ static void mutate(struct slot *s, uint64_t *r)
 		int prot = op == 3 ? PROT_READ : PROT_NONE;
 
 		mut_begin(s, first, n, NULL, 0, false);
-		if (mprotect(s->addr + first * PG, n * PG, prot))
+		if (mprotect(s->addr + first * PAGE_SZ, n * PAGE_SZ, prot))
 			violation("mprotect: %s", tm_errname(errno));
 		usleep(xrand(r) % 2000);
-		if (mprotect(s->addr + first * PG, n * PG, PROT_READ | PROT_WRITE))
+		if (mprotect(s->addr + first * PAGE_SZ, n * PAGE_SZ, PROT_READ | PROT_WRITE))
 			violation("mprotect back: %s", tm_errname(errno));
 		mut_commit(s, first, n, NULL, 0, true, -1);
 		inc(op == 3 ? C_MPROT_RO : C_MPROT_NONE);
@@ -806,7 +805,7 @@ static void mutate(struct slot *s, uint64_t *r)
 	case 5:	/* MADV_DONTNEED: zero pages */
 		ids[0] = 0;
 		mut_begin(s, first, n, ids, 1, false);
-		if (madvise(s->addr + first * PG, n * PG, MADV_DONTNEED))
+		if (madvise(s->addr + first * PAGE_SZ, n * PAGE_SZ, MADV_DONTNEED))
 			violation("MADV_DONTNEED: %s", tm_errname(errno));
 		mut_commit(s, first, n, ids, 1, false, 0);
 		inc(C_DONTNEED);
@@ -814,7 +813,7 @@ static void mutate(struct slot *s, uint64_t *r)
 	case 6:	/* MADV_FREE: old data, or zero once reclaim frees it */
 		ids[0] = 0;
 		mut_begin(s, first, n, ids, 1, false);
-		if (madvise(s->addr + first * PG, n * PG, MADV_FREE))
+		if (madvise(s->addr + first * PAGE_SZ, n * PAGE_SZ, MADV_FREE))
 			violation("MADV_FREE: %s", tm_errname(errno));
 		mut_commit(s, first, n, ids, 1, true, 1);
 		inc(C_FREE);
@@ -856,7 +855,7 @@ static void *mutator(void *arg)
 static int child_check(int pipe_rd)
 {
 	uint32_t limit = 0, ids[8];
-	uint8_t *buf = malloc(PG);
+	uint8_t *buf = malloc(PAGE_SZ);
 	unsigned int i, nids, badw;
 	size_t p;
 	int memfd, ret, bad = 0;
@@ -870,15 +869,15 @@ static int child_check(int pipe_rd)
 		struct slot *s = &slots[i];
 
 		/* The device refuses this process. */
-		ret = tm_read(dev[i & 1], s->addr, PG, buf, NULL);
+		ret = tm_read(dev[i & 1], s->addr, PAGE_SZ, buf, NULL);
 		if (ret != -EACCES) {
 			fprintf(stderr, "# fork child: READ gave %s\n", tm_errname(ret));
 			bad = 12;
 		}
 		for (p = 0; p < s->np; p++) {
-			uint64_t a = (uintptr_t)s->addr + p * PG;
+			uint64_t a = (uintptr_t)s->addr + p * PAGE_SZ;
 
-			if (pread(memfd, buf, PG, (off_t)a) != (ssize_t)PG)
+			if (pread(memfd, buf, PAGE_SZ, (off_t)a) != (ssize_t)PAGE_SZ)
 				continue;	/* unmapped at fork time */
 			/*
 			 * Whole words of this address. A page may hold several
@@ -908,9 +907,9 @@ static int child_check(int pipe_rd)
 		struct slot *s = &slots[i];
 		uint64_t a = (uintptr_t)s->addr;
 
-		if (pread(memfd, buf, PG, (off_t)a) != (ssize_t)PG)
+		if (pread(memfd, buf, PAGE_SZ, (off_t)a) != (ssize_t)PAGE_SZ)
 			continue;
-		if (mprotect(s->addr, PG, PROT_READ | PROT_WRITE) == 0)
+		if (mprotect(s->addr, PAGE_SZ, PROT_READ | PROT_WRITE) == 0)
 			fill_page(s->addr, a, CHILD_ID);
 	}
 	return bad;
@@ -928,8 +927,8 @@ static void *soft_ops(void *arg)
 
 		if (op < 6) {
 			/* may fail on a range being remapped: that's fine */
-			if (madvise(s->addr + first * PG, n * PG, MADV_PAGEOUT))
-				madvise(s->addr + first * PG, n * PG, MADV_COLD);
+			if (madvise(s->addr + first * PAGE_SZ, n * PAGE_SZ, MADV_PAGEOUT))
+				madvise(s->addr + first * PAGE_SZ, n * PAGE_SZ, MADV_COLD);
 			inc(C_PAGEOUT);
 		} else if (op < 8) {
 			int fd = open("/proc/self/clear_refs", O_WRONLY);
@@ -987,11 +986,11 @@ struct snap {
 	int wr_fdi;			/* and its file */
 	uint32_t wr_tag;		/* and its content */
 	size_t fill_first, fill_n;	/* the fill under way then (blind) */
-	bool mixed[HUGE_PAGES];
-	uint32_t acc[HUGE_PAGES][MAXACC];
-	unsigned int nacc[HUGE_PAGES];
-	uint32_t part[HUGE_PAGES][MAXPART];
-	unsigned int npart[HUGE_PAGES];
+	bool mixed[HUGE_SLOT_PAGES];
+	uint32_t acc[HUGE_SLOT_PAGES][MAXACC];
+	unsigned int nacc[HUGE_SLOT_PAGES];
+	uint32_t part[HUGE_SLOT_PAGES][MAXPART];
+	unsigned int npart[HUGE_SLOT_PAGES];
 };
 
 static void take_snap(struct slot *s, size_t first, size_t n, struct snap *sn)
@@ -1064,12 +1063,12 @@ static int allowed_set(struct slot *s, size_t p, const struct snap *sn,
 static void describe_page(struct slot *s, size_t p, char *buf, size_t len)
 {
 	struct page_m *pm = &s->pm[p];
-	uint64_t a = (uintptr_t)s->addr + p * PG;
+	uint64_t a = (uintptr_t)s->addr + p * PAGE_SZ;
 	uint32_t cids[8];
 	unsigned int cn = 0, c, bw;
 	size_t o = 0;
 
-	if (!s->mut_active && decode_page(s->addr + p * PG, a, cids, &cn, 8, &bw)) {
+	if (!s->mut_active && decode_page(s->addr + p * PAGE_SZ, a, cids, &cn, 8, &bw)) {
 		o += snprintf(buf + o, len - o, "the CPU has");
 		for (c = 0; c < cn && o < len - 16; c++)
 			o += snprintf(buf + o, len - o, " %u", cids[c]);
@@ -1096,9 +1095,9 @@ static void check_read(struct slot *s, size_t first, size_t n,
 
 	pthread_mutex_lock(&s->lock);
 	for (i = 0; i < pages && i < n && !failed; i++) {
-		const uint64_t *wv = (const uint64_t *)(buf + i * PG);
+		const uint64_t *wv = (const uint64_t *)(buf + i * PAGE_SZ);
 		size_t p = first + i;
-		uint64_t a = (uintptr_t)s->addr + p * PG;
+		uint64_t a = (uintptr_t)s->addr + p * PAGE_SZ;
 		bool mix;
 		int na = allowed_set(s, p, sn, i, fdi, allowed, MAXACC + HIST,
 				     &mix);
@@ -1136,9 +1135,9 @@ static void check_read(struct slot *s, size_t first, size_t n,
 			/* Nothing could change the page: one content, whole. */
 			char what[512];
 
-			for (w = 0; w < PG / 8 && wv[w] == word_of(id0, a, w); w++)
+			for (w = 0; w < PAGE_SZ / 8 && wv[w] == word_of(id0, a, w); w++)
 				;
-			if (w < PG / 8) {
+			if (w < PAGE_SZ / 8) {
 				describe_page(s, p, what, sizeof(what));
 				violation("READ (file %d) of slot %td page %zu (0x%" PRIx64 ") is not one whole content though nothing was changing it: word 0 has id %u, word %u = 0x%016" PRIx64 " (model version %llu at the start, %llu now; %s)",
 					  fdi, s - slots, p, a, id0, w, wv[w],
@@ -1147,7 +1146,7 @@ static void check_read(struct slot *s, size_t first, size_t n,
 				break;
 			}
 		}
-		for (w = 0; w < PG / 8; w++) {
+		for (w = 0; w < PAGE_SZ / 8; w++) {
 			uint32_t id = (uint32_t)(wv[w] >> 32);
 			char what[512], al[96];
 			unsigned int k;
@@ -1194,7 +1193,7 @@ static struct snap *snap_alloc(void)
 static void *reader(void *arg)
 {
 	uint64_t r = (uintptr_t)arg | 1;
-	uint8_t *buf = malloc(HUGE_PAGES * PG);
+	uint8_t *buf = malloc(HUGE_SLOT_PAGES * PAGE_SZ);
 	struct snap *sn = snap_alloc();
 
 	while (!stop) {
@@ -1208,10 +1207,10 @@ static void *reader(void *arg)
 
 		if (n > 32 && (xrand(&r) & 3))
 			n = 1 + xrand(&r) % 32;
-		maybe_page_out(buf, n * PG, &r);
+		maybe_page_out(buf, n * PAGE_SZ, &r);
 		take_snap(s, first, n, sn);
 		busy0 = races(fdi);
-		ret = tm_read(dev[fdi], s->addr + first * PG, n * PG, buf, &res);
+		ret = tm_read(dev[fdi], s->addr + first * PAGE_SZ, n * PAGE_SZ, buf, &res);
 		inc(C_READ);
 		pthread_mutex_lock(&s->lock);
 		clean = !sn->mut_active && sn->mut_seq == s->mut_seq;
@@ -1253,7 +1252,7 @@ static void *reader(void *arg)
 static void *writer(void *arg)
 {
 	uint64_t r = (uintptr_t)arg | 1;
-	uint8_t *buf = malloc(HUGE_PAGES * PG);
+	uint8_t *buf = malloc(HUGE_SLOT_PAGES * PAGE_SZ);
 
 	while (!stop) {
 		struct slot *s = &slots[xrand(&r) % nslots];
@@ -1271,8 +1270,8 @@ static void *writer(void *arg)
 			continue;
 		tag = new_id();
 		for (p = 0; p < n; p++)
-			fill_page(buf + p * PG, (uintptr_t)s->addr + (first + p) * PG, tag);
-		maybe_page_out(buf, n * PG, &r);
+			fill_page(buf + p * PAGE_SZ, (uintptr_t)s->addr + (first + p) * PAGE_SZ, tag);
+		maybe_page_out(buf, n * PAGE_SZ, &r);
 
 		pthread_mutex_lock(&s->lock);
 		if (s->mut_active && s->novl == MAXOVL) {
@@ -1295,7 +1294,7 @@ static void *writer(void *arg)
 		pthread_mutex_unlock(&s->lock);
 
 		busy0 = races(fdi);
-		ret = tm_write(dev[fdi], s->addr + first * PG, n * PG, buf, &res);
+		ret = tm_write(dev[fdi], s->addr + first * PAGE_SZ, n * PAGE_SZ, buf, &res);
 		inc(C_WRITE);
 
 		pthread_mutex_lock(&s->lock);
@@ -1316,11 +1315,11 @@ static void *writer(void *arg)
 					  (unsigned long long)res.pages);
 			/* It must be where the CPU looks, now. */
 			for (p = first; p < first + res.pages && p < first + n; p++) {
-				if (memcmp(s->addr + p * PG, buf + (p - first) * PG, PG))
+				if (memcmp(s->addr + p * PAGE_SZ, buf + (p - first) * PAGE_SZ, PAGE_SZ))
 					violation("WRITE (file %d) of slot %td page %zu succeeded but the CPU does not see its data (first word 0x%016" PRIx64 ", expected 0x%016" PRIx64 ")",
 						  fdi, s - slots, p,
-						  *(uint64_t *)(s->addr + p * PG),
-						  *(uint64_t *)(buf + (p - first) * PG));
+						  *(uint64_t *)(s->addr + p * PAGE_SZ),
+						  *(uint64_t *)(buf + (p - first) * PAGE_SZ));
 				acc_clear(s, p);
 				acc_add(s, p, tag);
 				s->pm[p].lazy = false;	/* dirtied */
@@ -1372,7 +1371,7 @@ static void *writer(void *arg)
 
 static void slot_init(struct slot *s, size_t np, bool huge)
 {
-	size_t len = np * PG, align = huge ? (2u << 20) : PG, p;
+	size_t len = np * PAGE_SZ, align = huge ? (2u << 20) : PAGE_SZ, p;
 	uint8_t *raw;
 	uint32_t id = new_id();
 	int f;
@@ -1406,7 +1405,7 @@ static void slot_init(struct slot *s, size_t np, bool huge)
 
 static void final_check(void)
 {
-	uint8_t *buf = malloc(HUGE_PAGES * PG);
+	uint8_t *buf = malloc(HUGE_SLOT_PAGES * PAGE_SZ);
 	unsigned int i;
 	int f, ret;
 
@@ -1422,11 +1421,11 @@ static void final_check(void)
 		for (f = 0; f < 2; f++) {
 			struct tm_result res;
 
-			ret = tm_read(dev[f], s->addr, s->np * PG, buf, &res);
+			ret = tm_read(dev[f], s->addr, s->np * PAGE_SZ, buf, &res);
 			if (ret)
 				FAIL("at the end: READ of slot %u (file %d): %s",
 				     i, f, tm_errname(ret));
-			if (memcmp(buf, s->addr, s->np * PG))
+			if (memcmp(buf, s->addr, s->np * PAGE_SZ))
 				FAIL("at the end: the device (file %d) reads slot %u differently from the CPU",
 				     f, i);
 		}
@@ -1476,7 +1475,6 @@ TEST_OPTS(race, 0, 0)
 	FILE *thp;
 	char thpbuf[64] = "";
 
-	PG = PAGE_SZ;
 	dev[0] = fd;
 	dev[1] = tm_must_open();
 	tm_must_stats(fd, &st);
@@ -1491,7 +1489,7 @@ TEST_OPTS(race, 0, 0)
 	for (i = 0; i < NSLOTS_SMALL; i++)
 		slot_init(&slots[i], SMALL_PAGES, false);
 	if (strstr(thpbuf, "[always]") || strstr(thpbuf, "[madvise]"))
-		slot_init(&slots[nslots++], HUGE_PAGES, true);
+		slot_init(&slots[nslots++], HUGE_SLOT_PAGES, true);
 
 	ma[0] = (struct mut_arg){ 0, 4, opt_seed * 7919 };
 	ma[1] = (struct mut_arg){ 4, nslots - 4, opt_seed * 104729 };

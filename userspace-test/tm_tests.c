@@ -30,258 +30,15 @@
 #include "tm_lib.h"
 
 #define N		4u	/* pages of a typical test buffer */
-#define RO		TEST_MIRROR_BIND_READ
-#define RW		(TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE)
-#define PREFAULT	TEST_MIRROR_BIND_PREFAULT
 #define SEED_A		0x1111u
 #define SEED_B		0x2222u
 #define SEED_C		0x3333u
 
 #define KERNEL_ADDR	((void *)0xffff800000000000ul)
-#define BIT_OF(x)	(1u << (x))
-
-#define SZ(n)		((size_t)(n) * PAGE_SZ)
-#define PG(p, i)	((uint8_t *)(p) + SZ(i))
-#define ADDR(p)		((uint64_t)(uintptr_t)(p))
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------ */
-
-/*
- * Compare the snapshot of npages at p with want, one character per page in
- * the notation of tm_snap_char(), plus '*' for "an entry, R or W".
- */
-static void check_snap(int fd, const void *p, size_t npages, const char *want,
-		       const char *file, int line)
-{
-	uint8_t snap[npages];
-	char got[2 * npages + 1];
-	size_t i;
-	int ret;
-
-	ret = tm_snapshot(fd, p, SZ(npages), snap);
-	if (ret)
-		tm_fail(file, line, "snapshot: %s", tm_errname(ret));
-	for (i = 0; i < npages; i++) {
-		char c = tm_snap_char(snap[i]);
-
-		if (want[i] == c || (want[i] == '*' && (c == 'R' || c == 'W')))
-			continue;
-		/* show at most 32 pages around the first mismatch */
-		{
-			size_t from = i > 8 ? i - 8 : 0;
-			size_t len = npages - from < 32 ? npages - from : 32;
-
-			tm_fail(file, line,
-				"snapshot page %zu: 0x%02x; pages %zu..%zu: got '%s', want '%.*s'",
-				i, snap[i], from, from + len - 1,
-				tm_snap_str(snap + from, len, got), (int)len,
-				want + from);
-		}
-	}
-}
-
-static void check_snap_all(int fd, const void *p, size_t npages, char c,
-			   const char *file, int line)
-{
-	char want[npages + 1];
-
-	memset(want, c, npages);
-	want[npages] = '\0';
-	check_snap(fd, p, npages, want, file, line);
-}
-
-#define ASSERT_SNAP(fd, p, n, want) \
-	check_snap(fd, p, n, want, __FILE__, __LINE__)
-#define ASSERT_SNAP_ALL(fd, p, n, c) \
-	check_snap_all(fd, p, n, c, __FILE__, __LINE__)
-
-/* A scratch buffer (heap), filled with 0xee so that a copy is detectable. */
-static void *scratch(size_t npages)
-{
-	void *p = malloc(SZ(npages));
-
-	if (!p)
-		FAIL("malloc of %zu pages", npages);
-	memset(p, 0xee, SZ(npages));
-	return p;
-}
-
-/* Device-read npages at addr and check the pattern of seed; entries appear. */
-#define MIRROR_READ(fd, addr, npages, seed) do {			\
-	void *__d = scratch(npages);					\
-	ASSERT_OK(tm_read(fd, addr, SZ(npages), __d, NULL));		\
-	ASSERT_PATTERN(__d, SZ(npages), seed);				\
-	free(__d);							\
-} while (0)
-
-/* Device-read npages at addr and compare with what the CPU sees there. */
-#define MIRROR_READ_CPU(fd, addr, npages) do {				\
-	void *__d = scratch(npages);					\
-	ASSERT_OK(tm_read(fd, addr, SZ(npages), __d, NULL));		\
-	ASSERT_EQ(memcmp(__d, addr, SZ(npages)), 0);			\
-	free(__d);							\
-} while (0)
-
-/* Device-write the pattern of seed to npages at addr; entries become W. */
-#define MIRROR_WRITE(fd, addr, npages, seed) do {			\
-	void *__s = scratch(npages);					\
-	tm_fill(__s, SZ(npages), seed);					\
-	ASSERT_OK(tm_write(fd, addr, SZ(npages), __s, NULL));		\
-	free(__s);							\
-} while (0)
-
-static bool has_cap(int fd, uint32_t cap)
-{
-	struct drm_test_mirror_stats st;
-
-	tm_must_stats(fd, &st);
-	return st.caps & cap;
-}
-
-/* Kernel release major.minor as one number, e.g. 601, 612. */
-static unsigned int kernel_version(void)
-{
-	struct utsname u;
-	unsigned int major = 0, minor = 0;
-
-	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
-		FAIL("uname");
-	return major * 100 + minor;
-}
-
-static void send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte = 'f';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	ASSERT_SYS(sendmsg(sock, &msg, 0));
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg;
-	int fd;
-
-	ASSERT_EQ(recvmsg(sock, &msg, 0), 1);
-	cmsg = CMSG_FIRSTHDR(&msg);
-	ASSERT_TRUE(cmsg && cmsg->cmsg_type == SCM_RIGHTS);
-	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	return fd;
-}
-
-/* Bind, device-write and device-read a fresh buffer: a full round trip. */
-static void round_trip(int fd)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
-
-	MIRROR_READ(fd, buf, N, SEED_A);
-	MIRROR_WRITE(fd, buf, N, SEED_B);
-	ASSERT_PATTERN(buf, SZ(N), SEED_B);
-	ASSERT_OK(tm_unbind(fd, h));
-	ASSERT_OK(tm_unmap(buf, N));
-}
-
-static void write_file(const char *path, const char *s)
-{
-	int f = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (f < 0)
-		SKIP("cannot open %s: %s", path, tm_errname(errno));
-	ASSERT_EQ(write(f, s, strlen(s)), strlen(s));
-	close(f);
-}
-
-/* Every one of the size bytes at p must be byte. */
-static void check_bytes(const void *p, size_t size, uint8_t byte,
-			const char *what, const char *file, int line)
-{
-	const uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i < size; i++)
-		if (b[i] != byte)
-			tm_fail(file, line,
-				"%s: byte %zu (page %zu) is 0x%02x, expected 0x%02x",
-				what, i, i / PAGE_SZ, b[i], byte);
-}
-
-#define ASSERT_BYTES(p, size, byte) \
-	check_bytes(p, size, byte, #p, __FILE__, __LINE__)
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Wait until the thread *tid of this process (0 until the thread has
- * published its id) sleeps inside system call nr. The first field of
- * /proc/self/task/<tid>/syscall is the call's number only while the thread
- * sleeps in that call ("running" while it runs, -1 while it sleeps outside
- * any call), so a thread seen sleeping in ioctl() on the device waits in
- * the driver, not on its way into it. Fails the test after 10 s.
- */
-static void wait_in_syscall_at(const pid_t *tid, long nr, const char *file,
-			       int line)
-{
-	uint64_t deadline = now_ms() + 10000;
-	char path[64], text[128] = "";
-	pid_t id = 0;
-
-	do {
-		ssize_t n = 0;
-		char *end;
-		int f;
-
-		id = __atomic_load_n(tid, __ATOMIC_ACQUIRE);
-		if (id) {
-			snprintf(path, sizeof(path),
-				 "/proc/self/task/%d/syscall", (int)id);
-			f = open(path, O_RDONLY | O_CLOEXEC);
-			if (f < 0)
-				tm_fail(file, line, "%s: %s", path,
-					tm_errname(errno));
-			n = read(f, text, sizeof(text) - 1);
-			close(f);
-		}
-		if (n > 0) {
-			text[n] = '\0';
-			if (strtol(text, &end, 10) == nr && end != text &&
-			    *end == ' ')
-				return;
-		}
-		usleep(1000);
-	} while (now_ms() < deadline);
-	tm_fail(file, line,
-		"thread %d never slept in system call %ld: \"%.40s\"",
-		(int)id, nr, text);
-}
-
-#define wait_in_syscall(tid, nr) \
-	wait_in_syscall_at(tid, nr, __FILE__, __LINE__)
 
 static volatile sig_atomic_t usr1_caught;
 
@@ -392,7 +149,7 @@ TEST(bind_unmapped_memory_ok)
 	ASSERT_OK(tm_unmap(buf, N));
 	ASSERT_OK(tm_bind(fd, buf, SZ(N), RW, &h));
 	ASSERT_NE(h, 0);
-	ASSERT_SNAP_ALL(fd, buf, N, '.');
+	EXPECT_SNAP(fd, buf, N, tm_rep('.', N));
 }
 
 TEST(bind_overlap_eexist)
@@ -496,7 +253,7 @@ TEST(bind_with_readonly_args)
 	ASSERT_ERRNO(tm_bind(fd, buf, SZ(N), RW, NULL), -EEXIST);
 	tm_must_stats(fd, &st);
 	ASSERT_EQ(st.bindings, 1);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_SYS(close(fd));
 	fd = tm_must_open();
 	tm_must_bind(fd, buf, SZ(N), RW);
@@ -512,7 +269,7 @@ TEST(unbind_flags_einval)
 	arg.flags = 1u << 31;
 	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_UNBIND, &arg), -EINVAL);
 	/* still bound */
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_OK(tm_unbind(fd, h));
 }
 
@@ -522,13 +279,13 @@ TEST(unbind_removes_entries)
 	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
 	struct drm_test_mirror_stats st;
 
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	tm_must_stats(fd, &st);
 	ASSERT_EQ(st.entries_present, N);
 	ASSERT_OK(tm_unbind(fd, h));
 	tm_must_stats(fd, &st);
 	ASSERT_EQ(st.entries_present, 0);
-	ASSERT_SNAP_ALL(fd, buf, N, '-');
+	EXPECT_SNAP(fd, buf, N, tm_rep('-', N));
 }
 
 TEST(unbind_frees_table_memory)
@@ -541,7 +298,7 @@ TEST(unbind_frees_table_memory)
 		uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 		uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
 
-		MIRROR_READ(fd, buf, N, SEED_A);
+		DEV_READ(fd, buf, N, -1, 0, SEED_A);
 		tm_must_stats(fd, &st);
 		ASSERT_GT(st.table_bytes, 0);
 		ASSERT_OK(tm_unbind(fd, h));
@@ -556,9 +313,9 @@ TEST(unbind_then_read_enoent)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_OK(tm_unbind(fd, h));
 	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, NULL), -ENOENT);
 }
@@ -568,10 +325,10 @@ TEST(rebind_after_unbind_works)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
 
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_OK(tm_unbind(fd, h));
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 }
 
 TEST(bind_enospc_max_bindings)
@@ -610,7 +367,7 @@ TEST(bind_enospc_max_bindings)
 TEST(read_returns_cpu_data)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 	struct tm_result res;
 
 	tm_must_bind(fd, buf, SZ(N), RO);
@@ -622,7 +379,7 @@ TEST(read_returns_cpu_data)
 TEST(write_visible_to_cpu)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *src = scratch(N);
+	uint8_t *src = tm_scratch(N);
 	struct tm_result res;
 
 	tm_fill(src, SZ(N), SEED_B);
@@ -637,14 +394,14 @@ TEST(write_then_device_read_back)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_WRITE(fd, buf, N, SEED_B);
-	MIRROR_READ(fd, buf, N, SEED_B);
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
+	DEV_READ(fd, buf, N, -1, 0, SEED_B);
 }
 
 TEST(write_one_page_of_range)
 {
 	uint8_t *buf = tm_must_map_pattern(3, SEED_A);
-	uint8_t *src = scratch(1);
+	uint8_t *src = tm_scratch(1);
 
 	tm_fill(src, SZ(1), SEED_B);
 	tm_must_bind(fd, buf, SZ(3), RW);
@@ -659,7 +416,7 @@ TEST(write_one_page_of_range)
 TEST(access_unaligned_user_ptr)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *tmp = scratch(N + 1);
+	uint8_t *tmp = tm_scratch(N + 1);
 
 	tm_must_bind(fd, buf, SZ(N), RW);
 	ASSERT_OK(tm_read(fd, buf, SZ(N), tmp + 3, NULL));
@@ -672,7 +429,7 @@ TEST(access_unaligned_user_ptr)
 TEST(access_spans_two_bindings)
 {
 	uint8_t *buf = tm_must_map_pattern(4, SEED_A);
-	uint8_t *dst = scratch(4);
+	uint8_t *dst = tm_scratch(4);
 	struct tm_result res;
 
 	tm_must_bind(fd, PG(buf, 0), SZ(2), RW);
@@ -685,7 +442,7 @@ TEST(access_spans_two_bindings)
 TEST(cold_read_faults)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 	struct drm_test_mirror_stats st;
 	struct tm_result res;
 
@@ -705,11 +462,11 @@ TEST(cold_read_faults)
 TEST(warm_read_no_faults)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 	struct tm_result res;
 
 	tm_must_bind(fd, buf, SZ(N), RO);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
 	ASSERT_EQ(res.pages, N);
 	ASSERT_EQ(res.faults, 0);
@@ -720,7 +477,7 @@ TEST(warm_read_no_faults)
 TEST(cold_write_faults)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *src = scratch(N);
+	uint8_t *src = tm_scratch(N);
 	struct drm_test_mirror_stats st;
 	struct tm_result res;
 
@@ -739,12 +496,12 @@ TEST(cold_write_faults)
 TEST(warm_write_no_faults)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *src = scratch(N);
+	uint8_t *src = tm_scratch(N);
 	struct tm_result res;
 
 	tm_fill(src, SZ(N), SEED_C);
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_WRITE(fd, buf, N, SEED_B);
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
 	ASSERT_OK(tm_write(fd, buf, SZ(N), src, &res));
 	ASSERT_EQ(res.faults, 0);
 	ASSERT_EQ(res.faulted_pages, 0);
@@ -755,8 +512,8 @@ TEST(zero_page_read_then_write)
 {
 	/* never touched by the CPU: a device read sees the shared zero page */
 	uint8_t *buf = tm_must_map(N, PROT_READ | PROT_WRITE);
-	uint8_t *dst = scratch(N);
-	uint8_t *src = scratch(N);
+	uint8_t *dst = tm_scratch(N);
+	uint8_t *src = tm_scratch(N);
 	struct tm_result res;
 
 	tm_must_bind(fd, buf, SZ(N), RW);
@@ -764,7 +521,7 @@ TEST(zero_page_read_then_write)
 	ASSERT_EQ(res.faults, 1);
 	ASSERT_ZERO_MEM(dst, SZ(N));
 	/* the zero page is mapped read-only: a read-only entry */
-	ASSERT_SNAP_ALL(fd, buf, N, 'R');
+	EXPECT_SNAP(fd, buf, N, tm_rep('R', N));
 	/* so a write faults again, with write intent (COW of the zero page) */
 	tm_fill(src, SZ(N), SEED_B);
 	ASSERT_OK(tm_write(fd, buf, SZ(N), src, &res));
@@ -772,13 +529,13 @@ TEST(zero_page_read_then_write)
 	ASSERT_EQ(res.faults, 1);
 	ASSERT_EQ(res.faulted_pages, N);
 	ASSERT_PATTERN(buf, SZ(N), SEED_B);
-	ASSERT_SNAP_ALL(fd, buf, N, 'W');
+	EXPECT_SNAP(fd, buf, N, tm_rep('W', N));
 }
 
 TEST(prefault_bind_read_no_faults)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 	struct drm_test_mirror_stats st;
 	struct tm_result res;
 
@@ -786,7 +543,7 @@ TEST(prefault_bind_read_no_faults)
 	tm_must_stats(fd, &st);
 	ASSERT_EQ(st.entries_present, N);
 	ASSERT_EQ(st.faulted_pages, N);
-	ASSERT_SNAP_ALL(fd, buf, N, 'R');
+	EXPECT_SNAP(fd, buf, N, tm_rep('R', N));
 	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
 	ASSERT_EQ(res.faults, 0);
 	ASSERT_EQ(res.faulted_pages, 0);
@@ -796,12 +553,12 @@ TEST(prefault_bind_read_no_faults)
 TEST(prefault_rw_bind_write_no_faults)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *src = scratch(N);
+	uint8_t *src = tm_scratch(N);
 	struct tm_result res;
 
 	tm_fill(src, SZ(N), SEED_B);
 	tm_must_bind(fd, buf, SZ(N), RW | PREFAULT);
-	ASSERT_SNAP_ALL(fd, buf, N, 'W');
+	EXPECT_SNAP(fd, buf, N, tm_rep('W', N));
 	ASSERT_OK(tm_write(fd, buf, SZ(N), src, &res));
 	ASSERT_EQ(res.faults, 0);
 	ASSERT_PATTERN(buf, SZ(N), SEED_B);
@@ -837,14 +594,14 @@ TEST(read_readonly_memory_ok)
 
 	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
-	ASSERT_SNAP_ALL(fd, buf, N, 'R');
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
+	EXPECT_SNAP(fd, buf, N, tm_rep('R', N));
 }
 
 TEST(read_unbound_enoent)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 
 	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, NULL), -ENOENT);
 }
@@ -852,7 +609,7 @@ TEST(read_unbound_enoent)
 TEST(write_unbound_enoent)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *src = scratch(N);
+	uint8_t *src = tm_scratch(N);
 
 	tm_fill(src, SZ(N), SEED_B);
 	ASSERT_ERRNO(tm_write(fd, buf, SZ(N), src, NULL), -ENOENT);
@@ -862,7 +619,7 @@ TEST(write_unbound_enoent)
 TEST(read_past_binding_end_enoent)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 
 	tm_must_bind(fd, buf, SZ(N - 1), RW);
 	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, NULL), -ENOENT);
@@ -871,7 +628,7 @@ TEST(read_past_binding_end_enoent)
 TEST(read_gap_between_bindings_enoent)
 {
 	uint8_t *buf = tm_must_map_pattern(3, SEED_A);
-	uint8_t *dst = scratch(3);
+	uint8_t *dst = tm_scratch(3);
 
 	tm_must_bind(fd, PG(buf, 0), SZ(1), RW);
 	tm_must_bind(fd, PG(buf, 2), SZ(1), RW);
@@ -881,7 +638,7 @@ TEST(read_gap_between_bindings_enoent)
 TEST(write_readonly_binding_eperm)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *src = scratch(N);
+	uint8_t *src = tm_scratch(N);
 	struct tm_result res;
 
 	tm_fill(src, SZ(N), SEED_B);
@@ -894,7 +651,7 @@ TEST(write_readonly_binding_eperm)
 TEST(write_cpu_readonly_memory_eperm)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *src = scratch(N);
+	uint8_t *src = tm_scratch(N);
 	struct tm_result res;
 
 	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
@@ -908,7 +665,7 @@ TEST(write_cpu_readonly_memory_eperm)
 TEST(read_bound_unmapped_efault)
 {
 	uint8_t *buf = tm_must_map(N, PROT_READ | PROT_WRITE);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 	struct tm_result res;
 
 	ASSERT_OK(tm_unmap(buf, N));
@@ -916,13 +673,13 @@ TEST(read_bound_unmapped_efault)
 	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, &res), -EFAULT);
 	ASSERT_EQ(res.pages, 0);
 	/* nothing was unmapped while bound: not DROPPED */
-	ASSERT_SNAP_ALL(fd, buf, N, '.');
+	EXPECT_SNAP(fd, buf, N, tm_rep('.', N));
 }
 
 TEST(read_prot_none_efault)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 
 	ASSERT_SYS(mprotect(buf, SZ(N), PROT_NONE));
 	tm_must_bind(fd, buf, SZ(N), RW);
@@ -932,7 +689,7 @@ TEST(read_prot_none_efault)
 TEST(read_args_einval)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 	struct drm_test_mirror_access a;
 	const struct drm_test_mirror_access ok = {
 		.addr = ADDR(buf), .size = SZ(N), .ptr = ADDR(dst),
@@ -962,7 +719,7 @@ TEST(read_args_einval)
 TEST(write_args_einval)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *src = scratch(N);
+	uint8_t *src = tm_scratch(N);
 	struct drm_test_mirror_access a;
 	const struct drm_test_mirror_access ok = {
 		.addr = ADDR(buf), .size = SZ(N), .ptr = ADDR(src),
@@ -1091,16 +848,16 @@ TEST(read_dest_in_mirrored_range)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 	uint8_t *dst = tm_must_map(N, PROT_READ | PROT_WRITE);
-	uint8_t *tmp = scratch(N);
+	uint8_t *tmp = tm_scratch(N);
 
 	tm_must_bind(fd, buf, SZ(N), RO);
 	tm_must_bind(fd, dst, SZ(N), RW);
 	ASSERT_OK(tm_read(fd, dst, SZ(N), tmp, NULL));	/* zero page */
-	ASSERT_SNAP_ALL(fd, dst, N, 'R');
+	EXPECT_SNAP(fd, dst, N, tm_rep('R', N));
 	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, NULL));
 	ASSERT_PATTERN(dst, SZ(N), SEED_A);
 	/* the device sees the new content too */
-	MIRROR_READ(fd, dst, N, SEED_A);
+	DEV_READ(fd, dst, N, -1, 0, SEED_A);
 }
 
 /* The source of a device write is the bound range itself. */
@@ -1109,7 +866,7 @@ TEST(write_src_is_own_range)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_OK(tm_write(fd, buf, SZ(N), buf, NULL));
 	ASSERT_PATTERN(buf, SZ(N), SEED_A);
 }
@@ -1140,30 +897,6 @@ TEST(large_read_multi_chunk)
 	ASSERT_EQ(res.faults, 0);
 }
 
-/* Is the mapping at addr backed by a transparent huge page (smaps)? */
-static bool is_thp(void *addr)
-{
-	char line[256], want[32];
-	bool in = false, huge = false;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return false;
-	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long kb;
-
-		if (!strncmp(line, want, strlen(want)))
-			in = true;
-		else if (in && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1) {
-			huge = kb >= 2048;
-			break;
-		}
-	}
-	fclose(f);
-	return huge;
-}
-
 TEST(thp_read_huge_entry)
 {
 	const size_t n = 512;	/* 2 MiB on x86-64 */
@@ -1177,12 +910,12 @@ TEST(thp_read_huge_entry)
 	if (madvise(buf, SZ(n), MADV_HUGEPAGE))
 		SKIP("MADV_HUGEPAGE: %s", tm_errname(errno));
 	tm_fill(buf, SZ(n), SEED_A);
-	if (!is_thp(buf))
+	if (tm_smaps_kb(buf, "AnonHugePages:") < 2048)
 		SKIP("the CPU did not map a transparent huge page");
 	tm_must_bind(fd, buf, SZ(n), RO);
 	ASSERT_OK(tm_read(fd, buf, SZ(n), dst, NULL));
 	ASSERT_PATTERN(dst, SZ(n), SEED_A);
-	ASSERT_SNAP_ALL(fd, buf, n, 'r');
+	EXPECT_SNAP(fd, buf, n, tm_rep('r', n));
 	tm_must_stats(fd, &st);
 	ASSERT_EQ(st.huge_entries, 1);
 	ASSERT_EQ(st.entries_present, 1);
@@ -1197,7 +930,7 @@ TEST(snapshot_none_before_access)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	ASSERT_SNAP_ALL(fd, buf, N, '.');
+	EXPECT_SNAP(fd, buf, N, tm_rep('.', N));
 }
 
 TEST(snapshot_after_read)
@@ -1205,8 +938,8 @@ TEST(snapshot_after_read)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
-	ASSERT_SNAP_ALL(fd, buf, N, '*');
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
+	EXPECT_SNAP(fd, buf, N, tm_rep('*', N));
 }
 
 TEST(snapshot_read_binding_is_read)
@@ -1214,8 +947,8 @@ TEST(snapshot_read_binding_is_read)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 
 	tm_must_bind(fd, buf, SZ(N), RO);
-	MIRROR_READ(fd, buf, N, SEED_A);
-	ASSERT_SNAP_ALL(fd, buf, N, 'R');
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
+	EXPECT_SNAP(fd, buf, N, tm_rep('R', N));
 }
 
 TEST(snapshot_after_write_is_write)
@@ -1223,8 +956,8 @@ TEST(snapshot_after_write_is_write)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_WRITE(fd, buf, N, SEED_B);
-	ASSERT_SNAP_ALL(fd, buf, N, 'W');
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
+	EXPECT_SNAP(fd, buf, N, tm_rep('W', N));
 }
 
 TEST(snapshot_does_not_fault)
@@ -1233,8 +966,8 @@ TEST(snapshot_does_not_fault)
 	struct drm_test_mirror_stats st;
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	ASSERT_SNAP_ALL(fd, buf, N, '.');
-	ASSERT_SNAP_ALL(fd, buf, N, '.');
+	EXPECT_SNAP(fd, buf, N, tm_rep('.', N));
+	EXPECT_SNAP(fd, buf, N, tm_rep('.', N));
 	tm_must_stats(fd, &st);
 	ASSERT_EQ(st.faulted_pages, 0);
 	ASSERT_EQ(st.entries_present, 0);
@@ -1244,11 +977,11 @@ TEST(snapshot_unbound_pages)
 {
 	uint8_t *buf = tm_must_map_pattern(4, SEED_A);
 
-	ASSERT_SNAP_ALL(fd, buf, 4, '-');
+	EXPECT_SNAP(fd, buf, 4, tm_rep('-', 4));
 	tm_must_bind(fd, PG(buf, 1), SZ(2), RW);
-	ASSERT_SNAP(fd, buf, 4, "-..-");
-	MIRROR_READ_CPU(fd, PG(buf, 1), 1);
-	ASSERT_SNAP(fd, buf, 4, "-*.-");
+	EXPECT_SNAP(fd, buf, 4, "- . . -");
+	DEV_READ_CPU(fd, PG(buf, 1), 1);
+	EXPECT_SNAP(fd, buf, 4, "- * . -");
 }
 
 TEST(snapshot_args_einval)
@@ -1339,9 +1072,9 @@ TEST(snapshot_of_1tib_killed_promptly)
 	ASSERT_EQ(read(ready[0], &c, 1), 1);
 	usleep(1000 * 1000);
 	ASSERT_SYS(kill(pid, SIGKILL));
-	killed = now_ms();
+	killed = tm_now_ms();
 	while ((r = waitpid(pid, &status, WNOHANG)) == 0) {
-		if (now_ms() - killed > bound_ms)
+		if (tm_now_ms() - killed > bound_ms)
 			FAIL("child not reaped %" PRIu64 " ms after SIGKILL",
 			     bound_ms);
 		usleep(10 * 1000);
@@ -1362,27 +1095,18 @@ TEST(unmap_logs_drop)
 	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
 	struct drm_test_mirror_stats st0, st1;
 	struct tm_evlog *log;
-	struct tm_evsum s;
 
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_OK(tm_evlog_drain(fd));
 	tm_must_stats(fd, &st0);
 	ASSERT_OK(tm_unmap(buf, N));
 	tm_must_stats(fd, &st1);
 	log = tm_must_evlog(fd);
-	tm_evlog_sum(log, TEST_MIRROR_EVENT_UNMAP, h, ADDR(buf),
-		     ADDR(buf) + SZ(N), &s);
-	if (s.count != 1 || log->n != 1)
-		tm_evlog_print(log);
-	ASSERT_EQ(log->n, 1);
-	ASSERT_EQ(s.count, 1);
-	ASSERT_TRUE(s.covers);
-	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_DROP));
-	ASSERT_EQ(s.entries, N);
-	ASSERT_EQ(s.flags_and & TEST_MIRROR_EVENT_F_BLOCKABLE,
-		  TEST_MIRROR_EVENT_F_BLOCKABLE);
-	ASSERT_EQ(st1.events[TEST_MIRROR_EVENT_UNMAP] -
-		  st0.events[TEST_MIRROR_EVENT_UNMAP], 1);
+	EXPECT_NREC(log, 1);
+	ASSERT_EQ(EXPECT_EV_N(log, EV_UNMAP, h, buf, PG(buf, N),
+			      BIT(ACT_DROP), 1), N);
+	ASSERT_EQ(st1.events[EV_UNMAP] -
+		  st0.events[EV_UNMAP], 1);
 	ASSERT_EQ(st1.pages_dropped - st0.pages_dropped, N);
 	ASSERT_EQ(st1.entries_invalidated - st0.entries_invalidated, N);
 	ASSERT_EQ(st1.entries_present, 0);
@@ -1394,19 +1118,12 @@ TEST(unmap_unmirrored_drops)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
 	struct tm_evlog *log;
-	struct tm_evsum s;
 
 	ASSERT_OK(tm_unmap(buf, N));
 	log = tm_must_evlog(fd);
-	tm_evlog_sum(log, TEST_MIRROR_EVENT_UNMAP, h, ADDR(buf),
-		     ADDR(buf) + SZ(N), &s);
-	if (s.count != 1)
-		tm_evlog_print(log);
-	ASSERT_EQ(s.count, 1);
-	ASSERT_TRUE(s.covers);
-	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_DROP));
-	ASSERT_EQ(s.entries, 0);
-	ASSERT_SNAP_ALL(fd, buf, N, 'D');
+	ASSERT_EQ(EXPECT_EV_N(log, EV_UNMAP, h, buf, PG(buf, N),
+			      BIT(ACT_DROP), 1), 0);
+	EXPECT_SNAP(fd, buf, N, tm_rep('D', N));
 }
 
 TEST(unmap_snapshot_dropped)
@@ -1416,7 +1133,7 @@ TEST(unmap_snapshot_dropped)
 	unsigned int i;
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_WRITE(fd, buf, N, SEED_B);
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
 	ASSERT_OK(tm_unmap(buf, N));
 	ASSERT_OK(tm_snapshot(fd, buf, SZ(N), snap));
 	for (i = 0; i < N; i++)
@@ -1426,11 +1143,11 @@ TEST(unmap_snapshot_dropped)
 TEST(unmap_read_efault)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 	struct tm_result res;
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_OK(tm_unmap(buf, N));
 	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, &res), -EFAULT);
 	ASSERT_EQ(res.pages, 0);
@@ -1439,11 +1156,11 @@ TEST(unmap_read_efault)
 TEST(unmap_write_efault)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *src = scratch(N);
+	uint8_t *src = tm_scratch(N);
 	struct tm_result res;
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_WRITE(fd, buf, N, SEED_B);
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
 	ASSERT_OK(tm_unmap(buf, N));
 	ASSERT_ERRNO(tm_write(fd, buf, SZ(N), src, &res), -EFAULT);
 	ASSERT_EQ(res.pages, 0);
@@ -1452,12 +1169,12 @@ TEST(unmap_write_efault)
 TEST(unmap_remap_still_efault)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = scratch(N);
-	uint8_t *src = scratch(N);
+	uint8_t *dst = tm_scratch(N);
+	uint8_t *src = tm_scratch(N);
 	void *p;
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_OK(tm_unmap(buf, N));
 	p = mmap(buf, SZ(N), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
@@ -1467,7 +1184,7 @@ TEST(unmap_remap_still_efault)
 	tm_fill(src, SZ(N), SEED_C);
 	ASSERT_ERRNO(tm_write(fd, buf, SZ(N), src, NULL), -EFAULT);
 	ASSERT_PATTERN(buf, SZ(N), SEED_B);
-	ASSERT_SNAP_ALL(fd, buf, N, 'D');
+	EXPECT_SNAP(fd, buf, N, tm_rep('D', N));
 }
 
 TEST(unmap_rebind_after_remap_works)
@@ -1476,7 +1193,7 @@ TEST(unmap_rebind_after_remap_works)
 	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
 	void *p;
 
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_OK(tm_unmap(buf, N));
 	p = mmap(buf, SZ(N), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
@@ -1484,38 +1201,34 @@ TEST(unmap_rebind_after_remap_works)
 	tm_fill(buf, SZ(N), SEED_B);
 	ASSERT_OK(tm_unbind(fd, h));
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_B);
+	DEV_READ(fd, buf, N, -1, 0, SEED_B);
 }
 
 TEST(unmap_partial_middle_dropped)
 {
 	uint8_t *buf = tm_must_map_pattern(3, SEED_A);
-	uint8_t *dst = scratch(1);
+	uint8_t *dst = tm_scratch(1);
 	uint32_t h = tm_must_bind(fd, buf, SZ(3), RW);
 	struct tm_evlog *log;
-	struct tm_evsum s;
 
-	MIRROR_READ(fd, buf, 3, SEED_A);
+	DEV_READ(fd, buf, 3, -1, 0, SEED_A);
 	ASSERT_OK(tm_evlog_drain(fd));
 	ASSERT_OK(tm_unmap(PG(buf, 1), 1));
 	log = tm_must_evlog(fd);
-	tm_evlog_sum(log, TEST_MIRROR_EVENT_UNMAP, h, ADDR(PG(buf, 1)),
-		     ADDR(PG(buf, 2)), &s);
-	ASSERT_EQ(s.count, 1);
-	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_DROP));
-	ASSERT_EQ(s.entries, 1);
-	ASSERT_SNAP(fd, buf, 3, "*D*");
+	ASSERT_EQ(EXPECT_EV_N(log, EV_UNMAP, h, PG(buf, 1), PG(buf, 2),
+			      BIT(ACT_DROP), 1), 1);
+	EXPECT_SNAP(fd, buf, 3, "* D *");
 	ASSERT_ERRNO(tm_read(fd, PG(buf, 1), SZ(1), dst, NULL), -EFAULT);
 }
 
 TEST(unmap_partial_others_intact)
 {
 	uint8_t *buf = tm_must_map_pattern(3, SEED_A);
-	uint8_t *dst = scratch(1);
+	uint8_t *dst = tm_scratch(1);
 	struct tm_result res;
 
 	tm_must_bind(fd, buf, SZ(3), RW);
-	MIRROR_READ(fd, buf, 3, SEED_A);
+	DEV_READ(fd, buf, 3, -1, 0, SEED_A);
 	ASSERT_OK(tm_unmap(PG(buf, 1), 1));
 	ASSERT_OK(tm_read(fd, PG(buf, 0), SZ(1), dst, &res));
 	ASSERT_EQ(res.faults, 0);
@@ -1524,18 +1237,18 @@ TEST(unmap_partial_others_intact)
 	ASSERT_EQ(res.faults, 0);
 	ASSERT_EQ(memcmp(dst, PG(buf, 2), SZ(1)), 0);
 	/* and device writes to them still reach the CPU */
-	MIRROR_WRITE(fd, PG(buf, 2), 1, SEED_B);
+	DEV_WRITE(fd, PG(buf, 2), 1, 0, SEED_B);
 	ASSERT_PATTERN(PG(buf, 2), SZ(1), SEED_B);
 }
 
 TEST(unmap_partial_read_across_stops)
 {
 	uint8_t *buf = tm_must_map_pattern(3, SEED_A);
-	uint8_t *dst = scratch(3);
+	uint8_t *dst = tm_scratch(3);
 	struct tm_result res;
 
 	tm_must_bind(fd, buf, SZ(3), RW);
-	MIRROR_READ(fd, buf, 3, SEED_A);
+	DEV_READ(fd, buf, 3, -1, 0, SEED_A);
 	ASSERT_OK(tm_unmap(PG(buf, 1), 1));
 	ASSERT_ERRNO(tm_read(fd, buf, SZ(3), dst, &res), -EFAULT);
 	/* pages done before the failing one */
@@ -1549,36 +1262,29 @@ TEST(unmap_outside_binding_no_event)
 	struct tm_evlog *log;
 
 	tm_must_bind(fd, PG(buf, 1), SZ(1), RW);
-	MIRROR_READ_CPU(fd, PG(buf, 1), 1);
+	DEV_READ_CPU(fd, PG(buf, 1), 1);
 	ASSERT_OK(tm_evlog_drain(fd));
 	ASSERT_OK(tm_unmap(PG(buf, 0), 1));
 	ASSERT_OK(tm_unmap(PG(buf, 2), 1));
 	log = tm_must_evlog(fd);
-	if (log->n)
-		tm_evlog_print(log);
-	ASSERT_EQ(log->n, 0);
-	ASSERT_SNAP(fd, PG(buf, 1), 1, "*");
+	EXPECT_NREC(log, 0);
+	EXPECT_SNAP(fd, PG(buf, 1), 1, "*");
 }
 
 TEST(unmap_map_fixed_over_binding_drops)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 	struct tm_evlog *log;
-	struct tm_evsum s;
 	void *p;
 
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	p = mmap(buf, SZ(N), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	ASSERT_EQ(p, buf);
 	log = tm_must_evlog(fd);
-	tm_evlog_sum(log, TEST_MIRROR_EVENT_UNMAP, h, ADDR(buf),
-		     ADDR(buf) + SZ(N), &s);
-	ASSERT_GE(s.count, 1);
-	ASSERT_TRUE(s.covers);
-	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_DROP));
+	EXPECT_EV(log, EV_UNMAP, h, buf, PG(buf, N), BIT(ACT_DROP));
 	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, NULL), -EFAULT);
 }
 
@@ -1587,24 +1293,18 @@ TEST(unmap_mremap_move_drops)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 	uint8_t *to = tm_must_map(N, PROT_READ | PROT_WRITE);
 	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 	struct tm_evlog *log;
-	struct tm_evsum s;
 	void *p;
 
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	p = mremap(buf, SZ(N), SZ(N), MREMAP_MAYMOVE | MREMAP_FIXED, to);
 	ASSERT_EQ(p, to);
 	ASSERT_PATTERN(to, SZ(N), SEED_A);
 	log = tm_must_evlog(fd);
-	tm_evlog_sum(log, TEST_MIRROR_EVENT_UNMAP, h, ADDR(buf),
-		     ADDR(buf) + SZ(N), &s);
-	if (!s.covers)
-		tm_evlog_print(log);
-	ASSERT_TRUE(s.covers);
-	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_DROP));
-	ASSERT_EQ(s.entries, N);
-	ASSERT_SNAP_ALL(fd, buf, N, 'D');
+	ASSERT_EQ(EXPECT_EV(log, EV_UNMAP, h, buf, PG(buf, N),
+			    BIT(ACT_DROP)), N);
+	EXPECT_SNAP(fd, buf, N, tm_rep('D', N));
 	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, NULL), -EFAULT);
 }
 
@@ -1621,13 +1321,13 @@ TEST(unmap_piecewise_repeat)
 		uint8_t *buf = tm_must_map_pattern(n, SEED_A);
 		uint32_t h = tm_must_bind(fd, buf, SZ(n), RW);
 
-		MIRROR_READ(fd, buf, n, SEED_A);
+		DEV_READ(fd, buf, n, -1, 0, SEED_A);
 		/* even pages, then odd pages, one munmap each */
 		for (i = 0; i < n; i += 2)
 			ASSERT_OK(tm_unmap(PG(buf, i), 1));
 		for (i = 1; i < n; i += 2)
 			ASSERT_OK(tm_unmap(PG(buf, i), 1));
-		ASSERT_SNAP_ALL(fd, buf, n, 'D');
+		EXPECT_SNAP(fd, buf, n, tm_rep('D', n));
 		ASSERT_OK(tm_unbind(fd, h));
 	}
 }
@@ -1643,11 +1343,11 @@ TEST(unmap_mremap_move_repeat)
 		uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
 		void *p;
 
-		MIRROR_READ(fd, buf, N, SEED_A);
+		DEV_READ(fd, buf, N, -1, 0, SEED_A);
 		p = mremap(buf, SZ(N), SZ(N), MREMAP_MAYMOVE | MREMAP_FIXED,
 			   to);
 		ASSERT_EQ(p, to);
-		ASSERT_SNAP_ALL(fd, buf, N, 'D');
+		EXPECT_SNAP(fd, buf, N, tm_rep('D', N));
 		ASSERT_OK(tm_unbind(fd, h));
 		ASSERT_OK(tm_unmap(to, N));
 	}
@@ -1666,166 +1366,18 @@ TEST(unmap_mremap_move_repeat)
  */
 
 #define CUT_PAGES	24u	/* pages of the buffer the tests cut */
-#define TM_DEBUGFS_DIR	"/sys/kernel/debug/test_mirror"
-#define STATE_MAX	(64u * 1024)
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
-/* SKIP unless the driver's debugfs directory can be read (root, mounted). */
-static void need_debugfs(void)
-{
-	DIR *d = opendir(TM_DEBUGFS_DIR);
-
-	if (!d)
-		SKIP("%s: %s", TM_DEBUGFS_DIR, tm_errname(errno));
-	closedir(d);
-}
-
-/* Read a whole file into out (len bytes, NUL terminated). 0 or -errno. */
-static int read_text(const char *path, char *out, size_t len)
-{
-	size_t got = 0;
-	ssize_t r = 0;
-	int f;
-
-	f = open(path, O_RDONLY | O_CLOEXEC);
-	if (f < 0)
-		return -errno;
-	while (got + 1 < len) {
-		r = read(f, out + got, len - 1 - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += r;
-	}
-	r = r < 0 ? -errno : 0;
-	close(f);
-	out[got] = '\0';
-	return r;
-}
-
 /*
- * Read the debugfs state of this process's file that holds the binding
- * [p, p + npages) into out (STATE_MAX bytes), or fail the test.
+ * want[0..n) = 'W' (in EXPECT_SNAP() notation, "W W ..."), with 'D' at the
+ * pages listed in drop[0..nd).
  */
-static void read_state(const void *p, size_t npages, char *out)
-{
-	char prefix[32], tag[64], path[300];
-	struct dirent *de;
-	bool found = false;
-	DIR *d;
-
-	snprintf(prefix, sizeof(prefix), "%d-", (int)getpid());
-	snprintf(tag, sizeof(tag), ": 0x%" PRIx64 "-0x%" PRIx64 " ", ADDR(p),
-		 ADDR(p) + SZ(npages));
-	d = opendir(TM_DEBUGFS_DIR);
-	if (!d)
-		FAIL("%s: %s", TM_DEBUGFS_DIR, tm_errname(errno));
-	while (!found && (de = readdir(d))) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/state", TM_DEBUGFS_DIR,
-			 de->d_name);
-		found = !read_text(path, out, STATE_MAX) && strstr(out, tag);
-	}
-	closedir(d);
-	if (!found)
-		FAIL("no %s/%s*/state lists the binding%s", TM_DEBUGFS_DIR,
-		     prefix, tag);
-}
-
-/* Print a debugfs state as "# " diagnostic lines. */
-static void diag_state(const char *state)
-{
-	const char *l, *nl;
-
-	for (l = state; *l; l = nl + 1) {
-		nl = strchr(l, '\n');
-		if (!nl) {
-			tm_diag("state: %s", l);
-			break;
-		}
-		tm_diag("state: %.*s", (int)(nl - l), l);
-	}
-}
-
-/*
- * Wait, at most 10 s (times TM_TIMEOUT_SCALE), until the work item has
- * split every cut segment: the state lists no cut any more. The state read
- * last is left in out.
- */
-static void wait_split(const void *p, size_t npages, char *out)
-{
-	const char *env = getenv("TM_TIMEOUT_SCALE");
-	int scale = env && atoi(env) > 1 ? atoi(env) : 1;
-	int ms;
-
-	for (ms = 0; ms < 10000 * scale; ms += 20) {
-		read_state(p, npages, out);
-		if (!strstr(out, "    cut "))
-			return;
-		usleep(20000);
-	}
-	diag_state(out);
-	FAIL("the segment still has cuts after %d s", 10 * scale);
-}
-
-/*
- * The entry runs the debugfs state lists for the npages at p must cover
- * exactly the pages that want (tm_snap_char() notation) says are 'W', as
- * "write" runs: no dropped page keeps an entry, hidden or not.
- */
-static void check_state_runs(const char *state, const void *p, size_t npages,
-			     const char *want, const char *file, int line)
-{
-	uint64_t base = ADDR(p), end = base + SZ(npages);
-	unsigned long long s, e, n, a;
-	bool covered[npages];
-	const char *l;
-	char kind[16];
-	size_t i;
-
-	memset(covered, 0, sizeof(covered));
-	for (l = state; *l; l++) {
-		if (sscanf(l, "    0x%llx-0x%llx %15s (%llu pages)", &s, &e,
-			   kind, &n) == 4) {
-			for (a = s > base ? s : base; a < e && a < end;
-			     a += PAGE_SZ) {
-				i = (a - base) / PAGE_SZ;
-				if (want[i] != 'W' || strcmp(kind, "write")) {
-					diag_state(state);
-					tm_fail(file, line,
-						"debugfs run 0x%llx-0x%llx %s covers page %zu, which must be '%c'",
-						s, e, kind, i, want[i]);
-				}
-				covered[i] = true;
-			}
-		}
-		l = strchr(l, '\n');
-		if (!l)
-			break;
-	}
-	for (i = 0; i < npages; i++) {
-		if (want[i] == 'W' && !covered[i]) {
-			diag_state(state);
-			tm_fail(file, line, "page %zu ('W') is in no debugfs run", i);
-		}
-	}
-}
-
-#define ASSERT_STATE_RUNS(state, p, n, want) \
-	check_state_runs(state, p, n, want, __FILE__, __LINE__)
-
-/* want[0..n) = 'W', with 'D' at the pages listed in drop[0..nd), NUL ended. */
 static void want_w_except(char *want, size_t n, const unsigned int *drop,
 			  size_t nd)
 {
 	size_t i;
 
-	memset(want, 'W', n);
-	want[n] = '\0';
+	strcpy(want, tm_rep('W', n));
 	for (i = 0; i < nd; i++)
-		want[drop[i]] = 'D';
+		want[2 * drop[i]] = 'D';
 }
 
 /* Pages of want that are 'W'. */
@@ -1835,27 +1387,6 @@ static size_t count_w(const char *want)
 
 	for (; *want; want++)
 		n += *want == 'W';
-	return n;
-}
-
-/*
- * The UNMAP records of binding h in log, oldest first, into recs (at most
- * max); returns how many there are.
- */
-static unsigned int unmap_records(const struct tm_evlog *log, uint32_t h,
-				  struct drm_test_mirror_event *recs,
-				  unsigned int max)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < log->n; i++) {
-		if (log->rec[i].event != TEST_MIRROR_EVENT_UNMAP ||
-		    log->rec[i].handle != h)
-			continue;
-		if (n < max)
-			recs[n] = log->rec[i];
-		n++;
-	}
 	return n;
 }
 
@@ -1876,7 +1407,7 @@ TEST(unmap_cut_overflow_leaves_no_stray_entry)
 	};
 	struct drm_test_mirror_event recs[16];
 	struct drm_test_mirror_stats st;
-	char want[CUT_PAGES + 1];
+	char want[2 * CUT_PAGES];
 	struct tm_result res;
 	struct tm_held held;
 	struct tm_evlog *log;
@@ -1886,15 +1417,15 @@ TEST(unmap_cut_overflow_leaves_no_stray_entry)
 	size_t nw;
 	char *state;
 
-	need_debugfs();
-	state = malloc(STATE_MAX);
-	dst = scratch(1);
+	tm_dbg_need();
+	state = malloc(TM_STATE_MAX);
+	dst = tm_scratch(1);
 	ASSERT_TRUE(state);
 	buf = tm_must_map_pattern(CUT_PAGES, SEED_A);
 	x = tm_must_map_pattern(1, SEED_B);
 	h = tm_must_bind(fd, buf, SZ(CUT_PAGES), RW | PREFAULT);
 	hx = tm_must_bind(fd, x, SZ(1), RW | PREFAULT);
-	ASSERT_SNAP_ALL(fd, buf, CUT_PAGES, 'W');
+	EXPECT_SNAP(fd, buf, CUT_PAGES, tm_rep('W', CUT_PAGES));
 	ASSERT_OK(tm_evlog_drain(fd));
 	ASSERT_OK(tm_stats(fd, &st, true));
 
@@ -1909,14 +1440,14 @@ TEST(unmap_cut_overflow_leaves_no_stray_entry)
 
 	/* The nine UNMAPs, one page each, in order, each dropping its page. */
 	log = tm_must_evlog(fd);
-	n = unmap_records(log, h, recs, 16);
+	n = tm_evlog_filter(log, EV_UNMAP, h, recs, 16);
 	if (n != 9)
 		tm_evlog_print(log);
 	ASSERT_EQ(n, 9);
 	for (i = 0; i < 9; i++) {
 		ASSERT_EQ(recs[i].start, ADDR(PG(buf, 2 * i + 1)));
 		ASSERT_EQ(recs[i].end, ADDR(PG(buf, 2 * i + 2)));
-		ASSERT_EQ(recs[i].action, TEST_MIRROR_ACTION_DROP);
+		ASSERT_EQ(recs[i].action, ACT_DROP);
 		/* the ninth may count page 2's entry too */
 		if (i < 8)
 			ASSERT_EQ(recs[i].entries, 1);
@@ -1925,28 +1456,28 @@ TEST(unmap_cut_overflow_leaves_no_stray_entry)
 				    recs[i].entries == 2);
 	}
 
-	wait_split(buf, CUT_PAGES, state);
+	tm_dbg_wait_split(buf, CUT_PAGES, state);
 	ASSERT_OK(tm_unbind(fd, hx));
 	want_w_except(want, CUT_PAGES, drop, ARRAY_SIZE(drop));
 	nw = count_w(want);
 	ASSERT_EQ(nw, 14);
-	ASSERT_SNAP(fd, buf, CUT_PAGES, want);
+	EXPECT_SNAP(fd, buf, CUT_PAGES, want);
 	tm_must_stats(fd, &st);
 	if (st.entries_present != nw) {
-		read_state(buf, CUT_PAGES, state);
-		diag_state(state);
+		tm_dbg_read_state(buf, CUT_PAGES, state);
+		tm_dbg_diag(state);
 	}
 	ASSERT_EQ(st.entries_present, nw);
-	read_state(buf, CUT_PAGES, state);
-	ASSERT_STATE_RUNS(state, buf, CUT_PAGES, want);
+	tm_dbg_read_state(buf, CUT_PAGES, state);
+	EXPECT_STATE_RUNS(state, buf, CUT_PAGES, want);
 
 	/* Page 2 leaves the CPU too: there is nothing left to remove. */
 	ASSERT_OK(tm_unmap(PG(buf, 2), 1));
 	tm_must_stats(fd, &st);
 	ASSERT_EQ(st.entries_present, nw);
-	read_state(buf, CUT_PAGES, state);
-	ASSERT_STATE_RUNS(state, buf, CUT_PAGES, want);
-	ASSERT_SNAP(fd, buf, CUT_PAGES, want);
+	tm_dbg_read_state(buf, CUT_PAGES, state);
+	EXPECT_STATE_RUNS(state, buf, CUT_PAGES, want);
+	EXPECT_SNAP(fd, buf, CUT_PAGES, want);
 	ASSERT_ERRNO(tm_read(fd, PG(buf, 2), SZ(1), dst, &res), -EFAULT);
 	ASSERT_EQ(res.pages, 0);
 	/* the nine unmapped pages, and page 2 whose tracking the merge dropped */
@@ -1968,7 +1499,7 @@ TEST(unmap_duplicate_is_not_a_new_cut)
 	static const unsigned int drop[] = { 1, 3, 5, 7, 9, 11, 13, 15 };
 	struct drm_test_mirror_event recs[16];
 	struct drm_test_mirror_stats st;
-	char want[CUT_PAGES + 1];
+	char want[2 * CUT_PAGES];
 	uint8_t *buf, *x, *to, *ref;
 	struct tm_held held;
 	struct tm_evlog *log;
@@ -1978,8 +1509,8 @@ TEST(unmap_duplicate_is_not_a_new_cut)
 	char *state;
 	void *p;
 
-	need_debugfs();
-	state = malloc(STATE_MAX);
+	tm_dbg_need();
+	state = malloc(TM_STATE_MAX);
 	ASSERT_TRUE(state);
 	ref = tm_must_map_pattern(CUT_PAGES, SEED_A);
 	buf = tm_must_map_pattern(CUT_PAGES, SEED_A);
@@ -1987,7 +1518,7 @@ TEST(unmap_duplicate_is_not_a_new_cut)
 	to = tm_must_map(1, PROT_READ | PROT_WRITE);
 	h = tm_must_bind(fd, buf, SZ(CUT_PAGES), RW | PREFAULT);
 	hx = tm_must_bind(fd, x, SZ(1), RW | PREFAULT);
-	ASSERT_SNAP_ALL(fd, buf, CUT_PAGES, 'W');
+	EXPECT_SNAP(fd, buf, CUT_PAGES, tm_rep('W', CUT_PAGES));
 	ASSERT_OK(tm_evlog_drain(fd));
 	ASSERT_OK(tm_stats(fd, &st, true));
 
@@ -2010,7 +1541,7 @@ TEST(unmap_duplicate_is_not_a_new_cut)
 	 * the old range) finds none.
 	 */
 	log = tm_must_evlog(fd);
-	n = unmap_records(log, h, recs, 16);
+	n = tm_evlog_filter(log, EV_UNMAP, h, recs, 16);
 	if (n != 9)
 		tm_evlog_print(log);
 	ASSERT_EQ(n, 9);
@@ -2019,21 +1550,21 @@ TEST(unmap_duplicate_is_not_a_new_cut)
 
 		ASSERT_EQ(recs[i].start, ADDR(PG(buf, pg)));
 		ASSERT_EQ(recs[i].end, ADDR(PG(buf, pg + 1)));
-		ASSERT_EQ(recs[i].action, TEST_MIRROR_ACTION_DROP);
+		ASSERT_EQ(recs[i].action, ACT_DROP);
 		ASSERT_EQ(recs[i].entries, i < 8 ? 1 : 0);
 	}
 
-	wait_split(buf, CUT_PAGES, state);
+	tm_dbg_wait_split(buf, CUT_PAGES, state);
 	ASSERT_OK(tm_unbind(fd, hx));
 	want_w_except(want, CUT_PAGES, drop, ARRAY_SIZE(drop));
 	nw = count_w(want);
 	ASSERT_EQ(nw, 16);
 	tm_must_stats(fd, &st);
 	if (st.entries_present != nw || st.pages_dropped != 8) {
-		read_state(buf, CUT_PAGES, state);
-		diag_state(state);
+		tm_dbg_read_state(buf, CUT_PAGES, state);
+		tm_dbg_diag(state);
 	}
-	ASSERT_SNAP(fd, buf, CUT_PAGES, want);
+	EXPECT_SNAP(fd, buf, CUT_PAGES, want);
 	ASSERT_EQ(st.entries_present, nw);
 	ASSERT_EQ(st.pages_dropped, 8);
 	free(state);
@@ -2049,25 +1580,18 @@ TEST(dontneed_logs_clear_invalidate)
 	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
 	struct drm_test_mirror_stats st0, st1;
 	struct tm_evlog *log;
-	struct tm_evsum s;
 
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_OK(tm_evlog_drain(fd));
 	tm_must_stats(fd, &st0);
 	ASSERT_SYS(madvise(buf, SZ(N), MADV_DONTNEED));
 	tm_must_stats(fd, &st1);
 	log = tm_must_evlog(fd);
-	tm_evlog_sum(log, TEST_MIRROR_EVENT_CLEAR, h, ADDR(buf),
-		     ADDR(buf) + SZ(N), &s);
-	if (s.count != 1 || log->n != 1)
-		tm_evlog_print(log);
-	ASSERT_EQ(log->n, 1);
-	ASSERT_EQ(s.count, 1);
-	ASSERT_TRUE(s.covers);
-	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_INVALIDATE));
-	ASSERT_EQ(s.entries, N);
-	ASSERT_EQ(st1.events[TEST_MIRROR_EVENT_CLEAR] -
-		  st0.events[TEST_MIRROR_EVENT_CLEAR], 1);
+	EXPECT_NREC(log, 1);
+	ASSERT_EQ(EXPECT_EV_N(log, EV_CLEAR, h, buf, PG(buf, N),
+			      BIT(ACT_INVAL), 1), N);
+	ASSERT_EQ(st1.events[EV_CLEAR] -
+		  st0.events[EV_CLEAR], 1);
 	ASSERT_EQ(st1.entries_invalidated - st0.entries_invalidated, N);
 	ASSERT_EQ(st1.pages_dropped, 0);
 	ASSERT_EQ(st1.entries_present, 0);
@@ -2078,19 +1602,19 @@ TEST(dontneed_snapshot_none)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_WRITE(fd, buf, N, SEED_B);
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
 	ASSERT_SYS(madvise(buf, SZ(N), MADV_DONTNEED));
-	ASSERT_SNAP_ALL(fd, buf, N, '.');
+	EXPECT_SNAP(fd, buf, N, tm_rep('.', N));
 }
 
 TEST(dontneed_read_refaults_zeros)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 	struct tm_result res;
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_SYS(madvise(buf, SZ(N), MADV_DONTNEED));
 	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
 	ASSERT_EQ(res.pages, N);
@@ -2102,13 +1626,13 @@ TEST(dontneed_read_refaults_zeros)
 TEST(dontneed_partial_page)
 {
 	uint8_t *buf = tm_must_map_pattern(3, SEED_A);
-	uint8_t *dst = scratch(1);
+	uint8_t *dst = tm_scratch(1);
 	struct tm_result res;
 
 	tm_must_bind(fd, buf, SZ(3), RW);
-	MIRROR_READ(fd, buf, 3, SEED_A);
+	DEV_READ(fd, buf, 3, -1, 0, SEED_A);
 	ASSERT_SYS(madvise(PG(buf, 1), SZ(1), MADV_DONTNEED));
-	ASSERT_SNAP(fd, buf, 3, "*.*");
+	EXPECT_SNAP(fd, buf, 3, "* . *");
 	ASSERT_OK(tm_read(fd, PG(buf, 0), SZ(1), dst, &res));
 	ASSERT_EQ(res.faults, 0);
 }
@@ -2118,9 +1642,9 @@ TEST(dontneed_then_device_write_visible)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_WRITE(fd, buf, N, SEED_B);
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
 	ASSERT_SYS(madvise(buf, SZ(N), MADV_DONTNEED));
-	MIRROR_WRITE(fd, buf, N, SEED_C);
+	DEV_WRITE(fd, buf, N, 0, SEED_C);
 	ASSERT_PATTERN(buf, SZ(N), SEED_C);
 }
 
@@ -2129,56 +1653,27 @@ TEST(madv_free_logs_clear)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
 	struct tm_evlog *log;
-	struct tm_evsum s;
 
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_OK(tm_evlog_drain(fd));
 	ASSERT_SYS(madvise(buf, SZ(N), MADV_FREE));
 	log = tm_must_evlog(fd);
-	tm_evlog_sum(log, TEST_MIRROR_EVENT_CLEAR, h, ADDR(buf),
-		     ADDR(buf) + SZ(N), &s);
-	if (s.count != 1)
-		tm_evlog_print(log);
-	ASSERT_EQ(s.count, 1);
-	ASSERT_TRUE(s.covers);
-	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_INVALIDATE));
-	ASSERT_EQ(s.entries, N);
-	ASSERT_SNAP_ALL(fd, buf, N, '.');
+	ASSERT_EQ(EXPECT_EV_N(log, EV_CLEAR, h, buf, PG(buf, N),
+			      BIT(ACT_INVAL), 1), N);
+	EXPECT_SNAP(fd, buf, N, tm_rep('.', N));
 	/* the device sees what the CPU sees (old data or zeros) */
-	MIRROR_READ_CPU(fd, buf, N);
+	DEV_READ_CPU(fd, buf, N);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Reclaim (MADV_PAGEOUT to the guest's zram swap)                           */
 /* ------------------------------------------------------------------------ */
 
-/* Is the page at addr swapped out (/proc/self/pagemap bit 62)? */
-static bool swapped(const void *addr)
-{
-	uint64_t ent = 0;
-	int f = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-
-	if (f < 0)
-		return false;
-	if (pread(f, &ent, 8, (off_t)(ADDR(addr) / PAGE_SZ * 8)) != 8)
-		ent = 0;
-	close(f);
-	return ent & (1ull << 62);
-}
-
 /*
  * The LRU add batches are per CPU and madvise drains only its own CPU's:
- * tests that page out must fault their pages in on the CPU that madvises.
+ * tests that page out must fault their pages in on the CPU that madvises
+ * (tm_pin_cpu0()).
  */
-static void pin_cpu0(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	ASSERT_SYS(sched_setaffinity(0, sizeof(set), &set));
-}
-
 static void must_page_out(void *buf, size_t npages)
 {
 	size_t i;
@@ -2186,50 +1681,46 @@ static void must_page_out(void *buf, size_t npages)
 	if (madvise(buf, SZ(npages), MADV_PAGEOUT))
 		SKIP("MADV_PAGEOUT: %s", tm_errname(errno));
 	for (i = 0; i < npages; i++)
-		if (!swapped(PG(buf, i)))
+		if (!tm_swapped(PG(buf, i)))
 			SKIP("page %zu was not swapped out (no swap?)", i);
 }
 
 TEST(pageout_device_read_refaults)
 {
-	uint8_t *buf, *dst = scratch(N);
+	uint8_t *buf, *dst = tm_scratch(N);
 	struct tm_result res;
 	struct tm_evlog *log;
-	struct tm_evsum s;
 	uint32_t h;
 
-	pin_cpu0();
+	tm_pin_cpu0();
 	buf = tm_must_map_pattern(N, SEED_A);
 	h = tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_OK(tm_evlog_drain(fd));
 	must_page_out(buf, N);
 	log = tm_must_evlog(fd);
-	tm_evlog_sum(log, TEST_MIRROR_EVENT_CLEAR, h, ADDR(buf),
-		     ADDR(buf) + SZ(N), &s);
-	ASSERT_TRUE(s.covers);
-	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_INVALIDATE));
-	ASSERT_EQ(s.entries, N);
-	ASSERT_SNAP_ALL(fd, buf, N, '.');
+	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, buf, PG(buf, N),
+			    BIT(ACT_INVAL)), N);
+	EXPECT_SNAP(fd, buf, N, tm_rep('.', N));
 	/* the device fault swaps the pages back in */
 	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
 	ASSERT_EQ(res.faults, 1);
 	ASSERT_EQ(res.faulted_pages, N);
 	ASSERT_PATTERN(dst, SZ(N), SEED_A);
-	ASSERT_FALSE(swapped(buf));
+	ASSERT_FALSE(tm_swapped(buf));
 }
 
 TEST(pageout_keeps_device_writes)
 {
 	uint8_t *buf;
 
-	pin_cpu0();
+	tm_pin_cpu0();
 	buf = tm_must_map_pattern(N, SEED_A);
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_WRITE(fd, buf, N, SEED_B);
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
 	must_page_out(buf, N);
 	ASSERT_PATTERN(buf, SZ(N), SEED_B);
-	MIRROR_READ(fd, buf, N, SEED_B);
+	DEV_READ(fd, buf, N, -1, 0, SEED_B);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2240,33 +1731,26 @@ TEST(mprotect_ro_logs_protection_vma)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
-	bool cap = has_cap(fd, TEST_MIRROR_CAP_VMA_DOWNGRADE);
+	bool cap = tm_has_cap(fd, TEST_MIRROR_CAP_VMA_DOWNGRADE);
 	struct drm_test_mirror_stats st0, st1;
 	struct tm_evlog *log;
-	struct tm_evsum s;
 
-	MIRROR_WRITE(fd, buf, N, SEED_B);
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
 	ASSERT_OK(tm_evlog_drain(fd));
 	tm_must_stats(fd, &st0);
 	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
 	tm_must_stats(fd, &st1);
 	log = tm_must_evlog(fd);
-	tm_evlog_sum(log, TEST_MIRROR_EVENT_PROTECTION_VMA, h, ADDR(buf),
-		     ADDR(buf) + SZ(N), &s);
-	if (s.count != 1 || log->n != 1)
-		tm_evlog_print(log);
-	ASSERT_EQ(log->n, 1);
-	ASSERT_EQ(s.count, 1);
-	ASSERT_TRUE(s.covers);
-	ASSERT_EQ(s.entries, N);
-	ASSERT_EQ(st1.events[TEST_MIRROR_EVENT_PROTECTION_VMA] -
-		  st0.events[TEST_MIRROR_EVENT_PROTECTION_VMA], 1);
+	EXPECT_NREC(log, 1);
+	/* 6.1: entries kept read-only; later kernels: removed */
+	ASSERT_EQ(EXPECT_EV_N(log, EV_PVMA, h, buf, PG(buf, N),
+			      BIT(cap ? ACT_DOWN : ACT_INVAL), 1), N);
+	ASSERT_EQ(st1.events[EV_PVMA] -
+		  st0.events[EV_PVMA], 1);
 	if (cap) {
-		ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_DOWNGRADE));
 		ASSERT_EQ(st1.entries_downgraded - st0.entries_downgraded, N);
 		ASSERT_EQ(st1.entries_present, N);
 	} else {
-		ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_INVALIDATE));
 		ASSERT_EQ(st1.entries_invalidated - st0.entries_invalidated,
 			  N);
 		ASSERT_EQ(st1.entries_present, 0);
@@ -2276,11 +1760,11 @@ TEST(mprotect_ro_logs_protection_vma)
 TEST(mprotect_ro_device_write_eperm)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *src = scratch(N);
+	uint8_t *src = tm_scratch(N);
 	struct tm_result res;
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_WRITE(fd, buf, N, SEED_B);
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
 	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
 	tm_fill(src, SZ(N), SEED_C);
 	ASSERT_ERRNO(tm_write(fd, buf, SZ(N), src, &res), -EPERM);
@@ -2291,27 +1775,29 @@ TEST(mprotect_ro_device_write_eperm)
 TEST(mprotect_ro_device_read)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = scratch(N);
-	bool cap = has_cap(fd, TEST_MIRROR_CAP_VMA_DOWNGRADE);
+	uint8_t *dst = tm_scratch(N);
+	bool cap = tm_has_cap(fd, TEST_MIRROR_CAP_VMA_DOWNGRADE);
 	struct tm_result res;
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_WRITE(fd, buf, N, SEED_B);
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
 	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
 	/* 6.1: entries kept read-only; later kernels: removed */
-	ASSERT_SNAP_ALL(fd, buf, N, cap ? 'R' : '.');
+	EXPECT_SNAP(fd, buf, N, tm_rep(cap ? 'R' : '.', N));
 	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
 	ASSERT_EQ(res.pages, N);
 	ASSERT_EQ(res.faults, cap ? 0 : 1);
 	ASSERT_PATTERN(dst, SZ(N), SEED_B);
-	ASSERT_SNAP_ALL(fd, buf, N, 'R');
+	EXPECT_SNAP(fd, buf, N, tm_rep('R', N));
 }
 
 TEST(mprotect_cap_matches_kernel)
 {
 	struct drm_test_mirror_stats st;
-	unsigned int v = kernel_version();
+	unsigned int v = tm_kernel_version();
 
+	if (!v)
+		FAIL("uname");
 	tm_must_stats(fd, &st);
 	/* the VMA is in struct mmu_notifier_range before 6.3 only */
 	ASSERT_EQ(!!(st.caps & TEST_MIRROR_CAP_VMA_DOWNGRADE), v < 603);
@@ -2322,31 +1808,24 @@ TEST(mprotect_none_logs_invalidate)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
 	struct tm_evlog *log;
-	struct tm_evsum s;
 
-	MIRROR_WRITE(fd, buf, N, SEED_B);
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
 	ASSERT_OK(tm_evlog_drain(fd));
 	ASSERT_SYS(mprotect(buf, SZ(N), PROT_NONE));
 	log = tm_must_evlog(fd);
-	tm_evlog_sum(log, TEST_MIRROR_EVENT_PROTECTION_VMA, h, ADDR(buf),
-		     ADDR(buf) + SZ(N), &s);
-	if (s.count != 1)
-		tm_evlog_print(log);
-	ASSERT_EQ(s.count, 1);
-	ASSERT_TRUE(s.covers);
-	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_INVALIDATE));
-	ASSERT_EQ(s.entries, N);
-	ASSERT_SNAP_ALL(fd, buf, N, '.');
+	ASSERT_EQ(EXPECT_EV_N(log, EV_PVMA, h, buf, PG(buf, N),
+			      BIT(ACT_INVAL), 1), N);
+	EXPECT_SNAP(fd, buf, N, tm_rep('.', N));
 }
 
 TEST(mprotect_none_read_efault)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 	struct tm_result res;
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_SYS(mprotect(buf, SZ(N), PROT_NONE));
 	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, &res), -EFAULT);
 	ASSERT_EQ(res.pages, 0);
@@ -2356,10 +1835,10 @@ TEST(mprotect_restore_rw_write_works)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 	struct tm_result res;
-	uint8_t *src = scratch(N);
+	uint8_t *src = tm_scratch(N);
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_WRITE(fd, buf, N, SEED_B);
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
 	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
 	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ | PROT_WRITE));
 	tm_fill(src, SZ(N), SEED_C);
@@ -2378,33 +1857,26 @@ TEST(soft_dirty_logs_downgrade)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
 	struct tm_evlog *log;
-	struct tm_evsum s;
 
-	MIRROR_WRITE(fd, buf, N, SEED_B);
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
 	ASSERT_OK(tm_evlog_drain(fd));
-	write_file("/proc/self/clear_refs", "4");
+	tm_must_write("/proc/self/clear_refs", "4");
 	log = tm_must_evlog(fd);
-	tm_evlog_sum(log, TEST_MIRROR_EVENT_SOFT_DIRTY, h, ADDR(buf),
-		     ADDR(buf) + SZ(N), &s);
-	if (s.count != 1)
-		tm_evlog_print(log);
-	ASSERT_EQ(s.count, 1);
-	ASSERT_TRUE(s.covers);
-	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_DOWNGRADE));
-	ASSERT_EQ(s.entries, N);
-	ASSERT_SNAP_ALL(fd, buf, N, 'R');
+	ASSERT_EQ(EXPECT_EV_N(log, EV_SDIRTY, h, buf, PG(buf, N),
+			      BIT(ACT_DOWN), 1), N);
+	EXPECT_SNAP(fd, buf, N, tm_rep('R', N));
 }
 
 TEST(soft_dirty_read_no_refault_write_refaults)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = scratch(N);
-	uint8_t *src = scratch(N);
+	uint8_t *dst = tm_scratch(N);
+	uint8_t *src = tm_scratch(N);
 	struct tm_result res;
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_WRITE(fd, buf, N, SEED_B);
-	write_file("/proc/self/clear_refs", "4");
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
+	tm_must_write("/proc/self/clear_refs", "4");
 	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
 	ASSERT_EQ(res.faults, 0);
 	ASSERT_PATTERN(dst, SZ(N), SEED_B);
@@ -2426,12 +1898,12 @@ TEST(fork_child_ioctls_eacces)
 	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
 	pid_t pid;
 
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	pid = tm_fork();
 	if (pid == 0) {
 		struct drm_test_mirror_event rec[4];
 		struct drm_test_mirror_stats st;
-		uint8_t *tmp = scratch(N);
+		uint8_t *tmp = tm_scratch(N);
 		uint8_t snap[N];
 
 		ASSERT_ERRNO(tm_bind(fd, other, SZ(N), RW, NULL), -EACCES);
@@ -2457,7 +1929,7 @@ TEST(fork_child_ioctls_eacces)
 	}
 	tm_must_wait_ok(pid);
 	ASSERT_PATTERN(buf, SZ(N), SEED_A);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_OK(tm_unbind(fd, h));
 }
 
@@ -2466,36 +1938,29 @@ TEST(fork_logs_protection_page_downgrade)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
 	struct tm_evlog *log;
-	struct tm_evsum s;
 	pid_t pid;
 
-	MIRROR_WRITE(fd, buf, N, SEED_B);
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
 	ASSERT_OK(tm_evlog_drain(fd));
 	pid = tm_fork();
 	if (pid == 0)
 		_exit(0);
 	tm_must_wait_ok(pid);
 	log = tm_must_evlog(fd);
-	tm_evlog_sum(log, TEST_MIRROR_EVENT_PROTECTION_PAGE, h, ADDR(buf),
-		     ADDR(buf) + SZ(N), &s);
-	if (s.count != 1)
-		tm_evlog_print(log);
-	ASSERT_EQ(s.count, 1);
-	ASSERT_TRUE(s.covers);
-	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_DOWNGRADE));
-	ASSERT_EQ(s.entries, N);
-	ASSERT_SNAP_ALL(fd, buf, N, 'R');
+	ASSERT_EQ(EXPECT_EV_N(log, EV_PPAGE, h, buf, PG(buf, N),
+			      BIT(ACT_DOWN), 1), N);
+	EXPECT_SNAP(fd, buf, N, tm_rep('R', N));
 }
 
 TEST(fork_parent_device_read_no_refault)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 	struct tm_result res;
 	pid_t pid;
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_WRITE(fd, buf, N, SEED_B);
+	DEV_WRITE(fd, buf, N, 0, SEED_B);
 	pid = tm_fork();
 	if (pid == 0)
 		_exit(0);
@@ -2514,13 +1979,13 @@ TEST(fork_cow_device_write_isolated)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 	struct tm_result res;
-	uint8_t *src = scratch(N);
+	uint8_t *src = tm_scratch(N);
 	int go[2], ret;
 	pid_t pid;
 	char c = 'g';
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_WRITE(fd, buf, N, SEED_A);
+	DEV_WRITE(fd, buf, N, 0, SEED_A);
 	ASSERT_SYS(pipe(go));
 	pid = tm_fork();
 	if (pid == 0) {
@@ -2555,7 +2020,7 @@ TEST(fork_parent_cpu_write_seen_by_device)
 	char c = 'g';
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_SYS(pipe(go));
 	pid = tm_fork();
 	if (pid == 0) {
@@ -2566,7 +2031,7 @@ TEST(fork_parent_cpu_write_seen_by_device)
 	}
 	close(go[0]);
 	tm_fill(buf, SZ(N), SEED_B);
-	MIRROR_READ(fd, buf, N, SEED_B);
+	DEV_READ(fd, buf, N, -1, 0, SEED_B);
 	ASSERT_EQ(write(go[1], &c, 1), 1);
 	tm_must_wait_ok(pid);
 }
@@ -2579,7 +2044,7 @@ TEST(fork_child_cpu_write_invisible)
 	pid_t pid;
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	pid = tm_fork();
 	if (pid == 0) {
 		tm_fill(buf, SZ(N), SEED_B);
@@ -2587,7 +2052,7 @@ TEST(fork_child_cpu_write_invisible)
 	}
 	tm_must_wait_ok(pid);
 	ASSERT_PATTERN(buf, SZ(N), SEED_A);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 }
 
 TEST(fork_child_munmap_no_parent_event)
@@ -2597,7 +2062,7 @@ TEST(fork_child_munmap_no_parent_event)
 	pid_t pid;
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	pid = tm_fork();
 	if (pid == 0) {
 		munmap(buf, SZ(N));
@@ -2605,9 +2070,9 @@ TEST(fork_child_munmap_no_parent_event)
 	}
 	tm_must_wait_ok(pid);
 	log = tm_must_evlog(fd);
-	ASSERT_EQ(tm_evlog_count(log, TEST_MIRROR_EVENT_UNMAP), 0);
-	ASSERT_EQ(tm_evlog_count(log, TEST_MIRROR_EVENT_RELEASE), 0);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	ASSERT_EQ(tm_evlog_count(log, EV_UNMAP), 0);
+	ASSERT_EQ(tm_evlog_count(log, EV_RELEASE), 0);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2631,7 +2096,7 @@ TEST(read_into_itself_after_fork)
 	char c = 'g';
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_SYS(pipe(go));
 	pid = tm_fork();
 	if (pid == 0) {
@@ -2657,8 +2122,8 @@ TEST(read_into_itself_after_soft_dirty)
 	struct tm_result res;
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
-	write_file("/proc/self/clear_refs", "4");
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
+	tm_must_write("/proc/self/clear_refs", "4");
 	ASSERT_OK(tm_read(fd, buf, SZ(N), buf, &res));
 	ASSERT_EQ(res.pages, N);
 	ASSERT_PATTERN(buf, SZ(N), SEED_A);
@@ -2675,10 +2140,10 @@ TEST(read_into_itself_after_pageout)
 	struct tm_result res;
 	uint8_t *buf;
 
-	pin_cpu0();
+	tm_pin_cpu0();
 	buf = tm_must_map_pattern(N, SEED_A);
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	must_page_out(buf, N);
 	ASSERT_OK(tm_read(fd, buf, SZ(N), buf, &res));
 	ASSERT_EQ(res.pages, N);
@@ -2696,7 +2161,7 @@ TEST(failed_read_leaves_destination_untouched)
 	struct tm_held h;
 
 	tm_must_bind(fd, src, SZ(1), RW);
-	MIRROR_READ(fd, src, 1, SEED_A);
+	DEV_READ(fd, src, 1, -1, 0, SEED_A);
 	tm_held_start(&h, fd, src, false);
 	ASSERT_OK(tm_unmap(src, 1));
 	tm_held_release(&h, 0xab);
@@ -2712,7 +2177,7 @@ TEST(failed_read_leaves_destination_untouched)
 TEST(failed_read_leaves_shmem_destination_untouched)
 {
 	uint8_t *src = tm_must_map_pattern(1, SEED_A);
-	uint8_t *page = scratch(1);
+	uint8_t *page = tm_scratch(1);
 	struct tm_held h;
 	uint8_t *dst;
 	int mfd;
@@ -2723,7 +2188,7 @@ TEST(failed_read_leaves_shmem_destination_untouched)
 	dst = mmap(NULL, SZ(1), PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 	ASSERT_TRUE(dst != MAP_FAILED);
 	tm_must_bind(fd, src, SZ(1), RW);
-	MIRROR_READ(fd, src, 1, SEED_A);
+	DEV_READ(fd, src, 1, -1, 0, SEED_A);
 	tm_held_start_buf(&h, fd, src, false, dst);
 	ASSERT_OK(tm_unmap(src, 1));
 	tm_held_release(&h, 0xab);
@@ -2771,17 +2236,17 @@ TEST(lock_wait_ignores_signal)
 {
 	uint8_t *held = tm_must_map_pattern(1, SEED_A);
 	uint8_t *buf = tm_must_map_pattern(1, SEED_B);
-	struct bg_read r = { .fd = fd, .addr = buf, .dst = scratch(1) };
+	struct bg_read r = { .fd = fd, .addr = buf, .dst = tm_scratch(1) };
 	struct tm_held h;
 	pthread_t t;
 
 	catch_usr1();
 	tm_must_bind(fd, held, SZ(1), RW);
 	tm_must_bind(fd, buf, SZ(1), RW);
-	MIRROR_READ(fd, buf, 1, SEED_B);
+	DEV_READ(fd, buf, 1, -1, 0, SEED_B);
 	tm_held_start(&h, fd, held, false);
 	ASSERT_EQ(pthread_create(&t, NULL, bg_read_fn, &r), 0);
-	wait_in_syscall(&r.tid, SYS_ioctl);
+	tm_wait_in_syscall(&r.tid, SYS_ioctl);
 	ASSERT_EQ(pthread_kill(t, SIGUSR1), 0);
 	/* time for a wait the signal ends to end, before the lock is free */
 	usleep(200 * 1000);
@@ -2808,9 +2273,9 @@ TEST(write_from_uffd_source_ignores_signal)
 
 	catch_usr1();
 	tm_must_bind(fd, buf, SZ(1), RW);
-	MIRROR_READ(fd, buf, 1, SEED_A);
+	DEV_READ(fd, buf, 1, -1, 0, SEED_A);
 	tm_held_start(&h, fd, buf, true);
-	wait_in_syscall(&h.tid, SYS_ioctl);
+	tm_wait_in_syscall(&h.tid, SYS_ioctl);
 	ASSERT_EQ(pthread_kill((pthread_t)h.thread, SIGUSR1), 0);
 	usleep(200 * 1000);
 	tm_held_release(&h, 0xab);
@@ -2830,10 +2295,10 @@ TEST(close_before_munmap)
 	int fd2 = tm_must_open();
 
 	tm_must_bind(fd2, buf, SZ(N), RW);
-	MIRROR_WRITE(fd2, buf, N, SEED_B);
+	DEV_WRITE(fd2, buf, N, 0, SEED_B);
 	ASSERT_SYS(close(fd2));
 	ASSERT_OK(tm_unmap(buf, N));
-	round_trip(fd);
+	tm_must_round_trip(fd);
 }
 
 TEST(munmap_before_close)
@@ -2842,10 +2307,10 @@ TEST(munmap_before_close)
 	int fd2 = tm_must_open();
 
 	tm_must_bind(fd2, buf, SZ(N), RW);
-	MIRROR_WRITE(fd2, buf, N, SEED_B);
+	DEV_WRITE(fd2, buf, N, 0, SEED_B);
 	ASSERT_OK(tm_unmap(buf, N));
 	ASSERT_SYS(close(fd2));
-	round_trip(fd);
+	tm_must_round_trip(fd);
 }
 
 TEST(close_with_live_bindings)
@@ -2855,15 +2320,15 @@ TEST(close_with_live_bindings)
 	struct tm_evlog *log;
 
 	tm_must_bind(fd2, buf, SZ(N), RW);
-	MIRROR_READ(fd2, buf, N, SEED_A);
+	DEV_READ(fd2, buf, N, -1, 0, SEED_A);
 	ASSERT_SYS(close(fd2));
 	/* the closed file's notifiers are gone: CPU activity is harmless */
 	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
 	ASSERT_SYS(madvise(buf, SZ(N), MADV_DONTNEED));
 	/* and the other file saw none of it */
 	log = tm_must_evlog(fd);
-	ASSERT_EQ(log->n, 0);
-	round_trip(fd);
+	EXPECT_NREC(log, 0);
+	tm_must_round_trip(fd);
 }
 
 TEST(exit_with_fd_open)
@@ -2875,16 +2340,16 @@ TEST(exit_with_fd_open)
 		int fd2 = tm_must_open();
 
 		tm_must_bind(fd2, buf, SZ(N), RW);
-		MIRROR_READ(fd2, buf, N, SEED_A);
-		MIRROR_WRITE(fd2, buf, N, SEED_B);
+		DEV_READ(fd2, buf, N, -1, 0, SEED_A);
+		DEV_WRITE(fd2, buf, N, 0, SEED_B);
 		_exit(0);	/* fd2 and the binding still open */
 	}
 	tm_must_wait_ok(pid);
-	round_trip(fd);
+	tm_must_round_trip(fd);
 	{
 		int fd3 = tm_must_open();
 
-		round_trip(fd3);
+		tm_must_round_trip(fd3);
 		ASSERT_SYS(close(fd3));
 	}
 }
@@ -2894,16 +2359,16 @@ TEST(two_fds_same_range_independent)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 	int fd2 = tm_must_open();
 	uint32_t h1 = tm_must_bind(fd, buf, SZ(N), RW);
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 	struct tm_result res;
 
 	/* no -EEXIST across files */
 	tm_must_bind(fd2, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
-	ASSERT_SNAP_ALL(fd2, buf, N, '.');
-	MIRROR_READ(fd2, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
+	EXPECT_SNAP(fd2, buf, N, tm_rep('.', N));
+	DEV_READ(fd2, buf, N, -1, 0, SEED_A);
 	ASSERT_OK(tm_unbind(fd, h1));
-	ASSERT_SNAP_ALL(fd, buf, N, '-');
+	EXPECT_SNAP(fd, buf, N, tm_rep('-', N));
 	ASSERT_OK(tm_read(fd2, buf, SZ(N), dst, &res));
 	ASSERT_EQ(res.faults, 0);
 	ASSERT_PATTERN(dst, SZ(N), SEED_A);
@@ -2916,24 +2381,17 @@ TEST(two_fds_unmap_logged_on_both)
 	uint32_t h1 = tm_must_bind(fd, buf, SZ(N), RW);
 	uint32_t h2 = tm_must_bind(fd2, buf, SZ(N), RO);
 	struct tm_evlog *l1, *l2;
-	struct tm_evsum s1, s2;
 
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_OK(tm_unmap(buf, N));
 	l1 = tm_must_evlog(fd);
 	l2 = tm_must_evlog(fd2);
-	tm_evlog_sum(l1, TEST_MIRROR_EVENT_UNMAP, h1, ADDR(buf),
-		     ADDR(buf) + SZ(N), &s1);
-	tm_evlog_sum(l2, TEST_MIRROR_EVENT_UNMAP, h2, ADDR(buf),
-		     ADDR(buf) + SZ(N), &s2);
-	ASSERT_EQ(s1.count, 1);
-	ASSERT_EQ(s2.count, 1);
-	ASSERT_EQ(s1.actions, BIT_OF(TEST_MIRROR_ACTION_DROP));
-	ASSERT_EQ(s2.actions, BIT_OF(TEST_MIRROR_ACTION_DROP));
-	ASSERT_EQ(s1.entries, N);
-	ASSERT_EQ(s2.entries, 0);
-	ASSERT_SNAP_ALL(fd, buf, N, 'D');
-	ASSERT_SNAP_ALL(fd2, buf, N, 'D');
+	ASSERT_EQ(EXPECT_EV_N(l1, EV_UNMAP, h1, buf, PG(buf, N),
+			      BIT(ACT_DROP), 1), N);
+	ASSERT_EQ(EXPECT_EV_N(l2, EV_UNMAP, h2, buf, PG(buf, N),
+			      BIT(ACT_DROP), 1), 0);
+	EXPECT_SNAP(fd, buf, N, tm_rep('D', N));
+	EXPECT_SNAP(fd2, buf, N, tm_rep('D', N));
 }
 
 TEST(scm_rights_receiver_eacces)
@@ -2949,12 +2407,12 @@ TEST(scm_rights_receiver_eacces)
 	if (pid == 0) {
 		int cfd = tm_must_open();
 
-		send_fd(sv[1], cfd);
+		tm_send_fd(sv[1], cfd, NULL, 0);
 		/* stay alive until the parent is done */
 		ASSERT_EQ(read(sv[1], &c, 1), 1);
 		_exit(0);
 	}
-	rfd = recv_fd(sv[0]);
+	rfd = tm_recv_fd(sv[0], NULL, 0);
 	ASSERT_ERRNO(tm_stats(rfd, &st, false), -EACCES);
 	ASSERT_ERRNO(tm_bind(rfd, buf, SZ(N), RW, NULL), -EACCES);
 	c = 'x';
@@ -2966,7 +2424,7 @@ TEST(owner_exit_esrch)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 	struct drm_test_mirror_stats st;
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 	int sv[2], rfd;
 	pid_t pid;
 
@@ -2977,18 +2435,18 @@ TEST(owner_exit_esrch)
 
 		/* the child's own copy of buf: bind and mirror it */
 		tm_must_bind(cfd, buf, SZ(N), RW);
-		MIRROR_READ(cfd, buf, N, SEED_A);
-		send_fd(sv[1], cfd);
+		DEV_READ(cfd, buf, N, -1, 0, SEED_A);
+		tm_send_fd(sv[1], cfd, NULL, 0);
 		_exit(0);
 	}
-	rfd = recv_fd(sv[0]);
+	rfd = tm_recv_fd(sv[0], NULL, 0);
 	tm_must_wait_ok(pid);
 	/* the owner's address space is gone */
 	ASSERT_ERRNO(tm_stats(rfd, &st, false), -ESRCH);
 	ASSERT_ERRNO(tm_bind(rfd, buf, SZ(N), RW, NULL), -ESRCH);
 	ASSERT_ERRNO(tm_read(rfd, buf, SZ(N), dst, NULL), -ESRCH);
 	ASSERT_SYS(close(rfd));
-	round_trip(fd);
+	tm_must_round_trip(fd);
 }
 
 /*
@@ -3003,7 +2461,7 @@ TEST(owner_exit_without_bind_esrch)
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
 	struct drm_test_mirror_event rec[4];
 	struct drm_test_mirror_stats st;
-	uint8_t *dst = scratch(N);
+	uint8_t *dst = tm_scratch(N);
 	uint8_t snap[N];
 	int sv[2], rfd;
 	pid_t pid;
@@ -3011,10 +2469,10 @@ TEST(owner_exit_without_bind_esrch)
 	ASSERT_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	pid = tm_fork();
 	if (pid == 0) {
-		send_fd(sv[1], tm_must_open());
+		tm_send_fd(sv[1], tm_must_open(), NULL, 0);
 		_exit(0);
 	}
-	rfd = recv_fd(sv[0]);
+	rfd = tm_recv_fd(sv[0], NULL, 0);
 	tm_must_wait_ok(pid);
 	ASSERT_ERRNO(tm_stats(rfd, &st, false), -ESRCH);
 	ASSERT_ERRNO(tm_events(rfd, rec, 4, false, NULL, NULL), -ESRCH);
@@ -3038,12 +2496,12 @@ TEST(stats_reset_zeroes_counters)
 	unsigned int i;
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	ASSERT_SYS(madvise(PG(buf, 0), SZ(1), MADV_DONTNEED));
 	ASSERT_OK(tm_stats(fd, &st, true));
 	ASSERT_EQ(st.read_faults, 1);
 	ASSERT_EQ(st.faulted_pages, N);
-	ASSERT_EQ(st.events[TEST_MIRROR_EVENT_CLEAR], 1);
+	ASSERT_EQ(st.events[EV_CLEAR], 1);
 	ASSERT_EQ(st.entries_invalidated, 1);
 	ASSERT_OK(tm_stats(fd, &st, false));
 	ASSERT_EQ(st.read_faults, 0);
@@ -3096,7 +2554,7 @@ TEST(caps_event_aware_matches_param)
 
 	if (tm_param_get("event_aware", &aware))
 		SKIP("event_aware parameter not readable");
-	ASSERT_EQ(has_cap(fd, TEST_MIRROR_CAP_EVENT_AWARE), aware);
+	ASSERT_EQ(tm_has_cap(fd, TEST_MIRROR_CAP_EVENT_AWARE), aware);
 }
 
 TEST(events_seq_and_fields)
@@ -3106,18 +2564,18 @@ TEST(events_seq_and_fields)
 	struct tm_evlog *log;
 	unsigned int i;
 
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	for (i = 0; i < N; i++)
 		ASSERT_SYS(madvise(PG(buf, i), SZ(1), MADV_DONTNEED));
 	log = tm_must_evlog(fd);
-	ASSERT_EQ(log->n, N);
+	EXPECT_NREC(log, N);
 	ASSERT_EQ(log->lost, 0);
 	for (i = 0; i < N; i++) {
 		const struct drm_test_mirror_event *r = &log->rec[i];
 
 		ASSERT_EQ(r->seq, i + 1);
-		ASSERT_EQ(r->event, TEST_MIRROR_EVENT_CLEAR);
-		ASSERT_EQ(r->action, TEST_MIRROR_ACTION_INVALIDATE);
+		ASSERT_EQ(r->event, EV_CLEAR);
+		ASSERT_EQ(r->action, ACT_INVAL);
 		ASSERT_EQ(r->handle, h);
 		ASSERT_EQ(r->start, ADDR(PG(buf, i)));
 		ASSERT_EQ(r->end, ADDR(PG(buf, i + 1)));
@@ -3170,14 +2628,14 @@ TEST(events_consume_efault_keeps_records)
 	if (len < 2 || len > TM_EVLOG_MAX)
 		SKIP("event_log_len is %" PRIu64, len);
 	tm_must_bind(fd, buf, SZ(N), RW);
-	MIRROR_READ(fd, buf, N, SEED_A);
+	DEV_READ(fd, buf, N, -1, 0, SEED_A);
 	for (i = 0; i < len; i++)
 		ASSERT_SYS(madvise(PG(buf, 0), SZ(1), MADV_DONTNEED));
 	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
 	before = tm_must_evlog(fd);
 	ASSERT_EQ(before->n, len);
 	ASSERT_EQ(before->lost, 1);
-	ASSERT_EQ(before->rec[len - 1].event, TEST_MIRROR_EVENT_PROTECTION_VMA);
+	ASSERT_EQ(before->rec[len - 1].event, EV_PVMA);
 	ro_pages = (len * sizeof(*ro) + PAGE_SZ - 1) / PAGE_SZ;
 	ro = tm_must_map(ro_pages, PROT_READ);
 	ASSERT_ERRNO(tm_events(fd, ro, len, true, NULL, NULL), -EFAULT);
@@ -3255,69 +2713,41 @@ TEST(unknown_ioctl_einval)
 /* Blind policy (event_aware=N), as lib/test_hmm behaves                     */
 /* ------------------------------------------------------------------------ */
 
-/* Open a file with event_aware=N; the policy is read at open. */
-static int open_blind(void)
-{
-	int fd2, ret;
-
-	ret = tm_param_set("event_aware", "N");
-	if (ret)
-		SKIP("cannot set event_aware: %s", tm_errname(ret));
-	fd2 = tm_open();
-	ret = tm_param_set("event_aware", "Y");
-	if (fd2 < 0)
-		FAIL("open: %s", tm_errname(fd2));
-	if (ret)
-		FAIL("cannot restore event_aware=Y: %s", tm_errname(ret));
-	return fd2;
-}
-
 TEST(blind_unmap_invalidates)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	int bfd = open_blind();
+	int bfd = tm_must_open_blind();
 	uint32_t h = tm_must_bind(bfd, buf, SZ(N), RW);
 	struct tm_evlog *log;
-	struct tm_evsum s;
 	void *p;
 
-	ASSERT_FALSE(has_cap(bfd, TEST_MIRROR_CAP_EVENT_AWARE));
-	MIRROR_READ(bfd, buf, N, SEED_A);
+	ASSERT_FALSE(tm_has_cap(bfd, TEST_MIRROR_CAP_EVENT_AWARE));
+	DEV_READ(bfd, buf, N, -1, 0, SEED_A);
 	ASSERT_OK(tm_unmap(buf, N));
 	log = tm_must_evlog(bfd);
-	tm_evlog_sum(log, TEST_MIRROR_EVENT_UNMAP, h, ADDR(buf),
-		     ADDR(buf) + SZ(N), &s);
-	ASSERT_EQ(s.count, 1);
-	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_INVALIDATE));
-	ASSERT_EQ(s.entries, N);
-	ASSERT_SNAP_ALL(bfd, buf, N, '.');
+	ASSERT_EQ(EXPECT_EV_N(log, EV_UNMAP, h, buf, PG(buf, N),
+			      BIT(ACT_INVAL), 1), N);
+	EXPECT_SNAP(bfd, buf, N, tm_rep('.', N));
 	/* tracking kept: new memory at the same address is mirrored */
 	p = mmap(buf, SZ(N), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	ASSERT_EQ(p, buf);
 	tm_fill(buf, SZ(N), SEED_B);
-	MIRROR_READ(bfd, buf, N, SEED_B);
+	DEV_READ(bfd, buf, N, -1, 0, SEED_B);
 }
 
 TEST(blind_mprotect_invalidates)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	int bfd = open_blind();
+	int bfd = tm_must_open_blind();
 	uint32_t h = tm_must_bind(bfd, buf, SZ(N), RW);
 	struct tm_evlog *log;
-	struct tm_evsum s;
 
-	MIRROR_WRITE(bfd, buf, N, SEED_B);
+	DEV_WRITE(bfd, buf, N, 0, SEED_B);
 	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
 	log = tm_must_evlog(bfd);
-	tm_evlog_sum(log, TEST_MIRROR_EVENT_PROTECTION_VMA, h, ADDR(buf),
-		     ADDR(buf) + SZ(N), &s);
-	ASSERT_EQ(s.count, 1);
-	ASSERT_EQ(s.actions, BIT_OF(TEST_MIRROR_ACTION_INVALIDATE));
-	ASSERT_SNAP_ALL(bfd, buf, N, '.');
+	EXPECT_EV_N(log, EV_PVMA, h, buf, PG(buf, N), BIT(ACT_INVAL), 1);
+	EXPECT_SNAP(bfd, buf, N, tm_rep('.', N));
 }
 
-int main(int argc, char **argv)
-{
-	return tm_main(argc, argv);
-}
+TM_MAIN()
