@@ -50,130 +50,15 @@
 
 #include "tm_lib.h"
 
-#define RO	TEST_MIRROR_BIND_READ
-#define RW	(TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE)
-#define PF	TEST_MIRROR_BIND_PREFAULT
-#define SZ(n)	((size_t)(n) * PAGE_SZ)
-#define CG_ROOT	"/sys/fs/cgroup"
-
 static unsigned int opt_oom = 10;
+static unsigned int opt_cycles;
+static const char *opt_exec_child;
 
 static bool hmm_compat_on(void);
-static const char *self_exe;
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------ */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* TM_TIMEOUT_SCALE (slow debug kernels) stretches every bound here too. */
-static unsigned int tscale(void)
-{
-	const char *e = getenv("TM_TIMEOUT_SCALE");
-
-	return e && atoi(e) > 1 ? (unsigned int)atoi(e) : 1;
-}
-
-/* Wait for pid at most ms; SIGKILL and fail if it does not end. */
-static int wait_bounded(pid_t pid, unsigned int ms, const char *what)
-{
-	uint64_t end;
-
-	ms *= tscale();
-	end = now_ms() + ms;
-	int status;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			return status;
-		if (r < 0 && errno != EINTR)
-			FAIL("waitpid(%s): %s", what, tm_errname(errno));
-		if (now_ms() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			FAIL("%s: still running after %u ms (hang): killed", what, ms);
-		}
-		usleep(20000);
-	}
-}
-
-static void must_exit0(int status, const char *what)
-{
-	if (WIFSIGNALED(status))
-		FAIL("%s: killed by signal %d", what, WTERMSIG(status));
-	if (WEXITSTATUS(status))
-		FAIL("%s: exit status %d", what, WEXITSTATUS(status));
-}
-
-/* One bind + write + read + unbind on fd: the file works. */
-static void round_trip(int fd)
-{
-	uint8_t *p = tm_must_map_pattern(4, 0x7777), *b = malloc(SZ(4));
-	uint32_t h = tm_must_bind(fd, p, SZ(4), RW);
-	struct tm_result r;
-
-	ASSERT_OK(tm_read(fd, p, SZ(4), b, &r));
-	ASSERT_PATTERN(b, SZ(4), 0x7777);
-	tm_fill(b, SZ(4), 0x7778);
-	ASSERT_OK(tm_write(fd, p, SZ(4), b, &r));
-	ASSERT_PATTERN(p, SZ(4), 0x7778);
-	ASSERT_OK(tm_unbind(fd, h));
-	munmap(p, SZ(4));
-	free(b);
-}
-
-static void send_fd(int sock, int fd)
-{
-	char c = 'F';
-	struct iovec iov = { &c, 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(sock, &msg, 0) != 1)
-		FAIL("sendmsg: %s", tm_errname(errno));
-}
-
-static int recv_fd(int sock)
-{
-	char c;
-	struct iovec iov = { &c, 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &msg, 0) != 1)
-		FAIL("recvmsg: %s", tm_errname(errno));
-	cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		FAIL("no SCM_RIGHTS");
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
 
 /*
  * Every ioctl of the DRM front-end, with valid arguments that would touch
@@ -204,7 +89,7 @@ static unsigned int all_ioctls_refused(int fd, uint8_t *mem, size_t npages,
 		FAIL("%s: %s gave %s, expected %s", who, #call,		\
 		     tm_errname(__r), tm_errname(want));		\
 } while (0)
-	REFUSED(tm_bind(fd, mem, SZ(npages), RW | PF, &h));
+	REFUSED(tm_bind(fd, mem, SZ(npages), RW | PREFAULT, &h));
 	REFUSED(tm_bind(fd, mem, SZ(npages), RO, &h));
 	REFUSED(tm_unbind(fd, 1));
 	REFUSED(tm_read(fd, mem, SZ(npages), buf, NULL));
@@ -254,7 +139,7 @@ TEST_OPTS(close_with_work_pending, 0, 120)
 		unsigned int i;
 
 		for (i = 0; i < 4; i++)
-			tm_must_bind(f, p + SZ(8 * i), SZ(8), (round & 1) ? RW | PF : RO);
+			tm_must_bind(f, p + SZ(8 * i), SZ(8), (round & 1) ? RW | PREFAULT : RO);
 		/* cut the bindings into pieces: the work item has to split them */
 		for (i = 0; i < 32; i += 3)
 			munmap(p + SZ(i), PAGE_SZ);
@@ -263,77 +148,25 @@ TEST_OPTS(close_with_work_pending, 0, 120)
 		ASSERT_SYS(close(f));
 		munmap(p, SZ(32));
 	}
-	round_trip(fd);
+	tm_must_round_trip(fd);
 }
 
-#define FAIL_SPLIT	"/sys/kernel/debug/test_mirror/fail_split"
-
-static void read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		FAIL("open %s: %s", path, tm_errname(errno));
-	if (!fgets(buf, (int)len, f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
-static void write_line(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f || fputs(val, f) < 0 || fclose(f))
-		FAIL("write %s to %s: %s", val, path, tm_errname(errno));
-}
+#define FAIL_SPLIT	TM_DEBUGFS "/fail_split"
 
 /* Wait (10 s at most) until the injection's state is want. */
 static void wait_fail_split(const char *want)
 {
-	uint64_t end = now_ms() + 10000 * tscale();
+	uint64_t end = tm_now_ms() + 10000 * tm_timeout_scale();
 	char st[32];
 
 	for (;;) {
-		read_line(FAIL_SPLIT, st, sizeof(st));
+		tm_must_read_str(FAIL_SPLIT, st, sizeof(st));
 		if (!strcmp(st, want))
 			return;
-		if (now_ms() > end)
+		if (tm_now_ms() > end)
 			FAIL("fail_split is '%s' after 10 s, expected '%s'", st, want);
 		usleep(1000);
 	}
-}
-
-#define TM_DEBUGFS	"/sys/kernel/debug/test_mirror"
-
-/* The number after "segments: " in the state of this process's one file. */
-static long debugfs_segments(void)
-{
-	char prefix[32], path[320], line[256];
-	struct dirent *e;
-	int found = 0;
-	long segs = -1;
-	DIR *d;
-	FILE *f;
-
-	snprintf(prefix, sizeof(prefix), "%d-", getpid());
-	d = opendir(TM_DEBUGFS);
-	if (!d)
-		FAIL("opendir " TM_DEBUGFS ": %s", tm_errname(errno));
-	while ((e = readdir(d)))
-		if (!strncmp(e->d_name, prefix, strlen(prefix)) && ++found)
-			snprintf(path, sizeof(path), TM_DEBUGFS "/%s/state", e->d_name);
-	closedir(d);
-	if (found != 1)
-		FAIL("%d debugfs directories %s*, expected 1", found, prefix);
-	f = fopen(path, "r");
-	if (!f)
-		FAIL("open %s: %s", path, tm_errname(errno));
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "bindings: %*u, segments: %ld", &segs) == 1)
-			break;
-	fclose(f);
-	return segs;
 }
 
 /*
@@ -350,26 +183,29 @@ TEST_OPTS(split_failure_rolls_back, 0, 60)
 {
 	uint8_t *p = tm_must_map_pattern(16, 0x4545), *b = malloc(SZ(16));
 	struct drm_test_mirror_stats st;
+	char state[320];
 	uint8_t snap[16];
 	unsigned int i;
 	uint64_t end;
 
 	if (access(FAIL_SPLIT, W_OK))
 		SKIP("no %s (debugfs): %s", FAIL_SPLIT, tm_errname(errno));
-	tm_must_bind(fd, p, SZ(16), RW | PF);
-	write_line(FAIL_SPLIT, "1");
+	tm_must_bind(fd, p, SZ(16), RW | PREFAULT);
+	tm_must_write(FAIL_SPLIT, "1");
 	/* [0, 16) splits into [0, 8) and [9, 16): it stops after [0, 8) */
 	ASSERT_SYS(munmap(p + SZ(8), PAGE_SZ));
 	wait_fail_split("waiting");
 	/* cut the new segment [0, 8): it is queued for splitting itself */
 	ASSERT_SYS(munmap(p + SZ(2), PAGE_SZ));
 	wait_fail_split("fired");
-	write_line(FAIL_SPLIT, "0");
+	tm_must_write(FAIL_SPLIT, "0");
 	/* the old segment, cut twice, is split on the next run: 3 segments */
-	end = now_ms() + 10000 * tscale();
-	while (debugfs_segments() != 3) {
-		if (now_ms() > end)
-			FAIL("%ld segments after 10 s, expected 3", debugfs_segments());
+	end = tm_now_ms() + 10000 * tm_timeout_scale();
+	tm_dbg_state_path(state, sizeof(state), NULL, 0);
+	while (tm_dbg_segments(state, NULL) != 3) {
+		if (tm_now_ms() > end)
+			FAIL("%ld segments after 10 s, expected 3",
+			     tm_dbg_segments(state, NULL));
 		usleep(1000);
 	}
 	ASSERT_OK(tm_snapshot(fd, p, SZ(16), snap));
@@ -436,8 +272,8 @@ TEST_OPTS(close_during_accesses, 0, 120)
 			 * slow the kernel (a debug kernel under TCG takes far
 			 * longer than a few ms for the first ones).
 			 */
-			t0 = now_ms();
-			while (!a.calls && now_ms() - t0 < 20000ULL * tscale())
+			t0 = tm_now_ms();
+			while (!a.calls && tm_now_ms() - t0 < 20000ULL * tm_timeout_scale())
 				usleep(1000);
 			usleep(2000 + 100 * round);
 			if (round & 1)
@@ -449,12 +285,12 @@ TEST_OPTS(close_during_accesses, 0, 120)
 				pthread_join(t[i], NULL);
 			_exit(a.calls ? 0 : 21);
 		}
-		must_exit0(wait_bounded(pid, 30000, "close_during_accesses child"),
+		tm_must_exit0(tm_wait_bounded(pid, 30000, "close_during_accesses child"),
 			   "close_during_accesses child");
 		calls++;
 	}
 	tm_diag("%lu rounds", calls);
-	round_trip(fd);
+	tm_must_round_trip(fd);
 }
 
 /* Exit and SIGKILL with files open, bindings live, accesses in flight. */
@@ -471,7 +307,7 @@ TEST_OPTS(exit_and_kill_with_files_open, 0, 180)
 			struct busy_arg a = { .fd = f1, .mem = p };
 			pthread_t t;
 
-			tm_must_bind(f1, p, SZ(64), RW | PF);
+			tm_must_bind(f1, p, SZ(64), RW | PREFAULT);
 			tm_must_bind(f2, p, SZ(128), RO);
 			munmap(p + SZ(100), SZ(4));	/* split work queued */
 			pthread_create(&t, NULL, busy_thread, &a);
@@ -485,15 +321,15 @@ TEST_OPTS(exit_and_kill_with_files_open, 0, 180)
 			kill(pid, SIGKILL);
 		}
 		{
-			int st = wait_bounded(pid, 30000, "child with files open");
+			int st = tm_wait_bounded(pid, 30000, "child with files open");
 
 			if (round % 3 == 0)
-				must_exit0(st, "exiting child");
+				tm_must_exit0(st, "exiting child");
 			else if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
 				FAIL("killed child: status 0x%x", st);
 		}
 	}
-	round_trip(fd);
+	tm_must_round_trip(fd);
 }
 
 /* A forked child: every ioctl refused, nobody's memory touched. */
@@ -512,11 +348,11 @@ TEST(fork_child_refused_everything)
 		tm_fill(mem, SZ(16), 0x2002);
 		_exit(n ? 0 : 1);
 	}
-	must_exit0(wait_bounded(pid, 30000, "child"), "child");
+	tm_must_exit0(tm_wait_bounded(pid, 30000, "child"), "child");
 	ASSERT_PATTERN(mem, SZ(16), 0x1001);
 	ASSERT_OK(tm_read(fd, mem, SZ(16), b, NULL));
 	ASSERT_PATTERN(b, SZ(16), 0x1001);
-	round_trip(fd);
+	tm_must_round_trip(fd);
 }
 
 /* SCM_RIGHTS, both ways, and the receiver outliving the owner. */
@@ -527,7 +363,7 @@ TEST(scm_rights_both_ways)
 	char c = 'x';
 	pid_t pid;
 
-	tm_must_bind(fd, mine, SZ(16), RW | PF);
+	tm_must_bind(fd, mine, SZ(16), RW | PREFAULT);
 	ASSERT_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	pid = tm_fork();
 	if (!pid) {
@@ -536,10 +372,10 @@ TEST(scm_rights_both_ways)
 		int f = tm_must_open(), got;
 
 		tm_fill(ours, SZ(16), 0x4004);
-		tm_must_bind(f, ours, SZ(16), RW | PF);
-		send_fd(sv[1], f);
+		tm_must_bind(f, ours, SZ(16), RW | PREFAULT);
+		tm_send_fd(sv[1], f, NULL, 0);
 		/* the parent's file, received: refused, nothing touched */
-		got = recv_fd(sv[1]);
+		got = tm_recv_fd(sv[1], NULL, 0);
 		all_ioctls_refused(got, ours, 16, -EACCES, "receiver of the parent's file");
 		ASSERT_PATTERN(ours, SZ(16), 0x4004);
 		/* wait until the parent has tried ours, then exit */
@@ -547,11 +383,11 @@ TEST(scm_rights_both_ways)
 		ASSERT_PATTERN(ours, SZ(16), 0x4004);
 		_exit(0);
 	}
-	theirs = recv_fd(sv[0]);
-	send_fd(sv[0], fd);
+	theirs = tm_recv_fd(sv[0], NULL, 0);
+	tm_send_fd(sv[0], fd, NULL, 0);
 	all_ioctls_refused(theirs, mine, 16, -EACCES, "receiver of the child's file");
 	ASSERT_EQ(write(sv[0], &c, 1), 1);
-	must_exit0(wait_bounded(pid, 30000, "child"), "child");
+	tm_must_exit0(tm_wait_bounded(pid, 30000, "child"), "child");
 	/* the owner is gone: the file we hold answers -ESRCH, close is fine */
 	all_ioctls_refused(theirs, mine, 16, -ESRCH, "holder after the owner exited");
 	ASSERT_SYS(close(theirs));
@@ -561,13 +397,12 @@ TEST(scm_rights_both_ways)
 }
 
 /* After exec the address space is new: the inherited file is refused. */
-static int exec_child_main(int fd, uintptr_t addr)
+static int exec_child_main(int fd)
 {
 	uint8_t *mem = tm_must_map(4, PROT_READ | PROT_WRITE);
 	struct drm_test_mirror_stats st;
 	int r;
 
-	(void)addr;
 	tm_fill(mem, SZ(4), 0x5005);
 	r = tm_stats(fd, &st, false);
 	if (r != -EACCES) {
@@ -584,21 +419,21 @@ TEST(exec_refused)
 	int inherit;
 	pid_t pid;
 
-	tm_must_bind(fd, mem, SZ(4), RW | PF);
+	tm_must_bind(fd, mem, SZ(4), RW | PREFAULT);
 	inherit = fcntl(fd, F_DUPFD, 100);	/* without O_CLOEXEC */
 	ASSERT_TRUE(inherit >= 0);
 	pid = tm_fork();
 	if (!pid) {
-		char a1[32], a2[32];
+		char a1[32];
 
 		snprintf(a1, sizeof(a1), "%d", inherit);
-		snprintf(a2, sizeof(a2), "%lu", (unsigned long)(uintptr_t)mem);
-		execl(self_exe, self_exe, "--exec-child", a1, a2, (char *)NULL);
+		execl("/proc/self/exe", "tm_life", "--exec-child", a1,
+		      (char *)NULL);
 		_exit(127);
 	}
-	must_exit0(wait_bounded(pid, 30000, "exec child"), "exec child");
+	tm_must_exit0(tm_wait_bounded(pid, 30000, "exec child"), "exec child");
 	ASSERT_PATTERN(mem, SZ(4), 0x6006);
-	round_trip(inherit);
+	tm_must_round_trip(inherit);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -608,11 +443,6 @@ TEST(exec_refused)
 static int delete_module(const char *name, unsigned int flags)
 {
 	return syscall(__NR_delete_module, name, flags) ? -errno : 0;
-}
-
-static bool module_loaded(void)
-{
-	return !access("/sys/module/test_mirror/initstate", F_OK);
 }
 
 /*
@@ -627,12 +457,12 @@ TEST(rmmod_refused_while_held)
 	int sv[2];
 	char c;
 
-	if (!module_loaded())
+	if (!tm_module_loaded())
 		SKIP("test_mirror is not loaded as a module");
 	r = delete_module("test_mirror", O_NONBLOCK);
 	if (r != -EWOULDBLOCK && r != -EBUSY)
 		FAIL("delete_module with a file open: %s, expected EWOULDBLOCK", tm_errname(r));
-	ASSERT_TRUE(module_loaded());
+	ASSERT_TRUE(tm_module_loaded());
 	/* held only by a file in a child */
 	ASSERT_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	pid = tm_fork();
@@ -649,7 +479,7 @@ TEST(rmmod_refused_while_held)
 	if (r != -EWOULDBLOCK && r != -EBUSY)
 		FAIL("delete_module while a child holds a file: %s", tm_errname(r));
 	ASSERT_EQ(write(sv[0], "x", 1), 1);
-	must_exit0(wait_bounded(pid, 30000, "child"), "child");
+	tm_must_exit0(tm_wait_bounded(pid, 30000, "child"), "child");
 	/* a mapping of the hmm device holds it after its file is closed */
 	enabled = hmm_compat_on();
 	if (!access("/dev/hmm_dmirror0", F_OK))
@@ -669,98 +499,12 @@ TEST(rmmod_refused_while_held)
 	}
 	if (enabled)
 		tm_param_set("hmm_compat", "0");
-	ASSERT_TRUE(module_loaded());
+	ASSERT_TRUE(tm_module_loaded());
 }
 
 /* ------------------------------------------------------------------------ */
 /* Cgroups                                                                   */
 /* ------------------------------------------------------------------------ */
-
-static bool cg_usable(void)
-{
-	char buf[256] = "";
-	FILE *f = fopen(CG_ROOT "/cgroup.subtree_control", "r");
-
-	if (!f)
-		return false;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return strstr(buf, "memory") != NULL;
-}
-
-static void cg_path(char *path, size_t len, const char *name)
-{
-	snprintf(path, len, CG_ROOT "/tm_life_%s_%d", name, (int)getpid());
-}
-
-static int cg_write(const char *cg, const char *file, const char *val)
-{
-	char p[256];
-	int f, r = 0;
-
-	snprintf(p, sizeof(p), "%s/%s", cg, file);
-	f = open(p, O_WRONLY | O_CLOEXEC);
-	if (f < 0)
-		return -errno;
-	if (write(f, val, strlen(val)) != (ssize_t)strlen(val))
-		r = -errno;
-	close(f);
-	return r;
-}
-
-static long long cg_read(const char *cg, const char *file, const char *key)
-{
-	char p[256], line[256];
-	long long v = -1;
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", cg, file);
-	f = fopen(p, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!key) {
-			v = strtoll(line, NULL, 10);
-			break;
-		}
-		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ' ') {
-			v = strtoll(line + strlen(key) + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
-
-static void cg_make(const char *cg, const char *max)
-{
-	if (mkdir(cg, 0755) && errno != EEXIST)
-		FAIL("mkdir %s: %s", cg, tm_errname(errno));
-	if (max && cg_write(cg, "memory.max", max))
-		FAIL("%s/memory.max: %s", cg, tm_errname(errno));
-	/* no swapping out of the way of the OOM killer */
-	cg_write(cg, "memory.swap.max", "0");
-}
-
-static void cg_remove(const char *cg)
-{
-	int i;
-
-	for (i = 0; i < 200; i++) {
-		if (!rmdir(cg) || errno == ENOENT)
-			return;
-		usleep(10000);
-	}
-	tm_diag("could not remove %s: %s", cg, tm_errname(errno));
-}
-
-/* In a child: move this process into the cgroup. */
-static void cg_enter(const char *cg)
-{
-	if (cg_write(cg, "cgroup.procs", "0"))
-		_exit(30);
-}
 
 /* ------------------------------------------------------------------------ */
 /* OOM kills of mirroring processes                                          */
@@ -797,13 +541,13 @@ TEST_OPTS(oom_kill_loop, 0, 900)
 	unsigned int i, killed = 0;
 	long long ooms0, ooms;
 
-	if (!cg_usable())
-		SKIP("no cgroup v2 memory controller at " CG_ROOT);
-	cg_path(cg, sizeof(cg), "oom");
-	cg_make(cg, "48M");
-	ooms0 = cg_read(cg, "memory.events", "oom_kill");
+	if (!tm_cg_usable())
+		SKIP("no cgroup v2 memory controller at " TM_CG_ROOT);
+	tm_cg_path(cg, sizeof(cg), "oom");
+	tm_cg_make(cg, "48M");
+	ooms0 = tm_cg_read(cg, "memory.events", "oom_kill");
 	for (i = 0; i < opt_oom; i++) {
-		uint64_t t0 = now_ms();
+		uint64_t t0 = tm_now_ms();
 		pid_t pid = tm_fork();
 		int st;
 
@@ -812,12 +556,12 @@ TEST_OPTS(oom_kill_loop, 0, 900)
 			pthread_t t[2];
 			int f;
 
-			cg_enter(cg);
+			tm_cg_enter(cg);
 			f = tm_must_open();
 			a[0] = (struct mirror_arg){ f, tm_must_map_pattern(2048, i), 2048, false };
 			a[1] = (struct mirror_arg){ f, tm_must_map_pattern(1024, i), 1024, true };
-			tm_must_bind(f, a[0].mem, SZ(2048), i & 1 ? RO | PF : RO);
-			tm_must_bind(f, a[1].mem, SZ(1024), RW | PF);
+			tm_must_bind(f, a[0].mem, SZ(2048), i & 1 ? RO | PREFAULT : RO);
+			tm_must_bind(f, a[1].mem, SZ(1024), RW | PREFAULT);
 			pthread_create(&t[0], NULL, mirror_loop, &a[0]);
 			pthread_create(&t[1], NULL, mirror_loop, &a[1]);
 			/* eat memory until the OOM killer comes */
@@ -830,100 +574,27 @@ TEST_OPTS(oom_kill_loop, 0, 900)
 				memset(m, 0x5a, 1 << 20);
 			}
 		}
-		st = wait_bounded(pid, 120000, "OOM child");
+		st = tm_wait_bounded(pid, 120000, "OOM child");
 		if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
 			FAIL("iteration %u: the mirroring child did not die of SIGKILL (status 0x%x)",
 			     i, st);
 		killed++;
 		if (i == 0 || i + 1 == opt_oom)
 			tm_diag("iteration %u: OOM-killed after %llu ms", i,
-				(unsigned long long)(now_ms() - t0));
+				(unsigned long long)(tm_now_ms() - t0));
 	}
-	ooms = cg_read(cg, "memory.events", "oom_kill");
+	ooms = tm_cg_read(cg, "memory.events", "oom_kill");
 	tm_diag("%u mirroring processes OOM-killed (memory.events oom_kill %lld -> %lld)",
 		killed, ooms0, ooms);
 	if (ooms >= 0 && ooms - ooms0 < (long long)opt_oom)
 		FAIL("memory.events counts %lld OOM kills for %u children", ooms - ooms0, opt_oom);
-	cg_remove(cg);
-	round_trip(fd);
+	tm_cg_remove(cg);
+	tm_must_round_trip(fd);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Bounded resources                                                         */
 /* ------------------------------------------------------------------------ */
-
-/*
- * Run fn in a child with the n parameters names[i] set to vals[i], and put
- * them back whatever happens to the child. The child opens a file before the
- * change (fn's argument) and may open more after it.
- */
-#define TM_MAX_PARAMS	4
-static void with_params(unsigned int n, const char *const *names,
-			const char *const *vals, void (*fn)(int))
-{
-	char old[TM_MAX_PARAMS][64], c = 0;
-	int p1[2], p2[2], st, r = 0;
-	unsigned int i, set;
-	uint64_t v;
-	pid_t pid;
-
-	ASSERT_TRUE(n >= 1 && n <= TM_MAX_PARAMS);
-	for (i = 0; i < n; i++) {
-		if (tm_param_get(names[i], &v))
-			SKIP("no parameter %s", names[i]);
-		snprintf(old[i], sizeof(old[i]), "%llu", (unsigned long long)v);
-	}
-	ASSERT_SYS(pipe(p1));
-	ASSERT_SYS(pipe(p2));
-	pid = tm_fork();
-	if (!pid) {
-		int before = tm_must_open();
-
-		if (write(p1[1], "o", 1) != 1 || read(p2[0], &c, 1) != 1)
-			_exit(40);
-		if (c != 'g')
-			_exit(0);
-		fn(before);
-		_exit(0);
-	}
-	if (read(p1[0], &c, 1) != 1)
-		FAIL("child did not open its file");
-	for (set = 0; set < n; set++) {
-		r = tm_param_set(names[set], vals[set]);
-		if (r)
-			break;
-	}
-	if (r) {
-		ASSERT_EQ(write(p2[1], "s", 1), 1);
-		wait_bounded(pid, 30000, names[set]);
-		for (i = 0; i < set; i++)
-			if (tm_param_set(names[i], old[i]))
-				FAIL("could not restore %s=%s after %s was refused",
-				     names[i], old[i], names[set]);
-		SKIP("cannot set %s: %s", names[set], tm_errname(r));
-	}
-	ASSERT_EQ(write(p2[1], "g", 1), 1);
-	st = wait_bounded(pid, 120000, names[0]);
-	/* restore them all before failing for any */
-	for (i = 0, set = n; i < n; i++) {
-		int e = tm_param_set(names[i], old[i]);
-
-		if (e && set == n) {
-			set = i;
-			r = e;
-		}
-	}
-	if (set < n)
-		FAIL("could not restore %s=%s: %s", names[set], old[set],
-		     tm_errname(r));
-	must_exit0(st, names[0]);
-}
-
-/* with_params() of one parameter. */
-static void with_param(const char *name, const char *val, void (*fn)(int))
-{
-	with_params(1, &name, &val, fn);
-}
 
 /* Enable the test_hmm-compatible devices for a test; true if it did. */
 static bool hmm_compat_on(void)
@@ -950,7 +621,7 @@ static void bindings_limit(int fd)
 	for (i = 0; i < 8; i++)
 		h[i] = tm_must_bind(fd, p + SZ(i), PAGE_SZ, RO);
 	ASSERT_ERRNO(tm_bind(fd, p + SZ(8), PAGE_SZ, RO, NULL), -ENOSPC);
-	ASSERT_ERRNO(tm_bind(fd, p + SZ(9), PAGE_SZ, RW | PF, NULL), -ENOSPC);
+	ASSERT_ERRNO(tm_bind(fd, p + SZ(9), PAGE_SZ, RW | PREFAULT, NULL), -ENOSPC);
 	ASSERT_OK(tm_unbind(fd, h[3]));
 	tm_must_bind(fd, p + SZ(8), PAGE_SZ, RO);
 	ASSERT_ERRNO(tm_bind(fd, p + SZ(9), PAGE_SZ, RO, NULL), -ENOSPC);
@@ -967,7 +638,7 @@ static void bindings_limit(int fd)
 
 TEST(max_bindings_enospc)
 {
-	with_param("max_bindings", "8", bindings_limit);
+	tm_with_param("max_bindings", "8", bindings_limit);
 	/* restored: a ninth binding is fine again */
 	{
 		uint8_t *p = tm_must_map(16, PROT_READ | PROT_WRITE);
@@ -1004,44 +675,28 @@ static void mirror_pages_limit(int old_fd)
 	ASSERT_EQ(st.entries_present, 1024);
 	/* PREFAULT beyond the limit: nothing is bound */
 	ASSERT_OK(tm_unbind(f, h));
-	ASSERT_ERRNO(tm_bind(f, p, SZ(np), RW | PF, NULL), -ENOSPC);
+	ASSERT_ERRNO(tm_bind(f, p, SZ(np), RW | PREFAULT, NULL), -ENOSPC);
 	tm_must_stats(f, &st);
 	ASSERT_EQ(st.bindings, 0);
 	ASSERT_EQ(st.table_bytes, 0);
 	/* room again once unbound: the other half */
-	tm_must_bind(f, p + SZ(1024), SZ(1024), RW | PF);
+	tm_must_bind(f, p + SZ(1024), SZ(1024), RW | PREFAULT);
 	ASSERT_OK(tm_read(f, p + SZ(1024), SZ(1024), b, &r));
 	ASSERT_TRUE(!memcmp(b, p + SZ(1024), SZ(1024)));
 	close(f);
 	/* a file opened before the change keeps the old limit */
-	h = tm_must_bind(old_fd, p, SZ(np), RO | PF);
+	h = tm_must_bind(old_fd, p, SZ(np), RO | PREFAULT);
 	ASSERT_OK(tm_unbind(old_fd, h));
 }
 
 TEST(max_mirror_pages_enospc)
 {
-	with_param("max_mirror_pages", "1024", mirror_pages_limit);
+	tm_with_param("max_mirror_pages", "1024", mirror_pages_limit);
 }
 
 /* ------------------------------------------------------------------------ */
 /* max_mirror_pages counts 2 MiB slots: huge entries use them too            */
 /* ------------------------------------------------------------------------ */
-
-#define HUGE_SZ		((size_t)2 << 20)
-
-/* THP for MADV_HUGEPAGE mappings: "always" or "madvise". */
-static bool thp_usable(void)
-{
-	char buf[128] = "";
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-
-	if (!f)
-		return false;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return strstr(buf, "[always]") || strstr(buf, "[madvise]");
-}
 
 /* Does a read fault of untouched THP-able memory map the huge zero page? */
 static bool huge_zero_page_on(void)
@@ -1057,44 +712,6 @@ static bool huge_zero_page_on(void)
 	return v == 1;
 }
 
-/* AnonHugePages (KiB) of the VMA that starts at addr, from smaps; -1: none. */
-static long anon_huge_kb(const void *addr)
-{
-	char line[256], want[32];
-	bool in = false;
-	long kb = -1;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return -1;
-	snprintf(want, sizeof(want), "%lx-", (unsigned long)(uintptr_t)addr);
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, want, strlen(want)))
-			in = true;
-		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	}
-	fclose(f);
-	return kb;
-}
-
-/* Anonymous private memory of size bytes at an align-aligned address. */
-static uint8_t *map_aligned(size_t size, size_t align, int prot, int flags)
-{
-	uint8_t *raw = mmap(NULL, size + align, prot,
-			    MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
-	uintptr_t a;
-
-	if (raw == MAP_FAILED)
-		return NULL;
-	a = ((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1);
-	if (a > (uintptr_t)raw)
-		munmap(raw, a - (uintptr_t)raw);
-	if (a + size < (uintptr_t)raw + size + align)
-		munmap((void *)(a + size), (uintptr_t)raw + align - a);
-	return (uint8_t *)a;
-}
-
 /*
  * One case of huge_slot_limit(): a 2 MiB-aligned 4 MiB THP-able region,
  * left untouched (a read fault maps the huge zero page) or filled (a THP),
@@ -1106,7 +723,7 @@ static uint8_t *map_aligned(size_t size, size_t align, int prot, int flags)
 static bool huge_then_full(bool filled)
 {
 	const char *what = filled ? "filled (THP)" : "untouched (huge zero page)";
-	uint8_t *p = map_aligned(2 * HUGE_SZ, HUGE_SZ, PROT_READ | PROT_WRITE, 0);
+	uint8_t *p = tm_mmap_aligned(2 * HUGE_SZ, HUGE_SZ, PROT_READ | PROT_WRITE, 0);
 	uint8_t *small = tm_must_map_pattern(1, 0xa00a);
 	uint8_t *b = tm_must_map(2 * HUGE_SZ / PAGE_SZ, PROT_READ | PROT_WRITE);
 	struct drm_test_mirror_stats st;
@@ -1117,9 +734,9 @@ static bool huge_then_full(bool filled)
 	ASSERT_SYS(madvise(p, 2 * HUGE_SZ, MADV_HUGEPAGE));
 	if (filled) {
 		tm_fill(p, 2 * HUGE_SZ, 0xa11a);
-		if (anon_huge_kb(p) < (long)(2 * HUGE_SZ >> 10)) {
+		if (tm_smaps_kb(p, "AnonHugePages:") < (long)(2 * HUGE_SZ >> 10)) {
 			tm_diag("%s: the CPU did not map THPs (AnonHugePages %ld kB): case not run",
-				what, anon_huge_kb(p));
+				what, tm_smaps_kb(p, "AnonHugePages:"));
 			return false;
 		}
 	}
@@ -1192,12 +809,12 @@ static void huge_slot_limit(int old_fd)
 	 * fails and nothing stays bound or mirrored.
 	 */
 	if (huge_zero_page_on()) {
-		p = map_aligned(big, HUGE_SZ, PROT_READ | PROT_WRITE,
+		p = tm_mmap_aligned(big, HUGE_SZ, PROT_READ | PROT_WRITE,
 				MAP_NORESERVE);
 		ASSERT_TRUE(p != NULL);
 		ASSERT_SYS(madvise(p, big, MADV_HUGEPAGE));
 		f = tm_must_open();
-		ASSERT_ERRNO(tm_bind(f, p, big, RO | PF, NULL), -ENOSPC);
+		ASSERT_ERRNO(tm_bind(f, p, big, RO | PREFAULT, NULL), -ENOSPC);
 		tm_must_stats(f, &st);
 		ASSERT_EQ(st.bindings, 0);
 		ASSERT_EQ(st.entries_present, 0);
@@ -1211,7 +828,7 @@ static void huge_slot_limit(int old_fd)
 	 * The 4 KiB side, same limit: one leaf's worth (512 pages) mirrors,
 	 * the page after it needs a second slot; so does a THP chunk.
 	 */
-	p = map_aligned(2 * HUGE_SZ, HUGE_SZ, PROT_READ | PROT_WRITE, 0);
+	p = tm_mmap_aligned(2 * HUGE_SZ, HUGE_SZ, PROT_READ | PROT_WRITE, 0);
 	ASSERT_TRUE(p != NULL);
 	ASSERT_SYS(madvise(p, HUGE_SZ, MADV_NOHUGEPAGE));
 	ASSERT_SYS(madvise(p + HUGE_SZ, HUGE_SZ, MADV_HUGEPAGE));
@@ -1229,7 +846,7 @@ static void huge_slot_limit(int old_fd)
 	ASSERT_ERRNO(tm_read(f, p, HUGE_SZ + PAGE_SZ, b, &r), -ENOSPC);
 	ASSERT_EQ(r.pages, HUGE_SZ / PAGE_SZ);
 	tm_diag("4 KiB leaf first, then a 2 MiB chunk that is %s",
-		anon_huge_kb(p + HUGE_SZ) >= (long)(HUGE_SZ >> 10) ?
+		tm_smaps_kb(p + HUGE_SZ, "AnonHugePages:") >= (long)(HUGE_SZ >> 10) ?
 		"a THP" : "not a THP");
 	memset(&r, 0xff, sizeof(r));
 	ASSERT_ERRNO(tm_read(f, p + HUGE_SZ, HUGE_SZ, b, &r), -ENOSPC);
@@ -1254,9 +871,9 @@ TEST_OPTS(max_mirror_pages_counts_huge_entries, 0, 180)
 {
 	if (PAGE_SZ != 4096)
 		SKIP("page size is not 4 KiB");
-	if (!thp_usable())
+	if (!tm_thp_usable())
 		SKIP("transparent huge pages are off");
-	with_param("max_mirror_pages", "512", huge_slot_limit);
+	tm_with_param("max_mirror_pages", "512", huge_slot_limit);
 }
 
 static void log_limit(int fd)
@@ -1268,7 +885,7 @@ static void log_limit(int fd)
 	int f = tm_must_open();
 
 	(void)fd;
-	tm_must_bind(f, p, SZ(16), RW | PF);
+	tm_must_bind(f, p, SZ(16), RW | PREFAULT);
 	for (i = 0; i < 10; i++)
 		ASSERT_SYS(madvise(p + SZ(i), PAGE_SZ, MADV_DONTNEED));
 	ASSERT_OK(tm_events(f, ev, 64, true, &n, &lost));
@@ -1279,7 +896,7 @@ static void log_limit(int fd)
 
 TEST(event_log_len_bounded)
 {
-	with_param("event_log_len", "4", log_limit);
+	tm_with_param("event_log_len", "4", log_limit);
 }
 
 /* The device table is charged to the opener's memory cgroup. */
@@ -1290,10 +907,10 @@ TEST_OPTS(table_charged_to_memcg, 0, 300)
 	int pfd[2];
 	long long v[6];
 
-	if (!cg_usable())
-		SKIP("no cgroup v2 memory controller at " CG_ROOT);
-	cg_path(cg, sizeof(cg), "charge");
-	cg_make(cg, NULL);
+	if (!tm_cg_usable())
+		SKIP("no cgroup v2 memory controller at " TM_CG_ROOT);
+	tm_cg_path(cg, sizeof(cg), "charge");
+	tm_cg_make(cg, NULL);
 	ASSERT_SYS(pipe(pfd));
 	pid = tm_fork();
 	if (!pid) {
@@ -1305,7 +922,7 @@ TEST_OPTS(table_charged_to_memcg, 0, 300)
 		size_t i;
 		int f;
 
-		cg_enter(cg);
+		tm_cg_enter(cg);
 		ASSERT_TRUE(p != NULL);
 		madvise(p, SZ(np), MADV_NOHUGEPAGE);
 		/* CPU page tables first, so that only the table is new later */
@@ -1313,16 +930,16 @@ TEST_OPTS(table_charged_to_memcg, 0, 300)
 			sink += p[SZ(i)];
 		f = tm_must_open();
 		usleep(100000);
-		v[0] = cg_read(cg, "memory.current", NULL);
-		v[1] = cg_read(cg, "memory.stat", "slab_unreclaimable");
-		h = tm_must_bind(f, p, SZ(np), RO | PF);
+		v[0] = tm_cg_read(cg, "memory.current", NULL);
+		v[1] = tm_cg_read(cg, "memory.stat", "slab_unreclaimable");
+		h = tm_must_bind(f, p, SZ(np), RO | PREFAULT);
 		tm_must_stats(f, &st);
-		v[2] = cg_read(cg, "memory.current", NULL);
-		v[3] = cg_read(cg, "memory.stat", "slab_unreclaimable");
+		v[2] = tm_cg_read(cg, "memory.current", NULL);
+		v[3] = tm_cg_read(cg, "memory.stat", "slab_unreclaimable");
 		v[5] = (long long)st.table_bytes;
 		ASSERT_OK(tm_unbind(f, h));
 		usleep(100000);
-		v[4] = cg_read(cg, "memory.current", NULL);
+		v[4] = tm_cg_read(cg, "memory.current", NULL);
 		if (write(pfd[1], v, sizeof(v)) != sizeof(v))
 			_exit(2);
 		(void)sink;
@@ -1331,8 +948,8 @@ TEST_OPTS(table_charged_to_memcg, 0, 300)
 	close(pfd[1]);
 	if (read(pfd[0], v, sizeof(v)) != sizeof(v))
 		memset(v, 0, sizeof(v));
-	must_exit0(wait_bounded(pid, 240000, "charge child"), "charge child");
-	cg_remove(cg);
+	tm_must_exit0(tm_wait_bounded(pid, 240000, "charge child"), "charge child");
+	tm_cg_remove(cg);
 	tm_diag("1 GiB mirrored: table %lld KiB; memory.current %lld -> %lld KiB (+%lld), slab_unreclaimable %lld -> %lld KiB; after UNBIND %lld KiB (-%lld)",
 		v[5] >> 10, v[0] >> 10, v[2] >> 10, (v[2] - v[0]) >> 10,
 		v[1] >> 10, v[3] >> 10, v[4] >> 10, (v[2] - v[4]) >> 10);
@@ -1345,8 +962,8 @@ TEST_OPTS(table_charged_to_memcg, 0, 300)
 /* slab_reclaimable + slab_unreclaimable of memory.stat, bytes; -1 if none. */
 static long long cg_slab(const char *cg)
 {
-	long long r = cg_read(cg, "memory.stat", "slab_reclaimable");
-	long long u = cg_read(cg, "memory.stat", "slab_unreclaimable");
+	long long r = tm_cg_read(cg, "memory.stat", "slab_reclaimable");
+	long long u = tm_cg_read(cg, "memory.stat", "slab_unreclaimable");
 
 	return r < 0 || u < 0 ? -1 : r + u;
 }
@@ -1357,11 +974,11 @@ static long long cg_slab(const char *cg)
  */
 static long long cg_slab_settled(const char *cg)
 {
-	sleep(3 * tscale());
+	sleep(3 * tm_timeout_scale());
 	return cg_slab(cg);
 }
 
-/* The cgroup a test's child (run by with_params()) enters. */
+/* The cgroup a test's child (run by tm_with_params()) enters. */
 static char cg_child[128];
 
 #define RESV_STEP	((size_t)128 << 20)	/* 64 slots: one xarray node */
@@ -1389,7 +1006,7 @@ static bool failed_fault_round(int f, uint8_t *x, uint8_t *buf,
 	ASSERT_SYS(madvise(x, HUGE_SZ, MADV_HUGEPAGE));
 	ASSERT_SYS(madvise(x + HUGE_SZ, HUGE_SZ, MADV_NOHUGEPAGE));
 	tm_fill(x, len, round);
-	thp = anon_huge_kb(x) >= (long)(HUGE_SZ >> 10);
+	thp = tm_smaps_kb(x, "AnonHugePages:") >= (long)(HUGE_SZ >> 10);
 	h = tm_must_bind(f, x, len, RO);
 	memset(&r, 0xff, sizeof(r));
 	ASSERT_ERRNO(tm_read(f, x, len, buf, &r), -ENOSPC);
@@ -1414,7 +1031,7 @@ static void failed_faults_child(int old_fd)
 	int f;
 
 	(void)old_fd;
-	cg_enter(cg_child);
+	tm_cg_enter(cg_child);
 	f = tm_must_open();	/* the limits are read at open */
 	buf = tm_must_map(2 * HUGE_SZ / PAGE_SZ, PROT_READ | PROT_WRITE);
 	memset(buf, 1, 2 * HUGE_SZ);
@@ -1478,66 +1095,23 @@ TEST_OPTS(failed_faults_free_table_memory, 0, 300)
 
 	if (PAGE_SZ != 4096)
 		SKIP("page size is not 4 KiB");
-	if (!thp_usable())
+	if (!tm_thp_usable())
 		SKIP("transparent huge pages are off");
-	if (!cg_usable())
-		SKIP("no cgroup v2 memory controller at " CG_ROOT);
-	cg_path(cg_child, sizeof(cg_child), "failedfault");
-	cg_make(cg_child, NULL);
+	if (!tm_cg_usable())
+		SKIP("no cgroup v2 memory controller at " TM_CG_ROOT);
+	tm_cg_path(cg_child, sizeof(cg_child), "failedfault");
+	tm_cg_make(cg_child, NULL);
 	/* in a child of its own, so that the cgroup goes whatever happens */
 	pid = tm_fork();
 	if (!pid) {
-		with_params(2, names, vals, failed_faults_child);
+		tm_with_params(2, names, vals, failed_faults_child);
 		_exit(0);
 	}
-	st = wait_bounded(pid, 240000, "failed_faults_free_table_memory");
-	cg_remove(cg_child);
+	st = tm_wait_bounded(pid, 240000, "failed_faults_free_table_memory");
+	tm_cg_remove(cg_child);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 4)	/* tm_skip()'s status */
 		SKIP("see above");
-	must_exit0(st, "failed_faults_free_table_memory");
-}
-
-/* The debugfs state file of this process's one open file, in path. */
-static void mirror_state_path(char *path, size_t len)
-{
-	const char *root = "/sys/kernel/debug/test_mirror";
-	char want[32];
-	struct dirent *de;
-	DIR *d = opendir(root);
-
-	if (!d)
-		FAIL("%s: %s", root, tm_errname(errno));
-	snprintf(want, sizeof(want), "%d-", (int)getpid());
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, want, strlen(want)))
-			break;
-	if (!de)
-		FAIL("no %s/%s<id>", root, want);
-	if ((size_t)snprintf(path, len, "%s/%.64s/state", root, de->d_name) >= len)
-		FAIL("path of %s too long", de->d_name);
-	closedir(d);
-}
-
-/* Segments of the mirror, and whether any still has cuts to split. */
-static unsigned int mirror_segments(const char *path, bool *cuts)
-{
-	char line[256];
-	unsigned int segs = 0;
-	const char *s;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		FAIL("%s: %s", path, tm_errname(errno));
-	*cuts = false;
-	while (fgets(line, sizeof(line), f)) {
-		s = strstr(line, "segments: ");
-		if (!strncmp(line, "bindings: ", 10) && s)
-			segs = (unsigned int)strtoul(s + 10, NULL, 10);
-		if (!strncmp(line, "    cut ", 8))
-			*cuts = true;
-	}
-	fclose(f);
-	return segs;
+	tm_must_exit0(st, "failed_faults_free_table_memory");
 }
 
 /* Wait until the work item has split every cut segment; the segments. */
@@ -1546,8 +1120,8 @@ static unsigned int mirror_segments_settled(const char *path)
 	unsigned int n = 0, last = ~0u, same = 0, i;
 	bool cuts = false;
 
-	for (i = 0; i < 600 * tscale(); i++) {
-		n = mirror_segments(path, &cuts);
+	for (i = 0; i < 600 * tm_timeout_scale(); i++) {
+		n = tm_dbg_segments(path, &cuts);
 		same = !cuts && n == last ? same + 1 : 0;
 		if (same == 3)
 			return n;
@@ -1555,7 +1129,7 @@ static unsigned int mirror_segments_settled(const char *path)
 		usleep(50000);
 	}
 	FAIL("the segments did not settle in %u s (%u, cuts %s)",
-	     30 * tscale(), n, cuts ? "left" : "none");
+	     30 * tm_timeout_scale(), n, cuts ? "left" : "none");
 }
 
 /* munmap the odd pages of [p, p + np pages), one at a time. */
@@ -1590,12 +1164,12 @@ TEST_OPTS(split_segments_charged_to_memcg, 0, 300)
 	int pfd[2], st;
 	long long v[5];
 
-	if (!cg_usable())
-		SKIP("no cgroup v2 memory controller at " CG_ROOT);
+	if (!tm_cg_usable())
+		SKIP("no cgroup v2 memory controller at " TM_CG_ROOT);
 	if (access("/sys/kernel/debug/test_mirror", F_OK))
 		SKIP("no /sys/kernel/debug/test_mirror (debugfs)");
-	cg_path(cg, sizeof(cg), "split");
-	cg_make(cg, NULL);
+	tm_cg_path(cg, sizeof(cg), "split");
+	tm_cg_make(cg, NULL);
 	ASSERT_SYS(pipe(pfd));
 	pid = tm_fork();
 	if (!pid) {
@@ -1604,13 +1178,13 @@ TEST_OPTS(split_segments_charged_to_memcg, 0, 300)
 		bool cuts;
 		int f;
 
-		cg_enter(cg);
+		tm_cg_enter(cg);
 		f = tm_must_open();
-		mirror_state_path(state, sizeof(state));
+		tm_dbg_state_path(state, sizeof(state), NULL, 0);
 		ctl = tm_must_map_pattern(SPLIT_PAGES, 0xc00c);
 		bound = tm_must_map_pattern(SPLIT_PAGES, 0xc11c);
 		tm_must_bind(f, bound, SZ(SPLIT_PAGES), RW);
-		ASSERT_EQ(mirror_segments(state, &cuts), 1);
+		ASSERT_EQ(tm_dbg_segments(state, &cuts), 1);
 		/* the control: the same munmaps, nothing bound there */
 		v[0] = cg_slab_settled(cg);
 		cut_odd_pages(ctl, SPLIT_PAGES);
@@ -1618,7 +1192,7 @@ TEST_OPTS(split_segments_charged_to_memcg, 0, 300)
 		cut_odd_pages(bound, SPLIT_PAGES);
 		v[4] = mirror_segments_settled(state);
 		v[2] = cg_slab_settled(cg);
-		v[3] = mirror_segments(state, &cuts);
+		v[3] = tm_dbg_segments(state, &cuts);
 		if (write(pfd[1], v, sizeof(v)) != sizeof(v))
 			_exit(2);
 		close(f);
@@ -1627,9 +1201,9 @@ TEST_OPTS(split_segments_charged_to_memcg, 0, 300)
 	close(pfd[1]);
 	if (read(pfd[0], v, sizeof(v)) != sizeof(v))
 		memset(v, 0, sizeof(v));
-	st = wait_bounded(pid, 240000, "split child");
-	cg_remove(cg);
-	must_exit0(st, "split child");
+	st = tm_wait_bounded(pid, 240000, "split child");
+	tm_cg_remove(cg);
+	tm_must_exit0(st, "split child");
 	tm_diag("%lld segments after %d one-page munmaps of a binding; cgroup slab: control munmaps %+lld bytes, bound munmaps %+lld bytes: %+lld bytes for the segments (%+lld per segment)",
 		v[3], SPLIT_PAGES / 2, v[1] - v[0], v[2] - v[1],
 		(v[2] - v[1]) - (v[1] - v[0]),
@@ -1654,38 +1228,38 @@ TEST_OPTS(memcg_limit_contains_mirror, 0, 300)
 	pid_t pid;
 	int st;
 
-	if (!cg_usable())
-		SKIP("no cgroup v2 memory controller at " CG_ROOT);
-	cg_path(cg, sizeof(cg), "limit");
-	cg_make(cg, "6M");
+	if (!tm_cg_usable())
+		SKIP("no cgroup v2 memory controller at " TM_CG_ROOT);
+	tm_cg_path(cg, sizeof(cg), "limit");
+	tm_cg_make(cg, "6M");
 	pid = tm_fork();
 	if (!pid) {
 		size_t np = 1u << 19;	/* 2 GiB: 4 MiB of table + 4 of page tables */
 		uint8_t *p = tm_map(np, PROT_READ | PROT_WRITE, MAP_NORESERVE);
 		int f, r;
 
-		cg_enter(cg);
+		tm_cg_enter(cg);
 		if (!p)
 			_exit(3);
 		f = tm_must_open();
-		r = tm_bind(f, p, SZ(np), RO | PF, NULL);
+		r = tm_bind(f, p, SZ(np), RO | PREFAULT, NULL);
 		/* failing is the point; success would mean it fitted */
 		printf("# the 2 GiB PREFAULT in a 6 MiB cgroup returned %s\n",
 		       tm_errname(r));
 		_exit(r == -ENOMEM || r == -ENOSPC || r == -EFAULT ? 0 : 4);
 	}
-	st = wait_bounded(pid, 240000, "limited child");
-	peak = cg_read(cg, "memory.peak", NULL);
-	max_events = cg_read(cg, "memory.events", "max");
+	st = tm_wait_bounded(pid, 240000, "limited child");
+	peak = tm_cg_read(cg, "memory.peak", NULL);
+	max_events = tm_cg_read(cg, "memory.events", "max");
 	tm_diag("child %s; memory.peak %lld KiB (limit 6 MiB), memory.events max %lld, oom_kill %lld",
 		WIFSIGNALED(st) ? "killed by a signal" : "exited",
-		peak >> 10, max_events, cg_read(cg, "memory.events", "oom_kill"));
-	cg_remove(cg);
+		peak >> 10, max_events, tm_cg_read(cg, "memory.events", "oom_kill"));
+	tm_cg_remove(cg);
 	if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
 		FAIL("limited child died of signal %d", WTERMSIG(st));
 	if (WIFEXITED(st) && WEXITSTATUS(st))
 		FAIL("limited child: exit status %d", WEXITSTATUS(st));
-	round_trip(fd);
+	tm_must_round_trip(fd);
 }
 
 /*
@@ -1701,27 +1275,27 @@ TEST_OPTS(hmm_mmap_charged_to_memcg, 0, 300)
 
 	bool enabled;
 
-	if (!cg_usable())
-		SKIP("no cgroup v2 memory controller at " CG_ROOT);
+	if (!tm_cg_usable())
+		SKIP("no cgroup v2 memory controller at " TM_CG_ROOT);
 	enabled = hmm_compat_on();
 	if (access("/dev/hmm_dmirror0", F_OK))
 		SKIP("no /dev/hmm_dmirror0 (no hmm_compat parameter)");
-	cg_path(cg, sizeof(cg), "hmmmap");
-	cg_make(cg, "16M");
+	tm_cg_path(cg, sizeof(cg), "hmmmap");
+	tm_cg_make(cg, "16M");
 	ASSERT_SYS(pipe(pfd));
 	pid = tm_fork();
 	if (!pid) {
 		int h;
 		void *m;
 
-		cg_enter(cg);
+		tm_cg_enter(cg);
 		h = open("/dev/hmm_dmirror0", O_RDWR | O_CLOEXEC);
 		if (h < 0)
 			_exit(3);
 		m = mmap(NULL, 64u << 20, PROT_READ | PROT_WRITE, MAP_SHARED, h, 0);
 		if (m == MAP_FAILED)
 			_exit(0);	/* refused: fine */
-		cur = cg_read(cg, "memory.current", NULL);
+		cur = tm_cg_read(cg, "memory.current", NULL);
 		if (write(pfd[1], &cur, sizeof(cur)) != sizeof(cur))
 			_exit(2);
 		_exit(5);		/* 64 MiB in a 16 MiB cgroup */
@@ -1729,8 +1303,8 @@ TEST_OPTS(hmm_mmap_charged_to_memcg, 0, 300)
 	close(pfd[1]);
 	if (read(pfd[0], &cur, sizeof(cur)) != sizeof(cur))
 		cur = -1;
-	st = wait_bounded(pid, 240000, "hmm mmap child");
-	cg_remove(cg);
+	st = tm_wait_bounded(pid, 240000, "hmm mmap child");
+	tm_cg_remove(cg);
 	if (enabled)
 		tm_param_set("hmm_compat", "0");
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 5)
@@ -1806,7 +1380,7 @@ static int cycles_main(unsigned int cycles)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..2\n");
-	if (!module_loaded()) {
+	if (!tm_module_loaded()) {
 		printf("ok 1 rmmod_refused_while_open # SKIP test_mirror not loaded\n");
 		printf("ok 2 load_unload_cycles # SKIP test_mirror not loaded\n");
 		return 0;
@@ -1838,14 +1412,14 @@ static int cycles_main(unsigned int cycles)
 		printf("# delete_module after close: %s (is something else holding test_mirror?)\n",
 		       tm_errname(r));
 		ok1 = false;
-	} else if (module_loaded()) {
+	} else if (tm_module_loaded()) {
 		printf("# delete_module succeeded but /sys/module/test_mirror remains\n");
 		ok1 = false;
 	}
 	printf("%s 1 rmmod_refused_while_open\n", ok1 ? "ok" : "not ok");
 
 	/* 2: cycles (the module is unloaded now if 1 passed) */
-	t0 = now_ms();
+	t0 = tm_now_ms();
 	for (i = 0; ok1 && i < cycles; i++) {
 		if (mfd < 0) {
 			printf("# no module file %s\n", path);
@@ -1872,7 +1446,7 @@ static int cycles_main(unsigned int cycles)
 				break;
 			}
 			tm_fill(p, 4096, i);
-			if (tm_bind(g, p, 4096, RW | PF, &h) ||
+			if (tm_bind(g, p, 4096, RW | PREFAULT, &h) ||
 			    tm_read(g, p, 4096, b, NULL) || tm_check(b, 4096, i) >= 0) {
 				printf("# cycle %u: device round trip failed\n", i);
 				ok2 = false;
@@ -1906,7 +1480,7 @@ static int cycles_main(unsigned int cycles)
 		}
 	}
 	/* leave it loaded, as the guest expects */
-	if (!module_loaded() && mfd >= 0) {
+	if (!tm_module_loaded() && mfd >= 0) {
 		r = finit_module(mfd, params, 0);
 		if (r) {
 			printf("# final finit_module: %s\n", tm_errname(r));
@@ -1914,9 +1488,9 @@ static int cycles_main(unsigned int cycles)
 		}
 	}
 	printf("# %u unload/load cycles in %llu ms (%u DRM round trips, %u opens of the hmm devices, every other load with hmm_compat=Y); loaded again: %s\n",
-	       i, (unsigned long long)(now_ms() - t0), trips, hmm_trips,
-	       module_loaded() ? "yes" : "NO");
-	if (!module_loaded())
+	       i, (unsigned long long)(tm_now_ms() - t0), trips, hmm_trips,
+	       tm_module_loaded() ? "yes" : "NO");
+	if (!tm_module_loaded())
 		ok2 = false;
 	f = tm_open();
 	if (f < 0) {
@@ -1933,23 +1507,30 @@ static int cycles_main(unsigned int cycles)
 
 /* ------------------------------------------------------------------------ */
 
-int main(int argc, char **argv)
+/*
+ * --cycles N and --exec-child FD are modes of their own: their own KTAP,
+ * or the new image of exec_refused; otherwise the tests run.
+ */
+static int life_setup(struct tm_run *run)
 {
-	char **av = calloc((size_t)argc + 1, sizeof(*av));
-	int ac = 0, i;
-
-	self_exe = "/proc/self/exe";
-	if (argc == 4 && !strcmp(argv[1], "--exec-child"))
-		return exec_child_main(atoi(argv[2]), strtoul(argv[3], NULL, 0));
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--cycles") && i + 1 < argc)
-			return cycles_main((unsigned int)strtoul(argv[i + 1], NULL, 0));
-	av[ac++] = argv[0];
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--oom") && i + 1 < argc)
-			opt_oom = (unsigned int)strtoul(argv[++i], NULL, 0);
-		else
-			av[ac++] = argv[i];
-	}
-	return tm_main(ac, av);
+	if (run->list)
+		return -1;
+	if (opt_exec_child)
+		return exec_child_main(atoi(opt_exec_child));
+	if (opt_cycles)
+		return cycles_main(opt_cycles);
+	return -1;
 }
+
+static const struct tm_option life_options[] = {
+	{ "oom", TM_OPT_UINT, &opt_oom, "N",
+	  "OOM kills in oom_kill_loop (default 10)" },
+	{ "cycles", TM_OPT_UINT, &opt_cycles, "N",
+	  "instead of the tests: N unload/load cycles of the module" },
+	{ "exec-child", TM_OPT_STR, &opt_exec_child, "FD",
+	  "internal: the new image of exec_refused" },
+	{ NULL },
+};
+
+TM_PROGRAM(.options = life_options, .setup = life_setup);
+TM_MAIN()
