@@ -3097,33 +3097,12 @@ TEST_OPTS(hmm_foreign, 0, 0)
 
 /* ------------------------------------------------------------------------ */
 
-int main(int argc, char **argv)
+/* Before the tests: the timeout scales with the calls; the shared totals. */
+static int fuzz_setup(struct tm_run *run)
 {
-	char **av = calloc((size_t)argc + 4, sizeof(*av));
-	char tbuf[32];
-	int ac = 0, i;
-	bool have_T = false;
-
-	av[ac++] = argv[0];
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
-			opt_seed = strtoull(argv[++i], NULL, 0);
-		} else if ((!strcmp(argv[i], "--calls") ||
-			    !strcmp(argv[i], "--iterations")) && i + 1 < argc) {
-			opt_calls = strtoull(argv[++i], NULL, 0);
-		} else {
-			if (!strcmp(argv[i], "-T"))
-				have_T = true;
-			av[ac++] = argv[i];
-		}
-	}
-	if (!have_T && !getenv("TM_TIMEOUT")) {
-		/* about 2 ms a call under TCG, generously */
-		snprintf(tbuf, sizeof(tbuf), "%llu",
-			 (unsigned long long)(60 + opt_calls / 200));
-		av[ac++] = "-T";
-		av[ac++] = tbuf;
-	}
+	/* about 2 ms a call under TCG, generously */
+	if (!run->timeout_given)
+		run->timeout = (unsigned int)(60 + opt_calls / 200);
 	opt_trace = getenv("TM_FUZZ_TRACE") != NULL;
 	printf("# tm_fuzz: seed %llu, %llu calls\n",
 	       (unsigned long long)opt_seed, (unsigned long long)opt_calls);
@@ -3131,7 +3110,11 @@ int main(int argc, char **argv)
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (total == MAP_FAILED)
 		total = NULL;
-	i = tm_main(ac, av);
+	return -1;
+}
+
+static int fuzz_teardown(int status)
+{
 	if (total)
 		printf("# tm_fuzz total: %llu ioctl calls (%llu asked), %llu checks, %llu CPU-side ops in %llu tests (seed %llu)\n",
 		       (unsigned long long)total->calls,
@@ -3140,5 +3123,17 @@ int main(int argc, char **argv)
 		       (unsigned long long)total->cpu_ops,
 		       (unsigned long long)total->tests,
 		       (unsigned long long)opt_seed);
-	return i;
+	return status;
 }
+
+static const struct tm_option fuzz_options[] = {
+	{ "seed", TM_OPT_U64, &opt_seed, "N", "base seed (default 1)" },
+	{ "calls", TM_OPT_U64, &opt_calls, "N",
+	  "ioctl calls over the tests (default 100000)" },
+	{ "iterations", TM_OPT_U64, &opt_calls, "N", "the same as --calls" },
+	{ NULL },
+};
+
+TM_PROGRAM(.options = fuzz_options, .setup = fuzz_setup,
+	   .teardown = fuzz_teardown);
+TM_MAIN()

@@ -1685,25 +1685,9 @@ TEST(device_still_works)
 	ASSERT_PATTERN(p, 8 * PAGE_SZ, 0x5252);
 }
 
-int main(int argc, char **argv)
+/* Before the tests: the shared counters; the timeout follows --seconds. */
+static int stress_setup(struct tm_run *run)
 {
-	char **av = calloc((size_t)argc + 4, sizeof(*av));
-	char tbuf[32];
-	int ac = 0, i;
-	bool have_T = false;
-
-	av[ac++] = argv[0];
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
-			opt_seconds = (unsigned int)strtoul(argv[++i], NULL, 0);
-		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
-			opt_seed = strtoull(argv[++i], NULL, 0);
-		else {
-			if (!strcmp(argv[i], "-T"))
-				have_T = true;
-			av[ac++] = argv[i];
-		}
-	}
 	if (!opt_seconds)
 		opt_seconds = 1;
 	ctr = mmap(NULL, C_MAX * sizeof(*ctr), PROT_READ | PROT_WRITE,
@@ -1712,10 +1696,17 @@ int main(int argc, char **argv)
 		perror("mmap");
 		return 2;
 	}
-	if (!have_T && !getenv("TM_TIMEOUT")) {
-		snprintf(tbuf, sizeof(tbuf), "%u", opt_seconds + 120);
-		av[ac++] = "-T";
-		av[ac++] = tbuf;
-	}
-	return tm_main(ac, av);
+	if (!run->timeout_given)
+		run->timeout = opt_seconds + 120;
+	return -1;
 }
+
+static const struct tm_option stress_options[] = {
+	{ "seconds", TM_OPT_UINT, &opt_seconds, "N",
+	  "how long the race runs (default 30)" },
+	{ "seed", TM_OPT_U64, &opt_seed, "N", "seed of the random choices" },
+	{ NULL },
+};
+
+TM_PROGRAM(.options = stress_options, .setup = stress_setup);
+TM_MAIN()
