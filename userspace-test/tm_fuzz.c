@@ -2742,23 +2742,16 @@ static bool hmm_param_set;
 /* Open /dev/hmm_dmirror0/1, enabling the front-end if the module can. */
 static bool hmm_open(void)
 {
-	uint64_t v;
-	int i;
+	int i, r = tm_hmm_enable();
 
-	if (access("/dev/hmm_dmirror0", F_OK)) {
-		if (tm_param_get("hmm_compat", &v))
-			return false;
-		if (tm_param_set("hmm_compat", "1"))
-			return false;
-		hmm_param_set = true;
-	}
+	if (r < 0)
+		return false;
+	hmm_param_set = r == 1;
 	for (i = 0; i < 2; i++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "/dev/hmm_dmirror%d", i);
-		hmm_fd[i] = open(name, O_RDWR | O_CLOEXEC);
+		hmm_fd[i] = tm_hmm_open(i);
 		if (hmm_fd[i] < 0)
-			FAIL("open %s: %s", name, tm_errname(errno));
+			FAIL("open /dev/hmm_dmirror%d: %s", i,
+			     tm_errname(hmm_fd[i]));
 	}
 	return true;
 }

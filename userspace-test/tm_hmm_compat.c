@@ -52,27 +52,12 @@ static int hc_cmd(int fd, unsigned long req, const void *addr, void *ptr,
 	return ret;
 }
 
-/* Open /dev/hmm_dmirrorN, turning the devices on if they are not. */
-static int hc_open(unsigned int unit)
-{
-	char path[32];
-	int fd;
-
-	snprintf(path, sizeof(path), "/dev/hmm_dmirror%u", unit);
-	if (access(path, F_OK)) {
-		int ret = tm_param_set("hmm_compat", "1");
-
-		if (ret)
-			return ret;
-	}
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 static int hc_must_open_at(unsigned int unit, const char *file, int line)
 {
-	int fd = hc_open(unit);
+	int fd = tm_hmm_enable();
 
+	if (fd >= 0)
+		fd = tm_hmm_open(unit);
 	if (fd == -ENOENT)
 		tm_skip("no hmm_compat parameter (test_mirror not loaded?)");
 	if (fd < 0)
@@ -444,13 +429,23 @@ TEST_OPTS(param_at_run_time, NODEV, 0)
 	close(fd);
 }
 
-int main(int argc, char **argv)
-{
-	uint64_t was = 0;
-	int have = !tm_param_get("hmm_compat", &was);
-	int ret = tm_main(argc, argv);
+static uint64_t hmm_compat_was;
+static bool hmm_compat_have;
 
-	if (have)
-		tm_param_set("hmm_compat", was ? "1" : "0");
-	return ret;
+/* The tests turn the devices on and off: put hmm_compat back at the end. */
+static int hc_setup(struct tm_run *run)
+{
+	(void)run;
+	hmm_compat_have = !tm_param_get("hmm_compat", &hmm_compat_was);
+	return -1;
 }
+
+static int hc_teardown(int status)
+{
+	if (hmm_compat_have)
+		tm_param_set("hmm_compat", hmm_compat_was ? "1" : "0");
+	return status;
+}
+
+TM_PROGRAM(.setup = hc_setup, .teardown = hc_teardown);
+TM_MAIN()

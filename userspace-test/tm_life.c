@@ -54,8 +54,6 @@ static unsigned int opt_oom = 10;
 static unsigned int opt_cycles;
 static const char *opt_exec_child;
 
-static bool hmm_compat_on(void);
-
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------ */
@@ -481,7 +479,7 @@ TEST(rmmod_refused_while_held)
 	ASSERT_EQ(write(sv[0], "x", 1), 1);
 	tm_must_exit0(tm_wait_bounded(pid, 30000, "child"), "child");
 	/* a mapping of the hmm device holds it after its file is closed */
-	enabled = hmm_compat_on();
+	enabled = (tm_hmm_enable() == 1);
 	if (!access("/dev/hmm_dmirror0", F_OK))
 		hfd = open("/dev/hmm_dmirror0", O_RDWR | O_CLOEXEC);
 	if (hfd >= 0) {
@@ -595,21 +593,6 @@ TEST_OPTS(oom_kill_loop, 0, 900)
 /* ------------------------------------------------------------------------ */
 /* Bounded resources                                                         */
 /* ------------------------------------------------------------------------ */
-
-/* Enable the test_hmm-compatible devices for a test; true if it did. */
-static bool hmm_compat_on(void)
-{
-	uint64_t v;
-	int i;
-
-	if (!access("/dev/hmm_dmirror0", F_OK))
-		return false;
-	if (tm_param_get("hmm_compat", &v) || tm_param_set("hmm_compat", "1"))
-		return false;
-	for (i = 0; i < 100 && access("/dev/hmm_dmirror0", F_OK); i++)
-		usleep(10000);
-	return true;
-}
 
 static void bindings_limit(int fd)
 {
@@ -1277,7 +1260,7 @@ TEST_OPTS(hmm_mmap_charged_to_memcg, 0, 300)
 
 	if (!tm_cg_usable())
 		SKIP("no cgroup v2 memory controller at " TM_CG_ROOT);
-	enabled = hmm_compat_on();
+	enabled = (tm_hmm_enable() == 1);
 	if (access("/dev/hmm_dmirror0", F_OK))
 		SKIP("no /dev/hmm_dmirror0 (no hmm_compat parameter)");
 	tm_cg_path(cg, sizeof(cg), "hmmmap");

@@ -275,6 +275,39 @@ bool tm_module_loaded(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* The test_hmm-compatible front-end                                         */
+/* ------------------------------------------------------------------------ */
+
+int tm_hmm_enable(void)
+{
+	uint64_t v;
+	int ret, i;
+
+	if (!access("/dev/hmm_dmirror0", F_OK))
+		return 0;
+	ret = tm_param_get("hmm_compat", &v);
+	if (ret)
+		return ret;
+	ret = tm_param_set("hmm_compat", "1");
+	if (ret)
+		return ret;
+	/* devtmpfs makes the nodes as the devices register */
+	for (i = 0; i < 100 && access("/dev/hmm_dmirror1", F_OK); i++)
+		usleep(10000);
+	return 1;
+}
+
+int tm_hmm_open(unsigned int unit)
+{
+	char path[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/hmm_dmirror%u", unit);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Test-only forms                                                           */
 /* ------------------------------------------------------------------------ */
 

@@ -93,6 +93,19 @@ int tm_param_set(const char *name, const char *val);
 bool tm_module_loaded(void);
 
 /* ------------------------------------------------------------------------ */
+/* The test_hmm-compatible front-end (/dev/hmm_dmirror0 and 1)              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Make the front-end's devices exist: 0 if they were there, 1 if this
+ * turned them on (module parameter hmm_compat; the caller turns them off
+ * again), -ENOENT if the module has no such parameter, -errno otherwise.
+ */
+int tm_hmm_enable(void);
+/* Open /dev/hmm_dmirror<unit> (O_RDWR | O_CLOEXEC): the fd or -errno. */
+int tm_hmm_open(unsigned int unit);
+
+/* ------------------------------------------------------------------------ */
 /* Test-only forms (end the test on failure)                                 */
 /* ------------------------------------------------------------------------ */
 
