@@ -1471,24 +1471,16 @@ TEST_OPTS(race, 0, 0)
 	unsigned int nt = 0, i;
 	uint64_t last_progress = 0;
 	time_t end, last_change;
-	int watchdog_scale = 1;
-	FILE *thp;
-	char thpbuf[64] = "";
+	int watchdog_scale = (int)tm_timeout_scale();
 
 	dev[0] = fd;
 	dev[1] = tm_must_open();
 	tm_must_stats(fd, &st);
 	aware = st.caps & TEST_MIRROR_CAP_EVENT_AWARE;
-	thp = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-	if (thp) {
-		if (!fgets(thpbuf, sizeof(thpbuf), thp))
-			thpbuf[0] = 0;
-		fclose(thp);
-	}
 	nslots = NSLOTS_SMALL;
 	for (i = 0; i < NSLOTS_SMALL; i++)
 		slot_init(&slots[i], SMALL_PAGES, false);
-	if (strstr(thpbuf, "[always]") || strstr(thpbuf, "[madvise]"))
+	if (tm_thp_usable())
 		slot_init(&slots[nslots++], HUGE_SLOT_PAGES, true);
 
 	ma[0] = (struct mut_arg){ 0, 4, opt_seed * 7919 };
@@ -1503,8 +1495,6 @@ TEST_OPTS(race, 0, 0)
 		pthread_create(&t[nt++], NULL, writer,
 			       (void *)(uintptr_t)(opt_seed * 2000 + i + 11));
 
-	if (getenv("TM_TIMEOUT_SCALE") && atoi(getenv("TM_TIMEOUT_SCALE")) > 1)
-		watchdog_scale = atoi(getenv("TM_TIMEOUT_SCALE"));
 	end = time(NULL) + opt_seconds;
 	last_change = time(NULL);
 	while (!stop && time(NULL) < end) {
@@ -1637,8 +1627,6 @@ TEST(write_loses_its_entry_while_faulting_its_source)
 {
 	uint8_t *p = tm_must_map_pattern(1, 0x6262);
 	uint8_t *src = tm_map(2, PROT_READ | PROT_WRITE, 0);
-	struct uffdio_register reg = { 0 };
-	struct uffdio_api api = { .api = UFFD_API };
 	struct tm_result res = { 0 };
 	struct uffd_arg u = { 0 };
 	pthread_t t;
@@ -1651,14 +1639,7 @@ TEST(write_loses_its_entry_while_faulting_its_source)
 	memset(src, 0x77, PAGE_SZ);	/* the second page stays missing */
 	memcpy(want, p, PAGE_SZ);
 	memset(want, 0x77, PAGE_SZ - 16);
-	u.uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC);
-	if (u.uffd < 0)
-		SKIP("userfaultfd: %s", tm_errname(errno));
-	ASSERT_SYS(ioctl(u.uffd, UFFDIO_API, &api));
-	reg.range.start = (uintptr_t)src + PAGE_SZ;
-	reg.range.len = PAGE_SZ;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	ASSERT_SYS(ioctl(u.uffd, UFFDIO_REGISTER, &reg));
+	u.uffd = tm_must_uffd_missing(src + PAGE_SZ, PAGE_SZ);
 	u.target = p;
 	ASSERT_EQ(pthread_create(&t, NULL, uffd_serve, &u), 0);
 	ret = tm_write(fd, p, PAGE_SZ, src + 16, &res);
