@@ -21,7 +21,6 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -135,32 +134,13 @@ static void show_events(unsigned int event, unsigned int action)
 	show_events_n(event, action, 1);
 }
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -EIO;
-}
-
-/* Is the soft-dirty bit (55) of the page at p set in /proc/self/pagemap? */
+/* Is the soft-dirty bit of the page at p set? 1, 0, or -errno. */
 static int soft_dirty(const void *p)
 {
 	uint64_t ent;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-	ssize_t n;
+	int ret = tm_pagemap_read(p, &ent);
 
-	if (fd < 0)
-		return -errno;
-	n = pread(fd, &ent, sizeof(ent), (uintptr_t)p / psz * sizeof(ent));
-	close(fd);
-	if (n != sizeof(ent))
-		return -EIO;
-	return (ent >> 55) & 1;
+	return ret ? ret : !!(ent & PM_SOFT_DIRTY);
 }
 
 #define TRACE_DIR "/sys/kernel/tracing/instances/tm_demo"
@@ -173,7 +153,7 @@ static int soft_dirty(const void *p)
  */
 static void show_exit(void)
 {
-	char line[512], want[64];
+	char line[512];
 	unsigned int release = 0, unmap = 0;
 	pid_t pid;
 	FILE *f;
@@ -182,7 +162,7 @@ static void show_exit(void)
 		printf("        (no tracefs here: %s; skipped)\n", tm_errname(-errno));
 		return;
 	}
-	if (write_file(TRACE_DIR "/events/test_mirror/tm_invalidate/enable", "1")) {
+	if (tm_write_str(TRACE_DIR "/events/test_mirror/tm_invalidate/enable", "1")) {
 		printf("        (the tm_invalidate tracepoint is not available; skipped)\n");
 		rmdir(TRACE_DIR);
 		return;
@@ -201,23 +181,21 @@ static void show_exit(void)
 	}
 	if (pid < 0 || waitpid(pid, NULL, 0) != pid)
 		oops("fork/wait: %s", tm_errname(-errno));
-	write_file(TRACE_DIR "/events/test_mirror/tm_invalidate/enable", "0");
-	snprintf(want, sizeof(want), "-%d ", (int)pid);
+	tm_write_str(TRACE_DIR "/events/test_mirror/tm_invalidate/enable", "0");
 	f = fopen(TRACE_DIR "/trace", "r");
 	while (f && fgets(line, sizeof(line), f)) {
-		char *ev = strstr(line, "event=");
+		struct tm_trace_rec r;
 
-		if (!strstr(line, want) || !ev)
+		if (tm_trace_parse(line, &r) != 1 || r.pid != (int)pid)
 			continue;
-		if (!strncmp(ev, "event=RELEASE ", 14))
+		if (r.ev == TEST_MIRROR_EVENT_RELEASE)
 			release++;
-		else if (!strncmp(ev, "event=UNMAP ", 12))
+		else if (r.ev == TEST_MIRROR_EVENT_UNMAP)
 			unmap++;
 		else
 			continue;
-		*strchr(ev, ' ') = 0;
 		printf("        kernel event: %-14s on all memory -> driver: %s\n",
-		       ev + 6, strstr(ev + strlen(ev) + 1, "action=release") ?
+		       tm_event_name(r.ev), r.act == TEST_MIRROR_ACTION_RELEASE ?
 		       "RELEASE, everything removed" : "DROP");
 	}
 	if (f)
@@ -265,7 +243,6 @@ int main(void)
 	char path[64];
 	bool vma_downgrade;
 	pid_t child;
-	struct utsname u;
 	uint8_t *tmp;
 	uint32_t h;
 	unsigned int i;
@@ -273,7 +250,6 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	psz = tm_page_size();
-	uname(&u);
 	dev = tm_open_dev(path, sizeof(path));
 	if (dev < 0) {
 		fprintf(stderr, "tm_demo: no test_mirror device: %s (is test_mirror.ko loaded?)\n",
@@ -294,7 +270,7 @@ int main(void)
 	}
 
 	printf("test_mirror demo: a mock GPU that shares this process's memory through HMM\n");
-	printf("Kernel %s, device %s, page size %zu\n", u.release, path, psz);
+	printf("Kernel %s, device %s, page size %zu\n", tm_kernel_release(), path, psz);
 	printf("The device keeps its own page table, filled on demand from the CPU's\n");
 	printf("(hmm_range_fault). Whenever the CPU's page table changes, the kernel\n");
 	printf("sends the driver an mmu_notifier event, and the driver updates its table.\n");
@@ -408,7 +384,7 @@ int main(void)
 	waitpid(child, NULL, 0);
 
 	printf("8. CPU: echo 4 > /proc/self/clear_refs (start soft-dirty tracking)\n");
-	ret = write_file("/proc/self/clear_refs", "4");
+	ret = tm_write_str("/proc/self/clear_refs", "4");
 	if (ret)
 		oops("clear_refs: %s", tm_errname(ret));
 	show_events(TEST_MIRROR_EVENT_SOFT_DIRTY, TEST_MIRROR_ACTION_DOWNGRADE);
