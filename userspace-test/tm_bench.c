@@ -3,6 +3,7 @@
  * tm_bench: benchmarks of test_mirror (issue 5), run inside the test guest.
  *
  *   tm_bench [--smoke] [--only P1,P2,...] [--max-mib N] [--reps N]
+ *            [harness options: tm_lib.h]
  *
  * Sections:
  *   P1 populate   pages/s to bring a CPU-resident buffer into the device
@@ -29,7 +30,9 @@
  * Output (stdout), besides the human tables:
  *   SERIES name=<series> x=<size> xunit=<unit> y=<value> yunit=<unit>
  *   METRIC <name>=<value> unit=<unit> target=<target> met=yes|no|n/a [note=...]
- * and KTAP (one result per section), so that --smoke can run in the suite.
+ * and KTAP (one result per section, each a test of the harness:
+ * bench_p1_populate ... bench_p5_sparse_ranges), so that --smoke can run in
+ * the suite.
  *
  * --smoke runs every section on tiny sizes with one repetition, checks only
  * that each runs and its counts are consistent, never a performance target.
@@ -46,7 +49,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,24 +71,17 @@ static bool smoke;
 /* --smoke runs in the KTAP suite: machine lines become diagnostics there */
 static const char *mpfx = "";
 static unsigned int opt_reps;		/* 0 = per-size default */
+static unsigned int opt_max_mib;
 static unsigned long max_bytes;		/* largest buffer we dare */
-static char only[64];
+static const char *only = "";
 static char *win;			/* WIN_SZ bytes, resident */
-static char krel[128];
+static const char *krel;
 static uint32_t caps;
 static int section_failed;
 
 /* ------------------------------------------------------------------------ */
 /* Small helpers                                                             */
 /* ------------------------------------------------------------------------ */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 struct smp {
 	double v[MAXREP];
@@ -204,20 +199,11 @@ static unsigned long meminfo_kb(const char *key)
 /* size bytes, 2 MiB aligned, THP allowed or forbidden. */
 static char *map_buf(unsigned long size, bool thp)
 {
-	uintptr_t s, a;
-	char *p;
+	char *p = tm_mmap_aligned(size, HUGE_SZ, PROT_READ | PROT_WRITE, 0);
 
-	p = mmap(NULL, size + HUGE_SZ, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	s = (uintptr_t)p;
-	a = (s + HUGE_SZ - 1) & ~(HUGE_SZ - 1);
-	if (a > s)
-		munmap(p, a - s);
-	munmap((void *)(a + size), s + HUGE_SZ - a);
-	madvise((void *)a, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-	return (char *)a;
+	if (p)
+		madvise(p, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	return p;
 }
 
 /* The CPU writes one word in every page (first touch: it faults them in). */
@@ -462,21 +448,21 @@ static void p1_populate(void)
 					err("mmap: %s", strerror(errno));
 					break;
 				}
-				t0 = now_ns();
+				t0 = tm_now_ns();
 				cpu_write_touch(p, size);
-				smp_add(&s[C_CPU_FAULT], now_ns() - t0);
-				t0 = now_ns();
+				smp_add(&s[C_CPU_FAULT], tm_now_ns() - t0);
+				t0 = tm_now_ns();
 				cpu_read_touch(p, size);
-				smp_add(&s[C_CPU_TOUCH], now_ns() - t0);
-				t0 = now_ns();
+				smp_add(&s[C_CPU_TOUCH], tm_now_ns() - t0);
+				t0 = tm_now_ns();
 				cpu_copy(p, size);
-				smp_add(&s[C_CPU_COPY], now_ns() - t0);
+				smp_add(&s[C_CPU_COPY], tm_now_ns() - t0);
 
-				t0 = now_ns();
+				t0 = tm_now_ns();
 				h = bind(fda, p, size, TEST_MIRROR_BIND_READ |
 					 TEST_MIRROR_BIND_WRITE |
 					 TEST_MIRROR_BIND_PREFAULT);
-				smp_add(&s[C_PREFAULT], now_ns() - t0);
+				smp_add(&s[C_PREFAULT], tm_now_ns() - t0);
 				st = stats(fda);
 				if (st.entries_present - st.huge_entries +
 				    st.huge_entries * 512 != pages)
@@ -487,24 +473,24 @@ static void p1_populate(void)
 				huge += st.huge_entries * 512 / pages;
 				unbind(fda, h);
 
-				t0 = now_ns();
+				t0 = tm_now_ns();
 				h = bind(fda, p, size, TEST_MIRROR_BIND_READ);
 				f = dev_read(fda, p, size);
-				smp_add(&s[C_COLD], now_ns() - t0);
+				smp_add(&s[C_COLD], tm_now_ns() - t0);
 				cold_faults += f;
-				t0 = now_ns();
+				t0 = tm_now_ns();
 				f = dev_read(fda, p, size);
-				smp_add(&s[C_WARM], now_ns() - t0);
+				smp_add(&s[C_WARM], tm_now_ns() - t0);
 				if (f)
 					err("warm read took %llu faults",
 					    (unsigned long long)f);
 				unbind(fda, h);
 
-				t0 = now_ns();
+				t0 = tm_now_ns();
 				h = bind(fdb, p, size, TEST_MIRROR_BIND_READ |
 					 TEST_MIRROR_BIND_WRITE |
 					 TEST_MIRROR_BIND_PREFAULT);
-				smp_add(&s[C_BLIND], now_ns() - t0);
+				smp_add(&s[C_BLIND], tm_now_ns() - t0);
 				unbind(fdb, h);
 				munmap(p, size);
 			}
@@ -604,18 +590,18 @@ static void p1_chunk(void)
 				uint64_t t0, f;
 				uint32_t h;
 
-				t0 = now_ns();
+				t0 = tm_now_ns();
 				h = bind(fd[cc], p, size, TEST_MIRROR_BIND_READ |
 					 TEST_MIRROR_BIND_WRITE |
 					 TEST_MIRROR_BIND_PREFAULT);
-				smp_add(&pf[cc], now_ns() - t0);
+				smp_add(&pf[cc], tm_now_ns() - t0);
 				huge[cc] = stats(fd[cc]).huge_entries;
 				unbind(fd[cc], h);
 				/* the cold read is copy-bound: a quarter is enough */
-				t0 = now_ns();
+				t0 = tm_now_ns();
 				h = bind(fd[cc], p, size, TEST_MIRROR_BIND_READ);
 				f = dev_read(fd[cc], p, size / 4);
-				smp_add(&cold[cc], now_ns() - t0);
+				smp_add(&cold[cc], tm_now_ns() - t0);
 				faults[cc] = f;
 				unbind(fd[cc], h);
 			}
@@ -717,7 +703,7 @@ static void p2_invalidate(void)
 							 (ss == ST_MIRRORED ?
 							  TEST_MIRROR_BIND_PREFAULT : 0));
 					st0 = stats(fd);
-					t0 = now_ns();
+					t0 = tm_now_ns();
 					switch (o) {
 					case OP_MUNMAP:
 					case OP_MUNMAP_THP:
@@ -730,7 +716,7 @@ static void p2_invalidate(void)
 						mprotect(p, size, PROT_READ);
 						break;
 					}
-					t1 = now_ns();
+					t1 = tm_now_ns();
 					smp_add(&t[o][ss], t1 - t0);
 					if (o == OP_MUNMAP && ss == ST_MIRRORED) {
 						/*
@@ -741,11 +727,11 @@ static void p2_invalidate(void)
 							st1 = stats(fd);
 						} while ((st1.pages_dropped - st0.pages_dropped <
 							  size / PAGE_SZ || st1.table_bytes) &&
-							 now_ns() - t0 < 20000000000ULL);
+							 tm_now_ns() - t0 < 20000000000ULL);
 						if (st1.pages_dropped - st0.pages_dropped <
 						    size / PAGE_SZ || st1.table_bytes)
 							err("munmap: table not freed after 20 s");
-						smp_add(&settle, now_ns() - t0);
+						smp_add(&settle, tm_now_ns() - t0);
 					}
 					unbind(fd, h);
 					if (o == OP_DONTNEED || o == OP_MPROTECT)
@@ -1070,22 +1056,22 @@ static void p4_events(void)
 			memset(base, 0, sizeof(base));
 			for (it = 0; it < (smoke ? 1u : 3u); it++) {
 				for (m = 0; m < 2; m++) {
-					uint64_t t0 = now_ns();
+					uint64_t t0 = tm_now_ns();
 
 					if (w == 0)
 						dev_read(fd[m], p, size);
 					else
 						dev_gather(fd[m], p, size, 16);
-					smp_add(&base[m], now_ns() - t0);
+					smp_add(&base[m], tm_now_ns() - t0);
 				}
 			}
 			for (m = 0; m < 2; m++)
 				stats_reset(fd[m]);
 			for (it = 0; it < iters; it++) {
-				uint64_t t0 = now_ns();
+				uint64_t t0 = tm_now_ns();
 
 				r = do_event(e, p, size);
-				smp_add(&tev, now_ns() - t0);
+				smp_add(&tev, tm_now_ns() - t0);
 				if (r) {
 					err("event %s: %s", ev_name[e], tm_errname(r));
 					break;
@@ -1099,12 +1085,12 @@ static void p4_events(void)
 				for (m = 0; m < 2; m++) {
 					unsigned int mm = (m + it) & 1;
 
-					t0 = now_ns();
+					t0 = tm_now_ns();
 					if (w == 0)
 						dev_read(fd[mm], p, size);
 					else
 						dev_gather(fd[mm], p, size, 16);
-					smp_add(&t[mm], now_ns() - t0);
+					smp_add(&t[mm], tm_now_ns() - t0);
 				}
 			}
 			for (m = 0; m < 2; m++)
@@ -1248,44 +1234,44 @@ static void p5_sparse(void)
 			p = p5_reserve(size);
 			if (!p)
 				return;
-			t0 = now_ns();
+			t0 = tm_now_ns();
 			h = bind(fd, p, size, TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE);
-			smp_add(&t[i][P5_BIND], now_ns() - t0);
+			smp_add(&t[i][P5_BIND], tm_now_ns() - t0);
 			f = p5_mirror(fd, p, size);
 			if (stats(fd).entries_present != P5_PAGES)
 				err("P5: %llu entries after mirroring %u pages (%llu faults)",
 				    (unsigned long long)stats(fd).entries_present,
 				    P5_PAGES, (unsigned long long)f);
-			t0 = now_ns();
+			t0 = tm_now_ns();
 			unbind(fd, h);
-			smp_add(&t[i][P5_UNBIND], now_ns() - t0);
+			smp_add(&t[i][P5_UNBIND], tm_now_ns() - t0);
 
 			/* B: bind, mirror, munmap while bound */
 			h = bind(fd, p, size, TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE);
 			p5_mirror(fd, p, size);
 			st0 = stats(fd);
-			t0 = now_ns();
+			t0 = tm_now_ns();
 			munmap(p, size);
-			smp_add(&t[i][P5_MUNMAP_BOUND], now_ns() - t0);
+			smp_add(&t[i][P5_MUNMAP_BOUND], tm_now_ns() - t0);
 			/* the deferred work frees the leaves of the mirrored pages */
 			do {
 				st1 = stats(fd);
 			} while ((st1.pages_dropped - st0.pages_dropped < size / PAGE_SZ ||
-				  st1.table_bytes) && now_ns() - t0 < 20000000000ULL);
-			smp_add(&t[i][P5_SETTLE], now_ns() - t0);
+				  st1.table_bytes) && tm_now_ns() - t0 < 20000000000ULL);
+			smp_add(&t[i][P5_SETTLE], tm_now_ns() - t0);
 			if (st1.pages_dropped - st0.pages_dropped < size / PAGE_SZ || st1.table_bytes)
 				err("P5 %s: table not freed after 20 s", szname(size, sz));
-			t0 = now_ns();
+			t0 = tm_now_ns();
 			unbind(fd, h);
-			smp_add(&t[i][P5_UNBIND_AFTER], now_ns() - t0);
+			smp_add(&t[i][P5_UNBIND_AFTER], tm_now_ns() - t0);
 
 			/* C: the same munmap, nothing bound */
 			p = p5_reserve(size);
 			if (!p)
 				return;
-			t0 = now_ns();
+			t0 = tm_now_ns();
 			munmap(p, size);
-			smp_add(&t[i][P5_MUNMAP_UNBOUND], now_ns() - t0);
+			smp_add(&t[i][P5_MUNMAP_UNBOUND], tm_now_ns() - t0);
 		}
 	}
 	printf("# %8s", "range");
@@ -1340,50 +1326,83 @@ static void p5_sparse(void)
 
 /* ------------------------------------------------------------------------ */
 
-int main(int argc, char **argv)
+/*
+ * Each section is a test of its own (a forked child, as every test): it
+ * maps and populates its own window, so that device READs into it never
+ * break copy-on-write of the runner's. The errors of a section (err())
+ * are reported as they come; the section fails at its end.
+ */
+static void section(const char *name, const char *desc, void (*fn)(void))
 {
-	static const struct {
-		const char *name, *desc;
-		void (*fn)(void);
-	} secs[] = {
-		{ "P1", "P1 populate", p1_populate },
-		{ "P1", "P1 chunk size", p1_chunk },
-		{ "P2", "P2 invalidate", p2_invalidate },
-		{ "P3", "P3 memory", p3_memory },
-		{ "P4", "P4 event-aware savings", p4_events },
-		{ "P5", "P5 sparse ranges", p5_sparse },
-	};
-	unsigned int n = sizeof(secs) / sizeof(secs[0]), i, num = 0;
+	uint64_t t0;
+
+	if (!want(name))
+		SKIP("not selected");
+	win = map_populated(WIN_SZ, false);
+	if (!win)
+		SKIP("cannot map the %lu MiB window", WIN_SZ / MiB);
+	section_failed = 0;
+	t0 = tm_now_ns();
+	fn();
+	printf("# %s: %.1f s\n", desc, (tm_now_ns() - t0) / 1e9);
+	if (section_failed)
+		FAIL("%s: see the errors above", desc);
+}
+
+TEST_OPTS(bench_p1_populate, TM_OPT_NODEV, 0)
+{
+	section("P1", "P1 populate", p1_populate);
+}
+
+TEST_OPTS(bench_p1_chunk_size, TM_OPT_NODEV, 0)
+{
+	section("P1", "P1 chunk size", p1_chunk);
+}
+
+TEST_OPTS(bench_p2_invalidate, TM_OPT_NODEV, 0)
+{
+	section("P2", "P2 invalidate", p2_invalidate);
+}
+
+TEST_OPTS(bench_p3_memory, TM_OPT_NODEV, 0)
+{
+	section("P3", "P3 memory", p3_memory);
+}
+
+TEST_OPTS(bench_p4_event_aware_savings, TM_OPT_NODEV, 0)
+{
+	section("P4", "P4 event-aware savings", p4_events);
+}
+
+TEST_OPTS(bench_p5_sparse_ranges, TM_OPT_NODEV, 0)
+{
+	section("P5", "P5 sparse ranges", p5_sparse);
+}
+
+/*
+ * Before the sections: the sizes, the module's parameters (put back at
+ * exit, whatever happens), its capabilities. A machine the benchmarks
+ * cannot run on skips them all.
+ */
+static int bench_setup(struct tm_run *run)
+{
 	struct drm_test_mirror_stats st;
 	unsigned long avail;
-	struct utsname u;
-	uint64_t t0;
-	int fd, rc = 0;
+	int fd;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (i = 1; i < (unsigned int)argc; i++) {
-		if (!strcmp(argv[i], "--smoke")) {
-			smoke = true;
-			mpfx = "# ";
-		}
-		else if (!strcmp(argv[i], "--only") && i + 1 < (unsigned int)argc)
-			snprintf(only, sizeof(only), "%s", argv[++i]);
-		else if (!strcmp(argv[i], "--max-mib") && i + 1 < (unsigned int)argc)
-			max_bytes = strtoul(argv[++i], NULL, 0) * MiB;
-		else if (!strcmp(argv[i], "--reps") && i + 1 < (unsigned int)argc)
-			opt_reps = strtoul(argv[++i], NULL, 0);
-		else {
-			fprintf(stderr, "usage: %s [--smoke] [--only P1,P2,...]"
-				" [--max-mib N] [--reps N]\n", argv[0]);
-			return 2;
-		}
-	}
 	if (opt_reps > MAXREP)
 		opt_reps = MAXREP;
+	if (smoke)
+		mpfx = "# ";
+	max_bytes = opt_max_mib * MiB;
+	/* the sections bound themselves; the VM bounds the program */
+	if (!run->timeout_given)
+		run->timeout = 24 * 3600;
+	if (run->list)
+		return -1;
 
-	printf("TAP version 13\n");
-	uname(&u);
-	snprintf(krel, sizeof(krel), "%s", u.release);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	krel = tm_kernel_release();
 	avail = meminfo_kb("MemAvailable") * KiB;
 	/* the biggest buffer must fit a few times over (P1: buffer + window) */
 	if (!max_bytes)
@@ -1396,7 +1415,7 @@ int main(int argc, char **argv)
 
 	if (tm_param_get("event_aware", &orig_aware) ||
 	    tm_param_get("fault_chunk_pages", &orig_chunk)) {
-		printf("1..0 # SKIP test_mirror module parameters not readable\n");
+		printf("TAP version 13\n1..0 # SKIP test_mirror module parameters not readable\n");
 		return 4;
 	}
 	params_saved = true;
@@ -1406,7 +1425,8 @@ int main(int argc, char **argv)
 
 	fd = tm_open();
 	if (fd < 0) {
-		printf("1..0 # SKIP no test_mirror device (%s)\n", tm_errname(fd));
+		printf("TAP version 13\n1..0 # SKIP no test_mirror device (%s)\n",
+		       tm_errname(fd));
 		return 4;
 	}
 	if (!tm_stats(fd, &st, false))
@@ -1414,31 +1434,24 @@ int main(int argc, char **argv)
 	close(fd);
 	printf("# module: event_aware=%llu fault_chunk_pages=%llu caps=%#x\n",
 	       (unsigned long long)orig_aware, (unsigned long long)orig_chunk, caps);
-
-	win = map_populated(WIN_SZ, false);
-	if (!win) {
-		printf("1..0 # SKIP cannot map the %lu MiB window\n", WIN_SZ / MiB);
-		return 4;
-	}
-
-	printf("1..%u\n", n);
-	for (i = 0; i < n; i++) {
-		num++;
-		if (!want(secs[i].name)) {
-			printf("ok %u bench%s: %s # SKIP not selected\n", num,
-			       smoke ? " smoke" : "", secs[i].desc);
-			continue;
-		}
-		section_failed = 0;
-		t0 = now_ns();
-		secs[i].fn();
-		printf("# %s: %.1f s\n", secs[i].desc, (now_ns() - t0) / 1e9);
-		printf("%s %u bench%s: %s\n", section_failed ? "not ok" : "ok", num,
-		       smoke ? " smoke" : "", secs[i].desc);
-		if (section_failed)
-			rc = 1;
-		fflush(stdout);
-	}
-	restore_params();
-	return rc;
+	return -1;
 }
+
+static int bench_teardown(int status)
+{
+	restore_params();
+	return status;
+}
+
+static const struct tm_option bench_options[] = {
+	{ "smoke", TM_OPT_FLAG, &smoke, NULL,
+	  "every section on tiny sizes, one repetition (the suite's share)" },
+	{ "only", TM_OPT_STR, &only, "P1,P2,...", "only these sections" },
+	{ "max-mib", TM_OPT_UINT, &opt_max_mib, "N", "largest buffer, MiB" },
+	{ "reps", TM_OPT_UINT, &opt_reps, "N", "repetitions of each measure" },
+	{ NULL },
+};
+
+TM_PROGRAM(.options = bench_options, .setup = bench_setup,
+	   .teardown = bench_teardown);
+TM_MAIN()
