@@ -141,6 +141,10 @@ TEST(munmap_whole)
 	DEV_READ_ERR(fd, p, 1, -EFAULT, 0);
 	ASSERT_ERRNO(tm_dev_write(fd, p, 1, 0, 3, &res), -EFAULT);
 	ASSERT_EQ(res.pages, 0);
+	/* nor for the whole range, either way */
+	DEV_READ_ERR(fd, p, n, -EFAULT, 0);
+	ASSERT_ERRNO(tm_dev_write(fd, p, n, 0, 3, &res), -EFAULT);
+	ASSERT_EQ(res.pages, 0);
 	EXPECT_PAT(p, 0, SZ(n), 2);
 	EXPECT_SNAP(fd, p, n, tm_rep('D', n));
 	wait_pages_dropped(fd, n);
@@ -208,6 +212,7 @@ TEST(mremap_move)
 	EXPECT_ONLY(log, BIT(EV_UNMAP));
 	EXPECT_SNAP(fd, p, n, tm_rep('D', n));
 	DEV_READ_ERR(fd, p, 1, -EFAULT, 0);
+	DEV_READ_ERR(fd, p, n, -EFAULT, 0);
 	ASSERT_EQ(STATS(fd).entries_present, 0);
 
 	/* The new range is not tracked until bound. */
@@ -455,7 +460,8 @@ TEST(mprotect_rw_to_none)
 	ASSERT_SYS(mprotect(p, SZ(n), PROT_NONE));
 	log = EV_TAKE(fd);
 	/* Both kernels: PROT_NONE leaves the device no access at all. */
-	ASSERT_EQ(EXPECT_EV(log, EV_PVMA, h, p, PG(p, n), BIT(ACT_INVAL)), n);
+	ASSERT_EQ(EXPECT_EV_N(log, EV_PVMA, h, p, PG(p, n), BIT(ACT_INVAL), 1),
+		  n);
 	EXPECT_ONLY(log, BIT(EV_PVMA));
 	EXPECT_SNAP(fd, p, n, ". . . .");
 	ASSERT_EQ(STATS(fd).entries_present, 0);
@@ -491,7 +497,7 @@ TEST(madv_dontneed)
 	EXPECT_SNAP(fd, p, n, "W W . . W W W W");
 
 	/* The CPU now reads zeros (zero page, read-only), so does the device. */
-	DEV_READ(fd, PG(p, 2), 2, 1, 0, 0);
+	ASSERT_EQ(DEV_READ(fd, PG(p, 2), 2, 1, 0, 0).faulted_pages, 2);
 	EXPECT_SNAP(fd, p, n, "W W R R W W W W");
 	DEV_READ(fd, p, 2, 0, 0, 1);
 	DEV_READ(fd, PG(p, 4), 4, 0, SZ(4), 1);
@@ -584,7 +590,7 @@ TEST(madv_pageout_swap)
 			FAIL("page %zu not swapped out: pagemap 0x%" PRIx64, i, e);
 	}
 	/* The device fault swaps the pages back in with the right data. */
-	DEV_READ(fd, p, n, 1, 0, 1);
+	ASSERT_EQ(DEV_READ(fd, p, n, 1, 0, 1).faulted_pages, n);
 	for (i = 0; i < n; i++)
 		ASSERT_TRUE(PAGEMAP(PG(p, i)) & PM_PRESENT);
 	EXPECT_PAT(p, 0, SZ(n), 1);
@@ -624,7 +630,8 @@ TEST(fork_cow_private)
 	}
 	log = EV_TAKE(fd);
 	/* copy_page_range write-protects the parent's pages. */
-	ASSERT_EQ(EXPECT_EV(log, EV_PPAGE, h, p, PG(p, n), BIT(ACT_DOWN)), n);
+	ASSERT_EQ(EXPECT_EV_N(log, EV_PPAGE, h, p, PG(p, n), BIT(ACT_DOWN), 1),
+		  n);
 	EXPECT_ONLY(log, BIT(EV_PPAGE));
 	EXPECT_SNAP(fd, p, n, "R R R R");
 	st = STATS(fd);
@@ -642,6 +649,7 @@ TEST(fork_cow_private)
 
 	/* Device write: refaults with write intent, the CPU breaks COW. */
 	ASSERT_OK(tm_dev_write(fd, PG(p, 1), 1, SZ(1), 3, &res));
+	ASSERT_EQ(res.pages, 1);
 	ASSERT_EQ(res.faults, 1);
 	log = EV_TAKE(fd);
 	EXPECT_EV(log, EV_CLEAR, h, PG(p, 1), PG(p, 2), BIT(ACT_INVAL));
@@ -938,6 +946,7 @@ TEST(clear_refs_soft_dirty)
 	/* A device write refaults, so the CPU marks the page soft-dirty. */
 	ASSERT_OK(tm_dev_write(fd, PG(p, 1), 1, SZ(1), 2, &res));
 	ASSERT_EQ(res.faults, 1);
+	ASSERT_EQ(res.faulted_pages, 1);
 	EXPECT_SNAP(fd, p, n, "R W R R");
 	for (i = 0; i < n; i++) {
 		bool sd = PAGEMAP(PG(p, i)) & PM_SOFT_DIRTY;

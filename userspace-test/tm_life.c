@@ -95,6 +95,7 @@ static unsigned int all_ioctls_refused(int fd, uint8_t *mem, size_t npages,
 	REFUSED(tm_snapshot(fd, mem, SZ(npages < 64 ? npages : 64), snap));
 	REFUSED(tm_stats(fd, &st, false));
 	REFUSED(tm_stats(fd, &st, true));
+	REFUSED(tm_events(fd, ev, 4, false, &cnt, &lost));
 	REFUSED(tm_events(fd, ev, 4, true, &cnt, &lost));
 #ifdef DRM_IOCTL_TEST_MIRROR_MIGRATE
 	{
@@ -392,6 +393,7 @@ TEST(scm_rights_both_ways)
 	ASSERT_PATTERN(mine, SZ(16), 0x3003);
 	ASSERT_OK(tm_read(fd, mine, SZ(16), b, NULL));
 	ASSERT_PATTERN(b, SZ(16), 0x3003);
+	tm_must_round_trip(fd);
 }
 
 /* After exec the address space is new: the inherited file is refused. */
