@@ -8,6 +8,10 @@
  * and then accessed by the "device" through the READ / WRITE ioctls. The
  * expected values are those of uapi/drm/test_mirror_drm.h and of the lead's
  * semantics spec (event-aware policy, the module's default).
+ *
+ * What tm_events (one test per kernel activity: its events, the table
+ * after, coherence) or tm_life (isolation between address spaces) asserts
+ * in full is not asserted again here.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -1089,30 +1093,6 @@ TEST(snapshot_of_1tib_killed_promptly)
 /* UNMAP                                                                     */
 /* ------------------------------------------------------------------------ */
 
-TEST(unmap_logs_drop)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
-	struct drm_test_mirror_stats st0, st1;
-	struct tm_evlog *log;
-
-	DEV_READ(fd, buf, N, -1, 0, SEED_A);
-	ASSERT_OK(tm_evlog_drain(fd));
-	tm_must_stats(fd, &st0);
-	ASSERT_OK(tm_unmap(buf, N));
-	tm_must_stats(fd, &st1);
-	log = tm_must_evlog(fd);
-	EXPECT_NREC(log, 1);
-	ASSERT_EQ(EXPECT_EV_N(log, EV_UNMAP, h, buf, PG(buf, N),
-			      BIT(ACT_DROP), 1), N);
-	ASSERT_EQ(st1.events[EV_UNMAP] -
-		  st0.events[EV_UNMAP], 1);
-	ASSERT_EQ(st1.pages_dropped - st0.pages_dropped, N);
-	ASSERT_EQ(st1.entries_invalidated - st0.entries_invalidated, N);
-	ASSERT_EQ(st1.entries_present, 0);
-	ASSERT_EQ(st1.nonblock_calls, 0);
-}
-
 TEST(unmap_unmirrored_drops)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
@@ -1140,19 +1120,6 @@ TEST(unmap_snapshot_dropped)
 		ASSERT_EQ(snap[i], TEST_MIRROR_SNAP_DROPPED);
 }
 
-TEST(unmap_read_efault)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = tm_scratch(N);
-	struct tm_result res;
-
-	tm_must_bind(fd, buf, SZ(N), RW);
-	DEV_READ(fd, buf, N, -1, 0, SEED_A);
-	ASSERT_OK(tm_unmap(buf, N));
-	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, &res), -EFAULT);
-	ASSERT_EQ(res.pages, 0);
-}
-
 TEST(unmap_write_efault)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
@@ -1164,44 +1131,6 @@ TEST(unmap_write_efault)
 	ASSERT_OK(tm_unmap(buf, N));
 	ASSERT_ERRNO(tm_write(fd, buf, SZ(N), src, &res), -EFAULT);
 	ASSERT_EQ(res.pages, 0);
-}
-
-TEST(unmap_remap_still_efault)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = tm_scratch(N);
-	uint8_t *src = tm_scratch(N);
-	void *p;
-
-	tm_must_bind(fd, buf, SZ(N), RW);
-	DEV_READ(fd, buf, N, -1, 0, SEED_A);
-	ASSERT_OK(tm_unmap(buf, N));
-	p = mmap(buf, SZ(N), PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	ASSERT_EQ(p, buf);
-	tm_fill(buf, SZ(N), SEED_B);
-	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, NULL), -EFAULT);
-	tm_fill(src, SZ(N), SEED_C);
-	ASSERT_ERRNO(tm_write(fd, buf, SZ(N), src, NULL), -EFAULT);
-	ASSERT_PATTERN(buf, SZ(N), SEED_B);
-	EXPECT_SNAP(fd, buf, N, tm_rep('D', N));
-}
-
-TEST(unmap_rebind_after_remap_works)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
-	void *p;
-
-	DEV_READ(fd, buf, N, -1, 0, SEED_A);
-	ASSERT_OK(tm_unmap(buf, N));
-	p = mmap(buf, SZ(N), PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	ASSERT_EQ(p, buf);
-	tm_fill(buf, SZ(N), SEED_B);
-	ASSERT_OK(tm_unbind(fd, h));
-	tm_must_bind(fd, buf, SZ(N), RW);
-	DEV_READ(fd, buf, N, -1, 0, SEED_B);
 }
 
 TEST(unmap_partial_middle_dropped)
@@ -1285,26 +1214,6 @@ TEST(unmap_map_fixed_over_binding_drops)
 	ASSERT_EQ(p, buf);
 	log = tm_must_evlog(fd);
 	EXPECT_EV(log, EV_UNMAP, h, buf, PG(buf, N), BIT(ACT_DROP));
-	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, NULL), -EFAULT);
-}
-
-TEST(unmap_mremap_move_drops)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *to = tm_must_map(N, PROT_READ | PROT_WRITE);
-	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
-	uint8_t *dst = tm_scratch(N);
-	struct tm_evlog *log;
-	void *p;
-
-	DEV_READ(fd, buf, N, -1, 0, SEED_A);
-	p = mremap(buf, SZ(N), SZ(N), MREMAP_MAYMOVE | MREMAP_FIXED, to);
-	ASSERT_EQ(p, to);
-	ASSERT_PATTERN(to, SZ(N), SEED_A);
-	log = tm_must_evlog(fd);
-	ASSERT_EQ(EXPECT_EV(log, EV_UNMAP, h, buf, PG(buf, N),
-			    BIT(ACT_DROP)), N);
-	EXPECT_SNAP(fd, buf, N, tm_rep('D', N));
 	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, NULL), -EFAULT);
 }
 
@@ -1607,36 +1516,6 @@ TEST(dontneed_snapshot_none)
 	EXPECT_SNAP(fd, buf, N, tm_rep('.', N));
 }
 
-TEST(dontneed_read_refaults_zeros)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = tm_scratch(N);
-	struct tm_result res;
-
-	tm_must_bind(fd, buf, SZ(N), RW);
-	DEV_READ(fd, buf, N, -1, 0, SEED_A);
-	ASSERT_SYS(madvise(buf, SZ(N), MADV_DONTNEED));
-	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
-	ASSERT_EQ(res.pages, N);
-	ASSERT_EQ(res.faults, 1);
-	ASSERT_EQ(res.faulted_pages, N);
-	ASSERT_ZERO_MEM(dst, SZ(N));
-}
-
-TEST(dontneed_partial_page)
-{
-	uint8_t *buf = tm_must_map_pattern(3, SEED_A);
-	uint8_t *dst = tm_scratch(1);
-	struct tm_result res;
-
-	tm_must_bind(fd, buf, SZ(3), RW);
-	DEV_READ(fd, buf, 3, -1, 0, SEED_A);
-	ASSERT_SYS(madvise(PG(buf, 1), SZ(1), MADV_DONTNEED));
-	EXPECT_SNAP(fd, buf, 3, "* . *");
-	ASSERT_OK(tm_read(fd, PG(buf, 0), SZ(1), dst, &res));
-	ASSERT_EQ(res.faults, 0);
-}
-
 TEST(dontneed_then_device_write_visible)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
@@ -1685,31 +1564,6 @@ static void must_page_out(void *buf, size_t npages)
 			SKIP("page %zu was not swapped out (no swap?)", i);
 }
 
-TEST(pageout_device_read_refaults)
-{
-	uint8_t *buf, *dst = tm_scratch(N);
-	struct tm_result res;
-	struct tm_evlog *log;
-	uint32_t h;
-
-	tm_pin_cpu0();
-	buf = tm_must_map_pattern(N, SEED_A);
-	h = tm_must_bind(fd, buf, SZ(N), RW);
-	DEV_READ(fd, buf, N, -1, 0, SEED_A);
-	ASSERT_OK(tm_evlog_drain(fd));
-	must_page_out(buf, N);
-	log = tm_must_evlog(fd);
-	ASSERT_EQ(EXPECT_EV(log, EV_CLEAR, h, buf, PG(buf, N),
-			    BIT(ACT_INVAL)), N);
-	EXPECT_SNAP(fd, buf, N, tm_rep('.', N));
-	/* the device fault swaps the pages back in */
-	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
-	ASSERT_EQ(res.faults, 1);
-	ASSERT_EQ(res.faulted_pages, N);
-	ASSERT_PATTERN(dst, SZ(N), SEED_A);
-	ASSERT_FALSE(tm_swapped(buf));
-}
-
 TEST(pageout_keeps_device_writes)
 {
 	uint8_t *buf;
@@ -1727,70 +1581,6 @@ TEST(pageout_keeps_device_writes)
 /* PROTECTION_VMA (mprotect)                                                 */
 /* ------------------------------------------------------------------------ */
 
-TEST(mprotect_ro_logs_protection_vma)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
-	bool cap = tm_has_cap(fd, TEST_MIRROR_CAP_VMA_DOWNGRADE);
-	struct drm_test_mirror_stats st0, st1;
-	struct tm_evlog *log;
-
-	DEV_WRITE(fd, buf, N, 0, SEED_B);
-	ASSERT_OK(tm_evlog_drain(fd));
-	tm_must_stats(fd, &st0);
-	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
-	tm_must_stats(fd, &st1);
-	log = tm_must_evlog(fd);
-	EXPECT_NREC(log, 1);
-	/* 6.1: entries kept read-only; later kernels: removed */
-	ASSERT_EQ(EXPECT_EV_N(log, EV_PVMA, h, buf, PG(buf, N),
-			      BIT(cap ? ACT_DOWN : ACT_INVAL), 1), N);
-	ASSERT_EQ(st1.events[EV_PVMA] -
-		  st0.events[EV_PVMA], 1);
-	if (cap) {
-		ASSERT_EQ(st1.entries_downgraded - st0.entries_downgraded, N);
-		ASSERT_EQ(st1.entries_present, N);
-	} else {
-		ASSERT_EQ(st1.entries_invalidated - st0.entries_invalidated,
-			  N);
-		ASSERT_EQ(st1.entries_present, 0);
-	}
-}
-
-TEST(mprotect_ro_device_write_eperm)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *src = tm_scratch(N);
-	struct tm_result res;
-
-	tm_must_bind(fd, buf, SZ(N), RW);
-	DEV_WRITE(fd, buf, N, 0, SEED_B);
-	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
-	tm_fill(src, SZ(N), SEED_C);
-	ASSERT_ERRNO(tm_write(fd, buf, SZ(N), src, &res), -EPERM);
-	ASSERT_EQ(res.pages, 0);
-	ASSERT_PATTERN(buf, SZ(N), SEED_B);
-}
-
-TEST(mprotect_ro_device_read)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = tm_scratch(N);
-	bool cap = tm_has_cap(fd, TEST_MIRROR_CAP_VMA_DOWNGRADE);
-	struct tm_result res;
-
-	tm_must_bind(fd, buf, SZ(N), RW);
-	DEV_WRITE(fd, buf, N, 0, SEED_B);
-	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
-	/* 6.1: entries kept read-only; later kernels: removed */
-	EXPECT_SNAP(fd, buf, N, tm_rep(cap ? 'R' : '.', N));
-	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
-	ASSERT_EQ(res.pages, N);
-	ASSERT_EQ(res.faults, cap ? 0 : 1);
-	ASSERT_PATTERN(dst, SZ(N), SEED_B);
-	EXPECT_SNAP(fd, buf, N, tm_rep('R', N));
-}
-
 TEST(mprotect_cap_matches_kernel)
 {
 	struct drm_test_mirror_stats st;
@@ -1801,34 +1591,6 @@ TEST(mprotect_cap_matches_kernel)
 	tm_must_stats(fd, &st);
 	/* the VMA is in struct mmu_notifier_range before 6.3 only */
 	ASSERT_EQ(!!(st.caps & TEST_MIRROR_CAP_VMA_DOWNGRADE), v < 603);
-}
-
-TEST(mprotect_none_logs_invalidate)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
-	struct tm_evlog *log;
-
-	DEV_WRITE(fd, buf, N, 0, SEED_B);
-	ASSERT_OK(tm_evlog_drain(fd));
-	ASSERT_SYS(mprotect(buf, SZ(N), PROT_NONE));
-	log = tm_must_evlog(fd);
-	ASSERT_EQ(EXPECT_EV_N(log, EV_PVMA, h, buf, PG(buf, N),
-			      BIT(ACT_INVAL), 1), N);
-	EXPECT_SNAP(fd, buf, N, tm_rep('.', N));
-}
-
-TEST(mprotect_none_read_efault)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = tm_scratch(N);
-	struct tm_result res;
-
-	tm_must_bind(fd, buf, SZ(N), RW);
-	DEV_READ(fd, buf, N, -1, 0, SEED_A);
-	ASSERT_SYS(mprotect(buf, SZ(N), PROT_NONE));
-	ASSERT_ERRNO(tm_read(fd, buf, SZ(N), dst, &res), -EFAULT);
-	ASSERT_EQ(res.pages, 0);
 }
 
 TEST(mprotect_restore_rw_write_works)
@@ -1849,211 +1611,10 @@ TEST(mprotect_restore_rw_write_works)
 }
 
 /* ------------------------------------------------------------------------ */
-/* SOFT_DIRTY                                                                */
+/* SOFT_DIRTY and fork: tm_events (clear_refs_soft_dirty, fork_cow_private)  */
+/* assert the events, the table and coherence; here, what only a fork child  */
+/* does                                                                      */
 /* ------------------------------------------------------------------------ */
-
-TEST(soft_dirty_logs_downgrade)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
-	struct tm_evlog *log;
-
-	DEV_WRITE(fd, buf, N, 0, SEED_B);
-	ASSERT_OK(tm_evlog_drain(fd));
-	tm_must_write("/proc/self/clear_refs", "4");
-	log = tm_must_evlog(fd);
-	ASSERT_EQ(EXPECT_EV_N(log, EV_SDIRTY, h, buf, PG(buf, N),
-			      BIT(ACT_DOWN), 1), N);
-	EXPECT_SNAP(fd, buf, N, tm_rep('R', N));
-}
-
-TEST(soft_dirty_read_no_refault_write_refaults)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = tm_scratch(N);
-	uint8_t *src = tm_scratch(N);
-	struct tm_result res;
-
-	tm_must_bind(fd, buf, SZ(N), RW);
-	DEV_WRITE(fd, buf, N, 0, SEED_B);
-	tm_must_write("/proc/self/clear_refs", "4");
-	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
-	ASSERT_EQ(res.faults, 0);
-	ASSERT_PATTERN(dst, SZ(N), SEED_B);
-	tm_fill(src, SZ(N), SEED_C);
-	ASSERT_OK(tm_write(fd, buf, SZ(N), src, &res));
-	ASSERT_EQ(res.faults, 1);
-	ASSERT_EQ(res.faulted_pages, N);
-	ASSERT_PATTERN(buf, SZ(N), SEED_C);
-}
-
-/* ------------------------------------------------------------------------ */
-/* fork                                                                      */
-/* ------------------------------------------------------------------------ */
-
-TEST(fork_child_ioctls_eacces)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *other = tm_must_map_pattern(N, SEED_C);
-	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
-	pid_t pid;
-
-	DEV_READ(fd, buf, N, -1, 0, SEED_A);
-	pid = tm_fork();
-	if (pid == 0) {
-		struct drm_test_mirror_event rec[4];
-		struct drm_test_mirror_stats st;
-		uint8_t *tmp = tm_scratch(N);
-		uint8_t snap[N];
-
-		ASSERT_ERRNO(tm_bind(fd, other, SZ(N), RW, NULL), -EACCES);
-		ASSERT_ERRNO(tm_read(fd, buf, SZ(N), tmp, NULL), -EACCES);
-		/* nothing was copied into the child's buffer */
-		ASSERT_EQ(tmp[0], 0xee);
-		ASSERT_EQ(tmp[SZ(N) - 1], 0xee);
-		tm_fill(tmp, SZ(N), SEED_B);
-		ASSERT_ERRNO(tm_write(fd, buf, SZ(N), tmp, NULL), -EACCES);
-		memset(snap, 0xee, sizeof(snap));
-		ASSERT_ERRNO(tm_snapshot(fd, buf, SZ(N), snap), -EACCES);
-		ASSERT_EQ(snap[0], 0xee);
-		ASSERT_ERRNO(tm_stats(fd, &st, false), -EACCES);
-		ASSERT_ERRNO(tm_stats(fd, &st, true), -EACCES);
-		ASSERT_ERRNO(tm_events(fd, rec, 4, false, NULL, NULL),
-			     -EACCES);
-		ASSERT_ERRNO(tm_events(fd, rec, 4, true, NULL, NULL),
-			     -EACCES);
-		ASSERT_ERRNO(tm_unbind(fd, h), -EACCES);
-		/* the child's own copy is untouched too */
-		ASSERT_PATTERN(buf, SZ(N), SEED_A);
-		_exit(0);
-	}
-	tm_must_wait_ok(pid);
-	ASSERT_PATTERN(buf, SZ(N), SEED_A);
-	DEV_READ(fd, buf, N, -1, 0, SEED_A);
-	ASSERT_OK(tm_unbind(fd, h));
-}
-
-TEST(fork_logs_protection_page_downgrade)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint32_t h = tm_must_bind(fd, buf, SZ(N), RW);
-	struct tm_evlog *log;
-	pid_t pid;
-
-	DEV_WRITE(fd, buf, N, 0, SEED_B);
-	ASSERT_OK(tm_evlog_drain(fd));
-	pid = tm_fork();
-	if (pid == 0)
-		_exit(0);
-	tm_must_wait_ok(pid);
-	log = tm_must_evlog(fd);
-	ASSERT_EQ(EXPECT_EV_N(log, EV_PPAGE, h, buf, PG(buf, N),
-			      BIT(ACT_DOWN), 1), N);
-	EXPECT_SNAP(fd, buf, N, tm_rep('R', N));
-}
-
-TEST(fork_parent_device_read_no_refault)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	uint8_t *dst = tm_scratch(N);
-	struct tm_result res;
-	pid_t pid;
-
-	tm_must_bind(fd, buf, SZ(N), RW);
-	DEV_WRITE(fd, buf, N, 0, SEED_B);
-	pid = tm_fork();
-	if (pid == 0)
-		_exit(0);
-	tm_must_wait_ok(pid);
-	ASSERT_OK(tm_read(fd, buf, SZ(N), dst, &res));
-	ASSERT_EQ(res.faults, 0);
-	ASSERT_PATTERN(dst, SZ(N), SEED_B);
-}
-
-/*
- * After fork the parent's pages are shared copy-on-write with the child. A
- * device write from the parent must break COW (write fault) and land in the
- * parent's new pages only: the child keeps the old content.
- */
-TEST(fork_cow_device_write_isolated)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	struct tm_result res;
-	uint8_t *src = tm_scratch(N);
-	int go[2], ret;
-	pid_t pid;
-	char c = 'g';
-
-	tm_must_bind(fd, buf, SZ(N), RW);
-	DEV_WRITE(fd, buf, N, 0, SEED_A);
-	ASSERT_SYS(pipe(go));
-	pid = tm_fork();
-	if (pid == 0) {
-		close(go[1]);
-		ASSERT_EQ(read(go[0], &c, 1), 1);
-		ASSERT_PATTERN(buf, SZ(N), SEED_A);
-		_exit(0);
-	}
-	close(go[0]);
-	tm_fill(src, SZ(N), SEED_B);
-	ret = tm_write(fd, buf, SZ(N), src, &res);
-	/* first the child's verdict: did the write leak into its pages? */
-	ASSERT_EQ(write(go[1], &c, 1), 1);
-	tm_must_wait_ok(pid);
-	ASSERT_OK(ret);
-	ASSERT_EQ(res.pages, N);
-	ASSERT_PATTERN(buf, SZ(N), SEED_B);
-	/* the entries were read-only after fork: a write fault */
-	ASSERT_GE(res.faults, 1);
-}
-
-/*
- * The parent's CPU writes after fork break COW: its pages move to new
- * copies (CLEAR). The device must read the new copies, not the old pages
- * that only the child maps now.
- */
-TEST(fork_parent_cpu_write_seen_by_device)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	int go[2];
-	pid_t pid;
-	char c = 'g';
-
-	tm_must_bind(fd, buf, SZ(N), RW);
-	DEV_READ(fd, buf, N, -1, 0, SEED_A);
-	ASSERT_SYS(pipe(go));
-	pid = tm_fork();
-	if (pid == 0) {
-		close(go[1]);
-		ASSERT_EQ(read(go[0], &c, 1), 1);
-		ASSERT_PATTERN(buf, SZ(N), SEED_A);
-		_exit(0);
-	}
-	close(go[0]);
-	tm_fill(buf, SZ(N), SEED_B);
-	DEV_READ(fd, buf, N, -1, 0, SEED_B);
-	ASSERT_EQ(write(go[1], &c, 1), 1);
-	tm_must_wait_ok(pid);
-}
-
-/* The child's CPU writes go to its own copies: the parent's device reads
- * the parent's data. */
-TEST(fork_child_cpu_write_invisible)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	pid_t pid;
-
-	tm_must_bind(fd, buf, SZ(N), RW);
-	DEV_READ(fd, buf, N, -1, 0, SEED_A);
-	pid = tm_fork();
-	if (pid == 0) {
-		tm_fill(buf, SZ(N), SEED_B);
-		_exit(0);
-	}
-	tm_must_wait_ok(pid);
-	ASSERT_PATTERN(buf, SZ(N), SEED_A);
-	DEV_READ(fd, buf, N, -1, 0, SEED_A);
-}
 
 TEST(fork_child_munmap_no_parent_event)
 {
@@ -2394,61 +1955,6 @@ TEST(two_fds_unmap_logged_on_both)
 	EXPECT_SNAP(fd2, buf, N, tm_rep('D', N));
 }
 
-TEST(scm_rights_receiver_eacces)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	struct drm_test_mirror_stats st;
-	int sv[2], rfd;
-	pid_t pid;
-	char c;
-
-	ASSERT_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	pid = tm_fork();
-	if (pid == 0) {
-		int cfd = tm_must_open();
-
-		tm_send_fd(sv[1], cfd, NULL, 0);
-		/* stay alive until the parent is done */
-		ASSERT_EQ(read(sv[1], &c, 1), 1);
-		_exit(0);
-	}
-	rfd = tm_recv_fd(sv[0], NULL, 0);
-	ASSERT_ERRNO(tm_stats(rfd, &st, false), -EACCES);
-	ASSERT_ERRNO(tm_bind(rfd, buf, SZ(N), RW, NULL), -EACCES);
-	c = 'x';
-	ASSERT_EQ(write(sv[0], &c, 1), 1);
-	tm_must_wait_ok(pid);
-}
-
-TEST(owner_exit_esrch)
-{
-	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	struct drm_test_mirror_stats st;
-	uint8_t *dst = tm_scratch(N);
-	int sv[2], rfd;
-	pid_t pid;
-
-	ASSERT_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	pid = tm_fork();
-	if (pid == 0) {
-		int cfd = tm_must_open();
-
-		/* the child's own copy of buf: bind and mirror it */
-		tm_must_bind(cfd, buf, SZ(N), RW);
-		DEV_READ(cfd, buf, N, -1, 0, SEED_A);
-		tm_send_fd(sv[1], cfd, NULL, 0);
-		_exit(0);
-	}
-	rfd = tm_recv_fd(sv[0], NULL, 0);
-	tm_must_wait_ok(pid);
-	/* the owner's address space is gone */
-	ASSERT_ERRNO(tm_stats(rfd, &st, false), -ESRCH);
-	ASSERT_ERRNO(tm_bind(rfd, buf, SZ(N), RW, NULL), -ESRCH);
-	ASSERT_ERRNO(tm_read(rfd, buf, SZ(N), dst, NULL), -ESRCH);
-	ASSERT_SYS(close(rfd));
-	tm_must_round_trip(fd);
-}
-
 /*
  * The owner exits without ever binding: no notifier heard its address
  * space go, yet every call through the file fails with -ESRCH, as after an
@@ -2710,44 +2216,111 @@ TEST(unknown_ioctl_einval)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Blind policy (event_aware=N), as lib/test_hmm behaves                     */
+/* The event-aware policy and the event-blind one (event_aware=N, as        */
+/* lib/test_hmm behaves): one body per CPU change, a variant per policy     */
 /* ------------------------------------------------------------------------ */
 
-TEST(blind_unmap_invalidates)
+FIXTURE(policy) {
+	int f;		/* a file of the variant's policy (read at open) */
+};
+
+FIXTURE_VARIANT(policy) {
+	bool aware;
+	unsigned int unmap_act;	/* what an UNMAP does to the entries */
+	char unmap_snap;	/* the table after it */
+	int remap_err;		/* a device read of new memory there */
+};
+
+/* munmap drops the tracking: new memory at the address is not mirrored */
+FIXTURE_VARIANT_ADD(policy, aware) {
+	.aware = true, .unmap_act = ACT_DROP, .unmap_snap = 'D',
+	.remap_err = -EFAULT,
+};
+
+/* munmap only invalidates: new memory at the address is mirrored */
+FIXTURE_VARIANT_ADD(policy, blind) {
+	.aware = false, .unmap_act = ACT_INVAL, .unmap_snap = '.',
+	.remap_err = 0,
+};
+
+FIXTURE_SETUP(policy)
+{
+	self->f = tm_must_open_param("event_aware", variant->aware ? "Y" : "N");
+	ASSERT_EQ(tm_has_cap(self->f, TEST_MIRROR_CAP_EVENT_AWARE),
+		  variant->aware);
+}
+
+FIXTURE_TEARDOWN(policy)
+{
+	close(self->f);
+}
+
+TEST_F(policy, unmap_by_policy)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	int bfd = tm_must_open_blind();
-	uint32_t h = tm_must_bind(bfd, buf, SZ(N), RW);
+	int f = self->f;
+	uint32_t h = tm_must_bind(f, buf, SZ(N), RW);
+	struct drm_test_mirror_stats st0, st1;
 	struct tm_evlog *log;
 	void *p;
 
-	ASSERT_FALSE(tm_has_cap(bfd, TEST_MIRROR_CAP_EVENT_AWARE));
-	DEV_READ(bfd, buf, N, -1, 0, SEED_A);
+	DEV_READ(f, buf, N, -1, 0, SEED_A);
+	ASSERT_OK(tm_evlog_drain(f));
+	tm_must_stats(f, &st0);
 	ASSERT_OK(tm_unmap(buf, N));
-	log = tm_must_evlog(bfd);
+	tm_must_stats(f, &st1);
+	log = tm_must_evlog(f);
+	EXPECT_NREC(log, 1);
 	ASSERT_EQ(EXPECT_EV_N(log, EV_UNMAP, h, buf, PG(buf, N),
-			      BIT(ACT_INVAL), 1), N);
-	EXPECT_SNAP(bfd, buf, N, tm_rep('.', N));
-	/* tracking kept: new memory at the same address is mirrored */
+			      BIT(variant->unmap_act), 1), N);
+	ASSERT_EQ(st1.events[EV_UNMAP] - st0.events[EV_UNMAP], 1);
+	ASSERT_EQ(st1.pages_dropped - st0.pages_dropped, variant->aware ? N : 0);
+	ASSERT_EQ(st1.entries_invalidated - st0.entries_invalidated, N);
+	ASSERT_EQ(st1.entries_present, 0);
+	ASSERT_EQ(st1.nonblock_calls, 0);
+	EXPECT_SNAP(f, buf, N, tm_rep(variant->unmap_snap, N));
+
+	/* new memory at the same address */
 	p = mmap(buf, SZ(N), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	ASSERT_EQ(p, buf);
 	tm_fill(buf, SZ(N), SEED_B);
-	DEV_READ(bfd, buf, N, -1, 0, SEED_B);
+	if (variant->remap_err)
+		DEV_READ_ERR(f, buf, N, variant->remap_err, 0);
+	else
+		DEV_READ(f, buf, N, -1, 0, SEED_B);
 }
 
-TEST(blind_mprotect_invalidates)
+TEST_F(policy, mprotect_ro_by_policy)
 {
 	uint8_t *buf = tm_must_map_pattern(N, SEED_A);
-	int bfd = tm_must_open_blind();
-	uint32_t h = tm_must_bind(bfd, buf, SZ(N), RW);
+	int f = self->f;
+	uint32_t h = tm_must_bind(f, buf, SZ(N), RW);
+	/* 6.1 (the VMA in the notifier range): aware files keep R entries */
+	bool down = variant->aware &&
+		    tm_has_cap(f, TEST_MIRROR_CAP_VMA_DOWNGRADE);
+	struct drm_test_mirror_stats st0, st1;
 	struct tm_evlog *log;
 
-	DEV_WRITE(bfd, buf, N, 0, SEED_B);
+	DEV_WRITE(f, buf, N, 0, SEED_B);
+	ASSERT_OK(tm_evlog_drain(f));
+	tm_must_stats(f, &st0);
 	ASSERT_SYS(mprotect(buf, SZ(N), PROT_READ));
-	log = tm_must_evlog(bfd);
-	EXPECT_EV_N(log, EV_PVMA, h, buf, PG(buf, N), BIT(ACT_INVAL), 1);
-	EXPECT_SNAP(bfd, buf, N, tm_rep('.', N));
+	tm_must_stats(f, &st1);
+	log = tm_must_evlog(f);
+	EXPECT_NREC(log, 1);
+	ASSERT_EQ(EXPECT_EV_N(log, EV_PVMA, h, buf, PG(buf, N),
+			      BIT(down ? ACT_DOWN : ACT_INVAL), 1), N);
+	ASSERT_EQ(st1.events[EV_PVMA] - st0.events[EV_PVMA], 1);
+	if (down) {
+		ASSERT_EQ(st1.entries_downgraded - st0.entries_downgraded, N);
+		ASSERT_EQ(st1.entries_present, N);
+	} else {
+		ASSERT_EQ(st1.entries_invalidated - st0.entries_invalidated,
+			  N);
+		ASSERT_EQ(st1.entries_present, 0);
+	}
+	EXPECT_SNAP(f, buf, N, tm_rep(down ? 'R' : '.', N));
 }
 
 TM_MAIN()
