@@ -30,9 +30,9 @@
  * Output (stdout), besides the human tables:
  *   SERIES name=<series> x=<size> xunit=<unit> y=<value> yunit=<unit>
  *   METRIC <name>=<value> unit=<unit> target=<target> met=yes|no|n/a [note=...]
- * and KTAP (one result per section, each a test of the harness:
- * bench_p1_populate ... bench_p5_sparse_ranges), so that --smoke can run in
- * the suite.
+ * and KTAP (one result per section, each a variant of the harness's test
+ * bench: bench.p1_populate ... bench.p5_sparse_ranges), so that --smoke can
+ * run in the suite.
  *
  * --smoke runs every section on tiny sizes with one repetition, checks only
  * that each runs and its counts are consistent, never a performance target.
@@ -1327,56 +1327,58 @@ static void p5_sparse(void)
 /* ------------------------------------------------------------------------ */
 
 /*
- * Each section is a test of its own (a forked child, as every test): it
- * maps and populates its own window, so that device READs into it never
- * break copy-on-write of the runner's. The errors of a section (err())
- * are reported as they come; the section fails at its end.
+ * Each section is a variant of one test, bench (a forked child, as every
+ * test): it maps and populates its own window, so that device READs into
+ * it never break copy-on-write of the runner's. The errors of a section
+ * (err()) are reported as they come; the section fails at its end.
  */
-static void section(const char *name, const char *desc, void (*fn)(void))
+FIXTURE(sections) {};
+
+FIXTURE_VARIANT(sections) {
+	const char *name;	/* for --only */
+	const char *desc;
+	void (*fn)(void);
+};
+
+FIXTURE_VARIANT_ADD(sections, p1_populate) {
+	.name = "P1", .desc = "P1 populate", .fn = p1_populate,
+};
+
+FIXTURE_VARIANT_ADD(sections, p1_chunk_size) {
+	.name = "P1", .desc = "P1 chunk size", .fn = p1_chunk,
+};
+
+FIXTURE_VARIANT_ADD(sections, p2_invalidate) {
+	.name = "P2", .desc = "P2 invalidate", .fn = p2_invalidate,
+};
+
+FIXTURE_VARIANT_ADD(sections, p3_memory) {
+	.name = "P3", .desc = "P3 memory", .fn = p3_memory,
+};
+
+FIXTURE_VARIANT_ADD(sections, p4_event_aware_savings) {
+	.name = "P4", .desc = "P4 event-aware savings", .fn = p4_events,
+};
+
+FIXTURE_VARIANT_ADD(sections, p5_sparse_ranges) {
+	.name = "P5", .desc = "P5 sparse ranges", .fn = p5_sparse,
+};
+
+TEST_F_OPTS(sections, bench, TM_OPT_NODEV, 0)
 {
 	uint64_t t0;
 
-	if (!want(name))
+	if (!want(variant->name))
 		SKIP("not selected");
 	win = map_populated(WIN_SZ, false);
 	if (!win)
 		SKIP("cannot map the %lu MiB window", WIN_SZ / MiB);
 	section_failed = 0;
 	t0 = tm_now_ns();
-	fn();
-	printf("# %s: %.1f s\n", desc, (tm_now_ns() - t0) / 1e9);
+	variant->fn();
+	printf("# %s: %.1f s\n", variant->desc, (tm_now_ns() - t0) / 1e9);
 	if (section_failed)
-		FAIL("%s: see the errors above", desc);
-}
-
-TEST_OPTS(bench_p1_populate, TM_OPT_NODEV, 0)
-{
-	section("P1", "P1 populate", p1_populate);
-}
-
-TEST_OPTS(bench_p1_chunk_size, TM_OPT_NODEV, 0)
-{
-	section("P1", "P1 chunk size", p1_chunk);
-}
-
-TEST_OPTS(bench_p2_invalidate, TM_OPT_NODEV, 0)
-{
-	section("P2", "P2 invalidate", p2_invalidate);
-}
-
-TEST_OPTS(bench_p3_memory, TM_OPT_NODEV, 0)
-{
-	section("P3", "P3 memory", p3_memory);
-}
-
-TEST_OPTS(bench_p4_event_aware_savings, TM_OPT_NODEV, 0)
-{
-	section("P4", "P4 event-aware savings", p4_events);
-}
-
-TEST_OPTS(bench_p5_sparse_ranges, TM_OPT_NODEV, 0)
-{
-	section("P5", "P5 sparse ranges", p5_sparse);
+		FAIL("%s: see the errors above", variant->desc);
 }
 
 /*
