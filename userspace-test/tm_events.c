@@ -2074,7 +2074,7 @@ TEST(process_exit_release_then_unmap)
 	const size_t n = 8;
 	struct tm_trace_rec *r = calloc(PROBE_MAX, sizeof(*r));
 	struct drm_test_mirror_stats st;
-	int sv[2], pf, np, i_rel, i_unm;
+	int sv[2], pf, np, i_unm;
 	uint64_t addr;
 	pid_t pid;
 
@@ -2101,15 +2101,7 @@ TEST(process_exit_release_then_unmap)
 	tm_must_wait_ok(pid);
 	np = tm_trace_read(r, PROBE_MAX);
 	tm_trace_print(r, np);
-	i_rel = tm_trace_find(r, np, 0, EV_RELEASE, 1, 0, UINT64_MAX);
-	if (i_rel < 0)
-		FAIL("no RELEASE record for the whole address space");
-	ASSERT_EQ(r[i_rel].act, ACT_RELEASE);
-	ASSERT_EQ(r[i_rel].ent, n);
-	i_unm = tm_trace_find(r, np, i_rel + 1, EV_UNMAP, 1, addr, addr + SZ(n));
-	if (i_unm < 0)
-		FAIL("no UNMAP after RELEASE over the binding");
-	ASSERT_EQ(r[i_unm].act, ACT_DROP);
+	i_unm = EXPECT_RELEASE_THEN_UNMAP(r, np, n, addr, addr + SZ(n));
 	ASSERT_EQ(r[i_unm].ent, 0);
 	ASSERT_EQ(tm_trace_find(r, np, 0, EV_UNMAP, 1, addr, addr + SZ(n)), i_unm);
 
@@ -2123,7 +2115,7 @@ TEST(exec_release_then_unmap)
 {
 	const size_t n = 8;
 	struct tm_trace_rec *r = calloc(PROBE_MAX, sizeof(*r));
-	int pp[2], np, i_rel, i_unm;
+	int pp[2], np;
 	uint64_t addr;
 	pid_t pid;
 
@@ -2151,15 +2143,7 @@ TEST(exec_release_then_unmap)
 	tm_must_wait_ok(pid);
 	np = tm_trace_read(r, PROBE_MAX);
 	tm_trace_print(r, np);
-	i_rel = tm_trace_find(r, np, 0, EV_RELEASE, 1, 0, UINT64_MAX);
-	if (i_rel < 0)
-		FAIL("no RELEASE record at exec");
-	ASSERT_EQ(r[i_rel].act, ACT_RELEASE);
-	ASSERT_EQ(r[i_rel].ent, n);
-	i_unm = tm_trace_find(r, np, i_rel + 1, EV_UNMAP, 1, addr, addr + SZ(n));
-	if (i_unm < 0)
-		FAIL("no UNMAP after RELEASE over the binding at exec");
-	ASSERT_EQ(r[i_unm].act, ACT_DROP);
+	EXPECT_RELEASE_THEN_UNMAP(r, np, n, addr, addr + SZ(n));
 }
 
 /*

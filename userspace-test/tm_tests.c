@@ -700,22 +700,16 @@ TEST(read_args_einval)
 	};
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-#define READ_EINVAL(field, val) do {					\
-	a = ok;								\
-	a.field = (val);						\
-	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_READ, &a), -EINVAL); \
-} while (0)
-	READ_EINVAL(addr, ADDR(buf) + 1);
-	READ_EINVAL(addr, ADDR(buf) + 2048);
-	READ_EINVAL(size, SZ(1) + 1);
-	READ_EINVAL(size, 0);
-	READ_EINVAL(size, (uint64_t)-SZ(1));
-	READ_EINVAL(addr, ADDR(KERNEL_ADDR));
-	READ_EINVAL(flags, 1);
-	READ_EINVAL(flags, 1u << 31);
-	READ_EINVAL(pad, 1);
-	READ_EINVAL(reserved, 1);
-#undef READ_EINVAL
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_READ, a, ok, addr, ADDR(buf) + 1, -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_READ, a, ok, addr, ADDR(buf) + 2048, -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_READ, a, ok, size, SZ(1) + 1, -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_READ, a, ok, size, 0, -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_READ, a, ok, size, (uint64_t)-SZ(1), -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_READ, a, ok, addr, ADDR(KERNEL_ADDR), -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_READ, a, ok, flags, 1, -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_READ, a, ok, flags, 1u << 31, -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_READ, a, ok, pad, 1, -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_READ, a, ok, reserved, 1, -EINVAL);
 	a = ok;
 	ASSERT_OK(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_READ, &a));
 }
@@ -731,20 +725,14 @@ TEST(write_args_einval)
 
 	tm_fill(src, SZ(N), SEED_B);
 	tm_must_bind(fd, buf, SZ(N), RW);
-#define WRITE_EINVAL(field, val) do {					\
-	a = ok;								\
-	a.field = (val);						\
-	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_WRITE, &a), -EINVAL); \
-} while (0)
-	WRITE_EINVAL(addr, ADDR(buf) + 1);
-	WRITE_EINVAL(size, SZ(1) + 1);
-	WRITE_EINVAL(size, 0);
-	WRITE_EINVAL(size, (uint64_t)-SZ(1));
-	WRITE_EINVAL(addr, ADDR(KERNEL_ADDR));
-	WRITE_EINVAL(flags, 1);
-	WRITE_EINVAL(pad, 1);
-	WRITE_EINVAL(reserved, 1);
-#undef WRITE_EINVAL
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_WRITE, a, ok, addr, ADDR(buf) + 1, -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_WRITE, a, ok, size, SZ(1) + 1, -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_WRITE, a, ok, size, 0, -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_WRITE, a, ok, size, (uint64_t)-SZ(1), -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_WRITE, a, ok, addr, ADDR(KERNEL_ADDR), -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_WRITE, a, ok, flags, 1, -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_WRITE, a, ok, pad, 1, -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_WRITE, a, ok, reserved, 1, -EINVAL);
 	/* nothing was written */
 	ASSERT_PATTERN(buf, SZ(N), SEED_A);
 }
@@ -998,19 +986,15 @@ TEST(snapshot_args_einval)
 	};
 
 	tm_must_bind(fd, buf, SZ(N), RW);
-#define SNAP_EINVAL(field, val) do {					\
-	a = ok;								\
-	a.field = (val);						\
-	ASSERT_ERRNO(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_SNAPSHOT, &a), -EINVAL); \
-} while (0)
-	SNAP_EINVAL(addr, ADDR(buf) + 1);
-	SNAP_EINVAL(size, SZ(1) + 1);
-	SNAP_EINVAL(size, 0);
-	SNAP_EINVAL(size, (uint64_t)-SZ(1));
-	SNAP_EINVAL(addr, ADDR(KERNEL_ADDR));
-	SNAP_EINVAL(flags, 1);
-	SNAP_EINVAL(pad, 1);
-#undef SNAP_EINVAL
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_SNAPSHOT, a, ok, addr, ADDR(buf) + 1, -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_SNAPSHOT, a, ok, size, SZ(1) + 1, -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_SNAPSHOT, a, ok, size, 0, -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_SNAPSHOT, a, ok, size,
+			 (uint64_t)-SZ(1), -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_SNAPSHOT, a, ok, addr,
+			 ADDR(KERNEL_ADDR), -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_SNAPSHOT, a, ok, flags, 1, -EINVAL);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_SNAPSHOT, a, ok, pad, 1, -EINVAL);
 	a = ok;
 	ASSERT_OK(tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_SNAPSHOT, &a));
 }

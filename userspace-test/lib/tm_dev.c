@@ -201,18 +201,20 @@ static const char * const tm_action_names[] = {
 
 #define TM_NNAMES(a)	(sizeof(a) / sizeof((a)[0]))
 
+static const char *tm_name_of(unsigned int v, const char * const *names,
+			      unsigned int n)
+{
+	return v < n && names[v] ? names[v] : "?";
+}
+
 const char *tm_event_name(unsigned int event)
 {
-	if (event < TM_NNAMES(tm_event_names) && tm_event_names[event])
-		return tm_event_names[event];
-	return "?";
+	return tm_name_of(event, tm_event_names, TM_NNAMES(tm_event_names));
 }
 
 const char *tm_action_name(unsigned int action)
 {
-	if (action < TM_NNAMES(tm_action_names) && tm_action_names[action])
-		return tm_action_names[action];
-	return "?";
+	return tm_name_of(action, tm_action_names, TM_NNAMES(tm_action_names));
 }
 
 static int tm_name_value(const char *name, const char * const *names,

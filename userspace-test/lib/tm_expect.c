@@ -267,6 +267,30 @@ void tm_expect_rec_at(const char *file, int line, const struct tm_evlog *log,
 			tm_action_name(act), h, entries);
 }
 
+int tm_expect_release_then_unmap_at(const char *file, int line,
+				    const struct tm_trace_rec *r, int n,
+				    uint64_t released, uint64_t s, uint64_t e)
+{
+	int i_rel, i_unm;
+
+	i_rel = tm_trace_find(r, n, 0, EV_RELEASE, 1, 0, UINT64_MAX);
+	if (i_rel < 0)
+		tm_fail(file, line,
+			"no RELEASE record for the whole address space");
+	if (r[i_rel].act != ACT_RELEASE || r[i_rel].ent != released)
+		tm_fail(file, line, "RELEASE: action %s, %" PRIu64
+			" entries; expected RELEASE, %" PRIu64,
+			tm_action_name(r[i_rel].act), r[i_rel].ent, released);
+	i_unm = tm_trace_find(r, n, i_rel + 1, EV_UNMAP, 1, s, e);
+	if (i_unm < 0)
+		tm_fail(file, line, "no UNMAP after RELEASE over [0x%" PRIx64
+			", 0x%" PRIx64 ")", s, e);
+	if (r[i_unm].act != ACT_DROP)
+		tm_fail(file, line, "UNMAP after RELEASE: action %s, expected DROP",
+			tm_action_name(r[i_unm].act));
+	return i_unm;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The device table                                                          */
 /* ------------------------------------------------------------------------ */

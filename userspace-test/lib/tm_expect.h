@@ -152,6 +152,21 @@ void tm_expect_rec_at(const char *file, int line, const struct tm_evlog *log,
 	tm_expect_rec_at(__FILE__, __LINE__, log, i, ev, h, ADDR(s), ADDR(e), \
 			 act, entries)
 
+/*
+ * EXPECT_RELEASE_THEN_UNMAP(r, n, released, s, e) - the tm_invalidate
+ * trace records r[0..n) (tm_trace_read()) hold a blockable RELEASE of the
+ * whole address space, action RELEASE, that removed `released` entries,
+ * and after it a blockable UNMAP over [s, e), action DROP: how an address
+ * space ends (exit, exec). Evaluates to the index of that UNMAP.
+ */
+struct tm_trace_rec;
+int tm_expect_release_then_unmap_at(const char *file, int line,
+				    const struct tm_trace_rec *r, int n,
+				    uint64_t released, uint64_t s, uint64_t e);
+#define EXPECT_RELEASE_THEN_UNMAP(r, n, released, s, e) \
+	tm_expect_release_then_unmap_at(__FILE__, __LINE__, r, n, released, \
+					s, e)
+
 /* ------------------------------------------------------------------------ */
 /* The device table                                                          */
 /* ------------------------------------------------------------------------ */
@@ -234,6 +249,25 @@ int tm_dev_write(int fd, const void *p, size_t npages, size_t off,
 		 uint32_t seed, struct tm_result *res);
 #define DEV_WRITE(fd, p, n, off, seed) \
 	ASSERT_OK(tm_dev_write(fd, p, n, off, seed, NULL))
+
+/*
+ * EXPECT_ARG_ERRNO(fd, request, arg, ok, field, val, err) - the ioctl
+ * request fails with err when its argument arg is the valid argument ok
+ * but for field, which is val: one bad field at a time.
+ */
+#define EXPECT_ARG_ERRNO(fd, request, arg, ok, field, val, err) do {	\
+	int __r, __e = (err);						\
+									\
+	(arg) = (ok);							\
+	(arg).field = (val);						\
+	__r = tm_ioctl(fd, request, &(arg));				\
+	if (__r != __e)							\
+		tm_fail(__FILE__, __LINE__,				\
+			"%s with %s = %s (0x%llx): expected %s, got %s", \
+			#request, #field, #val,				\
+			(unsigned long long)(arg).field,		\
+			tm_errname(__e), tm_errname(__r));		\
+} while (0)
 
 /* ------------------------------------------------------------------------ */
 /* Memory contents                                                           */

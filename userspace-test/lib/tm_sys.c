@@ -245,26 +245,42 @@ bool tm_thp_usable(void)
 /* File descriptors between processes                                        */
 /* ------------------------------------------------------------------------ */
 
+/* Room for one fd of ancillary data, aligned for a struct cmsghdr. */
+union tm_cmsg_buf {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
+/*
+ * A message of len bytes at data (data NULL: one byte at *byte, as a
+ * stream socket carries no ancillary data without data) and room for one
+ * fd.
+ */
+static void tm_fd_msg(struct msghdr *msg, struct iovec *iov,
+		      union tm_cmsg_buf *u, void *data, size_t len,
+		      char *byte)
+{
+	iov->iov_base = data ? data : byte;
+	iov->iov_len = data ? len : 1;
+	memset(u, 0, sizeof(*u));
+	memset(msg, 0, sizeof(*msg));
+	msg->msg_iov = iov;
+	msg->msg_iovlen = 1;
+	msg->msg_control = u->buf;
+	msg->msg_controllen = sizeof(u->buf);
+}
+
 void tm_send_fd_at(int sock, int fd, const void *data, size_t len,
 		   const char *file, int line)
 {
 	char byte = 'F';
-	struct iovec iov = {
-		/* a stream socket carries no ancillary data without data */
-		.iov_base = data ? (void *)data : &byte,
-		.iov_len = data ? len : 1,
-	};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	union tm_cmsg_buf u;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
 
-	memset(&u, 0, sizeof(u));
+	tm_fd_msg(&msg, &iov, &u, (void *)data, len, &byte);
+	cm = CMSG_FIRSTHDR(&msg);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
@@ -276,23 +292,14 @@ void tm_send_fd_at(int sock, int fd, const void *data, size_t len,
 int tm_recv_fd_at(int sock, void *data, size_t len, const char *file,
 		  int line)
 {
-	char byte;
-	struct iovec iov = {
-		.iov_base = data ? data : &byte,
-		.iov_len = data ? len : 1,
-	};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
+	union tm_cmsg_buf u;
+	struct msghdr msg;
+	struct iovec iov;
 	struct cmsghdr *cm;
+	char byte;
 	int fd;
 
-	memset(&u, 0, sizeof(u));
+	tm_fd_msg(&msg, &iov, &u, data, len, &byte);
 	if (recvmsg(sock, &msg, 0) != (ssize_t)iov.iov_len)
 		tm_fail(file, line, "recvmsg: %s", tm_errname(errno));
 	cm = CMSG_FIRSTHDR(&msg);
