@@ -2200,87 +2200,92 @@ static void seed_bindings(void)
 	}
 }
 
-TEST_OPTS(drm_bind, 0, 0)
-{
-	static const opfn ops[] = { op_bind, op_bind, op_unbind, op_read, op_stats };
+/*
+ * The call classes of the DRM front-end: one loop, a variant per class
+ * (its share of the calls, the mix of operations, how many are issued raw
+ * or with a bad argument pointer, how often the CPU changes the arena).
+ * The name keeps deriving the class's seed, as before it was a variant.
+ */
+FIXTURE(drm) {};
 
-	seed_for("drm_bind");
-	drm_setup(fd);
-	guided_pct = 30;
-	drm_loop("drm_bind", share(10), 0, 0, ops, 5, 2);
-}
+FIXTURE_VARIANT(drm) {
+	const char *name;		/* its seed and its counts' label */
+	unsigned int weight;		/* share of --calls, percent */
+	const opfn *ops;
+	size_t nops;
+	unsigned int raw_pct, ptr_pct, cpu_pct;
+	bool seed;			/* bind the arena first */
+	unsigned int keep_bound_pct, guided_pct;
+};
 
-TEST_OPTS(drm_unbind, 0, 0)
-{
-	static const opfn ops[] = { op_bind, op_unbind, op_unbind, op_stats };
+#define OPS(...) .ops = (const opfn[]){ __VA_ARGS__ }, \
+	.nops = sizeof((const opfn[]){ __VA_ARGS__ }) / sizeof(opfn)
 
-	seed_for("drm_unbind");
-	drm_setup(fd);
-	drm_loop("drm_unbind", share(6), 0, 0, ops, 4, 0);
-}
+FIXTURE_VARIANT_ADD(drm, bind) {
+	.name = "drm_bind", .weight = 10, .cpu_pct = 2, .guided_pct = 30,
+	OPS(op_bind, op_bind, op_unbind, op_read, op_stats),
+};
 
-TEST_OPTS(drm_access, 0, 0)
-{
-	static const opfn ops[] = { op_read, op_write, op_read, op_write,
-				    op_bind_unbind };
+FIXTURE_VARIANT_ADD(drm, unbind) {
+	.name = "drm_unbind", .weight = 6,
+	OPS(op_bind, op_unbind, op_unbind, op_stats),
+};
 
-	seed_for("drm_access");
-	drm_setup(fd);
-	seed_bindings();
-	keep_bound_pct = 75;
-	guided_pct = 50;
-	drm_loop("drm_access", share(18), 0, 0, ops, 5, 3);
-}
+FIXTURE_VARIANT_ADD(drm, access) {
+	.name = "drm_access", .weight = 18, .cpu_pct = 3, .seed = true,
+	.keep_bound_pct = 75, .guided_pct = 50,
+	OPS(op_read, op_write, op_read, op_write, op_bind_unbind),
+};
 
-TEST_OPTS(drm_snapshot, 0, 0)
-{
-	static const opfn ops[] = { op_snapshot, op_snapshot, op_read,
-				    op_write, op_bind_unbind };
+FIXTURE_VARIANT_ADD(drm, snapshot) {
+	.name = "drm_snapshot", .weight = 8, .cpu_pct = 4, .seed = true,
+	.keep_bound_pct = 75, .guided_pct = 40,
+	OPS(op_snapshot, op_snapshot, op_read, op_write, op_bind_unbind),
+};
 
-	seed_for("drm_snapshot");
-	drm_setup(fd);
-	seed_bindings();
-	keep_bound_pct = 75;
-	guided_pct = 40;
-	drm_loop("drm_snapshot", share(8), 0, 0, ops, 5, 4);
-}
-
-TEST_OPTS(drm_stats_events, 0, 0)
-{
-	static const opfn ops[] = { op_stats, op_events, op_events,
-				    op_bind_unbind, op_read, op_write };
-
-	seed_for("drm_stats_events");
-	drm_setup(fd);
-	seed_bindings();
-	keep_bound_pct = 75;
-	guided_pct = 40;
-	drm_loop("drm_stats_events", share(8), 0, 0, ops, 6, 10);
-}
+FIXTURE_VARIANT_ADD(drm, stats_events) {
+	.name = "drm_stats_events", .weight = 8, .cpu_pct = 10, .seed = true,
+	.keep_bound_pct = 75, .guided_pct = 40,
+	OPS(op_stats, op_events, op_events, op_bind_unbind, op_read, op_write),
+};
 
 #ifdef DRM_IOCTL_TEST_MIRROR_MIGRATE
-TEST_OPTS(drm_migrate, 0, 0)
-{
-	static const opfn ops[] = { op_migrate, op_migrate, op_read, op_write,
-				    op_bind_unbind, op_snapshot };
-
-	seed_for("drm_migrate");
-	drm_setup(fd);
-	seed_bindings();
-	keep_bound_pct = 75;
-	guided_pct = 40;
-	drm_loop("drm_migrate", share(5), 0, 0, ops, 6, 5);
-}
+FIXTURE_VARIANT_ADD(drm, migrate) {
+	.name = "drm_migrate", .weight = 5, .cpu_pct = 5, .seed = true,
+	.keep_bound_pct = 75, .guided_pct = 40,
+	OPS(op_migrate, op_migrate, op_read, op_write, op_bind_unbind,
+	    op_snapshot),
+};
 #endif
 
-TEST_OPTS(drm_raw_size, 0, 0)
+FIXTURE_VARIANT_ADD(drm, raw_size) {
+	.name = "drm_raw_size", .weight = 12, .raw_pct = 100, .cpu_pct = 2,
+	.seed = true, .keep_bound_pct = 75, .guided_pct = 30,
+	.ops = all_ops, .nops = N_ALL_OPS,
+};
+
+FIXTURE_VARIANT_ADD(drm, argptr) {
+	.name = "drm_argptr", .weight = 6, .ptr_pct = 100, .cpu_pct = 2,
+	.seed = true, .ops = all_ops, .nops = N_ALL_OPS,
+};
+
+FIXTURE_VARIANT_ADD(drm, mixed) {
+	.name = "drm_mixed", .weight = 16, .raw_pct = 10, .ptr_pct = 5,
+	.cpu_pct = 6, .seed = true, .keep_bound_pct = 75, .guided_pct = 40,
+	.ops = all_ops, .nops = N_ALL_OPS,
+};
+
+TEST_F_OPTS(drm, drm, 0, 0)
 {
-	seed_for("drm_raw_size");
+	seed_for(variant->name);
 	drm_setup(fd);
-	seed_bindings();
-	keep_bound_pct = 75;
-	guided_pct = 30;
-	drm_loop("drm_raw_size", share(12), 100, 0, all_ops, N_ALL_OPS, 2);
+	if (variant->seed)
+		seed_bindings();
+	keep_bound_pct = variant->keep_bound_pct;
+	guided_pct = variant->guided_pct;
+	drm_loop(variant->name, share(variant->weight), variant->raw_pct,
+		 variant->ptr_pct, variant->ops, variant->nops,
+		 variant->cpu_pct);
 }
 
 TEST_OPTS(drm_raw_nr, 0, 0)
@@ -2292,24 +2297,6 @@ TEST_OPTS(drm_raw_nr, 0, 0)
 	while (cnt_calls < calls)
 		op_raw_nr();
 	drm_teardown("drm_raw_nr");
-}
-
-TEST_OPTS(drm_argptr, 0, 0)
-{
-	seed_for("drm_argptr");
-	drm_setup(fd);
-	seed_bindings();
-	drm_loop("drm_argptr", share(6), 0, 100, all_ops, N_ALL_OPS, 2);
-}
-
-TEST_OPTS(drm_mixed, 0, 0)
-{
-	seed_for("drm_mixed");
-	drm_setup(fd);
-	seed_bindings();
-	keep_bound_pct = 75;
-	guided_pct = 40;
-	drm_loop("drm_mixed", share(16), 10, 5, all_ops, N_ALL_OPS, 6);
 }
 
 /* ------------------------------------------------------------------------ */
