@@ -43,7 +43,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1345,10 +1344,8 @@ static void current_params(char *buf, size_t len)
 
 static int module_file(char *path, size_t len)
 {
-	struct utsname u;
-
-	uname(&u);
-	snprintf(path, len, "/lib/modules/%s/extra/test_mirror.ko", u.release);
+	snprintf(path, len, "/lib/modules/%s/extra/test_mirror.ko",
+		 tm_kernel_release());
 	if (!access(path, R_OK))
 		return open(path, O_RDONLY | O_CLOEXEC);
 	snprintf(path, len, "/lib/modules/test_mirror.ko");
