@@ -231,8 +231,10 @@ struct tm_result tm_dev_read_at(const char *file, int line, int fd,
 				size_t off, uint32_t seed);
 #define DEV_READ(fd, p, n, faults, off, seed) \
 	tm_dev_read_at(__FILE__, __LINE__, fd, p, n, faults, off, seed)
-/* Device read of npages at p, which must succeed and equal what the CPU
- * reads there. */
+/*
+ * Device read of npages at p, which must succeed and equal what the CPU
+ * reads there.
+ */
 void tm_dev_read_cpu_at(const char *file, int line, int fd, const void *p,
 			size_t npages);
 #define DEV_READ_CPU(fd, p, n) tm_dev_read_cpu_at(__FILE__, __LINE__, fd, p, n)

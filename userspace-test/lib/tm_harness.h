@@ -241,8 +241,10 @@ struct tm_program {
 	 * tests (tm_life --cycles, a helper run through exec).
 	 */
 	int (*setup)(struct tm_run *run);
-	/* Once, after the last test, with the exit status; returns the one
-	 * the program ends with. */
+	/*
+	 * Once, after the last test, with the exit status; returns the one
+	 * the program ends with.
+	 */
 	int (*teardown)(int status);
 };
 
