@@ -1959,6 +1959,7 @@ FIXTURE_SETUP(ab)
 {
 	struct drm_test_mirror_stats st;
 
+	self->bfd = -1;	/* nothing to close if setup() skips */
 	setup(fd, "ab_write_protect_refaults");
 	self->bfd = tm_must_open_blind();
 	ASSERT_OK(tm_stats(self->bfd, &st, false));
@@ -1967,7 +1968,8 @@ FIXTURE_SETUP(ab)
 
 FIXTURE_TEARDOWN(ab)
 {
-	close(self->bfd);
+	if (self->bfd >= 0)
+		close(self->bfd);
 }
 
 TEST_F(ab, ab_write_protect_refaults)

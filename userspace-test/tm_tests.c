@@ -2229,6 +2229,7 @@ FIXTURE_VARIANT_ADD(policy, blind) {
 
 FIXTURE_SETUP(policy)
 {
+	self->f = -1;	/* nothing to close if the open fails or skips */
 	self->f = tm_must_open_param("event_aware", variant->aware ? "Y" : "N");
 	ASSERT_EQ(tm_has_cap(self->f, TEST_MIRROR_CAP_EVENT_AWARE),
 		  variant->aware);
@@ -2236,7 +2237,8 @@ FIXTURE_SETUP(policy)
 
 FIXTURE_TEARDOWN(policy)
 {
-	close(self->f);
+	if (self->f >= 0)
+		close(self->f);
 }
 
 TEST_F(policy, unmap_by_policy)
