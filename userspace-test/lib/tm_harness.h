@@ -20,7 +20,24 @@
  * FIXTURE_VARIANT_ADD() of its fixture, each run reported as its own KTAP
  * result "name.variant", with the variant's parameters in *variant and the
  * fixture's data (set up by FIXTURE_SETUP, undone by FIXTURE_TEARDOWN) in
- * *self.
+ * *self. (kselftest reports "fixture.variant.name"; here the test's name
+ * comes first, so that a test turned into variants keeps its name as the
+ * prefix of theirs.) Use a variant where one body is asserted for several
+ * configurations (a policy, an ioctl, a kind of CPU change); keep what
+ * differs by kernel as per-kernel asserts inside the body. A fixture, its
+ * variants and its tests live in one source file (they are static).
+ *
+ * Example:
+ *
+ *	FIXTURE(policy) { int f; };
+ *	FIXTURE_VARIANT(policy) { bool aware; };
+ *	FIXTURE_VARIANT_ADD(policy, aware) { .aware = true };
+ *	FIXTURE_VARIANT_ADD(policy, blind) { .aware = false };
+ *	FIXTURE_SETUP(policy) { self->f = ...; }
+ *	FIXTURE_TEARDOWN(policy) { close(self->f); }
+ *	TEST_F(policy, unmap_by_policy) { ... variant->aware ... self->f ... }
+ *
+ * runs unmap_by_policy.aware and unmap_by_policy.blind.
  */
 #ifndef _TM_HARNESS_H_
 #define _TM_HARNESS_H_
