@@ -1722,7 +1722,8 @@ static void check_stats_out(struct mfile *m, const struct drm_test_mirror_stats 
 		FAIL("STATS: bindings %llu, the model has %d",
 		     (unsigned long long)s->bindings, m->nb);
 	if (s->caps & ~(uint32_t)(TEST_MIRROR_CAP_VMA_DOWNGRADE |
-				  TEST_MIRROR_CAP_EVENT_AWARE))
+				  TEST_MIRROR_CAP_EVENT_AWARE |
+				  TEST_MIRROR_CAP_UFFD_FAULTS))
 		FAIL("STATS: unknown caps 0x%x", s->caps);
 	if (s->table_bytes % 4096)
 		FAIL("STATS: table_bytes %llu", (unsigned long long)s->table_bytes);

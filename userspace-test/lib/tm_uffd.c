@@ -56,26 +56,46 @@ void tm_uffd_wp_at(int u, void *p, size_t size, bool on, const char *file,
 			tm_errname(errno));
 }
 
-int tm_uffd_wait(int uffd, int timeout_ms, uint64_t *addr)
+int tm_uffd_wait_msg(int uffd, int timeout_ms, struct uffd_msg *msg)
 {
 	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
-	struct uffd_msg msg;
-	int r;
+	uint64_t end = tm_now_ms() + (uint64_t)timeout_ms;
+	int fl = fcntl(uffd, F_GETFL), r = -ETIMEDOUT;
+	ssize_t n;
 
-	do {
-		r = poll(&pfd, 1, timeout_ms);
-	} while (r < 0 && errno == EINTR);
-	if (r < 0)
+	/*
+	 * poll() of a blocking userfaultfd always reports an error (a fault
+	 * may be woken before it is read): poll and read it non-blocking.
+	 */
+	if (fl < 0 || fcntl(uffd, F_SETFL, fl | O_NONBLOCK))
 		return -errno;
-	if (r == 0)
-		return -ETIMEDOUT;
-	if (read(uffd, &msg, sizeof(msg)) != sizeof(msg))
-		return -EIO;
-	if (msg.event != UFFD_EVENT_PAGEFAULT)
-		return -EPROTO;
-	if (addr)
+	while (tm_now_ms() < end) {
+		if (poll(&pfd, 1, (int)(end - tm_now_ms())) < 0 && errno != EINTR) {
+			r = -errno;
+			break;
+		}
+		n = read(uffd, msg, sizeof(*msg));
+		if (n == sizeof(*msg)) {
+			r = msg->event == UFFD_EVENT_PAGEFAULT ? 0 : -EPROTO;
+			break;
+		}
+		if (n >= 0 || (errno != EAGAIN && errno != EINTR)) {
+			r = n < 0 ? -errno : -EIO;
+			break;
+		}
+	}
+	fcntl(uffd, F_SETFL, fl);
+	return r;
+}
+
+int tm_uffd_wait(int uffd, int timeout_ms, uint64_t *addr)
+{
+	struct uffd_msg msg;
+	int r = tm_uffd_wait_msg(uffd, timeout_ms, &msg);
+
+	if (!r && addr)
 		*addr = msg.arg.pagefault.address;
-	return 0;
+	return r;
 }
 
 int tm_uffd_copy(int uffd, void *addr, const void *src)

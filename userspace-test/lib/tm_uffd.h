@@ -38,6 +38,9 @@ void tm_uffd_wp_at(int u, void *p, size_t size, bool on, const char *file,
  * NULL) receives the faulting address. 0, -ETIMEDOUT, or -errno.
  */
 int tm_uffd_wait(int uffd, int timeout_ms, uint64_t *addr);
+/* The same, with the whole message (its flags: WP, WRITE). */
+struct uffd_msg;
+int tm_uffd_wait_msg(int uffd, int timeout_ms, struct uffd_msg *msg);
 /*
  * Supply the page at addr (page aligned) with a copy of src (one page) and
  * wake the waiter. 0 or -errno.
