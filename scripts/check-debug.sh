@@ -37,7 +37,7 @@
 #   TM_TIMEOUT, TM_PROG_TIMEOUT   as vm-run.sh; the defaults here are larger
 #                       (KASAN + lockdep under TCG are several times slower)
 #   TM_DEBUG_TSCALE=N   multiply the suite's timeout=S and each test's own
-#                       timeout (tm_lib.c) by N (4)
+#                       timeout (the harness, tm_harness.c) by N (4)
 #   LINUX_SRC_TARBALL   (default /usr/src/linux-source-6.1.tar.xz)
 #   --build-only        build (or find) the kernel, print its cache dir, stop
 #   --cached            print the cache dir and exit 0 if the kernel of this
