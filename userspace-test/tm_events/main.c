@@ -48,71 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tm_lib.h"
-
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE	25
-#endif
-#ifndef MADV_SOFT_OFFLINE
-#define MADV_SOFT_OFFLINE 101
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT	21
-#endif
-#ifndef MPOL_MF_MOVE
-#define MPOL_MF_MOVE	(1 << 1)
-#endif
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE 0x100000
-#endif
-
-/* PROTECTION_VMA keeps read-only entries on this kernel (6.1). */
-static bool vma_dg;
-/* Device faults ask userfaultfd handlers on this kernel (7.3). */
-static bool uffd_faults;
-
-/* ------------------------------------------------------------------------ */
-/* Device helpers                                                            */
-/* ------------------------------------------------------------------------ */
-
-/*
- * Every test starts here: the file must use the event-aware policy; note
- * what PROTECTION_VMA does on this kernel; start from an empty event log.
- */
-static void setup(int fd, const char *name)
-{
-	struct drm_test_mirror_stats st;
-	char msg[128];
-
-	/* A marker in the kernel log, to match a splat with its test. */
-	snprintf(msg, sizeof(msg), "tm_events: %s\n", name);
-	tm_write_str("/dev/kmsg", msg);
-
-	tm_must_stats(fd, &st);
-	if (!(st.caps & TEST_MIRROR_CAP_EVENT_AWARE))
-		SKIP("the module runs the event-blind policy (event_aware=N); "
-		     "these tests assert the event-aware one");
-	vma_dg = st.caps & TEST_MIRROR_CAP_VMA_DOWNGRADE;
-	uffd_faults = st.caps & TEST_MIRROR_CAP_UFFD_FAULTS;
-	ASSERT_OK(tm_evlog_drain(fd));
-}
-
-#define SETUP(fd) setup(fd, __func__)
-
-/* Wait (bounded) for the UNMAP work item to drop n pages. */
-static void wait_pages_dropped(int fd, uint64_t n)
-{
-	uint64_t end = tm_now_ms() + 5000;
-	struct drm_test_mirror_stats st;
-
-	for (;;) {
-		st = STATS(fd);
-		if (st.pages_dropped >= n || tm_now_ms() > end)
-			break;
-		tm_sleep_ms(10);
-	}
-	ASSERT_EQ(st.pages_dropped, n);
-}
+#include "tm_events.h"
 
 /* ------------------------------------------------------------------------ */
 /* munmap, mremap, MAP_FIXED                                                 */
