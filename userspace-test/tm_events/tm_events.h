@@ -41,4 +41,7 @@ void setup(int fd, const char *name);
 #define SETUP(fd) setup(fd, __func__)
 void wait_pages_dropped(int fd, uint64_t n);
 
+/* trace.c, exit.c: the tm_invalidate records a test reads at most */
+#define PROBE_MAX 4096
+
 #endif /* _TM_EVENTS_H_ */
