@@ -44,4 +44,7 @@ void wait_pages_dropped(int fd, uint64_t n);
 /* trace.c, exit.c: the tm_invalidate records a test reads at most */
 #define PROBE_MAX 4096
 
+/* exit.c: the new image of exec_release_then_unmap (main.c runs it) */
+int exec_helper(const char *arg);
+
 #endif /* _TM_EVENTS_H_ */
