@@ -26,28 +26,25 @@
  * against the EVENTS log first.
  *
  * Usage: tm_events [tm_main options] [pattern...]; tm_events -l lists.
+ *
+ * The tests, one file per kind of activity (tm_events.h: what they share;
+ * the harness runs them by file name, then line):
+ *
+ *   unmap.c    munmap, mremap, MAP_FIXED
+ *   protect.c  mprotect, clear_refs soft-dirty
+ *   madvise.c  MADV_DONTNEED, MADV_FREE, MADV_PAGEOUT
+ *   fork.c     fork and COW
+ *   file.c     shared file mappings: writeback, truncate, hole punch
+ *   uffd.c     userfaultfd: write-protect, device faults the handler serves
+ *   thp.c      transparent huge pages: split, collapse
+ *   hugetlb.c  hugetlb and hugetlbfs
+ *   migrate.c  KSM, compaction, soft offline, move_pages, device migration
+ *   ab.c       event-aware against event-blind, after a write-protect
+ *   trace.c    the tm_invalidate tracepoint against the EVENTS log
+ *   exit.c     process exit, exec, OOM kill
+ *   common.c   the start of every test, the wait for the UNMAP work item
+ *   main.c     this overview, the program's options
  */
-#include <fcntl.h>
-#include <inttypes.h>
-#include <linux/falloc.h>
-#include <linux/userfaultfd.h>
-#include <poll.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
 #include "tm_events.h"
 
 static const char *opt_exec_helper;
