@@ -80,7 +80,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tm_lib.h"
+#include "tm_fuzz.h"
 
 #include <misc/test_mirror_hmm.h>
 
@@ -89,12 +89,12 @@
 /* ------------------------------------------------------------------------ */
 
 static uint64_t opt_seed = 1;
-static bool opt_trace;		/* env TM_FUZZ_TRACE: print every call */
+bool opt_trace;
 static uint64_t opt_calls = 100000;
 
-static uint64_t rs;
+uint64_t rs;
 
-static uint64_t rnd(void)
+uint64_t rnd(void)
 {
 	uint64_t z = (rs += 0x9e3779b97f4a7c15ull);
 
@@ -103,17 +103,17 @@ static uint64_t rnd(void)
 	return z ^ (z >> 31);
 }
 
-static uint64_t rn(uint64_t n)
+uint64_t rn(uint64_t n)
 {
 	return n ? rnd() % n : 0;
 }
 
-static bool chance(unsigned int pct)
+bool chance(unsigned int pct)
 {
 	return rn(100) < pct;
 }
 
-static void seed_for(const char *name)
+void seed_for(const char *name)
 {
 	uint64_t h = opt_seed * 0x100000001b3ull;
 
@@ -127,14 +127,11 @@ static struct total {
 	uint64_t calls, checks, cpu_ops, tests;
 } *total;
 
-/* Calls per errno, for the summary line of each test. */
-#define NERR 140
-static uint64_t cnt_err[NERR + 1];
-static uint64_t cnt_calls, cnt_skipped, cnt_cpu_ops, cnt_checks;
-/* Device READ / WRITE calls, those that succeeded, pages copied and checked. */
-static uint64_t cnt_acc, cnt_acc_ok, cnt_acc_pages;
+uint64_t cnt_err[NERR + 1];
+uint64_t cnt_calls, cnt_skipped, cnt_cpu_ops, cnt_checks;
+uint64_t cnt_acc, cnt_acc_ok, cnt_acc_pages;
 
-static void count_ret(int ret)
+void count_ret(int ret)
 {
 	int e = -ret;
 
@@ -142,7 +139,7 @@ static void count_ret(int ret)
 	cnt_err[e >= 0 && e < NERR ? e : NERR]++;
 }
 
-static void print_counts(const char *name)
+void print_counts(const char *name)
 {
 	char buf[1024];
 	size_t n = 0;
@@ -176,508 +173,6 @@ static void print_counts(const char *name)
 			" pages copied and checked",
 			name, cnt_acc, cnt_acc_ok, cnt_acc_ok * 100 / cnt_acc,
 			cnt_acc_pages);
-}
-
-/* ------------------------------------------------------------------------ */
-/* The world                                                                 */
-/* ------------------------------------------------------------------------ */
-
-#define GUARD	16
-#define NA	160
-#define NW	(GUARD + NA + GUARD)
-#define NZONE	1024
-#define LOW_END	0x10000ull
-
-enum kind { K_RW, K_RO, K_NONE, K_HOLE };
-
-static uint8_t *win;		/* window: guard, arena, guard */
-static uint8_t *arena;
-static uint8_t kind[NA];
-static uint8_t *shadow;		/* what the arena holds, NA pages */
-static uint8_t *zone;
-static uint64_t task_max;	/* TASK_SIZE_MAX of this machine */
-static bool aware;		/* event-aware policy: munmap drops tracking */
-static int memfd = -1;
-
-#define BUF_RW_PAGES	64
-#define BUF_RO_PAGES	16
-static uint8_t *bufrw, *bufro, *bufmix;	/* each followed by a guard page */
-static uint8_t *argpage;	/* 2 RW pages for ioctl arguments, then a guard */
-static uint8_t *argro;		/* a read-only page for ioctl arguments */
-static uint8_t *snapbuf;	/* 8 pages for SNAPSHOT / EVENTS output, guard */
-#define SNAPBUF_PAGES	48
-static uint8_t *scratch;	/* source data / expected data */
-
-static bool in_range(uint64_t a, const void *base, size_t len)
-{
-	return a >= (uintptr_t)base && a - (uintptr_t)base < len;
-}
-
-/* Region letter of an arena page index. */
-static char region_of(size_t i)
-{
-	return i < 64 ? 'A' : i < 80 ? 'B' : i < 88 ? 'C' : i < 96 ? 'D' :
-	       i < 128 ? 'E' : 'F';
-}
-
-static void *must_mmap_off(void *addr, size_t len, int prot, int flags,
-			   int fd, off_t off)
-{
-	void *p = mmap(addr, len, prot, flags, fd, off);
-
-	if (p == MAP_FAILED)
-		FAIL("mmap(%p, %zu): %s", addr, len, tm_errname(errno));
-	return p;
-}
-
-static void *must_mmap(void *addr, size_t len, int prot, int flags, int fd)
-{
-	return must_mmap_off(addr, len, prot, flags, fd, 0);
-}
-
-static void arena_map_anon(size_t i, size_t n, int prot)
-{
-	must_mmap(arena + i * PAGE_SZ, n * PAGE_SZ, prot,
-		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1);
-	madvise(arena + i * PAGE_SZ, n * PAGE_SZ, MADV_NOHUGEPAGE);
-}
-
-static void arena_map_memfd(size_t i, size_t n, int prot)
-{
-	must_mmap_off(arena + i * PAGE_SZ, n * PAGE_SZ, prot, MAP_SHARED | MAP_FIXED,
-		      memfd, (off_t)((i - 128) * PAGE_SZ));
-}
-
-static uint64_t detect_task_max(void)
-{
-	void *hint = (void *)(1ull << 47);
-	void *p = mmap(hint, 4096, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-
-	if (p == hint) {
-		munmap(p, 4096);
-		return (1ull << 56) - 4096;	/* 5-level paging */
-	}
-	if (p != MAP_FAILED)
-		munmap(p, 4096);
-	return (1ull << 47) - 4096;
-}
-
-static void world_setup(void)
-{
-	uint8_t *b;
-	size_t i;
-
-	task_max = detect_task_max();
-	win = must_mmap(NULL, NW * PAGE_SZ, PROT_NONE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
-	arena = win + GUARD * PAGE_SZ;
-	shadow = must_mmap(NULL, NA * PAGE_SZ, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1);
-
-	arena_map_anon(0, 64, PROT_READ | PROT_WRITE);
-	tm_fill(arena, 64 * PAGE_SZ, 0xA000);
-	arena_map_anon(64, 16, PROT_READ);
-	arena_map_anon(80, 8, PROT_NONE);
-	arena_map_anon(96, 32, PROT_READ | PROT_WRITE);
-	memfd = memfd_create("tm_fuzz", MFD_CLOEXEC);
-	if (memfd < 0 || ftruncate(memfd, 32 * PAGE_SZ))
-		FAIL("memfd: %s", tm_errname(errno));
-	arena_map_memfd(128, 32, PROT_READ | PROT_WRITE);
-	tm_fill(arena + 128 * PAGE_SZ, 32 * PAGE_SZ, 0xF000);
-	for (i = 0; i < NA; i++) {
-		char r = region_of(i);
-
-		kind[i] = r == 'B' ? K_RO : r == 'C' ? K_NONE :
-			  r == 'D' ? K_HOLE : K_RW;
-	}
-	memcpy(shadow, arena, 64 * PAGE_SZ);
-	memcpy(shadow + 128 * PAGE_SZ, arena + 128 * PAGE_SZ, 32 * PAGE_SZ);
-
-	zone = must_mmap(NULL, NZONE * PAGE_SZ, PROT_NONE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
-
-	b = must_mmap(NULL, (BUF_RW_PAGES + 2) * PAGE_SZ, PROT_NONE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	bufrw = b + PAGE_SZ;
-	mprotect(bufrw, BUF_RW_PAGES * PAGE_SZ, PROT_READ | PROT_WRITE);
-	b = must_mmap(NULL, (BUF_RO_PAGES + 2) * PAGE_SZ, PROT_NONE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	bufro = b + PAGE_SZ;
-	mprotect(bufro, BUF_RO_PAGES * PAGE_SZ, PROT_READ | PROT_WRITE);
-	tm_fill(bufro, BUF_RO_PAGES * PAGE_SZ, 0xB0B0);
-	mprotect(bufro, BUF_RO_PAGES * PAGE_SZ, PROT_READ);
-	b = must_mmap(NULL, 10 * PAGE_SZ, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	bufmix = b + PAGE_SZ;
-	mprotect(bufmix, 8 * PAGE_SZ, PROT_READ | PROT_WRITE);
-	tm_fill(bufmix, 8 * PAGE_SZ, 0xC0C0);
-	mprotect(bufmix + 4 * PAGE_SZ, 4 * PAGE_SZ, PROT_READ);
-	b = must_mmap(NULL, 6 * PAGE_SZ, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	argpage = b + PAGE_SZ;
-	mprotect(argpage, 2 * PAGE_SZ, PROT_READ | PROT_WRITE);
-	argro = b + 4 * PAGE_SZ;
-	mprotect(argro, PAGE_SZ, PROT_READ);
-	b = must_mmap(NULL, (SNAPBUF_PAGES + 2) * PAGE_SZ, PROT_NONE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	snapbuf = b + PAGE_SZ;
-	mprotect(snapbuf, SNAPBUF_PAGES * PAGE_SZ, PROT_READ | PROT_WRITE);
-	scratch = must_mmap(NULL, (BUF_RW_PAGES + 2) * PAGE_SZ,
-			    PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	/*
-	 * The hole last: a later mmap() small enough would land in it (so
-	 * nothing below maps memory without an address).
-	 */
-	munmap(arena + 88 * PAGE_SZ, 8 * PAGE_SZ);
-}
-
-/* The hole must stay a hole, or the model is wrong. */
-static void check_hole(void)
-{
-	unsigned char vec[8];
-
-	if (mincore(arena + 88 * PAGE_SZ, 8 * PAGE_SZ, vec) != -1 || errno != ENOMEM)
-		FAIL("something was mapped in the arena's hole");
-}
-
-#define R_UNKNOWN 1000
-
-/* Can the CPU give the device this page? 0, -EFAULT, -EPERM, R_UNKNOWN. */
-static int cpu_reason(uint64_t a, bool write)
-{
-	if (a < LOW_END)
-		return -EFAULT;
-	if (in_range(a, zone, NZONE * PAGE_SZ))
-		return -EFAULT;
-	if (in_range(a, win, NW * PAGE_SZ)) {
-		uint64_t i = (a - (uintptr_t)win) / PAGE_SZ;
-
-		if (i < GUARD || i >= GUARD + NA)
-			return -EFAULT;
-		switch (kind[i - GUARD]) {
-		case K_RW:
-			return 0;
-		case K_RO:
-			return write ? -EPERM : 0;
-		default:
-			return -EFAULT;
-		}
-	}
-	return R_UNKNOWN;
-}
-
-/* Can a user copy touch this byte (need_write: the kernel writes it)? */
-static int mem_access(uint64_t a, bool need_write)
-{
-	if (a >= task_max || a < LOW_END)
-		return -EFAULT;
-	if (in_range(a, win, NW * PAGE_SZ) || in_range(a, zone, NZONE * PAGE_SZ)) {
-		int r = cpu_reason(a, need_write);
-
-		return r == -EPERM ? -EFAULT : r;
-	}
-	if (in_range(a, bufrw - PAGE_SZ, (BUF_RW_PAGES + 2) * PAGE_SZ))
-		return in_range(a, bufrw, BUF_RW_PAGES * PAGE_SZ) ? 0 : -EFAULT;
-	if (in_range(a, bufro - PAGE_SZ, (BUF_RO_PAGES + 2) * PAGE_SZ))
-		return in_range(a, bufro, BUF_RO_PAGES * PAGE_SZ) && !need_write ?
-		       0 : -EFAULT;
-	if (in_range(a, bufmix - PAGE_SZ, 10 * PAGE_SZ)) {
-		if (in_range(a, bufmix, 4 * PAGE_SZ))
-			return 0;
-		return in_range(a, bufmix + 4 * PAGE_SZ, 4 * PAGE_SZ) && !need_write ?
-		       0 : -EFAULT;
-	}
-	if (in_range(a, snapbuf - PAGE_SZ, (SNAPBUF_PAGES + 2) * PAGE_SZ))
-		return in_range(a, snapbuf, SNAPBUF_PAGES * PAGE_SZ) ? 0 : -EFAULT;
-	if (in_range(a, argpage - PAGE_SZ, 5 * PAGE_SZ)) {
-		if (in_range(a, argpage, 2 * PAGE_SZ))
-			return 0;
-		return in_range(a, argro, PAGE_SZ) && !need_write ? 0 : -EFAULT;
-	}
-	return R_UNKNOWN;
-}
-
-/* All bytes of [a, a + len) accessible? Stops at the first bad page. */
-static int mem_range(uint64_t a, uint64_t len, bool need_write)
-{
-	uint64_t p, end;
-	int r;
-
-	if (!len)
-		return 0;
-	if (a + len < a)
-		return -EFAULT;
-	end = a + len;
-	for (p = a & ~(uint64_t)(PAGE_SZ - 1); p < end; p += PAGE_SZ) {
-		r = mem_access(p < a ? a : p, need_write);
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
-/* The kernel's access_ok(): 1 ok, 0 not, 2 either (kernels differ). */
-static int access_ok_model(uint64_t ptr, uint64_t size)
-{
-	uint64_t sum = ptr + size;
-
-	if (sum < ptr || sum > task_max)
-		return 0;
-	if (sum == task_max)
-		return 2;
-	return 1;
-}
-
-static uint8_t *arena_page(uint64_t a)
-{
-	return arena + (a - (uintptr_t)arena) / PAGE_SZ * PAGE_SZ;
-}
-
-static uint8_t *shadow_of(uint64_t a)
-{
-	return shadow + (a - (uintptr_t)arena);
-}
-
-static bool in_arena(uint64_t a)
-{
-	return in_range(a, arena, NA * PAGE_SZ);
-}
-
-/* Compare the CPU's view of the arena with the shadow. */
-static void check_arena(const char *when)
-{
-	size_t i, j;
-
-	cnt_checks++;
-	check_hole();
-	for (i = 0; i < NA; i++) {
-		if (kind[i] != K_RW && kind[i] != K_RO)
-			continue;
-		if (!memcmp(arena + i * PAGE_SZ, shadow + i * PAGE_SZ, PAGE_SZ))
-			continue;
-		for (j = 0; j < PAGE_SZ && arena[i * PAGE_SZ + j] == shadow[i * PAGE_SZ + j]; j++)
-			;
-		FAIL("%s: arena page %zu (region %c) differs from the model at byte %zu: 0x%02x, expected 0x%02x",
-		     when, i, region_of(i), j, arena[i * PAGE_SZ + j],
-		     shadow[i * PAGE_SZ + j]);
-	}
-}
-
-/* ------------------------------------------------------------------------ */
-/* Model of the device files                                                 */
-/* ------------------------------------------------------------------------ */
-
-#define MAXB	96
-
-struct mbind {
-	uint32_t h;
-	uint32_t flags;		/* TEST_MIRROR_BIND_READ / WRITE */
-	uint64_t s, e;
-	uint8_t drop[NW];	/* window pages whose tracking was dropped */
-};
-
-struct mfile {
-	int fd;
-	int nb;
-	struct mbind b[MAXB];
-	uint32_t freed[64];	/* recently freed handles */
-	unsigned int nfreed;
-	uint32_t max_issued;
-	uint64_t last_seq;
-};
-
-static struct mfile mf[2];
-static uint64_t max_bindings = 1024;
-
-static struct mbind *find_b(struct mfile *m, uint64_t a)
-{
-	int i;
-
-	for (i = 0; i < m->nb; i++)
-		if (a >= m->b[i].s && a < m->b[i].e)
-			return &m->b[i];
-	return NULL;
-}
-
-static bool overlaps(struct mfile *m, uint64_t s, uint64_t e)
-{
-	int i;
-
-	for (i = 0; i < m->nb; i++)
-		if (s < m->b[i].e && m->b[i].s < e)
-			return true;
-	return false;
-}
-
-static bool is_live(struct mfile *m, uint32_t h)
-{
-	int i;
-
-	for (i = 0; i < m->nb; i++)
-		if (m->b[i].h == h)
-			return true;
-	return false;
-}
-
-static uint32_t lowest_free(struct mfile *m)
-{
-	uint32_t h = 1;
-
-	while (is_live(m, h))
-		h++;
-	return h;
-}
-
-static bool dropped(struct mbind *b, uint64_t a)
-{
-	if (!in_range(a, win, NW * PAGE_SZ))
-		return false;
-	return b->drop[(a - (uintptr_t)win) / PAGE_SZ];
-}
-
-static void model_add(struct mfile *m, uint32_t h, uint64_t s, uint64_t e,
-		      uint32_t flags)
-{
-	struct mbind *b = &m->b[m->nb++];
-
-	memset(b, 0, sizeof(*b));
-	b->h = h;
-	b->s = s;
-	b->e = e;
-	b->flags = flags & (TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE);
-	if (h > m->max_issued)
-		m->max_issued = h;
-}
-
-static void model_del(struct mfile *m, uint32_t h)
-{
-	int i;
-
-	for (i = 0; i < m->nb; i++) {
-		if (m->b[i].h != h)
-			continue;
-		m->b[i] = m->b[--m->nb];
-		m->freed[m->nfreed++ % 64] = h;
-		return;
-	}
-}
-
-/* The CPU unmapped window pages [i, i + n): bindings there lose tracking. */
-static void model_drop(size_t wi, size_t n)
-{
-	int f, k;
-	size_t j;
-
-	if (!aware)
-		return;
-	for (f = 0; f < 2; f++)
-		for (k = 0; k < mf[f].nb; k++)
-			for (j = wi; j < wi + n; j++) {
-				uint64_t a = (uintptr_t)win + j * PAGE_SZ;
-
-				if (a >= mf[f].b[k].s && a < mf[f].b[k].e)
-					mf[f].b[k].drop[j] = 1;
-			}
-}
-
-/* ------------------------------------------------------------------------ */
-/* Predictions                                                               */
-/* ------------------------------------------------------------------------ */
-
-struct pred {
-	int allow[8];
-	int n;
-	bool skip;		/* the model cannot predict this draw */
-	uint64_t pages;		/* READ/WRITE: pages copied */
-	bool buf_fault;		/* the failure is the user buffer's */
-};
-
-static void allow(struct pred *p, int e)
-{
-	int i;
-
-	for (i = 0; i < p->n; i++)
-		if (p->allow[i] == e)
-			return;
-	if (p->n < 8)
-		p->allow[p->n++] = e;
-}
-
-static bool allowed(const struct pred *p, int e)
-{
-	int i;
-
-	for (i = 0; i < p->n; i++)
-		if (p->allow[i] == e)
-			return true;
-	return false;
-}
-
-static int check_range(uint64_t a, uint64_t s)
-{
-	if (!s || (a & (PAGE_SZ - 1)) || (s & (PAGE_SZ - 1)))
-		return -EINVAL;
-	if (a + s < a || a + s > task_max)
-		return -EINVAL;
-	return 0;
-}
-
-/*
- * Walk [addr, addr + size) the way the core does: the first page that fails
- * decides. With m == NULL every page is bound (the hmm front-end).
- */
-static void walk_access(struct mfile *m, bool write, uint64_t addr,
-			uint64_t size, uint64_t ptr, struct pred *p)
-{
-	uint64_t np = size / PAGE_SZ, i;
-
-	for (i = 0; i < np; i++) {
-		uint64_t a = addr + i * PAGE_SZ;
-		struct mbind *b = NULL;
-		int r;
-
-		if (m) {
-			b = find_b(m, a);
-			if (!b) {
-				allow(p, -ENOENT);
-				p->pages = i;
-				return;
-			}
-			if (write && !(b->flags & TEST_MIRROR_BIND_WRITE)) {
-				allow(p, -EPERM);
-				p->pages = i;
-				return;
-			}
-			if (dropped(b, a)) {
-				allow(p, -EFAULT);
-				p->pages = i;
-				return;
-			}
-		}
-		r = cpu_reason(a, write);
-		if (r == R_UNKNOWN) {
-			p->skip = true;
-			return;
-		}
-		if (r) {
-			allow(p, r);
-			p->pages = i;
-			return;
-		}
-		r = mem_range(ptr + i * PAGE_SZ, PAGE_SZ, !write);
-		if (r == R_UNKNOWN) {
-			p->skip = true;
-			return;
-		}
-		if (r) {
-			allow(p, -EFAULT);
-			p->pages = i;
-			p->buf_fault = true;
-			return;
-		}
-	}
-	p->pages = np;
-	allow(p, 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1400,12 +895,6 @@ static bool gen_guided(struct mfile *m, bool write,
 }
 
 
-/* What the device must read at an address the walk allowed. */
-static const uint8_t *device_content(uint64_t a)
-{
-	return shadow_of(a & ~(uint64_t)(PAGE_SZ - 1));
-}
-
 static void op_access(enum issue_mode mode, bool write)
 {
 	struct drm_test_mirror_access a = { 0 }, *e;
@@ -1972,82 +1461,6 @@ static void op_migrate(enum issue_mode mode)
 	check_arena("after MIGRATE");
 }
 #endif
-
-/* ------------------------------------------------------------------------ */
-/* CPU-side changes                                                          */
-/* ------------------------------------------------------------------------ */
-
-/* Shorten [i, i + n) to stay in the arena and in the region of page i. */
-static size_t clamp_run(size_t i, size_t n)
-{
-	while (n > 1 && (i + n > NA || region_of(i + n - 1) != region_of(i)))
-		n--;
-	return n;
-}
-
-static void cpu_op(void)
-{
-	size_t i, n, j;
-	char r;
-
-	cnt_cpu_ops++;
-	switch (rn(6)) {
-	case 0:	/* munmap + mmap: new zero pages, tracking dropped */
-		i = chance(50) ? rn(64) : 96 + rn(32);
-		r = region_of(i);
-		n = clamp_run(i, 1 + rn(4));
-		(void)r;
-		munmap(arena + i * PAGE_SZ, n * PAGE_SZ);
-		model_drop(GUARD + i, n);
-		arena_map_anon(i, n, PROT_READ | PROT_WRITE);
-		memset(shadow + i * PAGE_SZ, 0, n * PAGE_SZ);
-		for (j = i; j < i + n; j++)
-			kind[j] = K_RW;
-		break;
-	case 1:	/* the memfd mapped again: same data, tracking dropped */
-		i = 128 + rn(32);
-		n = clamp_run(i, 1 + rn(4));
-		arena_map_memfd(i, n, PROT_READ | PROT_WRITE);
-		model_drop(GUARD + i, n);
-		for (j = i; j < i + n; j++)
-			kind[j] = K_RW;
-		break;
-	case 2: {	/* mprotect */
-		static const int prots[] = { PROT_READ | PROT_WRITE, PROT_READ,
-					     PROT_NONE };
-		int k = (int)rn(3);
-
-		i = chance(70) ? rn(64) : 128 + rn(32);
-		n = clamp_run(i, 1 + rn(6));
-		if (mprotect(arena + i * PAGE_SZ, n * PAGE_SZ, prots[k]))
-			FAIL("mprotect: %s", tm_errname(errno));
-		for (j = i; j < i + n; j++)
-			kind[j] = k == 0 ? K_RW : k == 1 ? K_RO : K_NONE;
-		break;
-	}
-	case 3:	/* MADV_DONTNEED: anonymous pages become zero */
-		i = chance(50) ? rn(64) : chance(50) ? 96 + rn(32) : 128 + rn(32);
-		n = clamp_run(i, 1 + rn(4));
-		if (madvise(arena + i * PAGE_SZ, n * PAGE_SZ, MADV_DONTNEED))
-			FAIL("madvise: %s", tm_errname(errno));
-		if (region_of(i) != 'F')
-			memset(shadow + i * PAGE_SZ, 0, n * PAGE_SZ);
-		break;
-	default:	/* CPU writes */
-		i = rn(NA);
-		if (kind[i] != K_RW)
-			break;
-		for (j = 0; j < 4; j++) {
-			size_t off = rn(PAGE_SZ / 8) * 8;
-			uint64_t v = rnd();
-
-			memcpy(arena + i * PAGE_SZ + off, &v, 8);
-			memcpy(shadow + i * PAGE_SZ + off, &v, 8);
-		}
-		break;
-	}
-	check_arena("after a CPU-side change");
-}
 
 /* ------------------------------------------------------------------------ */
 /* Raw ioctl numbers                                                         */
