@@ -7,6 +7,7 @@
  *  world.c    the memory of one test and the CPU's side of the oracle;
  *             the CPU-side changes
  *  model.c    the model of the two device files; the predictions
+ *  gen.c      argument generators: the edge classes
  *
  * Each variable is defined in the file named with its group below.
  */
@@ -137,5 +138,17 @@ bool allowed(const struct pred *p, int e);
 int check_range(uint64_t a, uint64_t s);
 void walk_access(struct mfile *m, bool write, uint64_t addr,
 		 uint64_t size, uint64_t ptr, struct pred *p);
+
+/* ------------------------------------------------------------------------ */
+/* Argument generators (gen.c)                                               */
+/* ------------------------------------------------------------------------ */
+
+uint64_t arena_addr(void);
+uint64_t gen_addr(void);
+uint64_t gen_size(uint64_t addr);
+uint32_t gen_bind_flags(void);
+uint64_t gen_ptr(uint64_t size);
+uint64_t gen_u64_edge(unsigned int pct_zero);
+uint32_t gen_handle(struct mfile *m, struct mfile *other);
 
 #endif /* _TM_FUZZ_H_ */
