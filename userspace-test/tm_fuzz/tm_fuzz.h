@@ -8,6 +8,7 @@
  *             the CPU-side changes
  *  model.c    the model of the two device files; the predictions
  *  gen.c      argument generators: the edge classes
+ *  issue.c    issuing a DRM ioctl: normally, raw, with a bad pointer
  *
  * Each variable is defined in the file named with its group below.
  */
@@ -150,5 +151,33 @@ uint32_t gen_bind_flags(void);
 uint64_t gen_ptr(uint64_t size);
 uint64_t gen_u64_edge(unsigned int pct_zero);
 uint32_t gen_handle(struct mfile *m, struct mfile *other);
+
+/* ------------------------------------------------------------------------ */
+/* Issuing a DRM ioctl (issue.c)                                             */
+/* ------------------------------------------------------------------------ */
+
+enum issue_mode { IM_NORMAL, IM_RAW, IM_ARGPTR };
+
+struct issue {
+	unsigned long req;
+	uint8_t *uarg;		/* what is passed */
+	size_t usize;		/* _IOC_SIZE of req */
+	size_t in, out;		/* bytes copied in / out by drm_ioctl */
+	int copyin_err;		/* -EFAULT: drm_ioctl fails before the handler */
+	int copyout_err;	/* -EFAULT: the handler ran, the copy back fails */
+	bool out_visible;	/* the handler's output reaches us at uarg */
+	uint8_t eff[512];	/* what the handler sees */
+	size_t drv_size;
+};
+
+/* The DRM ioctls: drm_cmds[k] is DRM_TEST_MIRROR_* number k. */
+extern const unsigned long drm_cmds[];
+extern const size_t n_drm_cmds;
+
+void issue_prepare(struct issue *is, unsigned long cmd,
+		   const void *arg, size_t size, enum issue_mode mode);
+int issue_call(struct issue *is, int fd, const struct pred *p,
+	       const char *what);
+bool handler_ran(const struct issue *is);
 
 #endif /* _TM_FUZZ_H_ */
