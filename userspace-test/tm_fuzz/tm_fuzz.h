@@ -9,6 +9,8 @@
  *  model.c    the model of the two device files; the predictions
  *  gen.c      argument generators: the edge classes
  *  issue.c    issuing a DRM ioctl: normally, raw, with a bad pointer
+ *  ops.c      the DRM calls of each kind, but READ and WRITE
+ *  access.c   device READ and WRITE; keeping the copy path busy
  *
  * Each variable is defined in the file named with its group below.
  */
@@ -179,5 +181,34 @@ void issue_prepare(struct issue *is, unsigned long cmd,
 int issue_call(struct issue *is, int fd, const struct pred *p,
 	       const char *what);
 bool handler_ran(const struct issue *is);
+
+/* ------------------------------------------------------------------------ */
+/* The DRM calls (ops.c, access.c)                                           */
+/* ------------------------------------------------------------------------ */
+
+enum issue_mode pick_mode(unsigned int raw_pct, unsigned int ptr_pct);
+struct mfile *pick_file(struct mfile **other);
+bool bind_call(struct mfile *m, const struct drm_test_mirror_bind *a,
+	       enum issue_mode mode);
+void unbind_call(struct mfile *m, const struct drm_test_mirror_unbind *a,
+		 enum issue_mode mode);
+void op_bind(enum issue_mode mode);
+void op_unbind(enum issue_mode mode);
+void op_snapshot(enum issue_mode mode);
+void check_stats_out(struct mfile *m, const struct drm_test_mirror_stats *s);
+void op_stats(enum issue_mode mode);
+
+#define EVSZ	sizeof(struct drm_test_mirror_event)
+
+void op_events(enum issue_mode mode);
+#ifdef DRM_IOCTL_TEST_MIRROR_MIGRATE
+void op_migrate(enum issue_mode mode);
+#endif
+
+/* The shares of keep_bound() and of guided READ / WRITE draws (access.c). */
+extern unsigned int keep_bound_pct, guided_pct;
+
+void keep_bound(void);
+void op_access(enum issue_mode mode, bool write);
 
 #endif /* _TM_FUZZ_H_ */
