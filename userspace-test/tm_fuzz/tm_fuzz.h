@@ -11,6 +11,7 @@
  *  issue.c    issuing a DRM ioctl: normally, raw, with a bad pointer
  *  ops.c      the DRM calls of each kind, but READ and WRITE
  *  access.c   device READ and WRITE; keeping the copy path busy
+ *  drm.c      the DRM call classes (fixture drm), drm_raw_nr
  *
  * Each variable is defined in the file named with its group below.
  */
@@ -44,6 +45,8 @@ extern uint64_t cnt_acc, cnt_acc_ok, cnt_acc_pages;
 
 void count_ret(int ret);
 void print_counts(const char *name);
+/* A test's share of --calls (weight: percent). */
+uint64_t share(unsigned int weight);
 
 /* ------------------------------------------------------------------------ */
 /* The world (world.c)                                                       */
@@ -210,5 +213,13 @@ extern unsigned int keep_bound_pct, guided_pct;
 
 void keep_bound(void);
 void op_access(enum issue_mode mode, bool write);
+
+/* ------------------------------------------------------------------------ */
+/* Setup of a DRM test (drm.c)                                               */
+/* ------------------------------------------------------------------------ */
+
+void drm_setup(int fd);
+void drm_teardown(const char *name);
+void seed_bindings(void);
 
 #endif /* _TM_FUZZ_H_ */
