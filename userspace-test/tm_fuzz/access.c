@@ -8,8 +8,6 @@
  * every guard and canary, must be untouched; a page copied in part holds,
  * byte by byte, the old data or the new.
  */
-#include <stdio.h>
-
 #include "tm_fuzz.h"
 
 /*

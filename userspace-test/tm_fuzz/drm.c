@@ -12,6 +12,8 @@
  * the driver's: -ENOTTY for another type, -EINVAL for a number in the
  * driver's range that has no ioctl.
  */
+#include <sys/ioctl.h>
+
 #include "tm_fuzz.h"
 
 void drm_setup(int fd)

@@ -11,7 +11,6 @@
  * holds.
  */
 #include <stdio.h>
-#include <sys/ioctl.h>
 
 #include "tm_fuzz.h"
 

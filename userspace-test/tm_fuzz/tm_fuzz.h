@@ -12,6 +12,10 @@
  *  ops.c      the DRM calls of each kind, but READ and WRITE
  *  access.c   device READ and WRITE; keeping the copy path busy
  *  drm.c      the DRM call classes (fixture drm), drm_raw_nr
+ *  foreign.c  another address space: drm_foreign
+ *  race.c     unbind racing device accesses: drm_race_unbind
+ *  hmm.c      the test_hmm-compatible front-end: hmm_cmds, hmm_raw,
+ *             hmm_foreign
  *
  * Each variable is defined in the file named with its group below.
  */
