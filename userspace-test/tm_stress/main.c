@@ -87,111 +87,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tm_lib.h"
-
-#ifndef MADV_COLD
-#define MADV_COLD	20
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT	21
-#endif
+#include "tm_stress.h"
 
 static unsigned int opt_seconds = 30;
 static uint64_t opt_seed = 1;
 
-#define NSLOTS_SMALL	8
-#define SMALL_PAGES	16
-#define HUGE_SLOT_PAGES	512
-#define MAXACC		64
-#define HIST		48
-#define CHILD_ID	0xfffffff0u
-#define MAXOVL		128
-
-static int dev[2];
-static bool aware;
-
-/* ------------------------------------------------------------------------ */
-/* Content encoding                                                          */
-/* ------------------------------------------------------------------------ */
-
-static uint64_t word_of(uint32_t id, uint64_t addr, unsigned int w)
-{
-	if (!id)
-		return 0;
-	return (uint64_t)id << 32 | ((addr >> 12) & 0xfffff) << 9 | w;
-}
-
-static void fill_page(uint8_t *dst, uint64_t addr, uint32_t id)
-{
-	uint64_t *p = (uint64_t *)dst;
-	unsigned int w;
-
-	for (w = 0; w < PAGE_SZ / 8; w++)
-		p[w] = word_of(id, addr, w);
-}
-
-/*
- * Decode a page read at addr: the ids it holds (up to max). Returns false
- * if a word belongs to another address or is not a valid word at all.
- */
-static bool decode_page(const uint8_t *buf, uint64_t addr, uint32_t *ids,
-			unsigned int *nids, unsigned int max, unsigned int *badw)
-{
-	const uint64_t *p = (const uint64_t *)buf;
-	unsigned int w, k;
-
-	*nids = 0;
-	for (w = 0; w < PAGE_SZ / 8; w++) {
-		uint32_t id = (uint32_t)(p[w] >> 32);
-
-		if (p[w] != word_of(id, addr, w)) {
-			*badw = w;
-			return false;
-		}
-		for (k = 0; k < *nids && ids[k] != id; k++)
-			;
-		if (k == *nids && *nids < max)
-			ids[(*nids)++] = id;
-	}
-	return true;
-}
-
-/*
- * Is word w of the page at addr a byte-wise mix of the allowed contents? A
- * device read through one file and a device write through the other do not
- * share a lock: the read may see some bytes of the page's old content and
- * some of the write's (the emulator copies byte by byte), but never a byte
- * that no allowed content has there. The same holds for a CPU fill under
- * the blind policy (see struct hist_ent).
- */
-static bool byte_mix(uint64_t v, uint64_t addr, unsigned int w,
-		     const uint32_t *ids, unsigned int nids)
-{
-	unsigned int b, k;
-
-	for (b = 0; b < 8; b++) {
-		uint8_t got = (uint8_t)(v >> (8 * b));
-		bool ok = false;
-
-		for (k = 0; k < nids && !ok; k++)
-			ok = (uint8_t)(word_of(ids[k], addr, w) >> (8 * b)) == got;
-		if (!ok)
-			return false;
-	}
-	return true;
-}
+int dev[2];
+bool aware;
 
 /* ------------------------------------------------------------------------ */
 /* Counters and violations                                                   */
 /* ------------------------------------------------------------------------ */
-
-enum ctr {
-	C_REMAP, C_MAPOVER, C_MREMAP, C_MPROT_RO, C_MPROT_NONE, C_DONTNEED,
-	C_FREE, C_REBIND, C_PAGEOUT, C_CLEARREFS, C_FORK,
-	C_READ, C_READ_ERR, C_WRITE, C_WRITE_ERR, C_PAGES_CHECKED,
-	C_CLEAN_READS, C_CLEAN_WRITES, C_FORK_PAGES, C_UNCHECKED, C_TORN,
-	C_EBUSY, C_BUF_PAGEOUT, C_PART_FAILS, C_PART_SEEN, C_MAX
-};
 
 static const char *const ctr_name[C_MAX] = {
 	"munmap+mmap", "mmap-over", "mremap", "mprotect-RO", "mprotect-NONE",
@@ -204,16 +110,14 @@ static const char *const ctr_name[C_MAX] = {
 	"pages-seen-with-a-failed-write's-part",
 };
 
-/* Shared with fork children (they count the pages they check). */
-static _Atomic uint64_t *ctr;
-static _Atomic int stop;
-static _Atomic int failed;
-static char fail_msg[1024];
+_Atomic uint64_t *ctr;
+_Atomic int stop;
+_Atomic int failed;
+char fail_msg[1024];
 static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
-static _Atomic uint64_t progress;
+_Atomic uint64_t progress;
 
-static void violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void violation(const char *fmt, ...)
+void violation(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -228,7 +132,7 @@ static void violation(const char *fmt, ...)
 	pthread_mutex_unlock(&fail_lock);
 }
 
-static void inc(enum ctr c)
+void inc(enum ctr c)
 {
 	atomic_fetch_add(&ctr[c], 1);
 }
@@ -238,7 +142,7 @@ static void inc(enum ctr c)
  * plus the fault rounds they made it repeat (retries): what must move while
  * a call runs for its -EBUSY to be believed (see busy_check()).
  */
-static uint64_t races(int fdi)
+uint64_t races(int fdi)
 {
 	struct drm_test_mirror_stats st;
 	unsigned int e;
@@ -263,9 +167,7 @@ static uint64_t races(int fdi)
  * follows an invalidation callback of that file, which counts in STATS.
  * Nothing counted while the call ran means no invalidation raced it.
  */
-static void busy_check(int fdi, uint64_t before, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void busy_check(int fdi, uint64_t before, const char *fmt, ...)
+void busy_check(int fdi, uint64_t before, const char *fmt, ...)
 {
 	uint64_t after = races(fdi);
 	char what[256];
@@ -281,297 +183,11 @@ static void busy_check(int fdi, uint64_t before, const char *fmt, ...)
 		  what, fdi, (unsigned long long)before);
 }
 
-static _Atomic uint32_t next_id = 1;
+_Atomic uint32_t next_id = 1;
 
-static uint32_t new_id(void)
+uint32_t new_id(void)
 {
 	return atomic_fetch_add(&next_id, 1);
-}
-
-/* ------------------------------------------------------------------------ */
-/* The model                                                                 */
-/* ------------------------------------------------------------------------ */
-
-/*
- * What may show a page in part: a device write in flight (a read through
- * the other file does not share its locks), and, with the event-blind
- * policy only, a CPU fill of a new mapping (that policy keeps the tracking
- * of an unmapped range, so the device reaches the new pages at once; the
- * event-aware policy drops it until the range is bound again, after the
- * fill). Every agent writes whole pages, so nothing else can.
- */
-#define TEAR_FILL	2
-/*
- * Failed writes whose start a page may keep at once (see part_page()):
- * those that failed at it since the page was last seen whole (settle()).
- */
-#define MAXPART		64
-
-struct hist_ent {
-	uint32_t id;
-	signed char tear;	/* it entered by what may tear a page: a device
-				 * write through file 0 or 1, TEAR_FILL, or
-				 * nothing (-1) */
-	uint64_t ver;
-};
-
-struct page_m {
-	uint32_t acc[MAXACC];
-	unsigned int nacc;
-	bool lazy;		/* MADV_FREE'd: may turn to zero any time */
-	bool mixed;		/* blind policy: a device write met a CPU fill
-				 * here; bytes of allowed contents may mix */
-	uint32_t part[MAXPART];	/* failed device writes whose start the page
-				 * may keep (struct drm_test_mirror_access) */
-	unsigned int npart;
-	bool part_kept;		/* seen keeping one: the driver dirtied it, so
-				 * until the page is replaced, written whole or
-				 * MADV_FREE'd, the page keeps it */
-	struct hist_ent hist[HIST];
-	unsigned int hhead, hcount;
-};
-
-struct ovl {
-	uint32_t tag;
-	size_t first, n;
-};
-
-struct slot {
-	pthread_mutex_t lock;
-	pthread_mutex_t wr_lock;	/* one device writer at a time */
-	uint8_t *addr;
-	size_t np;
-	bool huge;
-	uint8_t *tmp;			/* where mremap moves it for a while */
-	uint64_t version;		/* every change of the model */
-	uint64_t mut_seq;		/* mutation starts and ends */
-	bool mut_active;
-	size_t fill_first, fill_n;	/* blind policy: the fill under way */
-	bool wr_active, wr_overlap;
-	int wr_fdi;			/* the file the device write goes through */
-	uint32_t wr_tag;
-	size_t wr_first, wr_n;
-	struct ovl ovl[MAXOVL];
-	unsigned int novl;
-	uint32_t handle[2];
-	struct page_m *pm;
-};
-
-static struct slot slots[NSLOTS_SMALL + 1];
-static unsigned int nslots;
-
-static bool acc_has(const uint32_t *acc, unsigned int n, uint32_t id)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (acc[i] == id)
-			return true;
-	return false;
-}
-
-static void acc_add_h(struct slot *s, size_t p, uint32_t id, int tear)
-{
-	struct page_m *m = &s->pm[p];
-
-	if (acc_has(m->acc, m->nacc, id))
-		return;
-	if (m->nacc == MAXACC) {
-		violation("model: page %zu of slot %td has too many possible contents",
-			  p, s - slots);
-		return;
-	}
-	m->acc[m->nacc++] = id;
-	m->hist[m->hhead] = (struct hist_ent){ id, (signed char)tear, s->version };
-	m->hhead = (m->hhead + 1) % HIST;
-	if (m->hcount < HIST)
-		m->hcount++;
-}
-
-static void acc_add(struct slot *s, size_t p, uint32_t id)
-{
-	acc_add_h(s, p, id, -1);
-}
-
-static void acc_del(struct slot *s, size_t p, uint32_t id)
-{
-	struct page_m *m = &s->pm[p];
-	unsigned int i;
-
-	for (i = 0; i < m->nacc; i++)
-		if (m->acc[i] == id) {
-			m->acc[i] = m->acc[--m->nacc];
-			return;
-		}
-}
-
-static void acc_clear(struct slot *s, size_t p)
-{
-	s->pm[p].nacc = 0;
-}
-
-static void part_add(struct slot *s, size_t p, uint32_t tag)
-{
-	struct page_m *m = &s->pm[p];
-
-	if (acc_has(m->part, m->npart, tag))
-		return;
-	if (m->npart == MAXPART) {
-		violation("model: page %zu of slot %td may keep parts of too many failed writes",
-			  p, s - slots);
-		return;
-	}
-	m->part[m->npart++] = tag;
-	inc(C_PART_FAILS);
-}
-
-/*
- * Does word w hold bytes [0, b) of content hi and the rest of content lo,
- * for some 0 < b < 8 (a copy cut short inside the word)?
- */
-static bool cut_word(uint64_t v, uint64_t a, unsigned int w, uint32_t hi,
-		     uint32_t lo)
-{
-	uint64_t mask;
-	unsigned int b;
-
-	for (b = 1; b < 8; b++) {
-		mask = ~0ull >> (64 - 8 * b);	/* the first b bytes */
-		if (v == ((word_of(hi, a, w) & mask) | (word_of(lo, a, w) & ~mask)))
-			return true;
-	}
-	return false;
-}
-
-/*
- * Is the page at wv (address a) what failed writes may leave: runs of the
- * starts of failed writes (parts, each at most once), then one content of
- * acc to the end; where one run ends, the word may be cut inside. At least
- * one part must show, and the last run must not be a part: a whole page of
- * a failed write's content would mean its copy of that page completed.
- */
-static bool part_page(const uint64_t *wv, uint64_t a, const uint32_t *parts,
-		      unsigned int nparts, const uint32_t *acc,
-		      unsigned int nacc)
-{
-	unsigned int w = 0, k, i;
-	uint64_t used = 0;
-	uint32_t cur = 0, id, nx;
-	bool in_part = false;
-
-	while (w < PAGE_SZ / 8) {
-		id = (uint32_t)(wv[w] >> 32);
-		if (in_part && wv[w] == word_of(cur, a, w)) {
-			w++;
-			continue;
-		}
-		if (wv[w] != word_of(id, a, w)) {
-			/* a cut inside word w: from cur to what follows */
-			if (!in_part)
-				return false;
-			nx = w + 1 < PAGE_SZ / 8 ? (uint32_t)(wv[w + 1] >> 32) : 0;
-			if (w + 1 < PAGE_SZ / 8) {
-				if (!cut_word(wv[w], a, w, cur, nx))
-					return false;
-			} else {
-				for (i = 0; i < nacc && !cut_word(wv[w], a, w, cur, acc[i]); i++)
-					;
-				return i < nacc;
-			}
-			w++;
-			id = nx;
-			if (wv[w] != word_of(id, a, w))
-				return false;
-		}
-		for (k = 0; k < nparts && parts[k] != id; k++)
-			;
-		if (k < nparts && !(used & (1ull << k)) && id != cur) {
-			used |= 1ull << k;
-			cur = id;
-			in_part = true;
-			w++;
-			continue;
-		}
-		/* the last run: one allowed content to the end */
-		if (!used || !acc_has(acc, nacc, id))
-			return false;
-		for (; w < PAGE_SZ / 8; w++)
-			if (wv[w] != word_of(id, a, w))
-				return false;
-		return true;
-	}
-	return false;
-}
-
-/*
- * Nothing can change [first, first + n) now (slot lock held, no mutation,
- * no device write in flight): what the CPU sees there is the content, one
- * whole content per page. This keeps the sets small after writes that raced
- * with mutations.
- */
-static void settle(struct slot *s, size_t first, size_t n)
-{
-	unsigned int k, w;
-	size_t p;
-
-	for (p = first; p < first + n; p++) {
-		const uint64_t *wv = (const uint64_t *)(s->addr + p * PAGE_SZ);
-		uint64_t a = (uintptr_t)s->addr + p * PAGE_SZ;
-		struct page_m *m = &s->pm[p];
-		uint32_t id = (uint32_t)(wv[0] >> 32);
-
-		for (w = 0; w < PAGE_SZ / 8 && wv[w] == word_of(id, a, w); w++)
-			;
-		if (w < PAGE_SZ / 8 && m->mixed) {
-			/* a write met a fill here (blind policy) */
-			for (w = 0; w < PAGE_SZ / 8; w++) {
-				id = (uint32_t)(wv[w] >> 32);
-				if (!(wv[w] == word_of(id, a, w) &&
-				      acc_has(m->acc, m->nacc, id)) &&
-				    !byte_mix(wv[w], a, w, m->acc, m->nacc))
-					break;
-			}
-			if (w == PAGE_SZ / 8)
-				continue;	/* keep the whole set */
-			violation("slot %td page %zu word %u holds 0x%016" PRIx64 ", no mix of the contents the model allows there (%u allowed, e.g. %u)",
-				  s - slots, p, w, wv[w], m->nacc,
-				  m->nacc ? m->acc[0] : 0);
-			return;
-		}
-		if (w < PAGE_SZ / 8 && m->npart &&
-		    part_page(wv, a, m->part, m->npart, m->acc, m->nacc)) {
-			m->part_kept = true;	/* keeps a failed write's start */
-			continue;
-		}
-		if (w == PAGE_SZ / 8 && m->part_kept) {
-			violation("slot %td page %zu kept the start of a failed device write, now it holds id %u whole: the part was lost (never dirtied?)",
-				  s - slots, p, id);
-			return;
-		}
-		if (w < PAGE_SZ / 8) {
-			violation("slot %td page %zu is not one whole content while nothing changes it: word 0 has id %u, word %u = 0x%016" PRIx64 " (%u allowed, e.g. %u)",
-				  s - slots, p, id, w, wv[w], m->nacc,
-				  m->nacc ? m->acc[0] : 0);
-			return;
-		}
-		if (!acc_has(m->acc, m->nacc, id)) {
-			violation("slot %td page %zu holds id %u, no content the model allows there (%u allowed, e.g. %u)",
-				  s - slots, p, id, m->nacc, m->nacc ? m->acc[0] : 0);
-			return;
-		}
-		/* drop what is not there (no history entry: nothing new) */
-		m->mixed = false;
-		m->npart = 0;
-		m->part_kept = false;
-		for (k = 0; k < m->nacc;) {
-			if (m->acc[k] == id || (m->lazy && !m->acc[k]))
-				k++;
-			else
-				m->acc[k] = m->acc[--m->nacc];
-		}
-		if (m->lazy)
-			acc_add(s, p, 0);
-	}
 }
 
 /* ------------------------------------------------------------------------ */
