@@ -419,20 +419,15 @@ static void mutate(struct slot *s, uint64_t *r)
 		break;
 	}
 	case 5:	/* MADV_DONTNEED: zero pages */
-		ids[0] = 0;
-		mut_begin(s, first, n, ids, 1, false);
-		if (madvise(s->addr + first * PAGE_SZ, n * PAGE_SZ, MADV_DONTNEED))
-			violation("MADV_DONTNEED: %s", tm_errname(errno));
-		mut_commit(s, first, n, ids, 1, false, 0);
-		inc(C_DONTNEED);
-		break;
 	case 6:	/* MADV_FREE: old data, or zero once reclaim frees it */
 		ids[0] = 0;
 		mut_begin(s, first, n, ids, 1, false);
-		if (madvise(s->addr + first * PAGE_SZ, n * PAGE_SZ, MADV_FREE))
-			violation("MADV_FREE: %s", tm_errname(errno));
-		mut_commit(s, first, n, ids, 1, true, 1);
-		inc(C_FREE);
+		if (madvise(s->addr + first * PAGE_SZ, n * PAGE_SZ,
+			    op == 5 ? MADV_DONTNEED : MADV_FREE))
+			violation("%s: %s", op == 5 ? "MADV_DONTNEED" : "MADV_FREE",
+				  tm_errname(errno));
+		mut_commit(s, first, n, ids, 1, op == 6, op == 6);
+		inc(op == 5 ? C_DONTNEED : C_FREE);
 		break;
 	default: /* unbind + bind */
 		mut_begin(s, 0, s->np, NULL, 0, false);
