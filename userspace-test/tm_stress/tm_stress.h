@@ -5,6 +5,8 @@
  *
  *  main.c     options, counters, violations, the program's hooks
  *  model.c    the content encoding; the model of what each page may hold
+ *  mutate.c   the mutators: CPU page-table changes of the slots
+ *  soft.c     the soft operations: reclaim, soft-dirty, fork
  *
  * Each variable is defined in the file named with its group below.
  */
@@ -64,6 +66,7 @@ void busy_check(int fdi, uint64_t before, const char *fmt, ...)
 extern _Atomic uint32_t next_id;
 
 uint32_t new_id(void);
+uint64_t xrand(uint64_t *r);
 
 /* ------------------------------------------------------------------------ */
 /* The content encoding, the model (model.c)                                 */
@@ -154,5 +157,18 @@ bool part_page(const uint64_t *wv, uint64_t a, const uint32_t *parts,
 	       unsigned int nparts, const uint32_t *acc,
 	       unsigned int nacc);
 void settle(struct slot *s, size_t first, size_t n);
+
+/* ------------------------------------------------------------------------ */
+/* The threads that change the memory (mutate.c, soft.c)                     */
+/* ------------------------------------------------------------------------ */
+
+struct mut_arg {
+	unsigned int first_slot, nslot;
+	uint64_t seed;
+};
+
+void fill(struct slot *s, size_t first, size_t n, uint32_t id);
+void *mutator(void *arg);
+void *soft_ops(void *arg);
 
 #endif /* _TM_STRESS_H_ */
