@@ -7,6 +7,7 @@
  *  model.c    the content encoding; the model of what each page may hold
  *  mutate.c   the mutators: CPU page-table changes of the slots
  *  soft.c     the soft operations: reclaim, soft-dirty, fork
+ *  access.c   the device readers and writers, checked against the model
  *
  * Each variable is defined in the file named with its group below.
  */
@@ -170,5 +171,12 @@ struct mut_arg {
 void fill(struct slot *s, size_t first, size_t n, uint32_t id);
 void *mutator(void *arg);
 void *soft_ops(void *arg);
+
+/* ------------------------------------------------------------------------ */
+/* The device's threads (access.c)                                           */
+/* ------------------------------------------------------------------------ */
+
+void *reader(void *arg);
+void *writer(void *arg);
 
 #endif /* _TM_STRESS_H_ */
