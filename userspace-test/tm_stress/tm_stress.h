@@ -8,6 +8,9 @@
  *  mutate.c   the mutators: CPU page-table changes of the slots
  *  soft.c     the soft operations: reclaim, soft-dirty, fork
  *  access.c   the device readers and writers, checked against the model
+ *  race.c     the race: the slots, the threads, the watchdog, the end
+ *  writes.c   the deterministic tests after the race: a device write cut
+ *             short; the device still works
  *
  * Each variable is defined in the file named with its group below.
  */
@@ -35,7 +38,10 @@
 #define CHILD_ID	0xfffffff0u
 #define MAXOVL		128
 
-/* The two device files, and the policy: event-aware or blind (main.c). */
+extern unsigned int opt_seconds;	/* how long the race runs (main.c) */
+extern uint64_t opt_seed;
+
+/* The two device files, and the policy: event-aware or blind (race.c). */
 extern int dev[2];
 extern bool aware;
 
@@ -68,6 +74,7 @@ extern _Atomic uint32_t next_id;
 
 uint32_t new_id(void);
 uint64_t xrand(uint64_t *r);
+void print_counters(void);
 
 /* ------------------------------------------------------------------------ */
 /* The content encoding, the model (model.c)                                 */
