@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tm_fuzz: the test_hmm-compatible front-end (/dev/hmm_dmirror0 and 1),
+ * when the module has it: hmm_cmds, hmm_raw, hmm_foreign.
+ *
+ * The same oracle for its commands: READ, WRITE and SNAPSHOT against the
+ * world (every page of the process is "bound"), the migration and
+ * exclusive-access commands it does not support (-EOPNOTSUPP), any other
+ * size or direction of a command (-ENOTTY), bad argument pointers, and
+ * another process (-EACCES). Each test runs in a grandchild, so that the
+ * hmm_compat parameter is put back whatever happens.
+ */
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <misc/test_mirror_hmm.h>
+
+#include "tm_fuzz.h"
+
+static int hmm_fd[2] = { -1, -1 };
+static bool hmm_param_set;
+
+/* Open /dev/hmm_dmirror0/1, enabling the front-end if the module can. */
+static bool hmm_open(void)
+{
+	int i, r = tm_hmm_enable();
+
+	if (r < 0)
+		return false;
+	hmm_param_set = r == 1;
+	for (i = 0; i < 2; i++) {
+		hmm_fd[i] = tm_hmm_open(i);
+		if (hmm_fd[i] < 0)
+			FAIL("open /dev/hmm_dmirror%d: %s", i,
+			     tm_errname(hmm_fd[i]));
+	}
+	return true;
+}
+
+/*
+ * Run fn in a grandchild so that the parameter is put back whatever
+ * happens to the test. Returns only in the test child.
+ */
+static void hmm_run(const char *name, void (*fn)(void))
+{
+	uint64_t v = 1;
+	pid_t pid;
+	bool had = !access("/dev/hmm_dmirror0", F_OK);
+
+	if (!had && tm_param_get("hmm_compat", &v))
+		SKIP("the module has no test_hmm-compatible front-end (no hmm_compat parameter)");
+	pid = tm_fork();
+	if (!pid) {
+		seed_for(name);
+		world_setup();
+		if (!hmm_open())
+			SKIP("cannot enable hmm_compat");
+		fn();
+		print_counts(name);
+		close(hmm_fd[0]);
+		close(hmm_fd[1]);
+		_exit(0);
+	}
+	{
+		int status;
+
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!had)
+			tm_param_set("hmm_compat", "0");
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
+			SKIP("test_hmm-compatible front-end not available");
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			FAIL("%s: child status 0x%x", name, status);
+	}
+}
+
+static const unsigned long hmm_cmd_list[] = {
+	TM_HMM_IOC_READ, TM_HMM_IOC_WRITE, TM_HMM_IOC_SNAPSHOT,
+	TM_HMM_IOC_MIGRATE_TO_DEV, TM_HMM_IOC_MIGRATE_TO_SYS,
+	TM_HMM_IOC_EXCLUSIVE, TM_HMM_IOC_CHECK_EXCLUSIVE, TM_HMM_IOC_RELEASE,
+};
+
+/* Predicted SNAPSHOT byte sets, checked per page. */
+static void hmm_check_snap(uint64_t addr, const uint8_t *out, uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t va = addr + i * PAGE_SZ;
+		uint8_t v = out[i];
+		int r = cpu_reason(va, false);
+
+		if (r == -EFAULT) {
+			if (v != TM_HMM_PROT_ERROR)
+				FAIL("hmm SNAPSHOT: inaccessible page 0x%" PRIx64 " reported 0x%02x", va, v);
+			continue;
+		}
+		if (r == R_UNKNOWN) {
+			if (v != TM_HMM_PROT_ERROR && (v & ~0x1f) && v != 0)
+				FAIL("hmm SNAPSHOT: page 0x%" PRIx64 " reported 0x%02x", va, v);
+			continue;
+		}
+		if (kind[(va - (uintptr_t)arena) / PAGE_SZ] == K_RO) {
+			if (v != TM_HMM_PROT_NONE && v != TM_HMM_PROT_READ &&
+			    v != (TM_HMM_PROT_ZERO | TM_HMM_PROT_READ))
+				FAIL("hmm SNAPSHOT: read-only page 0x%" PRIx64 " reported 0x%02x", va, v);
+			continue;
+		}
+		if (v != TM_HMM_PROT_NONE && v != TM_HMM_PROT_READ &&
+		    v != TM_HMM_PROT_WRITE && v != (TM_HMM_PROT_ZERO | TM_HMM_PROT_READ))
+			FAIL("hmm SNAPSHOT: page 0x%" PRIx64 " reported 0x%02x", va, v);
+	}
+	cnt_checks++;
+}
+
+static void hmm_op(bool raw, bool foreign)
+{
+	struct tm_hmm_cmd c = { 0 }, eff;
+	unsigned long cmd = hmm_cmd_list[chance(85) ? rn(3) : rn(8)];
+	struct pred p = { 0 };
+	uint8_t *arg = argpage + rn(64) * 8;
+	size_t outlen = 0;
+	bool argbad = false, argro_used = false;
+	uint64_t size;
+	int ret, fdi = (int)rn(2);
+
+	c.addr = chance(80) ? arena_addr() : gen_addr();
+	c.npages = chance(80) ? 1 + rn(chance(70) ? 4 : 24) :
+		   (chance(50) ? gen_size(c.addr) / PAGE_SZ : gen_u64_edge(10));
+	c.ptr = cmd == TM_HMM_IOC_SNAPSHOT ?
+		(chance(85) ? (uintptr_t)snapbuf + rn(64) : gen_ptr(c.npages)) :
+		gen_ptr(c.npages * PAGE_SZ);
+	c.cpages = rnd();
+	c.faults = rnd();
+	eff = c;
+	size = eff.npages * PAGE_SZ;
+
+	if (raw && chance(70)) {
+		/* Any other size or direction is another command: ENOTTY. */
+		unsigned int sz = (unsigned int)rn(80), dir = (unsigned int)rn(4);
+
+		if (sz == 40 && dir == 3)
+			sz = 41;
+		cmd = _IOC(dir, 'H', _IOC_NR(cmd), sz);
+	} else if (raw) {
+		cmd = _IOC(_IOC_READ | _IOC_WRITE, 'H', 8 + rn(248), 40);
+	}
+	switch (chance(90) ? 0 : rn(4)) {
+	case 1:
+		arg = NULL;
+		argbad = true;
+		break;
+	case 2:
+		arg = argpage + 2 * PAGE_SZ - 20;
+		argbad = true;
+		break;
+	case 3:
+		mprotect(argro, PAGE_SZ, PROT_READ | PROT_WRITE);
+		memcpy(argro, &c, sizeof(c));
+		mprotect(argro, PAGE_SZ, PROT_READ);
+		arg = argro;
+		argro_used = true;
+		break;
+	default:
+		break;
+	}
+	if (arg && !argro_used)
+		memcpy(arg, &c, argbad ? 20 : sizeof(c));
+
+	if (cmd == TM_HMM_IOC_MIGRATE_TO_DEV || cmd == TM_HMM_IOC_MIGRATE_TO_SYS ||
+	    cmd == TM_HMM_IOC_EXCLUSIVE || cmd == TM_HMM_IOC_CHECK_EXCLUSIVE ||
+	    cmd == TM_HMM_IOC_RELEASE) {
+		allow(&p, -EOPNOTSUPP);
+	} else if (cmd != TM_HMM_IOC_READ && cmd != TM_HMM_IOC_WRITE &&
+		   cmd != TM_HMM_IOC_SNAPSHOT) {
+		allow(&p, -ENOTTY);
+	} else if (argbad) {
+		allow(&p, -EFAULT);
+	} else if (!eff.npages || eff.npages > (~0ull >> 12)) {
+		allow(&p, -EINVAL);
+	} else if (check_range(eff.addr, eff.npages * PAGE_SZ)) {
+		allow(&p, -EINVAL);
+	} else if (foreign) {
+		allow(&p, -EACCES);
+	} else if (cmd == TM_HMM_IOC_SNAPSHOT) {
+		int r = mem_range(eff.ptr, eff.npages, true);
+
+		if (r == R_UNKNOWN) {
+			cnt_skipped++;
+			return;
+		}
+		allow(&p, r ? -EFAULT : 0);
+		if (in_range(eff.ptr, snapbuf, SNAPBUF_PAGES * PAGE_SZ)) {
+			outlen = (uintptr_t)snapbuf + SNAPBUF_PAGES * PAGE_SZ - eff.ptr;
+			memset((void *)(uintptr_t)eff.ptr, 0xCC, outlen);
+		}
+	} else {
+		int ok = access_ok_model(eff.ptr, size);
+
+		if (!ok) {
+			allow(&p, -EFAULT);
+		} else {
+			walk_access(NULL, cmd == TM_HMM_IOC_WRITE, eff.addr,
+				    size, eff.ptr, &p);
+			if (ok == 2)
+				allow(&p, -EFAULT);
+		}
+		if (p.skip) {
+			cnt_skipped++;
+			return;
+		}
+		if (in_arena(eff.ptr) && p.pages) {
+			cnt_skipped++;
+			return;
+		}
+	}
+	if (cmd == TM_HMM_IOC_WRITE && p.n == 1 && p.pages &&
+	    !mem_range(eff.ptr, p.pages * PAGE_SZ, false))
+		memcpy(scratch, (void *)(uintptr_t)eff.ptr, p.pages * PAGE_SZ);
+
+	ret = tm_ioctl(hmm_fd[fdi], cmd, arg);
+	count_ret(ret);
+	/* Success, then the copy back into a read-only argument fails. */
+	if (argro_used && allowed(&p, 0) && ret == -EFAULT)
+		ret = 0;
+	if (!allowed(&p, ret)) {
+		FAIL("hmm ioctl 0x%lx arg %p (bad %d, ro %d) addr 0x%llx npages 0x%llx ptr 0x%llx%s: %s, expected %s%s%s (pages %llu, buffer fault %d)",
+		     cmd, (void *)arg, argbad, argro_used,
+		     (unsigned long long)eff.addr,
+		     (unsigned long long)eff.npages, (unsigned long long)eff.ptr,
+		     foreign ? " (another process)" : "", tm_errname(ret),
+		     tm_errname(p.allow[0]), p.n > 1 ? "|" : "",
+		     p.n > 1 ? tm_errname(p.allow[1]) : "",
+		     (unsigned long long)p.pages, p.buf_fault);
+	}
+	cnt_checks++;
+	if (foreign || (cmd != TM_HMM_IOC_READ && cmd != TM_HMM_IOC_WRITE &&
+			cmd != TM_HMM_IOC_SNAPSHOT))
+		return;
+	if (!ret && arg && !argro_used && !argbad) {
+		struct tm_hmm_cmd *o = (void *)arg;
+
+		if (o->cpages != eff.npages)
+			FAIL("hmm ioctl 0x%lx: cpages %llu of %llu", cmd,
+			     (unsigned long long)o->cpages,
+			     (unsigned long long)eff.npages);
+	}
+	if (ret && arg && !argro_used && !argbad) {
+		struct tm_hmm_cmd *o = (void *)arg;
+
+		if (o->cpages != c.cpages || o->faults != c.faults)
+			FAIL("hmm ioctl 0x%lx failed (%s) but wrote its out fields",
+			     cmd, tm_errname(ret));
+	}
+	if (cmd == TM_HMM_IOC_SNAPSHOT && in_arena(eff.ptr)) {
+		/* The output went into the arena: take it into the model. */
+		uint64_t k;
+
+		if (!ret)
+			hmm_check_snap(eff.addr, (uint8_t *)(uintptr_t)eff.ptr,
+				       eff.npages);
+		for (k = eff.ptr; k < eff.ptr + eff.npages && in_arena(k); k++)
+			if (kind[(k - (uintptr_t)arena) / PAGE_SZ] == K_RW)
+				*shadow_of(k) = *(uint8_t *)(uintptr_t)k;
+		return;
+	}
+	if (cmd == TM_HMM_IOC_SNAPSHOT) {
+		if (!ret && outlen)
+			hmm_check_snap(eff.addr, (uint8_t *)(uintptr_t)eff.ptr,
+				       eff.npages < outlen ? eff.npages : outlen);
+		return;
+	}
+	if (p.n != 1 || !allowed(&p, ret))
+		return;
+	if (cmd == TM_HMM_IOC_READ) {
+		uint64_t i;
+
+		for (i = 0; i < p.pages; i++)
+			if (memcmp((void *)(uintptr_t)(eff.ptr + i * PAGE_SZ),
+				   device_content(eff.addr + i * PAGE_SZ), PAGE_SZ))
+				FAIL("hmm READ page %" PRIu64 ": data not in memory", i);
+		cnt_checks++;
+	} else {
+		uint64_t i;
+
+		for (i = 0; i < p.pages; i++)
+			memcpy(shadow_of(eff.addr + i * PAGE_SZ), scratch + i * PAGE_SZ, PAGE_SZ);
+		if (ret && p.buf_fault && in_arena(eff.addr + p.pages * PAGE_SZ)) {
+			/* resync a partly written page */
+			uint64_t d = eff.addr + p.pages * PAGE_SZ;
+
+			memcpy(shadow_of(d), arena_page(d), PAGE_SZ);
+		}
+		check_arena("after hmm WRITE");
+	}
+}
+
+static void hmm_cmds_fn(void)
+{
+	uint64_t calls = share(10), last = 0;
+
+	while (cnt_calls < calls) {
+		if (chance(3)) {
+			cpu_op();
+			continue;
+		}
+		hmm_op(false, false);
+		if (cnt_calls - last >= 64) {
+			last = cnt_calls;
+			check_arena("periodic");
+		}
+	}
+	check_arena("at the end");
+}
+
+static void hmm_raw_fn(void)
+{
+	uint64_t calls = share(4);
+
+	while (cnt_calls < calls)
+		hmm_op(true, false);
+	check_arena("at the end");
+}
+
+static void hmm_foreign_fn(void)
+{
+	uint64_t calls = share(3);
+	pid_t pid;
+
+	/* Mirror some of the arena in this process first. */
+	{
+		struct tm_hmm_cmd c = { .addr = (uintptr_t)arena,
+					.ptr = (uintptr_t)bufrw, .npages = 64 };
+		int ret = tm_ioctl(hmm_fd[0], TM_HMM_IOC_READ, &c);
+
+		count_ret(ret);
+		if (ret)
+			FAIL("hmm READ in the owner failed: %s", tm_errname(ret));
+	}
+	pid = tm_fork();
+	if (!pid) {
+		/* The child counts its own calls; the parent keeps the READ. */
+		cnt_calls = 0;
+		cnt_checks = 0;
+		memset(cnt_err, 0, sizeof(cnt_err));
+		while (cnt_calls < calls)
+			hmm_op(chance(20), true);
+		check_arena("in the child");
+		print_counts("hmm_foreign (the other process)");
+		_exit(0);
+	}
+	tm_must_wait_ok(pid);
+	check_arena("in the parent");
+}
+
+TEST_OPTS(hmm_cmds, 0, 0)
+{
+	hmm_run("hmm_cmds", hmm_cmds_fn);
+}
+
+TEST_OPTS(hmm_raw, 0, 0)
+{
+	hmm_run("hmm_raw", hmm_raw_fn);
+}
+
+TEST_OPTS(hmm_foreign, 0, 0)
+{
+	hmm_run("hmm_foreign", hmm_foreign_fn);
+}

@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tm_fuzz: the DRM calls of each kind (but READ and WRITE, access.c), each
+ * issued through issue.c and checked against the model.
+ *
+ * BIND and UNBIND keep the model of the bindings (a BIND whose handle was
+ * not copied out is undone by the lowest free handle); SNAPSHOT may never
+ * show an entry for memory the CPU cannot access, or a write entry where
+ * the CPU maps read-only; STATS counters and EVENTS records must be well
+ * formed and agree with the model; MIGRATE must never change what memory
+ * holds.
+ */
+#include <stdio.h>
+
+#include "tm_fuzz.h"
+
+enum issue_mode pick_mode(unsigned int raw_pct, unsigned int ptr_pct)
+{
+	unsigned int r = (unsigned int)rn(100);
+
+	if (r < raw_pct)
+		return IM_RAW;
+	if (r < raw_pct + ptr_pct)
+		return IM_ARGPTR;
+	return IM_NORMAL;
+}
+
+struct mfile *pick_file(struct mfile **other)
+{
+	int f = chance(80) ? 0 : 1;
+
+	*other = &mf[!f];
+	return &mf[f];
+}
+
+/* A wild range PREFAULT can be predicted for: it starts in modelled memory. */
+static bool modelled_start(uint64_t a)
+{
+	return cpu_reason(a, false) != R_UNKNOWN;
+}
+
+/*
+ * Issue BIND with argument a on file m and check it against the model.
+ * True if the model has one more binding now.
+ */
+bool bind_call(struct mfile *m, const struct drm_test_mirror_bind *a,
+	       enum issue_mode mode)
+{
+	struct drm_test_mirror_bind *e;
+	struct issue is;
+	struct pred p = { 0 };
+	uint64_t end;
+	uint32_t h = 0;
+	int ret;
+
+	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_BIND, a, sizeof(*a), mode);
+	e = (struct drm_test_mirror_bind *)is.eff;
+
+	end = e->addr + e->size;
+	if ((e->flags & ~TEST_MIRROR_BIND_FLAGS) ||
+	    !(e->flags & TEST_MIRROR_BIND_READ) || e->reserved[0] ||
+	    e->reserved[1]) {
+		allow(&p, -EINVAL);
+	} else if (check_range(e->addr, e->size)) {
+		allow(&p, -EINVAL);
+	} else if (overlaps(m, e->addr, end)) {
+		allow(&p, -EEXIST);
+	} else if ((uint64_t)m->nb >= max_bindings) {
+		allow(&p, -ENOSPC);
+	} else if (e->flags & TEST_MIRROR_BIND_PREFAULT) {
+		bool w = e->flags & TEST_MIRROR_BIND_WRITE;
+		uint64_t a2;
+		int r = 0;
+
+		if (!modelled_start(e->addr)) {
+			cnt_skipped++;
+			return false;
+		}
+		for (a2 = e->addr; a2 < end; a2 += PAGE_SZ) {
+			r = cpu_reason(a2, w);
+			if (r)
+				break;
+		}
+		if (r == R_UNKNOWN) {
+			cnt_skipped++;
+			return false;
+		}
+		allow(&p, r);
+	} else {
+		allow(&p, 0);
+	}
+	ret = issue_call(&is, m->fd, &p, "BIND");
+	if (!handler_ran(&is) || !allowed(&p, 0) || (ret && ret != -EFAULT))
+		return false;
+	/* The handler bound the range. */
+	if (is.out_visible) {
+		h = ((struct drm_test_mirror_bind *)is.uarg)->handle;
+		if (!h || is_live(m, h))
+			FAIL("BIND [0x%llx, +0x%llx) flags 0x%x returned %s with handle %u%s",
+			     (unsigned long long)e->addr,
+			     (unsigned long long)e->size, e->flags,
+			     tm_errname(ret), h,
+			     h ? ", a live one" : " (handles are never 0)");
+		model_add(m, h, e->addr, end, e->flags);
+		return true;
+	} else {
+		/*
+		 * The handle never reached us: a binding with the lowest free
+		 * handle exists now. Unbind it by that handle.
+		 */
+		h = lowest_free(m);
+		ret = tm_unbind(m->fd, h);
+		count_ret(ret);
+		if (ret)
+			FAIL("BIND whose handle was not copied out: UNBIND of handle %u (the lowest free one) gave %s",
+			     h, tm_errname(ret));
+		m->freed[m->nfreed++ % 64] = h;
+		if (h > m->max_issued)
+			m->max_issued = h;
+	}
+	return false;
+}
+
+void op_bind(enum issue_mode mode)
+{
+	struct drm_test_mirror_bind a = { 0 };
+	struct mfile *m, *other;
+
+	m = pick_file(&other);
+	if (m->nb >= MAXB - 1)
+		return;
+	a.addr = gen_addr();
+	a.size = gen_size(a.addr);
+	if (chance(60) && in_arena(a.addr) && !(a.addr & (PAGE_SZ - 1))) {
+		/* Mostly small, page-aligned ranges in the arena. */
+		a.size = (1 + rn(16)) * PAGE_SZ;
+	}
+	a.flags = gen_bind_flags();
+	a.handle = (uint32_t)rnd();
+	if (chance(10))
+		a.reserved[rn(2)] = gen_u64_edge(0);
+	bind_call(m, &a, mode);
+}
+
+/* Issue UNBIND with argument a on file m, checked against the model. */
+void unbind_call(struct mfile *m, const struct drm_test_mirror_unbind *a,
+		 enum issue_mode mode)
+{
+	struct drm_test_mirror_unbind *e;
+	struct issue is;
+	struct pred p = { 0 };
+	int ret;
+
+	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_UNBIND, a, sizeof(*a), mode);
+	e = (struct drm_test_mirror_unbind *)is.eff;
+	if (e->flags)
+		allow(&p, -EINVAL);
+	else if (!is_live(m, e->handle))
+		allow(&p, -ENOENT);
+	else
+		allow(&p, 0);
+	ret = issue_call(&is, m->fd, &p, "UNBIND");
+	if (handler_ran(&is) && allowed(&p, 0) && (!ret || ret == -EFAULT))
+		model_del(m, e->handle);
+}
+
+void op_unbind(enum issue_mode mode)
+{
+	struct drm_test_mirror_unbind a = { 0 };
+	struct mfile *m, *other;
+
+	m = pick_file(&other);
+	a.handle = gen_handle(m, other);
+	if (chance(8))
+		a.flags = (uint32_t)gen_u64_edge(0) | 1;
+	unbind_call(m, &a, mode);
+}
+
+void op_snapshot(enum issue_mode mode)
+{
+	struct drm_test_mirror_snapshot a = { 0 }, *e;
+	struct mfile *m, *other;
+	struct issue is;
+	struct pred p = { 0 };
+	uint64_t np, i, outlen;
+	int ret, ok;
+
+	m = pick_file(&other);
+	a.addr = chance(70) ? arena_addr() : gen_addr();
+	a.size = chance(70) ? (1 + rn(NW)) * PAGE_SZ : gen_size(a.addr);
+	switch (rn(10)) {
+	case 0:
+		a.ptr = 0;
+		break;
+	case 1:
+		a.ptr = 0xffff888000000000ull;
+		break;
+	case 2:
+		a.ptr = (uintptr_t)bufro;
+		break;
+	case 3:
+		a.ptr = (uintptr_t)snapbuf + SNAPBUF_PAGES * PAGE_SZ - rn(PAGE_SZ);
+		break;
+	default:
+		a.ptr = (uintptr_t)snapbuf + rn(64);
+		break;
+	}
+	if (chance(5))
+		a.flags = (uint32_t)gen_u64_edge(0) | 1;
+	if (chance(5))
+		a.pad = (uint32_t)gen_u64_edge(0) | 1;
+	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_SNAPSHOT, &a, sizeof(a), mode);
+	e = (struct drm_test_mirror_snapshot *)is.eff;
+	np = e->size / PAGE_SZ;
+	ok = access_ok_model(e->ptr, np);
+
+	if (e->flags || e->pad) {
+		allow(&p, -EINVAL);
+	} else if (check_range(e->addr, e->size)) {
+		allow(&p, -EINVAL);
+	} else if (!ok) {
+		allow(&p, -EFAULT);
+	} else {
+		int r = mem_range(e->ptr, np, true);
+
+		if (r == R_UNKNOWN) {
+			cnt_skipped++;
+			return;
+		}
+		allow(&p, r ? -EFAULT : 0);
+		if (ok == 2)
+			allow(&p, -EFAULT);
+	}
+	outlen = 0;
+	if (in_range(e->ptr, snapbuf, SNAPBUF_PAGES * PAGE_SZ)) {
+		outlen = (uintptr_t)snapbuf + SNAPBUF_PAGES * PAGE_SZ - e->ptr;
+		memset((void *)(uintptr_t)e->ptr, 0xCC, outlen);
+	}
+	ret = issue_call(&is, m->fd, &p, "SNAPSHOT");
+	if (!handler_ran(&is) || !outlen || (ret && ret != -EFAULT) ||
+	    (!allowed(&p, 0) && !allowed(&p, -EFAULT)) || e->flags || e->pad ||
+	    check_range(e->addr, e->size))
+		return;
+	/* Every byte written is a value the model allows for its page. */
+	for (i = 0; i < np && i < outlen; i++) {
+		uint8_t v = ((uint8_t *)(uintptr_t)e->ptr)[i];
+		uint64_t va = e->addr + i * PAGE_SZ;
+		struct mbind *b = find_b(m, va);
+		int r;
+
+		if (v == 0xCC && ret)
+			break;		/* not written: the copy failed before */
+		if (!b) {
+			if (v != TEST_MIRROR_SNAP_UNBOUND)
+				FAIL("SNAPSHOT: unbound page 0x%" PRIx64 " reported 0x%02x", va, v);
+			continue;
+		}
+		if (dropped(b, va)) {
+			if (v != TEST_MIRROR_SNAP_DROPPED)
+				FAIL("SNAPSHOT: dropped page 0x%" PRIx64 " reported 0x%02x", va, v);
+			continue;
+		}
+		r = cpu_reason(va, true);
+		if (v & ~(TEST_MIRROR_SNAP_STATE_MASK | TEST_MIRROR_SNAP_HUGE) ||
+		    (v & TEST_MIRROR_SNAP_STATE_MASK) == 3)
+			FAIL("SNAPSHOT: bound page 0x%" PRIx64 " reported 0x%02x", va, v);
+		if ((r == -EFAULT || r == R_UNKNOWN) && v != TEST_MIRROR_SNAP_NONE)
+			FAIL("SNAPSHOT: an entry (0x%02x) for page 0x%" PRIx64 " the CPU cannot access",
+			     v, va);
+		if (r == -EPERM && (v & TEST_MIRROR_SNAP_STATE_MASK) == TEST_MIRROR_SNAP_WRITE)
+			FAIL("SNAPSHOT: a write entry for read-only page 0x%" PRIx64, va);
+		if ((v & TEST_MIRROR_SNAP_HUGE) && in_range(va, win, NW * PAGE_SZ))
+			FAIL("SNAPSHOT: a huge entry in the (small, non-THP) arena at 0x%" PRIx64, va);
+	}
+	/* Nothing past the output. */
+	for (; i < outlen; i++)
+		if (i >= np && ((uint8_t *)(uintptr_t)e->ptr)[i] != 0xCC)
+			FAIL("SNAPSHOT of %" PRIu64 " pages wrote byte %" PRIu64, np, i);
+	cnt_checks++;
+}
+
+void check_stats_out(struct mfile *m, const struct drm_test_mirror_stats *s)
+{
+	int i;
+
+	if (s->bindings != (uint64_t)m->nb)
+		FAIL("STATS: bindings %llu, the model has %d",
+		     (unsigned long long)s->bindings, m->nb);
+	if (s->caps & ~(uint32_t)(TEST_MIRROR_CAP_VMA_DOWNGRADE |
+				  TEST_MIRROR_CAP_EVENT_AWARE |
+				  TEST_MIRROR_CAP_UFFD_FAULTS))
+		FAIL("STATS: unknown caps 0x%x", s->caps);
+	if (s->table_bytes % 4096)
+		FAIL("STATS: table_bytes %llu", (unsigned long long)s->table_bytes);
+	if (s->huge_entries > s->entries_present)
+		FAIL("STATS: huge %llu > present %llu",
+		     (unsigned long long)s->huge_entries,
+		     (unsigned long long)s->entries_present);
+	/* At most the arena's pages can be mirrored. */
+	if (s->entries_present > NA)
+		FAIL("STATS: %llu entries present, more than the arena's %d pages",
+		     (unsigned long long)s->entries_present, NA);
+	for (i = 0; i < 8; i++)
+		if (s->reserved[i])
+			FAIL("STATS: reserved[%d] = 0x%llx", i,
+			     (unsigned long long)s->reserved[i]);
+	if (s->nonblock_busy > s->nonblock_calls)
+		FAIL("STATS: nonblock_busy > nonblock_calls");
+	cnt_checks++;
+}
+
+void op_stats(enum issue_mode mode)
+{
+	struct drm_test_mirror_stats a, *e;
+	struct mfile *m, *other;
+	struct issue is;
+	struct pred p = { 0 };
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	m = pick_file(&other);
+	a.flags = chance(30) ? TEST_MIRROR_STATS_RESET : 0;
+	if (chance(8))
+		a.flags |= (uint32_t)gen_u64_edge(0) << 1 | 2;
+	if (chance(8))
+		a.reserved[rn(8)] = gen_u64_edge(0) | 1;
+	a.caps = (uint32_t)rnd();
+	a.bindings = rnd();
+	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_STATS, &a, sizeof(a), mode);
+	e = (struct drm_test_mirror_stats *)is.eff;
+	if (e->flags & ~TEST_MIRROR_STATS_RESET) {
+		allow(&p, -EINVAL);
+	} else {
+		int i, bad = 0;
+
+		for (i = 0; i < 8; i++)
+			bad |= !!e->reserved[i];
+		allow(&p, bad ? -EINVAL : 0);
+	}
+	ret = issue_call(&is, m->fd, &p, "STATS");
+	if (!ret && is.out_visible)
+		check_stats_out(m, (void *)is.uarg);
+}
+
+static void check_event(struct mfile *m, const struct drm_test_mirror_event *r)
+{
+	if (r->seq <= m->last_seq)
+		FAIL("EVENTS: seq %llu after %llu", (unsigned long long)r->seq,
+		     (unsigned long long)m->last_seq);
+	if (r->event >= TEST_MIRROR_EVENT_MAX)
+		FAIL("EVENTS: event %u", r->event);
+	if (r->action > TEST_MIRROR_ACTION_BUSY)
+		FAIL("EVENTS: action %u", r->action);
+	if (r->flags & ~TEST_MIRROR_EVENT_F_BLOCKABLE)
+		FAIL("EVENTS: flags 0x%x", r->flags);
+	if (r->start >= r->end)
+		FAIL("EVENTS: range [0x%llx, 0x%llx)", (unsigned long long)r->start,
+		     (unsigned long long)r->end);
+	if (!r->handle || r->handle > m->max_issued + 1)
+		FAIL("EVENTS: handle %u never issued (max %u)", r->handle,
+		     m->max_issued);
+	cnt_checks++;
+}
+
+void op_events(enum issue_mode mode)
+{
+	struct drm_test_mirror_events a = { 0 }, *e;
+	struct drm_test_mirror_event *rec = (void *)snapbuf;
+	struct mfile *m, *other;
+	struct issue is;
+	struct pred p = { 0 };
+	unsigned int pending = 0, max, i;
+	uint64_t lost;
+	int ret;
+
+	m = pick_file(&other);
+	/* Records waiting now (a peek that consumes nothing). */
+	ret = tm_events(m->fd, rec, 4096, false, &pending, &lost);
+	count_ret(ret);
+	if (ret)
+		FAIL("EVENTS peek: %s", tm_errname(ret));
+
+	a.count = chance(70) ? (uint32_t)rn(64) : (uint32_t)gen_u64_edge(5);
+	a.flags = chance(50) ? TEST_MIRROR_EVENTS_CONSUME : 0;
+	if (chance(6))
+		a.flags |= 2u << rn(30);
+	if (chance(6))
+		a.reserved = gen_u64_edge(0) | 1;
+	a.lost = rnd();
+	switch (rn(10)) {
+	case 0:
+		a.ptr = 0;
+		break;
+	case 1:
+		a.ptr = 0xffff888000000000ull;
+		break;
+	case 2:
+		a.ptr = (uintptr_t)bufro;
+		break;
+	case 3:
+		a.ptr = (uintptr_t)snapbuf + SNAPBUF_PAGES * PAGE_SZ - EVSZ * (1 + rn(3));
+		break;
+	default:
+		a.ptr = (uintptr_t)snapbuf;
+		break;
+	}
+	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_EVENTS, &a, sizeof(a), mode);
+	e = (struct drm_test_mirror_events *)is.eff;
+	max = e->count < 4096 ? e->count : 4096;
+	if ((e->flags & ~TEST_MIRROR_EVENTS_CONSUME) || e->reserved) {
+		allow(&p, -EINVAL);
+	} else {
+		int ok = access_ok_model(e->ptr, (uint64_t)max * EVSZ);
+		unsigned int n = max < pending ? max : pending;
+		int r;
+
+		if (!ok) {
+			allow(&p, -EFAULT);
+		} else {
+			r = mem_range(e->ptr, (uint64_t)n * EVSZ, true);
+			if (r == R_UNKNOWN) {
+				cnt_skipped++;
+				return;
+			}
+			allow(&p, r ? -EFAULT : 0);
+			/* More records may arrive meanwhile (reclaim...). */
+			if (n < max && mem_range(e->ptr, (uint64_t)max * EVSZ, true))
+				allow(&p, -EFAULT);
+			if (ok == 2)
+				allow(&p, -EFAULT);
+		}
+	}
+	{
+		static char what[160];
+
+		snprintf(what, sizeof(what), "EVENTS ptr 0x%llx count %u flags 0x%x, %u pending",
+			 (unsigned long long)e->ptr, e->count, e->flags, pending);
+		ret = issue_call(&is, m->fd, &p, what);
+	}
+	if (ret || !is.out_visible)
+		return;
+	e = (void *)is.uarg;
+	if (e->count > max || e->count < (pending < max ? pending : max))
+		FAIL("EVENTS: count %u, %u pending, capacity %u", e->count,
+		     pending, max);
+	for (i = 0; i < e->count; i++) {
+		check_event(m, &rec[i]);
+		if (e->flags & TEST_MIRROR_EVENTS_CONSUME)
+			m->last_seq = rec[i].seq;
+	}
+	if (!(e->flags & TEST_MIRROR_EVENTS_CONSUME) && e->count)
+		if (rec[0].seq <= m->last_seq)
+			FAIL("EVENTS: a consumed record (seq %llu) came back",
+			     (unsigned long long)rec[0].seq);
+}
+
+#ifdef DRM_IOCTL_TEST_MIRROR_MIGRATE
+/*
+ * MIGRATE: ENOENT unbound, EINVAL beyond the binding, then chunk by chunk:
+ * EFAULT tracking dropped or no VMA, EINVAL a chunk that crosses a VMA or a
+ * VMA that is not anonymous. The VMA layout inside one region depends on
+ * which mprotects and remaps merged back, so only a range inside one region
+ * of one kind may succeed, and EINVAL is always possible for it. Whatever
+ * happens, memory must hold exactly what it held.
+ */
+void op_migrate(enum issue_mode mode)
+{
+	struct drm_test_mirror_migrate a = { 0 }, *e;
+	struct mfile *m, *other;
+	struct issue is;
+	struct pred p = { 0 };
+	struct mbind *b;
+	uint64_t end;
+	int ret;
+
+	m = pick_file(&other);
+	a.addr = chance(80) ? arena_addr() : gen_addr();
+	a.size = chance(80) ? (1 + rn(16)) * PAGE_SZ : gen_size(a.addr);
+	if (chance(5))
+		a.flags = 1u << rn(32);
+	if (chance(5))
+		a.pad = 1u << rn(32);
+	if (chance(5))
+		a.reserved = gen_u64_edge(0) | 1;
+	a.migrated = rnd();
+	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_MIGRATE, &a, sizeof(a), mode);
+	e = (struct drm_test_mirror_migrate *)is.eff;
+	end = e->addr + e->size;
+	b = find_b(m, e->addr);
+	if (e->flags || e->pad || e->reserved) {
+		allow(&p, -EINVAL);
+	} else if (check_range(e->addr, e->size)) {
+		allow(&p, -EINVAL);
+	} else if (!b) {
+		allow(&p, -ENOENT);
+	} else if (end > b->e) {
+		allow(&p, -EINVAL);
+	} else if (dropped(b, e->addr)) {
+		allow(&p, -EFAULT);
+	} else if (e->addr < LOW_END) {
+		allow(&p, -EFAULT);			/* no VMA */
+	} else if (!in_arena(e->addr)) {
+		if (!in_range(e->addr, win, NW * PAGE_SZ) &&
+		    !in_range(e->addr, zone, NZONE * PAGE_SZ)) {
+			cnt_skipped++;			/* someone else's memory */
+			return;
+		}
+		/* a guard or the zone: PROT_NONE anonymous VMAs */
+		allow(&p, 0);
+		allow(&p, -EINVAL);
+		allow(&p, -EFAULT);
+	} else {
+		size_t i0 = (e->addr - (uintptr_t)arena) / PAGE_SZ, i;
+		bool one = true;
+
+		for (i = i0; (uintptr_t)arena + i * PAGE_SZ < end; i++) {
+			if (i >= NA || region_of(i) != region_of(i0) ||
+			    kind[i] != kind[i0] || dropped(b, (uintptr_t)arena + i * PAGE_SZ)) {
+				one = false;
+				break;
+			}
+		}
+		if (kind[i0] == K_HOLE)
+			allow(&p, -EFAULT);
+		else if (region_of(i0) == 'F')
+			allow(&p, -EINVAL);
+		else if (one)
+			allow(&p, 0), allow(&p, -EINVAL);
+		else
+			allow(&p, 0), allow(&p, -EINVAL), allow(&p, -EFAULT);
+	}
+	ret = issue_call(&is, m->fd, &p, "MIGRATE");
+	(void)ret;
+	/* Migration must never change what memory holds. */
+	check_arena("after MIGRATE");
+}
+#endif
