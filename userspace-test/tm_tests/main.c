@@ -30,14 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tm_lib.h"
-
-#define N		4u	/* pages of a typical test buffer */
-#define SEED_A		0x1111u
-#define SEED_B		0x2222u
-#define SEED_C		0x3333u
-
-#define KERNEL_ADDR	((void *)0xffff800000000000ul)
+#include "tm_tests.h"
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
@@ -640,7 +633,6 @@ TEST_F(access, access_unbound_enoent)
 	ASSERT_PATTERN(buf, SZ(N), SEED_A);
 	ASSERT_PATTERN(user, SZ(N), SEED_B);
 }
-
 
 TEST(read_past_binding_end_enoent)
 {
