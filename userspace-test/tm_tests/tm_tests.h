@@ -18,4 +18,10 @@
 
 #define KERNEL_ADDR	((void *)0xffff800000000000ul)
 
+/*
+ * changes.c: page npages pages at buf out to swap (MADV_PAGEOUT), or skip
+ * the test if they did not all go.
+ */
+void must_page_out(void *buf, size_t npages);
+
 #endif /* _TM_TESTS_H_ */
