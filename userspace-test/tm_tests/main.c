@@ -12,24 +12,21 @@
  * What tm_events (one test per kernel activity: its events, the table
  * after, coherence) or tm_life (isolation between address spaces) asserts
  * in full is not asserted again here.
+ *
+ * One theme per file (tm_tests.h: what several of them share):
+ *   bind.c       BIND and UNBIND
+ *   access.c     device READ and WRITE: data, faults, errors, user buffers
+ *   snapshot.c   SNAPSHOT, the device table as userspace sees it
+ *   changes.c    CPU changes to bound memory: munmap (UNMAP) and the
+ *                segments' cuts, CLEAR, reclaim, mprotect, fork; the
+ *                event-aware policy and the event-blind one
+ *   read_dest.c  a device READ stores nothing but the data
+ *   signals.c    signals during device calls
+ *   files.c      files and processes
+ *   stats.c      STATS, EVENTS, an unknown ioctl
+ *
+ * This file: main().
  */
-#include <dirent.h>
-#include <fcntl.h>
-#include <sched.h>
-#include <inttypes.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
 #include "tm_tests.h"
 
 TM_MAIN()
