@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tm_life.h: what the files of tm_life share (main.c has the overview): its
+ * modes other than the tests, and the option its tests read.
+ */
+#ifndef _TM_LIFE_H_
+#define _TM_LIFE_H_
+
+#include "tm_lib.h"
+
+/* isolation.c: --exec-child FD, the new image of exec_refused */
+int exec_child_main(int fd);
+
+#endif /* _TM_LIFE_H_ */
