@@ -11,4 +11,10 @@
 /* isolation.c: --exec-child FD, the new image of exec_refused */
 int exec_child_main(int fd);
 
+/*
+ * module.c: --cycles N, unload/load cycles of the module, with a KTAP
+ * of their own; the program's exit status
+ */
+int cycles_main(unsigned int cycles);
+
 #endif /* _TM_LIFE_H_ */
