@@ -8,6 +8,9 @@
 
 #include "tm_lib.h"
 
+/* main.c: --oom N, the OOM kills of oom_kill_loop */
+extern unsigned int opt_oom;
+
 /* isolation.c: --exec-child FD, the new image of exec_refused */
 int exec_child_main(int fd);
 
