@@ -27,33 +27,24 @@
  * charged to the opener's memory cgroup (memory.current follows it), and a
  * cgroup limit turns a huge mirror into -ENOMEM or an OOM kill inside the
  * cgroup, never a machine-wide OOM.
+ *
+ * One theme per file (tm_life.h: what several of them share):
+ *   lifecycle.c  close, exit and SIGKILL with work pending, accesses in flight
+ *   isolation.c  the file in another address space: fork, SCM_RIGHTS, exec
+ *   module.c     rmmod refused while the module is held; --cycles N
+ *   oom.c        OOM kills of mirroring processes
+ *   limits.c     max_bindings, max_mirror_pages, event_log_len
+ *   memcg.c      what is charged to the memory cgroup, and its limits
+ *
+ * This file: the options, the modes other than the tests, and main().
  */
-#include <dirent.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "tm_life.h"
 
 unsigned int opt_oom = 10;
 static unsigned int opt_cycles;
 static const char *opt_exec_child;
-
-/* ------------------------------------------------------------------------ */
 
 /*
  * --cycles N and --exec-child FD are modes of their own: their own KTAP,
