@@ -114,8 +114,9 @@ static double med(const struct smp *s)
 
 #define MS(ns)	((double)(ns) / 1e6)
 
-static void err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void err(const char *fmt, ...)
+static void bench_err(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+static void bench_err(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -253,7 +254,7 @@ static char *map_populated(unsigned long size, bool thp)
 	if (p)
 		populate(p, size);
 	else
-		err("mmap %lu MiB: %s", size / MiB, strerror(errno));
+		bench_err("mmap %lu MiB: %s", size / MiB, strerror(errno));
 	return p;
 }
 
@@ -293,12 +294,12 @@ static int open_fd(bool aware, unsigned int chunk)
 	if (!r)
 		r = tm_param_set("fault_chunk_pages", v);
 	if (r) {
-		err("setting module parameters: %s", tm_errname(r));
+		bench_err("setting module parameters: %s", tm_errname(r));
 		return r;
 	}
 	fd = tm_open();
 	if (fd < 0)
-		err("open test_mirror: %s", tm_errname(fd));
+		bench_err("open test_mirror: %s", tm_errname(fd));
 	return fd;
 }
 
@@ -308,7 +309,7 @@ static struct drm_test_mirror_stats stats(int fd)
 	int r = tm_stats(fd, &st, false);
 
 	if (r) {
-		err("STATS: %s", tm_errname(r));
+		bench_err("STATS: %s", tm_errname(r));
 		memset(&st, 0, sizeof(st));
 	}
 	return st;
@@ -321,18 +322,19 @@ static void stats_reset(int fd)
 	tm_stats(fd, &st, true);
 }
 
-static uint32_t bind(int fd, const void *p, unsigned long size, uint32_t flags)
+static uint32_t dev_bind(int fd, const void *p, unsigned long size,
+			 uint32_t flags)
 {
 	uint32_t h = 0;
 	int r = tm_bind(fd, p, size, flags, &h);
 
 	if (r)
-		err("BIND %p+%lu MiB flags %#x: %s", p, size / MiB, flags,
-		    tm_errname(r));
+		bench_err("BIND %p+%lu MiB flags %#x: %s", p, size / MiB, flags,
+			  tm_errname(r));
 	return h;
 }
 
-static void unbind(int fd, uint32_t h)
+static void dev_unbind(int fd, uint32_t h)
 {
 	int r;
 
@@ -340,7 +342,7 @@ static void unbind(int fd, uint32_t h)
 		return;
 	r = tm_unbind(fd, h);
 	if (r)
-		err("UNBIND %u: %s", h, tm_errname(r));
+		bench_err("UNBIND %u: %s", h, tm_errname(r));
 }
 
 /* The device reads the whole range, WIN_SZ per READ; returns faults. */
@@ -355,7 +357,7 @@ static uint64_t dev_read(int fd, const char *p, unsigned long size)
 		n = size - off < WIN_SZ ? size - off : WIN_SZ;
 		r = tm_read(fd, p + off, n, win, &res);
 		if (r) {
-			err("READ %p+%lu: %s", p + off, n, tm_errname(r));
+			bench_err("READ %p+%lu: %s", p + off, n, tm_errname(r));
 			return faults;
 		}
 		faults += res.faults;
@@ -375,7 +377,7 @@ static uint64_t dev_gather(int fd, const char *p, unsigned long size,
 	for (off = 0; off < size; off += stride * PAGE_SZ) {
 		r = tm_read(fd, p + off, PAGE_SZ, win, &res);
 		if (r) {
-			err("READ %p: %s", p + off, tm_errname(r));
+			bench_err("READ %p: %s", p + off, tm_errname(r));
 			return faults;
 		}
 		faults += res.faults;
@@ -445,7 +447,7 @@ static void p1_populate(void)
 				char *p = map_buf(size, thp);
 
 				if (!p) {
-					err("mmap: %s", strerror(errno));
+					bench_err("mmap: %s", strerror(errno));
 					break;
 				}
 				t0 = tm_now_ns();
@@ -459,22 +461,22 @@ static void p1_populate(void)
 				smp_add(&s[C_CPU_COPY], tm_now_ns() - t0);
 
 				t0 = tm_now_ns();
-				h = bind(fda, p, size, TEST_MIRROR_BIND_READ |
-					 TEST_MIRROR_BIND_WRITE |
-					 TEST_MIRROR_BIND_PREFAULT);
+				h = dev_bind(fda, p, size, TEST_MIRROR_BIND_READ |
+					     TEST_MIRROR_BIND_WRITE |
+					     TEST_MIRROR_BIND_PREFAULT);
 				smp_add(&s[C_PREFAULT], tm_now_ns() - t0);
 				st = stats(fda);
 				if (st.entries_present - st.huge_entries +
 				    st.huge_entries * 512 != pages)
-					err("prefault %s: %llu entries (%llu huge) for %.0f pages",
-					    szname(size, sz),
-					    (unsigned long long)st.entries_present,
-					    (unsigned long long)st.huge_entries, pages);
+					bench_err("prefault %s: %llu entries (%llu huge) for %.0f pages",
+						  szname(size, sz),
+						  (unsigned long long)st.entries_present,
+						  (unsigned long long)st.huge_entries, pages);
 				huge += st.huge_entries * 512 / pages;
-				unbind(fda, h);
+				dev_unbind(fda, h);
 
 				t0 = tm_now_ns();
-				h = bind(fda, p, size, TEST_MIRROR_BIND_READ);
+				h = dev_bind(fda, p, size, TEST_MIRROR_BIND_READ);
 				f = dev_read(fda, p, size);
 				smp_add(&s[C_COLD], tm_now_ns() - t0);
 				cold_faults += f;
@@ -482,16 +484,16 @@ static void p1_populate(void)
 				f = dev_read(fda, p, size);
 				smp_add(&s[C_WARM], tm_now_ns() - t0);
 				if (f)
-					err("warm read took %llu faults",
-					    (unsigned long long)f);
-				unbind(fda, h);
+					bench_err("warm read took %llu faults",
+						  (unsigned long long)f);
+				dev_unbind(fda, h);
 
 				t0 = tm_now_ns();
-				h = bind(fdb, p, size, TEST_MIRROR_BIND_READ |
-					 TEST_MIRROR_BIND_WRITE |
-					 TEST_MIRROR_BIND_PREFAULT);
+				h = dev_bind(fdb, p, size, TEST_MIRROR_BIND_READ |
+					     TEST_MIRROR_BIND_WRITE |
+					     TEST_MIRROR_BIND_PREFAULT);
 				smp_add(&s[C_BLIND], tm_now_ns() - t0);
-				unbind(fdb, h);
+				dev_unbind(fdb, h);
 				munmap(p, size);
 			}
 			if (!s[C_PREFAULT].n)
@@ -591,19 +593,19 @@ static void p1_chunk(void)
 				uint32_t h;
 
 				t0 = tm_now_ns();
-				h = bind(fd[cc], p, size, TEST_MIRROR_BIND_READ |
-					 TEST_MIRROR_BIND_WRITE |
-					 TEST_MIRROR_BIND_PREFAULT);
+				h = dev_bind(fd[cc], p, size, TEST_MIRROR_BIND_READ |
+					     TEST_MIRROR_BIND_WRITE |
+					     TEST_MIRROR_BIND_PREFAULT);
 				smp_add(&pf[cc], tm_now_ns() - t0);
 				huge[cc] = stats(fd[cc]).huge_entries;
-				unbind(fd[cc], h);
+				dev_unbind(fd[cc], h);
 				/* the cold read is copy-bound: a quarter is enough */
 				t0 = tm_now_ns();
-				h = bind(fd[cc], p, size, TEST_MIRROR_BIND_READ);
+				h = dev_bind(fd[cc], p, size, TEST_MIRROR_BIND_READ);
 				f = dev_read(fd[cc], p, size / 4);
 				smp_add(&cold[cc], tm_now_ns() - t0);
 				faults[cc] = f;
-				unbind(fd[cc], h);
+				dev_unbind(fd[cc], h);
 			}
 		}
 		munmap(p, size);
@@ -697,11 +699,11 @@ static void p2_invalidate(void)
 					if (!p)
 						return;
 					if (ss != ST_NONE)
-						h = bind(fd, p, size,
-							 TEST_MIRROR_BIND_READ |
-							 TEST_MIRROR_BIND_WRITE |
-							 (ss == ST_MIRRORED ?
-							  TEST_MIRROR_BIND_PREFAULT : 0));
+						h = dev_bind(fd, p, size,
+							     TEST_MIRROR_BIND_READ |
+							     TEST_MIRROR_BIND_WRITE |
+							     (ss == ST_MIRRORED ?
+							      TEST_MIRROR_BIND_PREFAULT : 0));
 					st0 = stats(fd);
 					t0 = tm_now_ns();
 					switch (o) {
@@ -730,10 +732,10 @@ static void p2_invalidate(void)
 							 tm_now_ns() - t0 < 20000000000ULL);
 						if (st1.pages_dropped - st0.pages_dropped <
 						    size / PAGE_SZ || st1.table_bytes)
-							err("munmap: table not freed after 20 s");
+							bench_err("munmap: table not freed after 20 s");
 						smp_add(&settle, tm_now_ns() - t0);
 					}
-					unbind(fd, h);
+					dev_unbind(fd, h);
 					if (o == OP_DONTNEED || o == OP_MPROTECT)
 						munmap(p, size);
 				}
@@ -871,8 +873,8 @@ static void p3_memory(void)
 			if (fd < 0)
 				return;
 			memsnap(&a);
-			h = bind(fd, p, size, TEST_MIRROR_BIND_READ |
-				 TEST_MIRROR_BIND_WRITE | TEST_MIRROR_BIND_PREFAULT);
+			h = dev_bind(fd, p, size, TEST_MIRROR_BIND_READ |
+				     TEST_MIRROR_BIND_WRITE | TEST_MIRROR_BIND_PREFAULT);
 			memsnap(&b);
 			st = stats(fd);
 			dk4 = (b.k4_objs - a.k4_objs) * 4096;
@@ -906,9 +908,9 @@ static void p3_memory(void)
 				base_chk = st.table_bytes ? (double)dk4 / st.table_bytes : 0;
 				base_done = true;
 				if (st.entries_present != size / PAGE_SZ)
-					err("P3: %llu entries for %lu pages",
-					    (unsigned long long)st.entries_present,
-					    size / PAGE_SZ);
+					bench_err("P3: %llu entries for %lu pages",
+						  (unsigned long long)st.entries_present,
+						  size / PAGE_SZ);
 			} else if (st.huge_entries) {
 				if (tb > huge_max)
 					huge_max = tb;
@@ -916,7 +918,7 @@ static void p3_memory(void)
 					huge_max = sl;
 				huge_done = true;
 			}
-			unbind(fd, h);
+			dev_unbind(fd, h);
 			close(fd);
 			munmap(p, size);
 			fflush(stdout);
@@ -951,7 +953,7 @@ static void p3_memory(void)
 			return;
 		for (off = 0; off < size; off += HUGE_SZ)
 			p[off] = 1;
-		h = bind(fd, p, size, TEST_MIRROR_BIND_READ);
+		h = dev_bind(fd, p, size, TEST_MIRROR_BIND_READ);
 		dev_gather(fd, p, size, HUGE_SZ / PAGE_SZ);
 		st = stats(fd);
 		printf("# sparse: one page per 2 MiB over %s: %llu entries, %llu table bytes = %.0f B/page\n",
@@ -961,7 +963,7 @@ static void p3_memory(void)
 		metric("P3.sparse_bytes_per_page_1_per_2MiB",
 		       st.entries_present ? (double)st.table_bytes / st.entries_present : 0,
 		       "B", "none", -1, "worst_case_one_leaf_per_page");
-		unbind(fd, h);
+		dev_unbind(fd, h);
 		close(fd);
 		munmap(p, size);
 	}
@@ -1034,8 +1036,8 @@ static void p4_events(void)
 	if (fd[0] < 0 || fd[1] < 0)
 		return;
 	for (m = 0; m < 2; m++)
-		h[m] = bind(fd[m], p, size, TEST_MIRROR_BIND_READ |
-			    TEST_MIRROR_BIND_PREFAULT);
+		h[m] = dev_bind(fd[m], p, size, TEST_MIRROR_BIND_READ |
+				TEST_MIRROR_BIND_PREFAULT);
 	printf("# %-7s %-11s %12s %12s %12s %12s %10s %10s %9s\n", "work", "event",
 	       "aware ms", "blind ms", "aw refaults", "bl refaults", "aw pages",
 	       "bl pages", "bl/aw");
@@ -1073,7 +1075,7 @@ static void p4_events(void)
 				r = do_event(e, p, size);
 				smp_add(&tev, tm_now_ns() - t0);
 				if (r) {
-					err("event %s: %s", ev_name[e], tm_errname(r));
+					bench_err("event %s: %s", ev_name[e], tm_errname(r));
 					break;
 				}
 				/*
@@ -1148,7 +1150,7 @@ static void p4_events(void)
 		}
 	}
 	for (m = 0; m < 2; m++) {
-		unbind(fd[m], h[m]);
+		dev_unbind(fd[m], h[m]);
 		close(fd[m]);
 	}
 	munmap(p, size);
@@ -1169,14 +1171,14 @@ static char *p5_reserve(unsigned long size)
 	p = mmap(NULL, size, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {
-		err("mmap %lu GiB PROT_NONE: %s", size / GiB, strerror(errno));
+		bench_err("mmap %lu GiB PROT_NONE: %s", size / GiB, strerror(errno));
 		return NULL;
 	}
 	for (k = 0; k < P5_PAGES; k++) {
 		char *q = p + (size / P5_PAGES) * k;
 
 		if (mprotect(q, PAGE_SZ, PROT_READ | PROT_WRITE)) {
-			err("mprotect: %s", strerror(errno));
+			bench_err("mprotect: %s", strerror(errno));
 			munmap(p, size);
 			return NULL;
 		}
@@ -1195,7 +1197,7 @@ static uint64_t p5_mirror(int fd, char *p, unsigned long size)
 	for (k = 0; k < P5_PAGES; k++) {
 		r = tm_read(fd, p + (size / P5_PAGES) * k, PAGE_SZ, win, &res);
 		if (r)
-			err("P5 READ: %s", tm_errname(r));
+			bench_err("P5 READ: %s", tm_errname(r));
 		faults += res.faults;
 	}
 	return faults;
@@ -1235,19 +1237,19 @@ static void p5_sparse(void)
 			if (!p)
 				return;
 			t0 = tm_now_ns();
-			h = bind(fd, p, size, TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE);
+			h = dev_bind(fd, p, size, TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE);
 			smp_add(&t[i][P5_BIND], tm_now_ns() - t0);
 			f = p5_mirror(fd, p, size);
 			if (stats(fd).entries_present != P5_PAGES)
-				err("P5: %llu entries after mirroring %u pages (%llu faults)",
-				    (unsigned long long)stats(fd).entries_present,
-				    P5_PAGES, (unsigned long long)f);
+				bench_err("P5: %llu entries after mirroring %u pages (%llu faults)",
+					  (unsigned long long)stats(fd).entries_present,
+					  P5_PAGES, (unsigned long long)f);
 			t0 = tm_now_ns();
-			unbind(fd, h);
+			dev_unbind(fd, h);
 			smp_add(&t[i][P5_UNBIND], tm_now_ns() - t0);
 
 			/* B: bind, mirror, munmap while bound */
-			h = bind(fd, p, size, TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE);
+			h = dev_bind(fd, p, size, TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE);
 			p5_mirror(fd, p, size);
 			st0 = stats(fd);
 			t0 = tm_now_ns();
@@ -1260,9 +1262,9 @@ static void p5_sparse(void)
 				  st1.table_bytes) && tm_now_ns() - t0 < 20000000000ULL);
 			smp_add(&t[i][P5_SETTLE], tm_now_ns() - t0);
 			if (st1.pages_dropped - st0.pages_dropped < size / PAGE_SZ || st1.table_bytes)
-				err("P5 %s: table not freed after 20 s", szname(size, sz));
+				bench_err("P5 %s: table not freed after 20 s", szname(size, sz));
 			t0 = tm_now_ns();
-			unbind(fd, h);
+			dev_unbind(fd, h);
 			smp_add(&t[i][P5_UNBIND_AFTER], tm_now_ns() - t0);
 
 			/* C: the same munmap, nothing bound */
@@ -1330,7 +1332,7 @@ static void p5_sparse(void)
  * Each section is a variant of one test, bench (a forked child, as every
  * test): it maps and populates its own window, so that device READs into
  * it never break copy-on-write of the runner's. The errors of a section
- * (err()) are reported as they come; the section fails at its end.
+ * (bench_err()) are reported as they come; the section fails at its end.
  */
 FIXTURE(sections) {};
 
