@@ -53,126 +53,26 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tm_lib.h"
+#include "tm_bench.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE	23
 #endif
 
-#define KiB		(1024UL)
-#define MiB		(1024UL * KiB)
-#define GiB		(1024UL * MiB)
-#define TiB		(1024UL * GiB)
-#define WIN_SZ		(16 * MiB)	/* user buffer of device READs */
-#define MAXREP		16
 #define NSZ		8
 
-static bool smoke;
-/* --smoke runs in the KTAP suite: machine lines become diagnostics there */
-static const char *mpfx = "";
-static unsigned int opt_reps;		/* 0 = per-size default */
+bool smoke;
+unsigned int opt_reps;			/* 0 = per-size default */
 static unsigned int opt_max_mib;
 static unsigned long max_bytes;		/* largest buffer we dare */
 static const char *only = "";
 static char *win;			/* WIN_SZ bytes, resident */
 static const char *krel;
 static uint32_t caps;
-static int section_failed;
-
-/* ------------------------------------------------------------------------ */
-/* Small helpers                                                             */
-/* ------------------------------------------------------------------------ */
-
-struct smp {
-	double v[MAXREP];
-	unsigned int n;
-};
-
-static void smp_add(struct smp *s, double v)
-{
-	if (s->n < MAXREP)
-		s->v[s->n++] = v;
-}
-
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double med(const struct smp *s)
-{
-	double t[MAXREP];
-
-	if (!s->n)
-		return 0;
-	memcpy(t, s->v, s->n * sizeof(double));
-	qsort(t, s->n, sizeof(double), cmp_dbl);
-	return s->n & 1 ? t[s->n / 2] : (t[s->n / 2 - 1] + t[s->n / 2]) / 2;
-}
-
-#define MS(ns)	((double)(ns) / 1e6)
-
-static void bench_err(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-static void bench_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ERROR: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	section_failed = 1;
-}
-
-static void series(const char *name, double x, const char *xunit, double y,
-		   const char *yunit)
-{
-	printf("%sSERIES name=%s x=%g xunit=%s y=%.6g yunit=%s\n", mpfx, name, x,
-	       xunit, y, yunit);
-}
-
-/* met: 1 yes, 0 no, -1 n/a */
-static void metric(const char *name, double v, const char *unit,
-		   const char *target, int met, const char *note)
-{
-	printf("%sMETRIC %s=%.6g unit=%s target=%s met=%s%s%s\n", mpfx, name, v,
-	       unit, target, met < 0 ? "n/a" : met ? "yes" : "no",
-	       note ? " note=" : "", note ? note : "");
-}
 
 static bool want(const char *sec)
 {
 	return !only[0] || strstr(only, sec);
-}
-
-static unsigned int reps_for(unsigned long size)
-{
-	if (smoke)
-		return 1;
-	if (opt_reps)
-		return opt_reps;
-	/* under icount (scripts/bench.sh) repetitions agree to 3 digits */
-	if (size <= 16 * MiB)
-		return 5;
-	if (size <= 256 * MiB)
-		return 3;
-	return 2;
-}
-
-static const char *szname(unsigned long size, char *buf)
-{
-	if (size >= TiB && !(size % TiB))
-		sprintf(buf, "%luTiB", size / TiB);
-	else if (size >= GiB && !(size % GiB))
-		sprintf(buf, "%luGiB", size / GiB);
-	else
-		sprintf(buf, "%luMiB", size / MiB);
-	return buf;
 }
 
 static unsigned long meminfo_kb(const char *key)
