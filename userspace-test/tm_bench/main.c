@@ -55,10 +55,6 @@
 
 #include "tm_bench.h"
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE	23
-#endif
-
 #define NSZ		8
 
 bool smoke;
@@ -66,54 +62,13 @@ unsigned int opt_reps;			/* 0 = per-size default */
 static unsigned int opt_max_mib;
 static unsigned long max_bytes;		/* largest buffer we dare */
 static const char *only = "";
-static char *win;			/* WIN_SZ bytes, resident */
+char *win;				/* WIN_SZ bytes, resident */
 static const char *krel;
 static uint32_t caps;
 
 static bool want(const char *sec)
 {
 	return !only[0] || strstr(only, sec);
-}
-
-static unsigned long meminfo_kb(const char *key)
-{
-	char line[256];
-	size_t kl = strlen(key);
-	unsigned long v = 0;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, kl) && line[kl] == ':') {
-			v = strtoul(line + kl + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Memory                                                                    */
-/* ------------------------------------------------------------------------ */
-
-/* size bytes, 2 MiB aligned, THP allowed or forbidden. */
-static char *map_buf(unsigned long size, bool thp)
-{
-	char *p = tm_mmap_aligned(size, HUGE_SZ, PROT_READ | PROT_WRITE, 0);
-
-	if (p)
-		madvise(p, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-	return p;
-}
-
-/* The CPU writes one word in every page (first touch: it faults them in). */
-static void cpu_write_touch(char *p, unsigned long size)
-{
-	unsigned long i;
-
-	for (i = 0; i < size; i += PAGE_SZ)
-		*(volatile uint64_t *)(p + i) = i | 1;
 }
 
 static volatile uint64_t sink;
@@ -141,27 +96,6 @@ static void cpu_copy(const char *p, unsigned long size)
 	sink = win[0];
 }
 
-static void populate(char *p, unsigned long size)
-{
-	if (madvise(p, size, MADV_POPULATE_WRITE))
-		cpu_write_touch(p, size);
-}
-
-static char *map_populated(unsigned long size, bool thp)
-{
-	char *p = map_buf(size, thp);
-
-	if (p)
-		populate(p, size);
-	else
-		bench_err("mmap %lu MiB: %s", size / MiB, strerror(errno));
-	return p;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Device                                                                    */
-/* ------------------------------------------------------------------------ */
-
 static uint64_t orig_aware = 1, orig_chunk = 512;
 static bool params_saved;
 
@@ -183,106 +117,11 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-/* A new file with the given policy and chunk (both read at open). */
-static int open_fd(bool aware, unsigned int chunk)
-{
-	char v[32];
-	int fd, r;
-
-	r = tm_param_set("event_aware", aware ? "Y" : "N");
-	snprintf(v, sizeof(v), "%u", chunk);
-	if (!r)
-		r = tm_param_set("fault_chunk_pages", v);
-	if (r) {
-		bench_err("setting module parameters: %s", tm_errname(r));
-		return r;
-	}
-	fd = tm_open();
-	if (fd < 0)
-		bench_err("open test_mirror: %s", tm_errname(fd));
-	return fd;
-}
-
-static struct drm_test_mirror_stats stats(int fd)
-{
-	struct drm_test_mirror_stats st;
-	int r = tm_stats(fd, &st, false);
-
-	if (r) {
-		bench_err("STATS: %s", tm_errname(r));
-		memset(&st, 0, sizeof(st));
-	}
-	return st;
-}
-
 static void stats_reset(int fd)
 {
 	struct drm_test_mirror_stats st;
 
 	tm_stats(fd, &st, true);
-}
-
-static uint32_t dev_bind(int fd, const void *p, unsigned long size,
-			 uint32_t flags)
-{
-	uint32_t h = 0;
-	int r = tm_bind(fd, p, size, flags, &h);
-
-	if (r)
-		bench_err("BIND %p+%lu MiB flags %#x: %s", p, size / MiB, flags,
-			  tm_errname(r));
-	return h;
-}
-
-static void dev_unbind(int fd, uint32_t h)
-{
-	int r;
-
-	if (!h)
-		return;
-	r = tm_unbind(fd, h);
-	if (r)
-		bench_err("UNBIND %u: %s", h, tm_errname(r));
-}
-
-/* The device reads the whole range, WIN_SZ per READ; returns faults. */
-static uint64_t dev_read(int fd, const char *p, unsigned long size)
-{
-	unsigned long off, n;
-	struct tm_result res;
-	uint64_t faults = 0;
-	int r;
-
-	for (off = 0; off < size; off += n) {
-		n = size - off < WIN_SZ ? size - off : WIN_SZ;
-		r = tm_read(fd, p + off, n, win, &res);
-		if (r) {
-			bench_err("READ %p+%lu: %s", p + off, n, tm_errname(r));
-			return faults;
-		}
-		faults += res.faults;
-	}
-	return faults;
-}
-
-/* The device reads one page in every @stride pages, one READ each. */
-static uint64_t dev_gather(int fd, const char *p, unsigned long size,
-			   unsigned long stride)
-{
-	struct tm_result res;
-	uint64_t faults = 0;
-	unsigned long off;
-	int r;
-
-	for (off = 0; off < size; off += stride * PAGE_SZ) {
-		r = tm_read(fd, p + off, PAGE_SZ, win, &res);
-		if (r) {
-			bench_err("READ %p: %s", p + off, tm_errname(r));
-			return faults;
-		}
-		faults += res.faults;
-	}
-	return faults;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -23,6 +23,7 @@
 /* main.c: options, and what bench_setup() or the test bench sets */
 extern bool smoke;
 extern unsigned int opt_reps;		/* 0 = per-size default */
+extern char *win;			/* WIN_SZ bytes, resident */
 
 /* report.c: samples, times, errors, the lines of the results */
 struct smp {
@@ -52,5 +53,18 @@ void metric(const char *name, double v, const char *unit,
 unsigned int reps_for(unsigned long size);
 /* "4MiB", "1GiB", "1TiB" into buf; returns buf. */
 const char *szname(unsigned long size, char *buf);
+
+/* common.c: memory and the device */
+unsigned long meminfo_kb(const char *key);
+char *map_buf(unsigned long size, bool thp);
+void cpu_write_touch(char *p, unsigned long size);
+char *map_populated(unsigned long size, bool thp);
+int open_fd(bool aware, unsigned int chunk);
+struct drm_test_mirror_stats stats(int fd);
+uint32_t dev_bind(int fd, const void *p, unsigned long size, uint32_t flags);
+void dev_unbind(int fd, uint32_t h);
+uint64_t dev_read(int fd, const char *p, unsigned long size);
+uint64_t dev_gather(int fd, const char *p, unsigned long size,
+		    unsigned long stride);
 
 #endif /* _TM_BENCH_H_ */
