@@ -23,6 +23,7 @@
 /* main.c: options, and what bench_setup() or the test bench sets */
 extern bool smoke;
 extern unsigned int opt_reps;		/* 0 = per-size default */
+extern unsigned long max_bytes;		/* largest buffer we dare */
 extern char *win;			/* WIN_SZ bytes, resident */
 
 /* report.c: samples, times, errors, the lines of the results */
@@ -66,5 +67,9 @@ void dev_unbind(int fd, uint32_t h);
 uint64_t dev_read(int fd, const char *p, unsigned long size);
 uint64_t dev_gather(int fd, const char *p, unsigned long size,
 		    unsigned long stride);
+
+/* The sections, a file each (P1's two in p1_populate.c) */
+void p1_populate(void);
+void p1_chunk(void);
 
 #endif /* _TM_BENCH_H_ */
