@@ -71,5 +71,6 @@ uint64_t dev_gather(int fd, const char *p, unsigned long size,
 /* The sections, a file each (P1's two in p1_populate.c) */
 void p1_populate(void);
 void p1_chunk(void);
+void p2_invalidate(void);
 
 #endif /* _TM_BENCH_H_ */
