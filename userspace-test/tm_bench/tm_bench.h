@@ -72,5 +72,6 @@ uint64_t dev_gather(int fd, const char *p, unsigned long size,
 void p1_populate(void);
 void p1_chunk(void);
 void p2_invalidate(void);
+void p3_memory(void);
 
 #endif /* _TM_BENCH_H_ */
