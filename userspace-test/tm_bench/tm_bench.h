@@ -25,6 +25,7 @@ extern bool smoke;
 extern unsigned int opt_reps;		/* 0 = per-size default */
 extern unsigned long max_bytes;		/* largest buffer we dare */
 extern char *win;			/* WIN_SZ bytes, resident */
+extern uint32_t caps;			/* STATS caps of the module */
 
 /* report.c: samples, times, errors, the lines of the results */
 struct smp {
@@ -73,5 +74,6 @@ void p1_populate(void);
 void p1_chunk(void);
 void p2_invalidate(void);
 void p3_memory(void);
+void p4_events(void);
 
 #endif /* _TM_BENCH_H_ */
