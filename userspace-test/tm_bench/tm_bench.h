@@ -75,5 +75,6 @@ void p1_chunk(void);
 void p2_invalidate(void);
 void p3_memory(void);
 void p4_events(void);
+void p5_sparse(void);
 
 #endif /* _TM_BENCH_H_ */
