@@ -39,18 +39,23 @@
  *
  * Needs root (module parameters in /sys/module/test_mirror/parameters/,
  * /proc/slabinfo); changed parameters are restored at exit.
+ *
+ * One part per file (tm_bench.h: what several of them share):
+ *   report.c         samples, medians, the SERIES and METRIC lines, errors
+ *   common.c         buffers, files, BIND, READ: the helpers of the sections
+ *   p1_populate.c    P1 populate, and P1 chunk size
+ *   p2_invalidate.c  P2 invalidate
+ *   p3_memory.c      P3 memory
+ *   p4_events.c      P4 event-aware savings
+ *   p5_sparse.c      P5 sparse ranges
+ *
+ * This file: the options, the module's parameters put back at exit, the
+ * sections as variants of the test bench, and main().
  */
-
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "tm_bench.h"
@@ -89,8 +94,6 @@ static void on_signal(int sig)
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
-
-/* ------------------------------------------------------------------------ */
 
 /*
  * Each section is a variant of one test, bench (a forked child, as every
