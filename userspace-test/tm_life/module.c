@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tm_life: module references. rmmod is refused while a file, a file in
+ * another process, or a mapping of the test_hmm-compatible device holds
+ * the module; and --cycles N, unload/load cycles of the module with
+ * finit_module() and delete_module(), a device round trip every 10
+ * cycles, the module loaded again at the end with the parameters it had.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tm_life.h"
+
+static int delete_module(const char *name, unsigned int flags)
+{
+	return syscall(__NR_delete_module, name, flags) ? -errno : 0;
+}
+
+/*
+ * rmmod must be refused while a file, a file in another process, or a
+ * mapping of the test_hmm-compatible device holds the module.
+ */
+TEST(rmmod_refused_while_held)
+{
+	int r, hfd = -1;
+	bool enabled;
+	pid_t pid;
+	int sv[2];
+	char c;
+
+	if (!tm_module_loaded())
+		SKIP("test_mirror is not loaded as a module");
+	r = delete_module("test_mirror", O_NONBLOCK);
+	if (r != -EWOULDBLOCK && r != -EBUSY)
+		FAIL("delete_module with a file open: %s, expected EWOULDBLOCK", tm_errname(r));
+	ASSERT_TRUE(tm_module_loaded());
+	/* held only by a file in a child */
+	ASSERT_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = tm_fork();
+	if (!pid) {
+		int f = tm_must_open();
+
+		ASSERT_EQ(write(sv[1], "r", 1), 1);
+		ASSERT_EQ(read(sv[1], &c, 1), 1);
+		close(f);
+		_exit(0);
+	}
+	ASSERT_EQ(read(sv[0], &c, 1), 1);
+	r = delete_module("test_mirror", O_NONBLOCK);
+	if (r != -EWOULDBLOCK && r != -EBUSY)
+		FAIL("delete_module while a child holds a file: %s", tm_errname(r));
+	ASSERT_EQ(write(sv[0], "x", 1), 1);
+	tm_must_exit0(tm_wait_bounded(pid, 30000, "child"), "child");
+	/* a mapping of the hmm device holds it after its file is closed */
+	enabled = (tm_hmm_enable() == 1);
+	if (!access("/dev/hmm_dmirror0", F_OK))
+		hfd = open("/dev/hmm_dmirror0", O_RDWR | O_CLOEXEC);
+	if (hfd >= 0) {
+		void *m = mmap(NULL, SZ(4), PROT_READ | PROT_WRITE, MAP_SHARED, hfd, 0);
+
+		ASSERT_TRUE(m != MAP_FAILED);
+		close(hfd);
+		close(fd);	/* the harness's file too */
+		r = delete_module("test_mirror", O_NONBLOCK);
+		if (r != -EWOULDBLOCK && r != -EBUSY)
+			FAIL("delete_module with only a mapping of /dev/hmm_dmirror0 left: %s",
+			     tm_errname(r));
+		munmap(m, SZ(4));
+		tm_diag("also refused while only an mmap of /dev/hmm_dmirror0 held it");
+	}
+	if (enabled)
+		tm_param_set("hmm_compat", "0");
+	ASSERT_TRUE(tm_module_loaded());
+}
+
+/* ------------------------------------------------------------------------ */
+/* --cycles N: unload and load the module                                    */
+/* ------------------------------------------------------------------------ */
+
+static int finit_module(int fd, const char *params, int flags)
+{
+	return syscall(__NR_finit_module, fd, params, flags) ? -errno : 0;
+}
+
+/* "name=value ..." of the current parameters, to load with them again. */
+static void current_params(char *buf, size_t len)
+{
+	DIR *d = opendir("/sys/module/test_mirror/parameters");
+	struct dirent *de;
+	size_t n = 0;
+
+	buf[0] = 0;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char p[512], v[128];
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/sys/module/test_mirror/parameters/%s",
+			 de->d_name);
+		f = fopen(p, "r");
+		if (!f)
+			continue;
+		if (fgets(v, sizeof(v), f)) {
+			v[strcspn(v, "\n")] = 0;
+			n += snprintf(buf + n, len - n, "%s%s=%s", n ? " " : "",
+				      de->d_name, v);
+		}
+		fclose(f);
+	}
+	closedir(d);
+}
+
+static int module_file(char *path, size_t len)
+{
+	snprintf(path, len, "/lib/modules/%s/extra/test_mirror.ko",
+		 tm_kernel_release());
+	if (!access(path, R_OK))
+		return open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, len, "/lib/modules/test_mirror.ko");
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+int cycles_main(unsigned int cycles)
+{
+	char params[1024], params_hmm[1100], path[256], *hp;
+	unsigned int i, trips = 0, hmm_trips = 0;
+	uint64_t t0;
+	int r, f, mfd;
+	bool ok1 = true, ok2 = true;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("TAP version 13\n1..2\n");
+	if (!tm_module_loaded()) {
+		printf("ok 1 rmmod_refused_while_open # SKIP test_mirror not loaded\n");
+		printf("ok 2 load_unload_cycles # SKIP test_mirror not loaded\n");
+		return 0;
+	}
+	current_params(params, sizeof(params));
+	/* every other load also registers the test_hmm-compatible devices */
+	snprintf(params_hmm, sizeof(params_hmm), "%s", params);
+	hp = strstr(params_hmm, "hmm_compat=");
+	if (hp)
+		hp[strlen("hmm_compat=")] = 'Y';
+	mfd = module_file(path, sizeof(path));
+	printf("# module %s, parameters \"%s\"\n", path, params);
+
+	/* 1: refused while a file is open; then the unload works */
+	f = tm_open();
+	if (f < 0) {
+		printf("# cannot open the device: %s\n", tm_errname(f));
+		ok1 = false;
+	} else {
+		r = delete_module("test_mirror", O_NONBLOCK);
+		if (r != -EWOULDBLOCK && r != -EBUSY) {
+			printf("# delete_module with a file open: %s\n", tm_errname(r));
+			ok1 = false;
+		}
+		close(f);
+	}
+	r = delete_module("test_mirror", O_NONBLOCK);
+	if (r) {
+		printf("# delete_module after close: %s (is something else holding test_mirror?)\n",
+		       tm_errname(r));
+		ok1 = false;
+	} else if (tm_module_loaded()) {
+		printf("# delete_module succeeded but /sys/module/test_mirror remains\n");
+		ok1 = false;
+	}
+	printf("%s 1 rmmod_refused_while_open\n", ok1 ? "ok" : "not ok");
+
+	/* 2: cycles (the module is unloaded now if 1 passed) */
+	t0 = tm_now_ms();
+	for (i = 0; ok1 && i < cycles; i++) {
+		if (mfd < 0) {
+			printf("# no module file %s\n", path);
+			ok2 = false;
+			break;
+		}
+		r = finit_module(mfd, hp && (i & 1) ? params_hmm : params, 0);
+		if (r) {
+			printf("# cycle %u: finit_module: %s\n", i, tm_errname(r));
+			ok2 = false;
+			break;
+		}
+		if (i % 10 == 0) {
+			/* the device works: a round trip, then close */
+			uint8_t *p = tm_map(4, PROT_READ | PROT_WRITE, 0);
+			uint8_t b[4096];
+			uint32_t h;
+			int g;
+
+			g = tm_open();
+			if (g < 0 || !p) {
+				printf("# cycle %u: open: %s\n", i, tm_errname(g));
+				ok2 = false;
+				break;
+			}
+			tm_fill(p, 4096, i);
+			if (tm_bind(g, p, 4096, RW | PREFAULT, &h) ||
+			    tm_read(g, p, 4096, b, NULL) || tm_check(b, 4096, i) >= 0) {
+				printf("# cycle %u: device round trip failed\n", i);
+				ok2 = false;
+			}
+			close(g);
+			munmap(p, SZ(4));
+			trips++;
+		}
+		if (hp && i % 10 == 5) {
+			/* the hmm devices came and work (devtmpfs makes the node) */
+			int k, g = -1;
+
+			for (k = 0; k < 200 && g < 0; k++) {
+				g = open("/dev/hmm_dmirror1", O_RDWR | O_CLOEXEC);
+				if (g < 0)
+					usleep(5000);
+			}
+			if (g < 0) {
+				printf("# cycle %u: /dev/hmm_dmirror1: %s\n", i, tm_errname(errno));
+				ok2 = false;
+				break;
+			}
+			close(g);
+			hmm_trips++;
+		}
+		r = delete_module("test_mirror", O_NONBLOCK);
+		if (r) {
+			printf("# cycle %u: delete_module: %s\n", i, tm_errname(r));
+			ok2 = false;
+			break;
+		}
+	}
+	/* leave it loaded, as the guest expects */
+	if (!tm_module_loaded() && mfd >= 0) {
+		r = finit_module(mfd, params, 0);
+		if (r) {
+			printf("# final finit_module: %s\n", tm_errname(r));
+			ok2 = false;
+		}
+	}
+	printf("# %u unload/load cycles in %llu ms (%u DRM round trips, %u opens of the hmm devices, every other load with hmm_compat=Y); loaded again: %s\n",
+	       i, (unsigned long long)(tm_now_ms() - t0), trips, hmm_trips,
+	       tm_module_loaded() ? "yes" : "NO");
+	if (!tm_module_loaded())
+		ok2 = false;
+	f = tm_open();
+	if (f < 0) {
+		printf("# the device does not open after the cycles: %s\n", tm_errname(f));
+		ok2 = false;
+	} else {
+		close(f);
+	}
+	printf("%s 2 load_unload_cycles\n", ok2 && ok1 ? "ok" : "not ok");
+	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n",
+	       ok1 + (ok1 && ok2), !ok1 + !(ok1 && ok2));
+	return ok1 && ok2 ? 0 : 1;
+}

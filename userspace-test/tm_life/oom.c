@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tm_life: OOM kills of mirroring processes. A child in a memory-limited
+ * cgroup v2 mirrors memory (device reads and writes in threads) and
+ * allocates until the OOM killer kills it; it must die of SIGKILL,
+ * promptly, and the device must work afterwards (--oom N: how many).
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "tm_life.h"
+
+struct mirror_arg {
+	int fd;
+	uint8_t *mem;
+	size_t pages;
+	bool write;
+};
+
+static void *mirror_loop(void *arg)
+{
+	struct mirror_arg *a = arg;
+	uint8_t *buf = malloc(SZ(256));
+	size_t off = 0;
+
+	for (;;) {
+		size_t n = a->pages - off < 256 ? a->pages - off : 256;
+
+		if (a->write)
+			tm_write(a->fd, a->mem + SZ(off), SZ(n), buf, NULL);
+		else
+			tm_read(a->fd, a->mem + SZ(off), SZ(n), buf, NULL);
+		off = (off + n) % a->pages;
+	}
+	return NULL;
+}
+
+TEST_OPTS(oom_kill_loop, 0, 900)
+{
+	char cg[128];
+	unsigned int i, killed = 0;
+	long long ooms0, ooms;
+
+	if (!tm_cg_usable())
+		SKIP("no cgroup v2 memory controller at " TM_CG_ROOT);
+	tm_cg_path(cg, sizeof(cg), "oom");
+	tm_cg_make(cg, "48M");
+	ooms0 = tm_cg_read(cg, "memory.events", "oom_kill");
+	for (i = 0; i < opt_oom; i++) {
+		uint64_t t0 = tm_now_ms();
+		pid_t pid = tm_fork();
+		int st;
+
+		if (!pid) {
+			struct mirror_arg a[2];
+			pthread_t t[2];
+			int f;
+
+			tm_cg_enter(cg);
+			f = tm_must_open();
+			a[0] = (struct mirror_arg){ f, tm_must_map_pattern(2048, i), 2048, false };
+			a[1] = (struct mirror_arg){ f, tm_must_map_pattern(1024, i), 1024, true };
+			tm_must_bind(f, a[0].mem, SZ(2048), i & 1 ? RO | PREFAULT : RO);
+			tm_must_bind(f, a[1].mem, SZ(1024), RW | PREFAULT);
+			pthread_create(&t[0], NULL, mirror_loop, &a[0]);
+			pthread_create(&t[1], NULL, mirror_loop, &a[1]);
+			/* eat memory until the OOM killer comes */
+			for (;;) {
+				uint8_t *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+						  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+				if (m == MAP_FAILED)
+					continue;
+				memset(m, 0x5a, 1 << 20);
+			}
+		}
+		st = tm_wait_bounded(pid, 120000, "OOM child");
+		if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+			FAIL("iteration %u: the mirroring child did not die of SIGKILL (status 0x%x)",
+			     i, st);
+		killed++;
+		if (i == 0 || i + 1 == opt_oom)
+			tm_diag("iteration %u: OOM-killed after %llu ms", i,
+				(unsigned long long)(tm_now_ms() - t0));
+	}
+	ooms = tm_cg_read(cg, "memory.events", "oom_kill");
+	tm_diag("%u mirroring processes OOM-killed (memory.events oom_kill %lld -> %lld)",
+		killed, ooms0, ooms);
+	if (ooms >= 0 && ooms - ooms0 < (long long)opt_oom)
+		FAIL("memory.events counts %lld OOM kills for %u children", ooms - ooms0, opt_oom);
+	tm_cg_remove(cg);
+	tm_must_round_trip(fd);
+}
