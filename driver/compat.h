@@ -60,8 +60,11 @@
  *   lets a fault drop it and wait, like a CPU fault: where the kernel has it
  *   (TM_HAVE_HMM_UNLOCKED), tm_hmm_range_fault() uses it, so the handler
  *   is asked and the access completes with the page it supplies
- *   (TM_CAP_UFFD_FAULTS tells userspace); elsewhere, the old call and the
- *   documented -EFAULT.
+ *   (TM_CAP_UFFD_FAULTS tells userspace). Elsewhere, the old call and the
+ *   documented -EFAULT, without even faulting: in a userfaultfd-registered
+ *   VMA the range is only read (tm_hmm_range_fault_locked()), because a
+ *   fault there without FAULT_FLAG_ALLOW_RETRY is a caller's bug to the
+ *   kernel, which says so on a debug kernel.
  * - 7.1 added an optional two-pass interval notifier
  *   (invalidate_start / invalidate_finish): a driver starts its device's TLB
  *   flush in the first pass and waits for it in the second, so that the
@@ -93,6 +96,7 @@
 #include <linux/version.h>
 #include <linux/mmu_notifier.h>
 #include <linux/slab.h>
+#include <linux/userfaultfd_k.h>
 #include <linux/workqueue.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
@@ -149,6 +153,53 @@ static inline bool tm_range_unmaps(const struct mmu_notifier_range *range)
 #define TM_DRM_DRIVER_DATE(d)
 #endif
 
+#if !TM_HAVE_HMM_UNLOCKED
+/* Is a VMA of [start, end) registered with a userfaultfd? mmap lock held. */
+static inline bool tm_range_uffd_armed(struct mm_struct *mm,
+				       unsigned long start, unsigned long end)
+{
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, mm, start);
+
+	for_each_vma_range(vmi, vma, end)
+		if (userfaultfd_armed(vma))
+			return true;
+	return false;
+}
+
+/*
+ * hmm_range_fault() where its faults cannot drop the mmap lock: a fault on
+ * a userfaultfd-registered VMA could not wait for the handler, and the
+ * kernel treats such a caller as a bug (with DEBUG_VM it says
+ * "FAULT_FLAG_ALLOW_RETRY missing" and dumps the stack). So there the
+ * range is only read, never faulted: pages already present with the access
+ * asked for are used, any other fails with -EFAULT, which is what the
+ * fault gives where it would ask the handler. The module cannot see which
+ * read-only PTE is write-protected by the userfaultfd and which is only
+ * waiting for a write fault, so in a VMA registered for write protection a
+ * device write needs a page the CPU already maps writable.
+ */
+static inline int tm_hmm_range_fault_locked(struct hmm_range *range)
+{
+	unsigned long want = range->default_flags & HMM_PFN_REQ_FAULT ?
+			     range->default_flags & (HMM_PFN_VALID | HMM_PFN_WRITE) : 0;
+	unsigned long i, n = (range->end - range->start) >> PAGE_SHIFT;
+	int ret;
+
+	if (!want || !tm_range_uffd_armed(range->notifier->mm, range->start,
+					  range->end))
+		return hmm_range_fault(range);
+	range->default_flags &= ~(HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE);
+	ret = hmm_range_fault(range);
+	range->default_flags |= want;
+	for (i = 0; !ret && i < n; i++)
+		if ((range->hmm_pfns[i] & want) != want ||
+		    (range->hmm_pfns[i] & HMM_PFN_ERROR))
+			ret = -EFAULT;
+	return ret;
+}
+#endif
+
 /*
  * One hmm_range_fault() round over @range, which names its notifier: the
  * notifier sequence is read anew, the mmap read lock taken and dropped
@@ -166,7 +217,7 @@ static inline int tm_hmm_range_fault(struct hmm_range *range,
 
 	range->notifier_seq = mmu_interval_read_begin(range->notifier);
 	mmap_read_lock(mm);
-	ret = hmm_range_fault(range);
+	ret = tm_hmm_range_fault_locked(range);
 	mmap_read_unlock(mm);
 	return ret;
 #endif

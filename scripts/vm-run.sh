@@ -172,6 +172,8 @@ splat_re+='|INFO: task .* blocked|KASAN|UBSAN|kmemleak:.*suspected memory leak|u
 splat_re+='|RCU stall|self-detected stall|rcu_sched self-detected|detected stalls on CPU'
 splat_re+='|soft lockup|hard LOCKUP|Unable to handle kernel|double fault'
 splat_re+='|list_add corruption|list_del corruption|refcount_t: |stack-protector|ODEBUG:'
+# a fault that reached a userfaultfd it cannot wait for (DEBUG_VM kernels)
+splat_re+='|FAULT_FLAG_ALLOW_RETRY missing'
 # a workqueue deprecated by the kernel (7.2's system_unbound_wq): compat.h
 splat_re+='|enqueued on deprecated workqueue'
 

@@ -126,9 +126,11 @@ struct drm_test_mirror_unbind {
  *
  * Errors: -ENOENT a page is in no binding; -EFAULT the tracking of a page
  * was dropped by munmap (UNMAP event), or the CPU cannot provide the page
- * (also a userfaultfd page missing or write-protected, unless
- * TEST_MIRROR_CAP_UFFD_FAULTS: then its handler is asked, as for a CPU
- * fault, and the access waits for it);
+ * (with TEST_MIRROR_CAP_UFFD_FAULTS a userfaultfd page missing or
+ * write-protected asks its handler, as a CPU fault does, and the access
+ * waits for it; without it, in a VMA registered with a userfaultfd the
+ * device never faults: a page missing there, or read-only for a write,
+ * gives -EFAULT);
  * -EPERM a WRITE to a read-only binding, or to memory the CPU maps
  * read-only; -ENOSPC the file's device-table limit is reached; -EBUSY the
  * CPU page table kept changing under the fault for a second (or the same

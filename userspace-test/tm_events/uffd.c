@@ -139,6 +139,20 @@ TEST(uffd_write_protect)
 	EXPECT_EV(log, EV_PVMA, h, p, PG(p, n),
 		  BIT(vma_dg ? ACT_DOWN : ACT_INVAL));
 	EXPECT_ONLY(log, BIT(EV_PVMA));
+	if (!uffd_faults) {
+		/*
+		 * Unprotecting leaves the PTE read-only, and without the
+		 * capability the device never faults inside a VMA registered
+		 * with a userfaultfd (the kernel's fault could not ask the
+		 * handler): the write still fails, until the CPU has made
+		 * the page writable again.
+		 */
+		ASSERT_ERRNO(tm_dev_write(fd, PG(p, 1), 1, SZ(1), 2, &res),
+			     -EFAULT);
+		ASSERT_EQ(res.pages, 0);
+		EXPECT_PAT(PG(p, 1), SZ(1), SZ(1), 1);
+		tm_fill_at(PG(p, 1), SZ(1), SZ(1), 1);
+	}
 	ASSERT_OK(tm_dev_write(fd, PG(p, 1), 1, SZ(1), 2, &res));
 	EXPECT_PAT(PG(p, 1), SZ(1), SZ(1), 2);
 	close(u);
