@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tm_bench: benchmarks of test_mirror (issue 5), run inside the test guest.
+ * tm_bench: benchmarks of test_mirror, run inside the test guest.
  *
  *   tm_bench [--smoke] [--only P1,P2,...] [--max-mib N] [--reps N]
  *            [harness options: tm_lib.h]

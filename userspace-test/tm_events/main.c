@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tm_events: one test per kernel activity that invalidates a mirrored range
- * (issue 3), asserting on the running kernel (6.1 and 6.12, issue 8):
+ * tm_events: one test per kernel activity that invalidates a mirrored range,
+ * asserting on the running kernel (6.1, 6.12, 7.3) what it does:
  *
  *   (a) the exact event(s) the kernel raised, from the EVENTS log: event,
  *       action, and that the records cover the expected pages (and, where
