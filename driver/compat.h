@@ -158,8 +158,8 @@ static inline bool tm_range_unmaps(const struct mmu_notifier_range *range)
 static inline bool tm_range_uffd_armed(struct mm_struct *mm,
 				       unsigned long start, unsigned long end)
 {
-	struct vm_area_struct *vma;
 	VMA_ITERATOR(vmi, mm, start);
+	struct vm_area_struct *vma;
 
 	for_each_vma_range(vmi, vma, end)
 		if (userfaultfd_armed(vma))
