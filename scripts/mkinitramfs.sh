@@ -23,6 +23,9 @@
 #   TM_USERSPACE     dir of test programs (default build/userspace)
 #   TM_SUITE         suite file (default scripts/suite.txt)
 #   TM_GUEST_MODULES kernel modules to carry (default below)
+#   TM_EXTRA_MODULES out-of-tree modules to carry beside test_mirror.ko, in
+#                    extra/ ("{krel}" replaced as in TM_MODULE): the peer
+#                    lib/test_hmm.ko of scripts/bench-peer.sh
 
 set -euo pipefail
 
@@ -103,6 +106,14 @@ if [ -f "$module" ]; then
 else
 	echo "mkinitramfs: warning: no $module (the guest will report it)" >&2
 fi
+for ko in ${TM_EXTRA_MODULES:-}; do
+	ko=${ko//\{krel\}/$krel}
+	[ -f "$ko" ] || die "no $ko (TM_EXTRA_MODULES)"
+	cp "$ko" "$mdst/extra/"
+	deps=$(modinfo -F depends "$ko" | tr ',' ' ')
+	# shellcheck disable=SC2086
+	if [ -n "$deps" ]; then add_modules $deps; fi
+done
 # the KUnit suites, built beside it for a kernel with CONFIG_KUNIT
 kunit=$(dirname "$module")/test_mirror_kunit.ko
 [ -f "$kunit" ] && cp "$kunit" "$mdst/extra/test_mirror_kunit.ko"
