@@ -69,7 +69,7 @@ modules:
 		$(TOP)/scripts/build-module.sh "$$kdir" >/dev/null; \
 	done
 
-userspace: $(US_PROGS) $(US_DIR)/hmm-tests $(US_DIR)/tm_kunit
+userspace: $(US_PROGS) $(US_DIR)/hmm-tests $(US_DIR)/tm_kunit $(US_DIR)/tm_profile
 
 # The kernel's own hmm-tests (Linux 6.1, from Debian's linux-source-6.1),
 # built unmodified, and hmm-tests-run, which runs and judges it in the guest.
@@ -80,6 +80,11 @@ $(US_DIR)/hmm-tests: $(TOP)/scripts/build-hmm-tests.sh \
 
 # The guest's runner of the KUnit suites (test_mirror_kunit.ko).
 $(US_DIR)/tm_kunit: $(TOP)/scripts/guest-kunit.sh
+	@mkdir -p $(US_DIR)
+	install -m 0755 $< $@
+
+# The guest's ftrace profiler (function_graph; TCG has no PMU for perf).
+$(US_DIR)/tm_profile: $(TOP)/scripts/guest-profile.sh
 	@mkdir -p $(US_DIR)
 	install -m 0755 $< $@
 
