@@ -17,6 +17,8 @@
 #   make docs            Documentation.rst, with the sources' kernel-doc, as HTML
 #   make bench           benchmarks, ratios measured in one boot per kernel;
 #                        writes RESULTS.rst
+#   make bench-peer      the kernel's lib/test_hmm against test_mirror, one
+#                        boot of 7.3; writes the peer part of RESULTS.rst
 #   make fuzz / stress / lifecycle   the long reliability runs, per kernel
 #   make install / dkms-src / nonotifier-build / clean
 #
@@ -55,7 +57,8 @@ US_PROGS   := $(patsubst $(US_SRC)/%.c,$(US_DIR)/%,$(wildcard $(US_SRC)/*.c)) \
 	      $(addprefix $(US_DIR)/,$(US_DIRPROG))
 
 .PHONY: all module modules userspace deps demo check check-debug lint docs \
-	bench fuzz stress lifecycle install dkms-src nonotifier-build clean
+	bench bench-peer bench-peer-profile fuzz stress lifecycle install \
+	dkms-src nonotifier-build clean
 all: module userspace
 
 module:
@@ -137,6 +140,17 @@ docs:
 BENCH_KERNELS ?= $(KERNELS)
 bench: modules userspace
 	TM_SKIP_BUILD=1 $(TOP)/scripts/bench.sh $(BENCH_KERNELS)
+
+# The kernel's own lib/test_hmm (built from linux-source-7.3, unmodified)
+# against test_mirror, in one boot of 7.3; writes the peer part of
+# RESULTS.rst. bench-peer-profile: the same boot under ftrace instead.
+bench-peer:
+	$(MAKE) --no-print-directory modules userspace KERNELS=7.3
+	TM_SKIP_BUILD=1 $(TOP)/scripts/bench.sh --peer 7.3
+
+bench-peer-profile:
+	$(MAKE) --no-print-directory modules userspace KERNELS=7.3
+	TM_SKIP_BUILD=1 $(TOP)/scripts/bench.sh --peer --profile 7.3
 
 # The long runs: every call class of the fuzzer with its oracle, the race
 # stress, OOM kills and unload/load cycles; each on every kernel, with the

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench-report.py DIR
+# bench-report.py [--peer] [--results RESULTS.rst] DIR
 #
 # Turns the output of tm_bench (one DIR/<krel>/tm_bench.out per kernel, as
 # collected by scripts/bench.sh) into, in DIR:
@@ -16,6 +16,13 @@
 #                      (scripts/bench.sh copies it to the top of the tree)
 #   <krel>/report.txt  tm_bench's human tables
 #   <krel>/bench.svg   the plots (plain SVG, no dependency)
+# With --peer (scripts/bench.sh --peer: tm_bench's P6, lib/test_hmm against
+# test_mirror), the same files from P6's lines: summary.txt is the peer
+# table and the targets, <krel>/bench.svg its plots, and RESULTS.rst is
+# the page given with --results (the one at the top of the tree) with its
+# peer part replaced. Without --peer, RESULTS.rst is written anew and the
+# peer part of the --results page is kept. The peer part lies between
+# PEER_BEGIN and PEER_END (rst comments).
 # Python 3 standard library only.
 
 import math
@@ -353,7 +360,22 @@ def fmtv(v):
 
 
 def main():
-    top = sys.argv[1] if len(sys.argv) > 1 else "build/bench"
+    args = sys.argv[1:]
+    peer, results = False, None
+    while args and args[0].startswith("--"):
+        if args[0] == "--peer":
+            peer = True
+            args = args[1:]
+        elif args[0] == "--results" and len(args) > 1:
+            results = args[1]
+            args = args[2:]
+        else:
+            print("usage: bench-report.py [--peer] [--results RESULTS.rst] DIR",
+                  file=sys.stderr)
+            return 2
+    top = args[0] if args else ("build/bench-peer" if peer else "build/bench")
+    if peer:
+        return peer_main(top, results)
     kernels = sorted(d for d in os.listdir(top)
                      if os.path.isfile(os.path.join(top, d, "tm_bench.out")))
     if not kernels:
@@ -418,7 +440,7 @@ def main():
     with open(os.path.join(top, "summary.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
-    write_doc(top, kernels, data)
+    write_doc(top, kernels, data, results)
     return 0
 
 
@@ -427,7 +449,7 @@ def getm(data, k, name):
     return m
 
 
-def write_doc(top, kernels, data):
+def write_doc(top, kernels, data, results):
     def v(k, name, f="%.3g"):
         m = getm(data, k, name)
         return (f % m["value"]) if m else "n/a"
@@ -524,8 +546,12 @@ def write_doc(top, kernels, data):
         sr=both("P4.stream_fork_blind_over_aware_time", "%.2f"),
         gr=both("P4.gather_fork_blind_over_aware_time", "%.2f"),
     ))
+    page = "\n".join(out) + "\n"
+    old_peer = peer_part(read_page(results))
+    if old_peer:
+        page += "\n" + old_peer
     with open(os.path.join(top, "RESULTS.rst"), "w") as f:
-        f.write("\n".join(out) + "\n")
+        f.write(page)
 
 
 NOTES = """\
@@ -568,6 +594,318 @@ Reading the numbers (values given as {kernels}):
   downgrade (the kernel no longer passes the VMA to the notifier), so both
   policies refault after it there.
 """
+
+# --------------------------------------------------------------------------
+# The peer: lib/test_hmm against test_mirror (tm_bench P6, bench.sh --peer)
+
+PEER_BEGIN = ".. PEER_BEGIN: written by scripts/bench.sh --peer (make bench-peer)"
+PEER_END = ".. PEER_END"
+PEER_DEVS = ["test_hmm", "compat", "drm"]
+PEER_MODES = [("base", "4 KiB pages"), ("thp", "THP (2 MiB)")]
+# (metric name without mode and size, what it says, the device it is about)
+PEER_TARGETS = [
+    ("populate_compat_over_test_hmm", "populate per page, compat / test_hmm"),
+    ("populate_drm_over_test_hmm", "populate per page, DRM path / test_hmm"),
+    ("warm_read_compat_over_copy_floor", "warm read, compat / kernel-copy floor"),
+    ("warm_read_drm_over_copy_floor", "warm read, DRM path / kernel-copy floor"),
+    ("munmap_compat_mirrored_over_plain", "munmap mirrored / plain, compat"),
+    ("munmap_drm_mirrored_over_plain", "munmap mirrored / plain, DRM path"),
+    ("munmap_test_hmm_mirrored_over_plain", "munmap mirrored / plain, test_hmm"),
+    ("snapshot_compat_over_test_hmm", "snapshot per page, compat / test_hmm"),
+]
+
+
+def read_page(path):
+    if not path or not os.path.isfile(path):
+        return ""
+    with open(path, errors="replace") as f:
+        return f.read()
+
+
+def peer_part(page):
+    # the peer part of a results page, markers included, or ""
+    i = page.find(PEER_BEGIN)
+    j = page.find(PEER_END, i + 1) if i >= 0 else -1
+    if i < 0 or j < 0:
+        return ""
+    return page[i:j + len(PEER_END)] + "\n"
+
+
+def peer_series(series):
+    # {(mode, dev, metric): {size_mib: ns_per_page}}
+    by = {}
+    for x in series:
+        parts = x["name"].split(".")
+        if len(parts) == 4 and parts[0] == "p6":
+            by.setdefault(tuple(parts[1:]), {})[int(x["x"])] = x["y"]
+        elif len(parts) == 3 and parts[0] == "p6":
+            by.setdefault((parts[1], "", parts[2]), {})[int(x["x"])] = x["y"]
+    return by
+
+
+def peer_targets(metrics):
+    # {(target, mode): [(size_mib, value, met)]}
+    out = {}
+    for m in metrics:
+        g = re.match(r"^P6\.(.+)_(base|thp)_(\d+)(MiB|GiB)$", m["name"])
+        if not g:
+            continue
+        mib = int(g.group(3)) * (1024 if g.group(4) == "GiB" else 1)
+        out.setdefault((g.group(1), g.group(2)), []).append(
+            (mib, m["value"], m["met"], m["target"]))
+    for v in out.values():
+        v.sort()
+    return out
+
+
+def szs(mib):
+    return "%d GiB" % (mib // 1024) if mib >= 1024 and mib % 1024 == 0 else "%d MiB" % mib
+
+
+def rst_table(hdr, rows):
+    widths = [max(len(str(r[i])) for r in rows + [hdr]) for i in range(len(hdr))]
+    sep = "  ".join("=" * w for w in widths)
+    out = [sep, "  ".join(str(h).ljust(w) for h, w in zip(hdr, widths)).rstrip(), sep]
+    for r in rows:
+        out.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+    out.append(sep)
+    return out
+
+
+def peer_rows(by, mode):
+    def g(dev, metric, mib):
+        v = by.get((mode, dev, metric), {}).get(mib)
+        return v
+
+    def f(v, fmt="%.0f"):
+        return "-" if v is None or v <= 0 else fmt % v
+
+    sizes = sorted(set(x for k, v in by.items() if k[0] == mode for x in v))
+    rows = []
+    for mib in sizes:
+        plain = g("floor", "munmap_plain", mib)
+        row = [szs(mib)]
+        row += [f(g(d, "populate", mib)) for d in PEER_DEVS]
+        row += [f(g("floor", "walk", mib))]
+        row += [f(g(d, "warm_read", mib)) for d in PEER_DEVS]
+        row += [f(g("floor", "copy_floor", mib))]
+        row += [f(g("test_hmm", "snapshot", mib)), f(g("compat", "snapshot", mib))]
+        row += [f(g(d, "munmap", mib) / plain if g(d, "munmap", mib) and plain else None,
+                  "%.2f") for d in PEER_DEVS]
+        row += [f(plain)]
+        row += [f(g("", "huge_pct", mib)) + "%" if mode == "thp" else "-"]
+        rows.append(row)
+    return rows
+
+
+PEER_HDR = ["size", "pop hmm", "pop compat", "pop drm", "walk floor",
+            "warm hmm", "warm compat", "warm drm", "copy floor",
+            "snap hmm", "snap compat", "munmap hmm", "munmap compat",
+            "munmap drm", "plain munmap", "huge"]
+
+
+def plot_peer(krel, by, path, clock):
+    W, H, cols = 560, 330, 2
+    charts = []
+
+    def pos(i):
+        return (i % cols) * W, 44 + (i // cols) * H
+
+    i = 0
+    for mode, label in PEER_MODES:
+        c = Chart(*pos(i), W, H, "populate (cold - warm READ), %s" % label,
+                  "buffer (MiB)", "ns per 4 KiB page", xbase=4)
+        for d in PEER_DEVS:
+            c.add(d, by.get((mode, d, "populate"), {}).items())
+        c.add("walk floor (SNAPSHOT)", by.get((mode, "floor", "walk"), {}).items(), dash=True)
+        charts.append(c)
+        i += 1
+        c = Chart(*pos(i), W, H, "warm READ, %s" % label,
+                  "buffer (MiB)", "ns per 4 KiB page", xbase=4)
+        for d in PEER_DEVS:
+            c.add(d, by.get((mode, d, "warm_read"), {}).items())
+        c.add("copy floor (read(2) tmpfs)", by.get((mode, "floor", "copy_floor"), {}).items(),
+              dash=True)
+        charts.append(c)
+        i += 1
+    for mode, label in PEER_MODES:
+        plain = by.get((mode, "floor", "munmap_plain"), {})
+        c = Chart(*pos(i), W, H, "munmap mirrored / plain, %s (target <= 1.25)" % label,
+                  "buffer (MiB)", "ratio", xbase=4)
+        for d in PEER_DEVS:
+            pts = [(x, y / plain[x]) for x, y in by.get((mode, d, "munmap"), {}).items()
+                   if plain.get(x)]
+            c.add(d, pts)
+        if plain:
+            c.add("1.25 target", [(min(plain), 1.25), (max(plain), 1.25)], dash=True)
+        charts.append(c)
+        i += 1
+    for mode, label in PEER_MODES:
+        c = Chart(*pos(i), W, H, "SNAPSHOT (hmm_range_fault, no fault), %s" % label,
+                  "buffer (MiB)", "ns per 4 KiB page", xbase=4)
+        for d in ["test_hmm", "compat"]:
+            c.add(d, by.get((mode, d, "snapshot"), {}).items())
+        charts.append(c)
+        i += 1
+    total_h = 44 + ((len(charts) + cols - 1) // cols) * H
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+             'font-family="sans-serif">' % (cols * W, total_h),
+             '<rect width="100%" height="100%" fill="white"/>',
+             '<text x="8" y="16" font-size="15" font-weight="bold">lib/test_hmm against '
+             'test_mirror (compat front-end, DRM path) on %s, one boot</text>' % esc(krel),
+             '<text x="8" y="30" font-size="11">clock: %s</text>' % esc(clock)]
+    for ch in charts:
+        parts += ch.svg()
+    parts.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(parts) + "\n")
+
+
+def target_cell(vals):
+    # every size of one target: met everywhere, or the sizes it misses
+    if not vals:
+        return "n/a", ""
+    miss = [(mib, v) for mib, v, met, _ in vals if met == "no"]
+    worst = max(vals, key=lambda t: t[1])
+    txt = ", ".join("%s %.3g" % (szs(mib), v) for mib, v, _, _ in vals)
+    if not miss:
+        return txt, "met (all sizes)"
+    lim = float(vals[0][3].lstrip("<="))
+    return txt, "**not met** at %s (worst %.3g, %.0f%% over)" % (
+        ", ".join(szs(m) for m, _ in miss), worst[1], 100 * (worst[1] / lim - 1))
+
+
+def peer_main(top, results):
+    kernels = sorted(d for d in os.listdir(top)
+                     if os.path.isfile(os.path.join(top, d, "tm_bench.out")))
+    if not kernels:
+        print("bench-report: no %s/<krel>/tm_bench.out" % top, file=sys.stderr)
+        return 1
+    doc, summary = [], []
+    with open(os.path.join(top, "metrics.txt"), "w") as mf, \
+            open(os.path.join(top, "series.tsv"), "w") as sf:
+        sf.write("kernel\tseries\tx\txunit\ty\tyunit\n")
+        for k in kernels:
+            metrics, series, tables, info = parse(os.path.join(top, k, "tm_bench.out"))
+            for m in metrics:
+                mf.write("METRIC %s=%.6g unit=%s target=%s met=%s kernel=%s\n"
+                         % (m["name"], m["value"], m["unit"], m["target"], m["met"], k))
+            for x in series:
+                sf.write("%s\t%s\t%g\t%s\t%.6g\t%s\n" % (k, x["name"], x["x"], x["xunit"],
+                                                         x["y"], x["yunit"]))
+            with open(os.path.join(top, k, "report.txt"), "w") as f:
+                f.write("\n".join(tables) + "\n")
+            clock = "qemu TCG, emulated time"
+            cpath = os.path.join(top, k, "clock.txt")
+            if os.path.isfile(cpath):
+                with open(cpath) as f:
+                    clock = f.read().strip()
+            by = peer_series(series)
+            tg = peer_targets(metrics)
+            plot_peer(k, by, os.path.join(top, k, "bench.svg"), clock)
+            summary.append("== %s (%s)" % (k, clock))
+            for mode, label in PEER_MODES:
+                rows = peer_rows(by, mode)
+                if not rows:
+                    continue
+                summary.append("-- %s: ns per 4 KiB page; munmap: mirrored / plain" % label)
+                summary += rst_table(PEER_HDR, rows)
+            trows = []
+            for name, label in PEER_TARGETS:
+                for mode, mlabel in PEER_MODES:
+                    vals = tg.get((name, mode))
+                    if not vals:
+                        continue
+                    figs, verdict = target_cell(vals)
+                    trows.append([label + ", " + mode, vals[0][3], figs, verdict])
+            summary += rst_table(["target", "limit", "per size", "verdict"], trows)
+            doc += peer_doc(k, clock, by, trows)
+    with open(os.path.join(top, "summary.txt"), "w") as f:
+        f.write("\n".join(summary) + "\n")
+    print("\n".join(summary))
+    part = "\n".join([PEER_BEGIN, ""] + doc + [PEER_END]) + "\n"
+    page = read_page(results)
+    old = peer_part(page)
+    if old:
+        page = page.replace(old, part)
+    elif page:
+        page = page.rstrip("\n") + "\n\n" + part
+    else:
+        page = part
+    with open(os.path.join(top, "RESULTS.rst"), "w") as f:
+        f.write(page)
+    return 0
+
+
+def peer_doc(krel, clock, by, trows):
+    out = []
+    title = "The peer: lib/test_hmm against test_mirror, on %s" % krel
+    out += [title, "=" * len(title), ""]
+    out.append(PEER_HOW.format(krel=krel, clock=clock,
+                               date=time.strftime("%Y-%m-%d", time.gmtime())))
+    out.append("")
+    for mode, label in PEER_MODES:
+        rows = peer_rows(by, mode)
+        if not rows:
+            continue
+        out += ["%s: ns per 4 KiB page (munmap: mirrored / plain)" % label, ""]
+        out += rst_table(PEER_HDR, rows)
+        out.append("")
+    out += ["Targets (ratios in this boot, at every size)", ""]
+    out += rst_table(["target", "limit", "per size", "verdict"], trows)
+    out.append("")
+    out.append(PEER_NOTES)
+    return out
+
+
+PEER_HOW = """\
+Written by ``make bench-peer`` (``scripts/bench.sh --peer``, then
+``scripts/bench-report.py --peer``); do not edit. Kernel: {krel} (Debian's
+own image), one boot, measured on {date}. Clock: {clock}; every figure is
+the median of the repetitions, in emulated nanoseconds (instructions) per
+4 KiB page, and only ratios within this boot mean anything. The peer is the
+kernel's own ``lib/test_hmm.c`` from Debian's linux-source-7.3, built
+unmodified out of tree against the same kernel's headers
+(``scripts/build-test-hmm.sh``, never committed). tm_bench's section P6
+(``userspace-test/tm_bench/p6_peer.c``) drives three devices in turn, in an
+order that rotates with the repetition: test_hmm's ``/dev/hmm_dmirror0``
+(``modprobe test_hmm`` for its turn, ``rmmod`` after), test_mirror's
+test_hmm-compatible front-end on the same node with the same ioctls
+(``hmm_compat=1`` for its turn) and test_mirror's DRM path (BIND, READ).
+Each turn maps a fresh buffer the CPU has populated (base pages or THP),
+opens the device, and times: a cold device READ of the whole buffer
+(16 MiB per call into a resident window), the same READ again (warm: no
+fault, the data checked), SNAPSHOT (test_hmm's ABI), and munmap with the
+file still open. *pop* (populate) is cold minus warm: what bringing the
+pages into the device table costs. The floors, measured in the same rounds:
+*walk*, ``hmm_range_fault()`` alone over the range (compat's SNAPSHOT: one
+call without faulting per 512 pages, a byte out per page); *copy*, the
+kernel copying the same bytes to userspace (``read(2)`` of a tmpfs file of
+the same size, 16 MiB per call into the same window; for THP the tmpfs is
+mounted ``huge=always``); *plain munmap*, the same munmap with no device
+file open. Plots: ``build/bench-peer/<krel>/bench.svg``."""
+
+PEER_NOTES = """\
+Reading the numbers:
+
+* Populate: test_hmm faults 32 pages per ``hmm_range_fault()`` call and
+  stores every 4 KiB page in its xarray, on THP too; test_mirror faults
+  512 pages per call and, on THP, writes one device entry per 2 MiB.
+  The walk floor is what any mirror pays for the CPU page-table walk
+  alone; populate above it is the device table's work.
+* Warm read: test_hmm copies every page twice (into a vmalloc'ed bounce
+  buffer, then ``copy_to_user()`` of the whole request, plus the bounce
+  buffer's allocation per call); test_mirror copies once, straight from the
+  mirrored page to the user buffer under its table lock with page faults
+  disabled. The copy floor is the kernel's own ``read(2)`` of a tmpfs file:
+  one copy, plus the page cache's own per-page lookups.
+* Munmap: test_hmm erases its xarray one 4 KiB entry at a time in the
+  notifier; test_mirror's walk visits only the table slots present (one
+  per 2 MiB) and frees its leaves in a work item.
+* Under ``-icount`` a ``rep movsb`` costs one instruction per byte: a page
+  copy is about 4100 ns here, far dearer against page-table work than on
+  hardware, which flattens every ratio that includes a copy."""
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -65,7 +65,7 @@ echo 1 > $T/tracing_on
 rc=$?
 echo 0 > $T/tracing_on
 
-grep -m1 'entries-in-buffer' $T/trace
+echo "# tm_profile: events lost (overrun): $(awk '/^overrun/ { n += $2 } END { print n + 0 }' $T/per_cpu/cpu*/stats)"
 echo "# tm_profile: graph of [$funcs], $depth levels; us inclusive (guest clock)"
 # function_graph lines: " 0) <overhead> <duration> us | <indent>name() {",
 # "... | <indent>name();" (a leaf, with its time) and

@@ -3,6 +3,7 @@
  * tm_bench: benchmarks of test_mirror, run inside the test guest.
  *
  *   tm_bench [--smoke] [--only P1,P2,...] [--max-mib N] [--reps N]
+ *            [--peer-devs test_hmm,compat,drm] [--peer-modes base,thp]
  *            [harness options: tm_lib.h]
  *
  * Sections:
@@ -21,6 +22,12 @@
  *                 blind files side by side on the same buffer.
  *   P5 sparse     1 GiB ... 1 TiB bindings with 8 pages mirrored: bind,
  *                 unbind and munmap cost against the range size.
+ *   P6 peer       the kernel's lib/test_hmm, test_mirror's compat front-end
+ *                 and its DRM path on the same workloads (populate, warm
+ *                 read, snapshot, munmap), 16 MiB ... 1 GiB, base pages
+ *                 and THP, with the floors (kernel copy, hmm_range_fault()
+ *                 walk, plain munmap). Only when named (--only P6: make
+ *                 bench-peer) or in --smoke.
  *
  * Times in the guest are emulated (qemu TCG): the results are ratios of
  * quantities measured in the same boot, and counts. Every time is the median
@@ -48,6 +55,7 @@
  *   p3_memory.c      P3 memory
  *   p4_events.c      P4 event-aware savings
  *   p5_sparse.c      P5 sparse ranges
+ *   p6_peer.c        P6 peer: lib/test_hmm against test_mirror
  *
  * This file: the options, the module's parameters put back at exit, the
  * sections as variants of the test bench, and main().
@@ -69,9 +77,12 @@ char *win;				/* WIN_SZ bytes, resident */
 static const char *krel;
 uint32_t caps;
 
-static bool want(const char *sec)
+/* A section that runs only when named (or in --smoke) is "explicit". */
+static bool want(const char *sec, bool explicit)
 {
-	return !only[0] || strstr(only, sec);
+	if (!only[0])
+		return !explicit || smoke;
+	return strstr(only, sec);
 }
 
 static uint64_t orig_aware = 1, orig_chunk = 512;
@@ -107,6 +118,7 @@ FIXTURE_VARIANT(sections) {
 	const char *name;	/* for --only */
 	const char *desc;
 	void (*fn)(void);
+	bool explicit;		/* only when named in --only, or in --smoke */
 };
 
 FIXTURE_VARIANT_ADD(sections, p1_populate) {
@@ -133,11 +145,16 @@ FIXTURE_VARIANT_ADD(sections, p5_sparse_ranges) {
 	.name = "P5", .desc = "P5 sparse ranges", .fn = p5_sparse,
 };
 
+FIXTURE_VARIANT_ADD(sections, p6_peer) {
+	.name = "P6", .desc = "P6 peer (lib/test_hmm)", .fn = p6_peer,
+	.explicit = true,
+};
+
 TEST_F_OPTS(sections, bench, TM_OPT_NODEV, 0)
 {
 	uint64_t t0;
 
-	if (!want(variant->name))
+	if (!want(variant->name, variant->explicit))
 		SKIP("not selected");
 	win = map_populated(WIN_SZ, false);
 	if (!win)
@@ -220,6 +237,10 @@ static const struct tm_option bench_options[] = {
 	{ "only", TM_OPT_STR, &only, "P1,P2,...", "only these sections" },
 	{ "max-mib", TM_OPT_UINT, &opt_max_mib, "N", "largest buffer, MiB" },
 	{ "reps", TM_OPT_UINT, &opt_reps, "N", "repetitions of each measure" },
+	{ "peer-devs", TM_OPT_STR, &opt_peer_devs, "test_hmm,compat,drm",
+	  "P6: only these devices" },
+	{ "peer-modes", TM_OPT_STR, &opt_peer_modes, "base,thp",
+	  "P6: only these kinds of memory" },
 	{ NULL },
 };
 

@@ -26,6 +26,8 @@ extern unsigned int opt_reps;		/* 0 = per-size default */
 extern unsigned long max_bytes;		/* largest buffer we dare */
 extern char *win;			/* WIN_SZ bytes, resident */
 extern uint32_t caps;			/* STATS caps of the module */
+extern const char *opt_peer_devs;	/* P6: the devices measured */
+extern const char *opt_peer_modes;	/* P6: base pages, THP or both */
 
 /* report.c: samples, times, errors, the lines of the results */
 struct smp {
@@ -76,5 +78,6 @@ void p2_invalidate(void);
 void p3_memory(void);
 void p4_events(void);
 void p5_sparse(void);
+void p6_peer(void);
 
 #endif /* _TM_BENCH_H_ */
