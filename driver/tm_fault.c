@@ -186,6 +186,7 @@ int tm_walk(struct tm_mirror *m, struct tm_seg *seg, unsigned long start,
 struct tm_fault_arg {
 	struct tm_seg *seg;
 	u64 installed;
+	unsigned long huge;	/* tm_table_prepare() to tm_table_install() */
 };
 
 static int tm_fault_prepare(struct tm_mirror *m, struct hmm_range *range,
@@ -199,7 +200,7 @@ static int tm_fault_prepare(struct tm_mirror *m, struct hmm_range *range,
 		for (i = 0; i < n; i++)
 			range->hmm_pfns[i] &= ~HMM_PFN_WRITE;
 	return tm_table_prepare(&m->table, range->start, range->end,
-				range->hmm_pfns);
+				range->hmm_pfns, &f->huge);
 }
 
 static int tm_fault_commit(struct tm_mirror *m, struct hmm_range *range,
@@ -213,7 +214,7 @@ static int tm_fault_commit(struct tm_mirror *m, struct hmm_range *range,
 	    tm_seg_live_end(seg, range->start, range->end) != range->end)
 		return -EFAULT;
 	f->installed += tm_table_install(&m->table, range->start, range->end,
-					 range->hmm_pfns);
+					 range->hmm_pfns, f->huge);
 	return 0;
 }
 

@@ -63,14 +63,16 @@ static unsigned long kt_hmm(unsigned long pfn, bool write, unsigned int order)
 static int kt_fault(struct kt_table *kt, unsigned long start, unsigned long n,
 		    unsigned long *installed)
 {
+	unsigned long huge;
 	int ret;
 
 	mutex_lock(&kt->structural);
-	ret = tm_table_prepare(&kt->t, start, start + n * PAGE_SIZE, kt->pfns);
+	ret = tm_table_prepare(&kt->t, start, start + n * PAGE_SIZE, kt->pfns,
+			       &huge);
 	if (!ret) {
 		mutex_lock(&kt->t.lock);
 		*installed = tm_table_install(&kt->t, start, start + n * PAGE_SIZE,
-					      kt->pfns);
+					      kt->pfns, huge);
 		mutex_unlock(&kt->t.lock);
 	}
 	tm_table_put_spares(&kt->t);
@@ -263,7 +265,7 @@ static void table_limit_counts_slots(struct kunit *test)
 static void table_failed_prepare_is_trimmed(struct kunit *test)
 {
 	struct kt_table *kt = kt_table_new(test, 8);
-	unsigned long i;
+	unsigned long i, huge;
 	int ret;
 
 	for (i = 0; i < 2 * KT_PAGES; i++)
@@ -271,8 +273,9 @@ static void table_failed_prepare_is_trimmed(struct kunit *test)
 	/* prepared (a placeholder and a leaf), never installed */
 	mutex_lock(&kt->structural);
 	ret = tm_table_prepare(&kt->t, KT_BASE, KT_BASE + 2 * TM_LEAF_SIZE,
-			       kt->pfns);
+			       kt->pfns, &huge);
 	mutex_unlock(&kt->structural);
+	KUNIT_EXPECT_EQ(test, huge, 1);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	KUNIT_EXPECT_EQ(test, kt->t.nr_slots, 2);
 	KUNIT_EXPECT_EQ(test, kt->t.nr_leaves, 1);

@@ -157,14 +157,17 @@ void tm_table_fini(struct tm_table *t)
  * Can the 2 MiB chunk at @chunk be one huge device entry? Only when the
  * whole chunk was faulted, the CPU maps it with a PMD (or larger) mapping,
  * and the 512 pages are one aligned, physically contiguous run with the same
- * access.
+ * access. hmm_range_fault() reports the pages of one mapping with the same
+ * flags and consecutive frames, and keeps its flags above the frame number,
+ * so each entry of such a run is the first plus its index: one comparison
+ * per page, no conversion. Decided once per chunk, by tm_table_prepare().
  */
 static bool tm_chunk_is_huge(unsigned long chunk, unsigned long start,
 			     unsigned long end, const unsigned long *hmm_pfns)
 {
 	const unsigned long *p;
-	u64 first, e;
 	unsigned int i;
+	u64 first;
 
 	if (chunk < start || chunk + TM_LEAF_SIZE > end)
 		return false;
@@ -174,11 +177,9 @@ static bool tm_chunk_is_huge(unsigned long chunk, unsigned long start,
 	first = tm_hmm_to_ent(p[0]);
 	if (!first || !IS_ALIGNED(tm_ent_pfn(first), TM_LEAF_ENTRIES))
 		return false;
-	for (i = 1; i < TM_LEAF_ENTRIES; i++) {
-		e = tm_hmm_to_ent(p[i]);
-		if (e != first + ((u64)i << PAGE_SHIFT))
+	for (i = 1; i < TM_LEAF_ENTRIES; i++)
+		if (p[i] != p[0] + i)
 			return false;
-	}
 	return true;
 }
 
@@ -200,6 +201,9 @@ static unsigned long tm_slots_needed(struct tm_table *t, unsigned long start,
  * @start: first address of the range
  * @end: end of the range (exclusive)
  * @hmm_pfns: hmm_range_fault() output for the range
+ * @huge: out: bit k is set when the k-th 2 MiB chunk from the one holding
+ *	@start is to be one huge entry; for tm_table_install() of the same
+ *	range and output, so that no chunk is examined twice
  *
  * Called without the table lock, by the holder of the structural lock, after
  * hmm_range_fault() and before the install under the table lock: the
@@ -209,25 +213,31 @@ static unsigned long tm_slots_needed(struct tm_table *t, unsigned long start,
  * prepared for an install that does not happen stay empty; tm_table_trim()
  * frees them.
  *
- * Return: 0, -ENOMEM, or -ENOSPC when the range needs more slots than the
- * table's limit leaves (checked before anything is stored).
+ * Return: 0, -ENOMEM, -ENOSPC when the range needs more slots than the
+ * table's limit leaves (checked before anything is stored), or -EINVAL for
+ * a range of more than TM_TABLE_MAX_CHUNKS chunks.
  */
 int tm_table_prepare(struct tm_table *t, unsigned long start,
-		     unsigned long end, const unsigned long *hmm_pfns)
+		     unsigned long end, const unsigned long *hmm_pfns,
+		     unsigned long *huge)
 {
-	unsigned long chunk, spares_needed = 0;
+	unsigned long chunk, k, spares_needed = 0;
 	struct tm_leaf *leaf;
 	void *slot;
 	int ret;
 
 	lockdep_assert_held(t->structural);
 	lockdep_assert_not_held(&t->lock);
+	*huge = 0;
+	if (WARN_ON_ONCE(tm_idx(end - 1) - tm_idx(start) >= TM_TABLE_MAX_CHUNKS))
+		return -EINVAL;
 	if (t->nr_slots + tm_slots_needed(t, start, end) > t->max_slots)
 		return -ENOSPC;
-	for (chunk = ALIGN_DOWN(start, TM_LEAF_SIZE); chunk < end;
-	     chunk += TM_LEAF_SIZE) {
+	for (chunk = ALIGN_DOWN(start, TM_LEAF_SIZE), k = 0; chunk < end;
+	     chunk += TM_LEAF_SIZE, k++) {
 		slot = xa_load(&t->xa, tm_idx(chunk));
 		if (tm_chunk_is_huge(chunk, start, end, hmm_pfns)) {
+			*huge |= BIT(k);
 			if (slot)
 				continue;
 			/*
@@ -321,25 +331,28 @@ static unsigned long tm_leaf_count(const struct tm_leaf *leaf)
  * @end: end (exclusive)
  * @hmm_pfns: hmm_range_fault() output for the range, still valid (the
  *	caller checked mmu_interval_read_retry() under the same lock)
+ * @huge: the chunks to install as huge entries, as tm_table_prepare() of
+ *	the same range and output reported them
  *
  * Never allocates: tm_table_prepare() did, with the same arguments.
  *
  * Return: pages installed (a huge entry counts its 512 pages).
  */
 unsigned long tm_table_install(struct tm_table *t, unsigned long start,
-			       unsigned long end, const unsigned long *hmm_pfns)
+			       unsigned long end, const unsigned long *hmm_pfns,
+			       unsigned long huge)
 {
-	unsigned long chunk, addr, lo, hi, done = 0;
+	unsigned long chunk, k, addr, lo, hi, done = 0;
 	struct tm_leaf *leaf;
 	void *slot;
 	u64 ent;
 
 	lockdep_assert_held(t->structural);
 	lockdep_assert_held(&t->lock);
-	for (chunk = ALIGN_DOWN(start, TM_LEAF_SIZE); chunk < end;
-	     chunk += TM_LEAF_SIZE) {
+	for (chunk = ALIGN_DOWN(start, TM_LEAF_SIZE), k = 0; chunk < end;
+	     chunk += TM_LEAF_SIZE, k++) {
 		slot = xa_load(&t->xa, tm_idx(chunk));
-		if (tm_chunk_is_huge(chunk, start, end, hmm_pfns)) {
+		if (huge & BIT(k)) {
 			if (!slot)
 				continue;	/* not prepared: refault later */
 			ent = tm_hmm_to_ent(hmm_pfns[(chunk - start) >> PAGE_SHIFT]);

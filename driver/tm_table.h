@@ -59,6 +59,8 @@
 #define TM_LEAF_SIZE		(1UL << TM_LEAF_SHIFT)
 #define TM_LEAF_ENTRIES		(TM_LEAF_SIZE >> PAGE_SHIFT)
 #define TM_HUGE_ORDER		(PMD_SHIFT - PAGE_SHIFT)
+/* Most 2 MiB chunks one prepare and install may span: a bit each. */
+#define TM_TABLE_MAX_CHUNKS	BITS_PER_LONG
 
 /**
  * struct tm_leaf - 2 MiB worth of 4 KiB device entries
@@ -111,11 +113,13 @@ void tm_table_init(struct tm_table *t, struct mutex *structural,
 void tm_table_fini(struct tm_table *t);
 void tm_table_put_spares(struct tm_table *t);
 int tm_table_prepare(struct tm_table *t, unsigned long start,
-		     unsigned long end, const unsigned long *hmm_pfns);
+		     unsigned long end, const unsigned long *hmm_pfns,
+		     unsigned long *huge);
 void tm_table_lookup(struct tm_table *t, unsigned long addr,
 		     struct tm_entry *e);
 unsigned long tm_table_install(struct tm_table *t, unsigned long start,
-			       unsigned long end, const unsigned long *hmm_pfns);
+			       unsigned long end, const unsigned long *hmm_pfns,
+			       unsigned long huge);
 unsigned long tm_table_invalidate(struct tm_table *t, unsigned long start,
 				  unsigned long end);
 void tm_table_repoint(struct tm_table *t, unsigned long addr,
