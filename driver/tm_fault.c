@@ -59,6 +59,23 @@
  * of it cannot be provided; the access then faults one page at a time, so
  * that it fails exactly at the first page the device cannot reach. A fault
  * that fails frees the table memory it prepared.
+ *
+ * Huge pages. hmm_range_fault() brings in what the CPU has not mapped one
+ * 4 KiB page at a time, handle_mm_fault() for every page of the hole it
+ * found, also after the first of them has mapped a huge page over the
+ * rest: a 2 MiB chunk of untouched THP memory costs 512 faults, 511 of
+ * which find the PMD mapped and only mark it accessed (lib/test_hmm, which
+ * faults 32 pages per call, pays 32). So each round of a fault
+ * (tm_range_fault()) first reads the chunk without faulting; memory already
+ * mapped with the access asked for, the usual case, costs that one walk.
+ * Otherwise, in address order, it faults the first page of each 2 MiB
+ * block that has nothing mapped with that access, alone, for as long as
+ * each such fault maps its whole block, and stops at the first block it
+ * cannot treat so (a partly mapped one, a fault that fails or maps 4 KiB):
+ * each of these is the page the faulting walk would have faulted next, so
+ * a failure still happens at the same page. Then the faulting walk of step
+ * (2) runs over the chunk and finds those blocks mapped; its notifier
+ * sequence is the one step (4) checks.
  */
 
 /**
@@ -114,6 +131,77 @@
 /* A page refaulted this many times in a row by one access gives -EBUSY. */
 #define TM_MAX_REFAULTS		64
 
+/* Has each of the @n pages of @pfns the bits of @want, and no error? */
+static bool tm_pfns_all(const unsigned long *pfns, unsigned long n,
+			unsigned long want)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		if ((pfns[i] & (want | HMM_PFN_ERROR)) != want)
+			return false;
+	return true;
+}
+
+/* Has none of the @n pages of @pfns the bits of @want? */
+static bool tm_pfns_none(const unsigned long *pfns, unsigned long n,
+			 unsigned long want)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		if ((pfns[i] & (want | HMM_PFN_ERROR)) == want)
+			return false;
+	return true;
+}
+
+/*
+ * One faulting round of tm_walk() over @range (see "The fault path", huge
+ * pages): read the range without faulting; if every page has the access
+ * @req asks for, that is the answer. Else fault the first page of each
+ * 2 MiB block that the faults would reach with nothing mapped yet, alone,
+ * in address order, for as long as each such fault maps its whole block;
+ * then the faulting call over the range, whose notifier sequence covers
+ * every page reported.
+ */
+static int tm_range_fault(struct hmm_range *range, unsigned long req,
+			  unsigned long timeout)
+{
+	unsigned long want = req & (HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE);
+	unsigned long addr, next, i, n, pfn;
+	struct hmm_range probe;
+	bool mapped = true;
+	int ret;
+
+	range->default_flags = 0;
+	ret = tm_hmm_range_fault(range, timeout);
+	range->default_flags = req;
+	if (ret)
+		return ret;
+	for (addr = range->start; addr < range->end; addr = next) {
+		next = min(range->end, ALIGN_DOWN(addr, TM_LEAF_SIZE) + TM_LEAF_SIZE);
+		i = (addr - range->start) >> PAGE_SHIFT;
+		n = (next - addr) >> PAGE_SHIFT;
+		if (tm_pfns_all(range->hmm_pfns + i, n, want))
+			continue;
+		mapped = false;
+		/* the faults start inside a block: nothing a huge page saves */
+		if (n != TM_LEAF_ENTRIES ||
+		    !tm_pfns_none(range->hmm_pfns + i, n, want))
+			break;
+		probe = *range;
+		probe.start = addr;
+		probe.end = addr + PAGE_SIZE;
+		probe.hmm_pfns = &pfn;
+		if (tm_hmm_range_fault(&probe, timeout) ||
+		    hmm_pfn_to_map_order(pfn) < TM_HUGE_ORDER)
+			break;
+	}
+	if (mapped)
+		return 0;
+	return tm_hmm_range_fault(range, timeout);
+}
+
 /**
  * tm_walk - read the CPU page table of part of a segment, chunk by chunk
  * @m: the mirror; structural lock held, table lock not held
@@ -156,8 +244,12 @@ int tm_walk(struct tm_mirror *m, struct tm_seg *seg, unsigned long start,
 				return -EBUSY;
 			if (fatal_signal_pending(current))
 				return -EINTR;
-			ret = tm_hmm_range_fault(&range,
-						 max_t(long, timeout - jiffies, 1));
+			if (req & HMM_PFN_REQ_FAULT)
+				ret = tm_range_fault(&range, req,
+						     max_t(long, timeout - jiffies, 1));
+			else
+				ret = tm_hmm_range_fault(&range,
+							 max_t(long, timeout - jiffies, 1));
 			if (ret == -EBUSY)
 				continue;
 			if (!ret && ops->prepare)
