@@ -83,11 +83,16 @@
  *
  * The device touches a page only while its entry is valid under the table
  * lock, so no device access can outlive an invalidation. The data moves
- * once, between the mirrored page (kmap_local_page()) and the user buffer,
- * with __copy_{to,from}_user_inatomic() under pagefault_disable(): the copy
+ * once, between the mirrored pages and the user buffer, with
+ * __copy_{to,from}_user_inatomic() under pagefault_disable(): the copy
  * cannot fault while holding the lock the notifier takes (a fault could need
- * an invalidation of this very mirror). If the user buffer is not present,
- * the lock is dropped, the buffer is faulted in with
+ * an invalidation of this very mirror). One lookup serves a run of pages
+ * (tm_table_lookup_run(): the rest of a huge entry, or leaf entries that
+ * map consecutive frames), and the run is copied in one go as far as it
+ * lies in one folio (through the direct map; page by page with
+ * kmap_local_page() where there is highmem), so a huge entry costs one
+ * lookup and one copy per 2 MiB, not 512. If the user buffer is not
+ * present, the lock is dropped, the buffer is faulted in with
  * fault_in_safe_writeable() (a READ) or fault_in_readable() (a WRITE), and
  * the page is copied again. There is no bounce buffer. Neither fault-in
  * stores anything into the buffer: fault_in_writeable() would, writing a
@@ -105,9 +110,9 @@
  * page fails there with -EFAULT, the bytes of that page that could be
  * written holding the data. Neither ever reaches a page beyond.
  *
- * A device write marks the page dirty with set_page_dirty() while the entry
- * is still valid, as soon as any byte of it reached the page, as a CPU store
- * sets the dirty bit: writeback (which first write-protects the page
+ * A device write marks the folio dirty with folio_mark_dirty() while the
+ * entry is still valid, as soon as any byte of it reached the folio, as a
+ * CPU store sets the dirty bit: writeback (which first write-protects the page
  * through a PROTECTION_PAGE event that waits for the lock) cannot miss it,
  * and reclaim cannot discard a MADV_FREE page the device has written. The
  * page cannot be truncated meanwhile: truncation unmaps it first, and that
@@ -427,8 +432,45 @@ enum tm_need {
 };
 
 /*
+ * Copy @n pages of one folio, from page frame @pfn on, to the user buffer
+ * (a device read) or from it (@write), with page faults disabled: the
+ * caller holds the table lock. Return: the bytes not copied.
+ */
+static unsigned long tm_copy_run(unsigned long pfn, unsigned long n,
+				 bool write, char __user *ubuf)
+{
+	unsigned long left = 0, i;
+	void *kaddr;
+
+	pagefault_disable();
+	if (!IS_ENABLED(CONFIG_HIGHMEM)) {
+		/* consecutive frames lie at consecutive addresses of the direct map */
+		kaddr = page_address(pfn_to_page(pfn));
+		if (write)
+			left = __copy_from_user_inatomic(kaddr, ubuf, n << PAGE_SHIFT);
+		else
+			left = __copy_to_user_inatomic(ubuf, kaddr, n << PAGE_SHIFT);
+	} else {
+		for (i = 0; i < n && !left; i++, ubuf += PAGE_SIZE) {
+			kaddr = kmap_local_page(pfn_to_page(pfn + i));
+			if (write)
+				left = __copy_from_user_inatomic(kaddr, ubuf, PAGE_SIZE);
+			else
+				left = __copy_to_user_inatomic(ubuf, kaddr, PAGE_SIZE);
+			kunmap_local(kaddr);
+			if (left)
+				left += (n - i - 1) << PAGE_SHIFT;
+		}
+	}
+	pagefault_enable();
+	return left;
+}
+
+/*
  * Copy pages of @seg from *@addr up to @stop while their entries allow it,
- * under the table lock, at most TM_COPY_BATCH pages. Tells the caller what
+ * under the table lock, at most TM_COPY_BATCH pages. Each lookup serves a
+ * run of pages (the rest of a huge entry, or consecutive leaf entries),
+ * copied in one go as far as it lies in one folio. Tells the caller what
  * stopped it; for TM_NEED_FAULT, *@fault_end is where the fault may go.
  */
 static enum tm_need tm_copy(struct tm_mirror *m, struct tm_seg *seg,
@@ -436,53 +478,58 @@ static enum tm_need tm_copy(struct tm_mirror *m, struct tm_seg *seg,
 			    char __user **ubuf, unsigned long *fault_end,
 			    struct tm_access_result *res)
 {
+	u64 need_ent = TM_ENT_VALID | (write ? TM_ENT_WRITE : 0);
+	unsigned long live = 0, batch_end, n, pfn, left, done;
 	enum tm_need need = TM_NEED_NOTHING;
-	unsigned int batch = 0;
-	struct tm_entry e;
+	struct folio *folio;
 	struct page *page;
-	unsigned long left;
-	void *kaddr;
 
 	mutex_lock(&m->table.lock);
-	while (*addr < stop && batch++ < TM_COPY_BATCH) {
-		if (tm_seg_dropped(seg, *addr)) {
-			need = TM_NEED_DROPPED;
-			break;
+	batch_end = min(stop, *addr + TM_COPY_BATCH * PAGE_SIZE);
+	while (*addr < batch_end) {
+		/*
+		 * Cuts change only under the table lock: a live run found
+		 * holds until we unlock.
+		 */
+		if (*addr >= live) {
+			if (tm_seg_dropped(seg, *addr)) {
+				need = TM_NEED_DROPPED;
+				break;
+			}
+			live = tm_seg_live_end(seg, *addr, stop);
 		}
-		tm_table_lookup(&m->table, *addr, &e);
-		if (!(e.flags & TM_ENT_VALID) ||
-		    (write && !(e.flags & TM_ENT_WRITE))) {
+		n = tm_table_lookup_run(&m->table, *addr, min(live, batch_end),
+					need_ent, &pfn);
+		if (!n) {
 			need = TM_NEED_FAULT;
-			*fault_end = tm_seg_live_end(seg, *addr, stop);
+			*fault_end = live;
 			break;
 		}
 		/*
-		 * The entry is valid under the table lock, so the page is
-		 * still mapped by the CPU at this address and cannot be freed
-		 * or truncated before we unlock.
+		 * The entries are valid under the table lock, so the pages are
+		 * still mapped by the CPU at these addresses and can be neither
+		 * freed, nor truncated, nor split before we unlock. A copy
+		 * stays inside one folio, as hardened usercopy wants.
 		 */
-		page = pfn_to_page(e.pfn);
-		kaddr = kmap_local_page(page);
-		pagefault_disable();
-		if (write)
-			left = __copy_from_user_inatomic(kaddr, *ubuf, PAGE_SIZE);
-		else
-			left = __copy_to_user_inatomic(*ubuf, kaddr, PAGE_SIZE);
-		pagefault_enable();
-		kunmap_local(kaddr);
+		page = pfn_to_page(pfn);
+		folio = page_folio(page);
+		n = min(n, folio_nr_pages(folio) - (pfn - folio_pfn(folio)));
+		left = tm_copy_run(pfn, n, write, *ubuf);
+		done = (n << PAGE_SHIFT) - left;
 		/*
 		 * Like a CPU store setting the dirty bit: whatever reached the
-		 * page, a part of it included, is never lost to reclaim.
+		 * folio, a part of a page included, is never lost to reclaim.
 		 */
-		if (write && left < PAGE_SIZE)
-			set_page_dirty(page);
+		if (write && done)
+			folio_mark_dirty(folio);
+		n = done >> PAGE_SHIFT;
+		*addr += n << PAGE_SHIFT;
+		*ubuf += n << PAGE_SHIFT;
+		res->pages += n;
 		if (left) {
 			need = TM_NEED_USER;
 			break;
 		}
-		*addr += PAGE_SIZE;
-		*ubuf += PAGE_SIZE;
-		res->pages++;
 	}
 	mutex_unlock(&m->table.lock);
 	return need;

@@ -308,6 +308,64 @@ static void table_repoint(struct kunit *test)
 	kt_table_free(kt);
 }
 
+/* tm_table_lookup_run() under the table lock; the pfn, or ~0 if none. */
+static unsigned long kt_run(struct kt_table *kt, unsigned long addr,
+			    unsigned long end, u64 need, unsigned long *pfn)
+{
+	unsigned long n;
+
+	*pfn = ~0UL;
+	mutex_lock(&kt->t.lock);
+	n = tm_table_lookup_run(&kt->t, addr, end, need, pfn);
+	mutex_unlock(&kt->t.lock);
+	return n;
+}
+
+static void table_lookup_run(struct kunit *test)
+{
+	struct kt_table *kt = kt_table_new(test, 4);
+	unsigned long installed, i, pfn;
+
+	/* frames 0-3 consecutive, 4 elsewhere, 5-7 after it; 6 read-only */
+	for (i = 0; i < 8; i++)
+		kt->pfns[i] = kt_hmm(KT_PFN + i + (i >= 4 ? 100 : 0), i != 6, 0);
+	KUNIT_ASSERT_EQ(test, kt_fault(kt, KT_BASE, 8, &installed), 0);
+	KUNIT_EXPECT_EQ(test, kt_run(kt, KT_BASE + PAGE_SIZE, KT_BASE + TM_LEAF_SIZE,
+				     TM_ENT_WRITE, &pfn), 3);
+	KUNIT_EXPECT_EQ(test, pfn, KT_PFN + 1);
+	/* bounded by the end asked */
+	KUNIT_EXPECT_EQ(test, kt_run(kt, KT_BASE, KT_BASE + 2 * PAGE_SIZE,
+				     TM_ENT_WRITE, &pfn), 2);
+	/* a change of access ends a run; a missing bit gives none */
+	KUNIT_EXPECT_EQ(test, kt_run(kt, KT_BASE + 4 * PAGE_SIZE,
+				     KT_BASE + TM_LEAF_SIZE, 0, &pfn), 2);
+	KUNIT_EXPECT_EQ(test, pfn, KT_PFN + 104);
+	KUNIT_EXPECT_EQ(test, kt_run(kt, KT_BASE + 6 * PAGE_SIZE,
+				     KT_BASE + TM_LEAF_SIZE, TM_ENT_WRITE, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, kt_run(kt, KT_BASE + 6 * PAGE_SIZE,
+				     KT_BASE + TM_LEAF_SIZE, 0, &pfn), 1);
+	KUNIT_EXPECT_EQ(test, kt_run(kt, KT_BASE + 8 * PAGE_SIZE,
+				     KT_BASE + TM_LEAF_SIZE, 0, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, kt_run(kt, KT_BASE + TM_LEAF_SIZE,
+				     KT_BASE + 2 * TM_LEAF_SIZE, 0, &pfn), 0);
+
+	/* a huge entry: the rest of it from the address, up to the end */
+	for (i = 0; i < KT_PAGES; i++)
+		kt->pfns[i] = kt_hmm(KT_PFN + KT_PAGES + i, false, TM_HUGE_ORDER);
+	KUNIT_ASSERT_EQ(test, kt_fault(kt, KT_BASE + TM_LEAF_SIZE, KT_PAGES,
+				       &installed), 0);
+	KUNIT_ASSERT_EQ(test, kt->t.nr_huge, 1);
+	KUNIT_EXPECT_EQ(test, kt_run(kt, KT_BASE + TM_LEAF_SIZE + 10 * PAGE_SIZE,
+				     KT_BASE + 3 * TM_LEAF_SIZE, 0, &pfn),
+			KT_PAGES - 10);
+	KUNIT_EXPECT_EQ(test, pfn, KT_PFN + KT_PAGES + 10);
+	KUNIT_EXPECT_EQ(test, kt_run(kt, KT_BASE + TM_LEAF_SIZE,
+				     KT_BASE + TM_LEAF_SIZE + 5 * PAGE_SIZE, 0, &pfn), 5);
+	KUNIT_EXPECT_EQ(test, kt_run(kt, KT_BASE + TM_LEAF_SIZE,
+				     KT_BASE + 2 * TM_LEAF_SIZE, TM_ENT_WRITE, &pfn), 0);
+	kt_table_free(kt);
+}
+
 static struct kunit_case tm_table_cases[] = {
 	KUNIT_CASE(table_install_lookup),
 	KUNIT_CASE(table_downgrade_invalidate_trim),
@@ -317,6 +375,7 @@ static struct kunit_case tm_table_cases[] = {
 	KUNIT_CASE(table_limit_counts_slots),
 	KUNIT_CASE(table_failed_prepare_is_trimmed),
 	KUNIT_CASE(table_repoint),
+	KUNIT_CASE(table_lookup_run),
 	{}
 };
 

@@ -307,6 +307,54 @@ void tm_table_lookup(struct tm_table *t, unsigned long addr, struct tm_entry *e)
 	e->pfn = tm_ent_pfn(ent);
 }
 
+/**
+ * tm_table_lookup_run - the entry that maps an address, and the run it starts
+ * @t: the table, table lock held
+ * @addr: the address
+ * @end: end (exclusive) of the run wanted, above @addr
+ * @need: TM_ENT_* bits the entries of the run must have
+ * @pfn: out: page frame of the page at @addr
+ *
+ * The run is the pages from @addr on, before @end and in the 2 MiB slot of
+ * @addr, whose entries have @need and map consecutive page frames with the
+ * same access: the rest of a huge entry, or leaf entries that happen to be
+ * consecutive. One lookup serves it all, and the pages can be copied in one
+ * go.
+ *
+ * Return: the pages of the run; 0 if the entry at @addr lacks a bit of
+ * @need (or there is none).
+ */
+unsigned long tm_table_lookup_run(struct tm_table *t, unsigned long addr,
+				  unsigned long end, u64 need, unsigned long *pfn)
+{
+	void *slot = xa_load(&t->xa, tm_idx(addr));
+	unsigned int i = tm_slot(addr);
+	unsigned long n, k;
+	const u64 *ent;
+	u64 first;
+
+	lockdep_assert_held(&t->lock);
+	need |= TM_ENT_VALID;
+	n = min_t(unsigned long, TM_LEAF_ENTRIES - i, (end - addr) >> PAGE_SHIFT);
+	if (!slot || !n)
+		return 0;
+	if (xa_is_value(slot)) {
+		first = xa_to_value(slot);
+		if ((first & need) != need)
+			return 0;
+		*pfn = tm_ent_pfn(first) + i;
+		return n;
+	}
+	ent = &((struct tm_leaf *)slot)->ent[i];
+	first = ent[0];
+	if ((first & need) != need)
+		return 0;
+	*pfn = tm_ent_pfn(first);
+	for (k = 1; k < n && ent[k] == first + ((u64)k << PAGE_SHIFT); k++)
+		;
+	return k;
+}
+
 /* Drop a valid huge entry from the counters; the caller rewrites the slot. */
 static void tm_huge_gone(struct tm_table *t)
 {

@@ -117,6 +117,8 @@ int tm_table_prepare(struct tm_table *t, unsigned long start,
 		     unsigned long *huge);
 void tm_table_lookup(struct tm_table *t, unsigned long addr,
 		     struct tm_entry *e);
+unsigned long tm_table_lookup_run(struct tm_table *t, unsigned long addr,
+				  unsigned long end, u64 need, unsigned long *pfn);
 unsigned long tm_table_install(struct tm_table *t, unsigned long start,
 			       unsigned long end, const unsigned long *hmm_pfns,
 			       unsigned long huge);
