@@ -606,6 +606,10 @@ PEER_MODES = [("base", "4 KiB pages"), ("thp", "THP (2 MiB)")]
 PEER_TARGETS = [
     ("populate_compat_over_test_hmm", "populate per page, compat / test_hmm"),
     ("populate_drm_over_test_hmm", "populate per page, DRM path / test_hmm"),
+    ("touch_populate_compat_over_test_hmm",
+     "first-touch populate per page, compat / test_hmm"),
+    ("touch_populate_drm_over_test_hmm",
+     "first-touch populate per page, DRM path / test_hmm"),
     ("warm_read_compat_over_copy_floor", "warm read, compat / kernel-copy floor"),
     ("warm_read_drm_over_copy_floor", "warm read, DRM path / kernel-copy floor"),
     ("munmap_compat_mirrored_over_plain", "munmap mirrored / plain, compat"),
@@ -687,6 +691,7 @@ def peer_rows(by, mode):
         row = [szs(mib)]
         row += [f(g(d, "populate", mib)) for d in PEER_DEVS]
         row += [f(g("floor", "walk", mib))]
+        row += [f(g(d, "touch_populate", mib)) for d in PEER_DEVS]
         row += [f(g(d, "warm_read", mib)) for d in PEER_DEVS]
         row += [f(g("floor", "copy_floor", mib))]
         row += [f(g("test_hmm", "snapshot", mib)), f(g("compat", "snapshot", mib))]
@@ -699,6 +704,7 @@ def peer_rows(by, mode):
 
 
 PEER_HDR = ["size", "pop hmm", "pop compat", "pop drm", "walk floor",
+            "touch hmm", "touch compat", "touch drm",
             "warm hmm", "warm compat", "warm drm", "copy floor",
             "snap hmm", "snap compat", "munmap hmm", "munmap compat",
             "munmap drm", "plain munmap", "huge"]
@@ -718,6 +724,9 @@ def plot_peer(krel, by, path, clock):
         for d in PEER_DEVS:
             c.add(d, by.get((mode, d, "populate"), {}).items())
         c.add("walk floor (SNAPSHOT)", by.get((mode, "floor", "walk"), {}).items(), dash=True)
+        for d in PEER_DEVS:
+            c.add(d + ", first touch", by.get((mode, d, "touch_populate"), {}).items(),
+                  dash=True)
         charts.append(c)
         i += 1
         c = Chart(*pos(i), W, H, "warm READ, %s" % label,
@@ -877,7 +886,10 @@ opens the device, and times: a cold device READ of the whole buffer
 (16 MiB per call into a resident window), the same READ again (warm: no
 fault, the data checked), SNAPSHOT (test_hmm's ABI), and munmap with the
 file still open. *pop* (populate) is cold minus warm: what bringing the
-pages into the device table costs. The floors, measured in the same rounds:
+pages into the device table costs. *touch* is the same difference on a
+buffer the CPU never touched: the device's cold READ is the first touch,
+and its faults map the zero page (THP: the huge zero page) into the CPU
+page table. The floors, measured in the same rounds:
 *walk*, ``hmm_range_fault()`` alone over the range (compat's SNAPSHOT: one
 call without faulting per 512 pages, a byte out per page); *copy*, the
 kernel copying the same bytes to userspace (``read(2)`` of a tmpfs file of
@@ -889,15 +901,27 @@ PEER_NOTES = """\
 Reading the numbers:
 
 * Populate: test_hmm faults 32 pages per ``hmm_range_fault()`` call and
-  stores every 4 KiB page in its xarray, on THP too; test_mirror faults
-  512 pages per call and, on THP, writes one device entry per 2 MiB.
-  The walk floor is what any mirror pays for the CPU page-table walk
-  alone; populate above it is the device table's work.
+  stores every 4 KiB page in its xarray (``xa_store()``, its lock taken
+  per page), on THP too; test_mirror faults 512 pages per call and, on
+  THP, writes one device entry per 2 MiB. The walk floor is what any
+  mirror pays for the CPU page-table walk alone; populate above it is the
+  device table's work.
+* First touch: ``hmm_range_fault()`` faults a hole one 4 KiB page at a
+  time, ``handle_mm_fault()`` for every page it recorded, even after the
+  first fault has mapped a huge page over the rest; with 512 pages per
+  call that was 512 faults per 2 MiB of untouched THP memory, against
+  test_hmm's 32 (its later calls find the block mapped), which made
+  test_mirror's first-touch THP populate about twice test_hmm's
+  (``make bench-peer-profile``). test_mirror now reads a chunk without
+  faulting first and faults the first page of each untouched 2 MiB block
+  alone before the faulting walk (``driver/tm_fault.c``, "The fault
+  path").
 * Warm read: test_hmm copies every page twice (into a vmalloc'ed bounce
   buffer, then ``copy_to_user()`` of the whole request, plus the bounce
   buffer's allocation per call); test_mirror copies once, straight from the
-  mirrored page to the user buffer under its table lock with page faults
-  disabled. The copy floor is the kernel's own ``read(2)`` of a tmpfs file:
+  mirrored pages to the user buffer under its table lock with page faults
+  disabled, one lookup and one copy per run of pages (a huge entry: per
+  2 MiB). The copy floor is the kernel's own ``read(2)`` of a tmpfs file:
   one copy, plus the page cache's own per-page lookups.
 * Munmap: test_hmm erases its xarray one 4 KiB entry at a time in the
   notifier; test_mirror's walk visits only the table slots present (one
