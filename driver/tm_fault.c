@@ -479,10 +479,9 @@ static enum tm_need tm_copy(struct tm_mirror *m, struct tm_seg *seg,
 			    struct tm_access_result *res)
 {
 	u64 need_ent = TM_ENT_VALID | (write ? TM_ENT_WRITE : 0);
-	unsigned long live = 0, batch_end, n, pfn, left, done;
+	unsigned long live = 0, batch_end, n, k, pfn, left, done;
 	enum tm_need need = TM_NEED_NOTHING;
 	struct folio *folio;
-	struct page *page;
 
 	mutex_lock(&m->table.lock);
 	batch_end = min(stop, *addr + TM_COPY_BATCH * PAGE_SIZE);
@@ -508,29 +507,36 @@ static enum tm_need tm_copy(struct tm_mirror *m, struct tm_seg *seg,
 		/*
 		 * The entries are valid under the table lock, so the pages are
 		 * still mapped by the CPU at these addresses and can be neither
-		 * freed, nor truncated, nor split before we unlock. A copy
-		 * stays inside one folio, as hardened usercopy wants.
+		 * freed, nor truncated, nor split before we unlock. Each copy
+		 * stays inside one folio, as hardened usercopy wants: a run of
+		 * small folios is copied a page at a time, without a second
+		 * lookup.
 		 */
-		page = pfn_to_page(pfn);
-		folio = page_folio(page);
-		n = min(n, folio_nr_pages(folio) - (pfn - folio_pfn(folio)));
-		left = tm_copy_run(pfn, n, write, *ubuf);
-		done = (n << PAGE_SHIFT) - left;
-		/*
-		 * Like a CPU store setting the dirty bit: whatever reached the
-		 * folio, a part of a page included, is never lost to reclaim.
-		 */
-		if (write && done)
-			folio_mark_dirty(folio);
-		n = done >> PAGE_SHIFT;
-		*addr += n << PAGE_SHIFT;
-		*ubuf += n << PAGE_SHIFT;
-		res->pages += n;
-		if (left) {
-			need = TM_NEED_USER;
-			break;
+		while (n) {
+			folio = page_folio(pfn_to_page(pfn));
+			k = min(n, folio_nr_pages(folio) - (pfn - folio_pfn(folio)));
+			left = tm_copy_run(pfn, k, write, *ubuf);
+			done = (k << PAGE_SHIFT) - left;
+			/*
+			 * Like a CPU store setting the dirty bit: whatever
+			 * reached the folio, a part of a page included, is
+			 * never lost to reclaim.
+			 */
+			if (write && done)
+				folio_mark_dirty(folio);
+			k = done >> PAGE_SHIFT;
+			*addr += k << PAGE_SHIFT;
+			*ubuf += k << PAGE_SHIFT;
+			res->pages += k;
+			if (left) {
+				need = TM_NEED_USER;
+				goto out;
+			}
+			n -= k;
+			pfn += k;
 		}
 	}
+out:
 	mutex_unlock(&m->table.lock);
 	return need;
 }
