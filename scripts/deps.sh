@@ -344,8 +344,9 @@ series_7x() {
 		"linux-headers-$k")
 	[ -z "$v" ] || [ "$hv" = "$v" ] ||
 		die "linux-headers-$k in $BUILD_ROOT is $hv, not $v (TM_KVER_7_3)"
-	# The same version's source, for scripts/lint.sh: 7.x's checkpatch and
-	# kernel-doc (the headers carry neither).
+	# The same version's source, for scripts/lint.sh (7.x's checkpatch and
+	# kernel-doc: the headers carry neither) and scripts/check-debug.sh
+	# (the debug kernel is built from it).
 	root_install "linux-source-$(echo "$k" | cut -d. -f1,2)=$hv"
 	fetch_image_root "$k"
 	exec 7>&-
