@@ -12,7 +12,7 @@
 #                        of KERNELS (default 6.1 6.12 7.3; KERNELS=6.1 for
 #                        one); 7.3 is built in a trixie build root (deps.sh)
 #   make check-debug     the suite on a KASAN/lockdep/kmemleak/KUnit kernel
-#                        built from linux-source-6.1 (cached per machine)
+#                        built from linux-source-7.3 (cached per machine)
 #   make lint            checkpatch --strict, W=1, sparse, kernel-doc, docs
 #   make docs            Documentation.rst, with the sources' kernel-doc, as HTML
 #   make bench           benchmarks, ratios measured in one boot per kernel;

@@ -150,7 +150,12 @@ struct tm_seg {
  * @handles: handle to struct tm_binding.
  * @nr_bindings: live bindings.
  * @nr_segs: live segments.
- * @pfns: hmm_range_fault() output buffer, @chunk entries.
+ * @pfns: hmm_range_fault() output buffer, @chunk entries. Zeroed when
+ *	allocated and never given a bit of HMM_PFN_INOUT_FLAGS: 7.x's
+ *	hmm_range_fault() keeps those bits of each input entry (DMA-mapping
+ *	state, which this driver does not use; 6.1 and 6.12 have none), so
+ *	garbage there would stay in the output, and the raw values of one
+ *	mapping, which tm_table_prepare() compares, would look unrelated.
  * @chunk: pages per hmm_range_fault() call.
  * @work: splits the segments that UNMAP cut.
  * @table: the device page table, with the table lock.

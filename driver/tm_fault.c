@@ -173,7 +173,7 @@ static int tm_range_fault(struct hmm_range *range, unsigned long req,
 			  unsigned long timeout)
 {
 	unsigned long want = req & (HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE);
-	unsigned long addr, next, i, n, pfn;
+	unsigned long addr, next, i, n, pfn = 0;	/* no HMM_PFN_INOUT_FLAGS */
 	struct hmm_range probe;
 	bool mapped = true;
 	int ret;

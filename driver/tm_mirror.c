@@ -78,7 +78,7 @@ struct tm_mirror *tm_mirror_create(void *owner, const struct tm_limits *limits)
 	if (!m)
 		return ERR_PTR(-ENOMEM);
 	m->chunk = clamp_t(unsigned int, READ_ONCE(limits->fault_chunk_pages), 1, 8192);
-	m->pfns = kvmalloc_array(m->chunk, sizeof(*m->pfns), GFP_KERNEL_ACCOUNT);
+	m->pfns = kvcalloc(m->chunk, sizeof(*m->pfns), GFP_KERNEL_ACCOUNT);
 	aware = READ_ONCE(limits->event_aware);
 	log_len = clamp_t(unsigned int, READ_ONCE(limits->event_log_len), 1, 65536);
 	if (!m->pfns ||

@@ -35,7 +35,8 @@
 # with its own apt sources (trixie, trixie-backports: the host's sources
 # are never touched), where the headers, gcc-14, make, pahole, sparse,
 # libdrm-dev, perl and python3 are installed with apt, and linux-source-7.3
-# of the headers' version (lint.sh takes checkpatch and kernel-doc from it);
+# of the headers' version (lint.sh takes checkpatch and kernel-doc from it,
+# and check-debug.sh builds the debug kernel from it, on the host);
 # scripts/in-root.sh runs commands in it. The release is pinned (TM_KREL_7_3, default below);
 # TM_KVER_7_3 pins the package version too, else apt's candidate is taken.
 # The image is the meta package linux-image-<krel>'s linux-binary-unsigned
@@ -57,8 +58,9 @@ die() { echo "deps: error: $*" >&2; exit 1; }
 
 
 # What the build, the VM runs and the host checks need; flex bison bc
-# libelf-dev libssl-dev build kernel trees (the debug kernel, the
-# no-notifier builds). Nothing else installs packages.
+# libelf-dev libssl-dev build kernel trees (the debug kernel, from the
+# build root's linux-source-7.3, and the no-notifier builds, from
+# linux-source-6.1). Nothing else installs packages.
 BASE_PKGS="gcc gcc-12 libc6-dev make pkg-config libdrm-dev qemu-system-x86
 	qemu-system-data busybox-static kmod cpio xz-utils gzip e2fsprogs
 	sparse python3-docutils linux-source-6.1 libelf1 libssl3 zlib1g pahole
@@ -342,8 +344,9 @@ series_7x() {
 		"linux-headers-$k")
 	[ -z "$v" ] || [ "$hv" = "$v" ] ||
 		die "linux-headers-$k in $BUILD_ROOT is $hv, not $v (TM_KVER_7_3)"
-	# The same version's source, for scripts/lint.sh: 7.x's checkpatch and
-	# kernel-doc (the headers carry neither).
+	# The same version's source, for scripts/lint.sh (7.x's checkpatch and
+	# kernel-doc: the headers carry neither) and scripts/check-debug.sh
+	# (the debug kernel is built from it).
 	root_install "linux-source-$(echo "$k" | cut -d. -f1,2)=$hv"
 	fetch_image_root "$k"
 	exec 7>&-

@@ -28,8 +28,10 @@
 #               declaration must parse): if it parses, C=2 runs with
 #               KBUILD_CHECKSRC=2 on the command line (which overrides the
 #               failed validation); if not (trixie's sparse 0.6.4), the
-#               result is a SKIP that says so. Either way a pass needs a
-#               CHECK line for every compiled file.
+#               result is a SKIP that says so. A full 7.x tree (the debug
+#               kernel's) ships that script: the same probe decides between
+#               a plain C=2 and that SKIP. Either way a pass needs a CHECK
+#               line for every compiled file.
 #   kernel-doc  the series' scripts/kernel-doc -none -Werror (and -Wall when
 #               it knows it, 6.12, 7.3) on driver/*.[ch] and uapi/drm/*.h:
 #               prints nothing; 7.x headers carry no kernel-doc, so 7.3's
@@ -270,22 +272,27 @@ build_series() {
 }
 
 # sparse_plan SERIES KDIR: how C=2 can run against KDIR. "run": as it is
-# (kbuild validates the checker itself, or does not at all); "force": the
-# headers' Makefile validates it with scripts/checker-valid.sh but does not
-# ship that script (Debian's 7.x headers), so kbuild would drop C=2 with a
-# warning; the sparse parsed a __typeof_unqual__ declaration here (what
-# 7.x's headers use under __CHECKER__), so C=2 runs with KBUILD_CHECKSRC=2 on
-# the command line; "no REASON": it did not parse.
+# (kbuild does not validate the checker, or validates it with
+# scripts/checker-valid.sh and the sparse passes: a full 7.x tree, the
+# debug kernel's); "force": the headers' Makefile validates it with
+# scripts/checker-valid.sh but does not ship that script (Debian's 7.x
+# headers), so kbuild would drop C=2 with a warning; the sparse parsed a
+# __typeof_unqual__ declaration here (what 7.x's headers use under
+# __CHECKER__, and what checker-valid.sh tries), so C=2 runs with
+# KBUILD_CHECKSRC=2 on the command line; "no REASON": it did not parse.
 sparse_plan() {
-	local s=$1 kdir=$2 root mk inc sp probe out ver
+	local s=$1 kdir=$2 root mk inc sp probe out ver script=0
 	root=$("$TOP/scripts/kernels.sh" buildroot "$s" 2>/dev/null) || root=
-	[ -f "$kdir/scripts/checker-valid.sh" ] && { echo run; return; }
-	# the headers' Makefile, and the common one it includes (Debian)
-	mk=("$kdir/Makefile")
-	for inc in $(sed -n 's|^include \(/.*\)|\1|p' "$kdir/Makefile"); do
-		mk+=("$root$inc")
-	done
-	grep -qs 'checker-valid\.sh' "${mk[@]}" || { echo run; return; }
+	if [ -f "$kdir/scripts/checker-valid.sh" ]; then
+		script=1
+	else
+		# the headers' Makefile, and the common one it includes (Debian)
+		mk=("$kdir/Makefile")
+		for inc in $(sed -n 's|^include \(/.*\)|\1|p' "$kdir/Makefile"); do
+			mk+=("$root$inc")
+		done
+		grep -qs 'checker-valid\.sh' "${mk[@]}" || { echo run; return; }
+	fi
 	sp=${TM_LINT_CHECK:-sparse}
 	probe=$LINT_BUILD/$s/typeof-unqual.c
 	printf '%s\n' 'int tm_probe(const volatile long *p);' \
@@ -298,10 +305,14 @@ sparse_plan() {
 	ver=$(in_series_root "$sp" --version 2>&1 | head -n1)
 	out=$(in_series_root "$sp" -m64 "$probe" 2>&1)
 	if [ $? != 0 ] || grep -q 'error' <<<"$out"; then
-		echo "no $sp ${ver:-(not found)}${root:+ in $root} cannot parse __typeof_unqual__, which $(krel_of "$s")'s headers use under __CHECKER__; they also lack scripts/checker-valid.sh, with which kbuild would drop C=2 and check nothing. A newer sparse (TM_LINT_CHECK=path) would run"
+		if [ $script = 1 ]; then
+			echo "no $sp ${ver:-(not found)}${root:+ in $root} cannot parse __typeof_unqual__, which $(krel_of "$s")'s headers use under __CHECKER__: its scripts/checker-valid.sh rejects this sparse, and kbuild would drop C=2 and check nothing. A newer sparse (TM_LINT_CHECK=path) would run"
+		else
+			echo "no $sp ${ver:-(not found)}${root:+ in $root} cannot parse __typeof_unqual__, which $(krel_of "$s")'s headers use under __CHECKER__; they also lack scripts/checker-valid.sh, with which kbuild would drop C=2 and check nothing. A newer sparse (TM_LINT_CHECK=path) would run"
+		fi
 		return
 	fi
-	echo force
+	[ $script = 1 ] && echo run || echo force
 }
 
 # warnings_in LOG: print the lines that are warnings or errors, with paths
