@@ -158,6 +158,7 @@ struct tm_seg {
  * @released: RELEASE was seen: the mm is going (table lock; read without
  *	it by tm_check_caller()).
  * @log: counters and the event log.
+ * @devmem: the device's memory, NULL where it has none (set once at open).
  */
 struct tm_mirror {
 	struct mutex lock;	/* the structural lock: see "Locking" */
@@ -181,6 +182,7 @@ struct tm_mirror {
 	bool released;
 
 	struct tm_log log;
+	struct tm_devmem *devmem;
 };
 
 /* The checks every entry point starts with (tm_mirror_check_range()). */
@@ -250,10 +252,14 @@ void tm_seg_work(struct work_struct *work);
  *	hmm_range_fault(), may allocate; an error ends the walk.
  * @commit: called under the table lock once mmu_interval_read_retry() has
  *	said the chunk's PFNs are still the CPU's; an error ends the walk.
+ * @foreign: treat this device's own pages like anyone's: a faulting walk
+ *	brings them home (dev_pagemap_ops.migrate_to_ram()) instead of
+ *	reporting them.
  */
 struct tm_walk_ops {
 	int (*prepare)(struct tm_mirror *m, struct hmm_range *range, void *arg);
 	int (*commit)(struct tm_mirror *m, struct hmm_range *range, void *arg);
+	bool foreign;
 };
 
 int tm_walk(struct tm_mirror *m, struct tm_seg *seg, unsigned long start,
