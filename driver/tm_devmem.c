@@ -175,8 +175,8 @@ static unsigned long tm_devmem_capacity(struct tm_devmem *dm)
 
 /*
  * Hand out a free device page, with its VRAM page, or NULL when the device
- * holds its capacity. The page comes back referenced once, unlocked, and
- * most recently used.
+ * holds its capacity. The page comes back referenced once and locked (by
+ * zone_device_page_init()), most recently used.
  */
 static struct page *tm_devmem_alloc(struct tm_devmem *dm)
 {
@@ -566,7 +566,6 @@ static int tm_devmem_to_device(struct tm_mirror *m, struct vm_area_struct *vma,
 			copy_highpage(tm_dpage_of(dm, dpage)->vram, spage);
 		else
 			clear_highpage(tm_dpage_of(dm, dpage)->vram);
-		lock_page(dpage);
 		dst[i] = migrate_pfn(page_to_pfn(dpage)) |
 			 (src[i] & MIGRATE_PFN_WRITE);
 	}
