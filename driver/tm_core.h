@@ -47,6 +47,20 @@
  * Innermost, ``tm_log.lock`` (spinlock) protects the counters and the event
  * log, and is held across nothing else.
  *
+ * Device memory (tm_devmem.c) adds a lock of the kernel's and one of its
+ * own. dev_pagemap_ops.migrate_to_ram() is called with the faulting task's
+ * mmap lock held and the device folio locked, and the migration it starts
+ * invalidates the mirrors; eviction locks device folios (trylock) and
+ * invalidates too. So the order is: structural lock, mmap lock, device
+ * folio lock, table lock, and innermost the pool lock ``tm_devmem.lock``
+ * (spinlock, any context: folio_free() takes it), held across nothing
+ * else. migrate_to_ram() asserts the mmap lock (mmap_assert_locked()) and
+ * the folio lock, and lockdep_assert_not_held() the pool lock; the pool
+ * functions that evict assert they do not hold it either. The folio lock is
+ * a page bit, which lockdep cannot see: the order above it is checked by
+ * the table lock's own lockdep class (no table lock may be held where a
+ * device folio is locked: nothing under it migrates).
+ *
  * Every function that expects a lock says so with lockdep_assert_held().
  *
  * mmu_notifier_range_blockable() is false when the OOM reaper unmaps a dying

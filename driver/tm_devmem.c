@@ -625,36 +625,53 @@ static int tm_devmem_to_system(struct tm_mirror *m, struct vm_area_struct *vma,
 	return 0;
 }
 
+/*
+ * One batch, [addr, *next). With TM_DEVMEM_SPAN, a batch ends at the end
+ * of its VMA (*next is lowered), and a VMA that is not anonymous is passed
+ * over; without it, either is -EINVAL.
+ */
 static int tm_devmem_batch(struct tm_mirror *m, struct tm_seg *seg,
-			   unsigned int op, unsigned long addr,
-			   unsigned long next, unsigned long *src, u64 *pages)
+			   unsigned int op, unsigned int flags,
+			   unsigned long addr, unsigned long *next,
+			   unsigned long *src, u64 *pages)
 {
+	bool span = flags & TM_DEVMEM_SPAN, skip = false;
 	struct vm_area_struct *vma;
 	u64 installed;
-	int ret;
+	int ret = 0;
 
 	if (op == TM_DEVMEM_TO_DEVICE)
-		tm_devmem_reserve(m->devmem, (next - addr) >> PAGE_SHIFT);
+		tm_devmem_reserve(m->devmem, (*next - addr) >> PAGE_SHIFT);
 	mmap_read_lock(m->mm);
 	vma = vma_lookup(m->mm, addr);
-	if (!vma)
-		ret = -EFAULT;
-	else if (next > vma->vm_end || !vma_is_anonymous(vma))
+	if (!vma) {
+		ret = span ? -EINVAL : -EFAULT;
+	} else if (span) {
+		*next = min(*next, vma->vm_end);
+		if (!(vma->vm_flags & VM_READ))
+			ret = -EINVAL;
+		skip = !vma_is_anonymous(vma);
+	} else if (*next > vma->vm_end || !vma_is_anonymous(vma)) {
 		ret = -EINVAL;
+	}
+	if (ret || skip)
+		;
 	else if (op == TM_DEVMEM_TO_DEVICE)
-		ret = tm_devmem_to_device(m, vma, addr, next, src,
+		ret = tm_devmem_to_device(m, vma, addr, *next, src,
 					  src + TM_DEVMEM_BATCH, pages);
 	else
-		ret = tm_devmem_to_system(m, vma, addr, next, src,
+		ret = tm_devmem_to_system(m, vma, addr, *next, src,
 					  src + TM_DEVMEM_BATCH, pages);
 	mmap_read_unlock(m->mm);
+	if (skip)
+		return 0;
 	/*
 	 * The device maps what it now holds: a device access to these pages
 	 * then needs no fault. hmm_range_fault() reports this device's pages
 	 * as they are, without a CPU fault.
 	 */
 	if (!ret && op == TM_DEVMEM_TO_DEVICE)
-		ret = tm_fault(m, seg, addr, next, false, &installed);
+		ret = tm_fault(m, seg, addr, *next, false, &installed);
 	return ret;
 }
 
@@ -662,8 +679,10 @@ static int tm_devmem_batch(struct tm_mirror *m, struct tm_seg *seg,
  * tm_mirror_devmem - move a bound range to the device's memory or back
  * @m: the mirror
  * @op: TM_DEVMEM_TO_DEVICE or TM_DEVMEM_TO_SYSTEM
+ * @flags: 0, or TM_DEVMEM_SPAN (the test_hmm front-end)
  * @addr: first address, page aligned; the range must lie in one binding
- *	and one VMA of anonymous memory
+ *	and, without TM_DEVMEM_SPAN, one VMA of anonymous memory (with it,
+ *	readable VMAs, those not anonymous being passed over)
  * @size: bytes, page aligned
  * @pages: out: pages moved (also on error: those moved before it)
  *
@@ -674,8 +693,8 @@ static int tm_devmem_batch(struct tm_mirror *m, struct tm_seg *seg,
  * not anonymous memory), -ENOMEM, -EINTR, -EACCES, -ESRCH, or the fault's
  * error installing the device pages.
  */
-int tm_mirror_devmem(struct tm_mirror *m, unsigned int op, unsigned long addr,
-		     unsigned long size, u64 *pages)
+int tm_mirror_devmem(struct tm_mirror *m, unsigned int op, unsigned int flags,
+		     unsigned long addr, unsigned long size, u64 *pages)
 {
 	unsigned long end, next, *src;
 	struct tm_binding *b;
@@ -714,7 +733,7 @@ int tm_mirror_devmem(struct tm_mirror *m, unsigned int op, unsigned long addr,
 		if (dropped)
 			break;
 		next = min(next, addr + TM_DEVMEM_BATCH * PAGE_SIZE);
-		ret = tm_devmem_batch(m, seg, op, addr, next, src, pages);
+		ret = tm_devmem_batch(m, seg, op, flags, addr, &next, src, pages);
 		if (!ret)
 			ret = tm_next_round();
 		if (ret)
@@ -730,12 +749,89 @@ out:
 	return ret;
 }
 
+/**
+ * tm_mirror_devmem_resident - count the pages the device maps in its memory
+ * @m: the mirror
+ * @addr: first address, page aligned
+ * @npages: pages
+ *
+ * Return: the pages of [@addr, @addr + @npages pages) whose device entry
+ * maps a page of the device's memory, or -EINTR, -EACCES, -ESRCH.
+ */
+long tm_mirror_devmem_resident(struct tm_mirror *m, unsigned long addr,
+			       unsigned long npages)
+{
+	struct tm_entry e;
+	unsigned long i;
+	long n = 0;
+	int ret;
+
+	ret = tm_check_caller(m);
+	if (ret)
+		return ret;
+	if (mutex_lock_killable(&m->lock))
+		return -EINTR;
+	mutex_lock(&m->table.lock);
+	for (i = 0; i < npages; i++) {
+		tm_table_lookup(&m->table, addr + (i << PAGE_SHIFT), &e);
+		if ((e.flags & TM_ENT_VALID) && tm_devmem_page(m, e.pfn))
+			n++;
+	}
+	mutex_unlock(&m->table.lock);
+	mutex_unlock(&m->lock);
+	return n;
+}
+
+/**
+ * tm_mirror_devmem_release - evict every page of the mirror's device
+ * @m: the mirror
+ *
+ * test_hmm's RELEASE: all the device's memory goes back to system memory,
+ * whichever process and file it belongs to.
+ *
+ * Return: 0, -EOPNOTSUPP (no device memory), -EINTR, -EACCES, -ESRCH.
+ */
+int tm_mirror_devmem_release(struct tm_mirror *m)
+{
+	unsigned long flags, used;
+	int ret;
+
+	if (!m->devmem)
+		return -EOPNOTSUPP;
+	ret = tm_check_caller(m);
+	if (ret)
+		return ret;
+	for (;;) {
+		spin_lock_irqsave(&m->devmem->lock, flags);
+		used = m->devmem->st.pages;
+		spin_unlock_irqrestore(&m->devmem->lock, flags);
+		if (!used)
+			return 0;
+		if (!tm_devmem_evict(m->devmem, used))
+			schedule_timeout_killable(1);
+		ret = tm_next_round();
+		if (ret)
+			return ret;
+	}
+}
+
 #else /* !TM_HAVE_DEVMEM */
 
-int tm_mirror_devmem(struct tm_mirror *m, unsigned int op, unsigned long addr,
-		     unsigned long size, u64 *pages)
+int tm_mirror_devmem(struct tm_mirror *m, unsigned int op, unsigned int flags,
+		     unsigned long addr, unsigned long size, u64 *pages)
 {
 	*pages = 0;
+	return -EOPNOTSUPP;
+}
+
+long tm_mirror_devmem_resident(struct tm_mirror *m, unsigned long addr,
+			       unsigned long npages)
+{
+	return 0;
+}
+
+int tm_mirror_devmem_release(struct tm_mirror *m)
+{
 	return -EOPNOTSUPP;
 }
 

@@ -5,6 +5,7 @@
 #ifndef _TM_DEVMEM_H_
 #define _TM_DEVMEM_H_
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 struct page;
@@ -15,6 +16,8 @@ struct tm_mirror;
 /* Operations of tm_mirror_devmem(), the uAPI's TEST_MIRROR_DEVMEM_* values. */
 #define TM_DEVMEM_TO_DEVICE	0
 #define TM_DEVMEM_TO_SYSTEM	1
+/* tm_mirror_devmem() flags: the range may span VMAs (test_hmm's rules). */
+#define TM_DEVMEM_SPAN		BIT(0)
 
 /**
  * struct tm_devmem_stats - the counters of one device's memory
@@ -81,7 +84,10 @@ static inline unsigned long tm_devmem_vram_pfn(unsigned long pfn)
 #endif
 
 void tm_mirror_set_devmem(struct tm_mirror *m, struct tm_devmem *dm);
-int tm_mirror_devmem(struct tm_mirror *m, unsigned int op, unsigned long addr,
-		     unsigned long size, u64 *pages);
+int tm_mirror_devmem(struct tm_mirror *m, unsigned int op, unsigned int flags,
+		     unsigned long addr, unsigned long size, u64 *pages);
+long tm_mirror_devmem_resident(struct tm_mirror *m, unsigned long addr,
+			       unsigned long npages);
+int tm_mirror_devmem_release(struct tm_mirror *m);
 
 #endif /* _TM_DEVMEM_H_ */

@@ -309,7 +309,7 @@ static int tm_ioctl_devmem(struct drm_device *dev, void *data,
 	    (args->op != TEST_MIRROR_DEVMEM_TO_DEVICE &&
 	     args->op != TEST_MIRROR_DEVMEM_TO_SYSTEM))
 		return -EINVAL;
-	return tm_mirror_devmem(tm_file_mirror(file), args->op, args->addr,
+	return tm_mirror_devmem(tm_file_mirror(file), args->op, 0, args->addr,
 				args->size, &args->pages);
 }
 

@@ -110,6 +110,10 @@
  * page fails there with -EFAULT, the bytes of that page that could be
  * written holding the data. Neither ever reaches a page beyond.
  *
+ * A page that lives in this device's memory (see "Device memory") is read
+ * and written through its VRAM page instead, one page per lookup; it is
+ * not dirtied (its data goes home with it).
+ *
  * A device write marks the folio dirty with folio_mark_dirty() while the
  * entry is still valid, as soon as any byte of it reached the folio, as a
  * CPU store sets the dirty bit: writeback (which first write-protects the page
