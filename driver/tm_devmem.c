@@ -627,15 +627,17 @@ static int tm_devmem_to_system(struct tm_mirror *m, struct vm_area_struct *vma,
 
 /*
  * One batch, [addr, *next). With TM_DEVMEM_SPAN, a batch ends at the end
- * of its VMA (*next is lowered), and a VMA that is not anonymous is passed
- * over; without it, either is -EINVAL.
+ * of its VMA (*next is lowered), and any readable VMA is tried (of a
+ * private file mapping, its anonymous copies move; migrate_vma_setup()
+ * refuses what it cannot do); without it, a batch beyond its VMA or a VMA
+ * that is not anonymous is -EINVAL.
  */
 static int tm_devmem_batch(struct tm_mirror *m, struct tm_seg *seg,
 			   unsigned int op, unsigned int flags,
 			   unsigned long addr, unsigned long *next,
 			   unsigned long *src, u64 *pages)
 {
-	bool span = flags & TM_DEVMEM_SPAN, skip = false;
+	bool span = flags & TM_DEVMEM_SPAN;
 	struct vm_area_struct *vma;
 	u64 installed;
 	int ret = 0;
@@ -650,11 +652,10 @@ static int tm_devmem_batch(struct tm_mirror *m, struct tm_seg *seg,
 		*next = min(*next, vma->vm_end);
 		if (!(vma->vm_flags & VM_READ))
 			ret = -EINVAL;
-		skip = !vma_is_anonymous(vma);
 	} else if (*next > vma->vm_end || !vma_is_anonymous(vma)) {
 		ret = -EINVAL;
 	}
-	if (ret || skip)
+	if (ret)
 		;
 	else if (op == TM_DEVMEM_TO_DEVICE)
 		ret = tm_devmem_to_device(m, vma, addr, *next, src,
@@ -663,8 +664,6 @@ static int tm_devmem_batch(struct tm_mirror *m, struct tm_seg *seg,
 		ret = tm_devmem_to_system(m, vma, addr, *next, src,
 					  src + TM_DEVMEM_BATCH, pages);
 	mmap_read_unlock(m->mm);
-	if (skip)
-		return 0;
 	/*
 	 * The device maps what it now holds: a device access to these pages
 	 * then needs no fault. hmm_range_fault() reports this device's pages
@@ -682,7 +681,7 @@ static int tm_devmem_batch(struct tm_mirror *m, struct tm_seg *seg,
  * @flags: 0, or TM_DEVMEM_SPAN (the test_hmm front-end)
  * @addr: first address, page aligned; the range must lie in one binding
  *	and, without TM_DEVMEM_SPAN, one VMA of anonymous memory (with it,
- *	readable VMAs, those not anonymous being passed over)
+ *	any readable VMAs)
  * @size: bytes, page aligned
  * @pages: out: pages moved (also on error: those moved before it)
  *

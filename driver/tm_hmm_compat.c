@@ -37,8 +37,8 @@
  *   device-private memory ("Device memory"), each device has its own pool
  *   (its pgmap owner is the device, as test_hmm's dmirror0 and dmirror1
  *   are two owners). MIGRATE_TO_DEV moves the range (it may span VMAs,
- *   which must be readable; VMAs that are not anonymous are passed over)
- *   and then reads it back through the device into @ptr, as test_hmm does
+ *   which must be readable; of a private file mapping, the pages the
+ *   process wrote move) and then reads it back through the device into @ptr, as test_hmm does
  *   for verification: @cpages is the pages read, and a page that did not
  *   reach device memory fails the command with -ENOENT. MIGRATE_TO_SYS
  *   moves this device's pages of the range home, @cpages being the pages
