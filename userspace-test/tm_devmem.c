@@ -451,6 +451,77 @@ TEST(pages_outlive_the_file)
 	ASSERT_EQ(dev_pages(fd), st0.devmem_pages);
 }
 
+/*
+ * The OOM killer kills a process with pages in device memory (its VRAM
+ * is charged to its cgroup): the kill frees every one of them.
+ */
+TEST_OPTS(oom_kill_frees, 0, 120)
+{
+	long long ooms0;
+	uint64_t base;
+	char cg[128];
+	int st, ready[2];
+	pid_t pid;
+
+	need_devmem(fd);
+	if (!tm_cg_usable())
+		SKIP("no cgroup v2 memory controller at " TM_CG_ROOT);
+	base = dev_pages(fd);
+	tm_cg_path(cg, sizeof(cg), "devmem_oom");
+	tm_cg_make(cg, "32M");
+	ooms0 = tm_cg_read(cg, "memory.events", "oom_kill");
+	ASSERT_SYS(pipe(ready));
+	pid = tm_fork();
+	if (!pid) {
+		int cfd;
+		uint8_t *p;
+
+		tm_cg_enter(cg);
+		cfd = tm_must_open();
+		p = tm_must_map_pattern(512, 1);
+		tm_must_bind(cfd, p, SZ(512), RW);
+		TO_DEV(cfd, p, 512);
+		tm_send_byte(ready[1]);
+		/* eat memory until the OOM killer comes */
+		for (;;) {
+			uint8_t *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (m != MAP_FAILED)
+				memset(m, 0x5a, 1 << 20);
+		}
+	}
+	tm_wait_byte(ready[0]);
+	st = tm_wait_bounded(pid, 60000, "the OOM kill");
+	ASSERT_GT(tm_cg_read(cg, "memory.events", "oom_kill"), ooms0);
+	tm_cg_remove(cg);
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+		FAIL("the child was not killed by SIGKILL (status 0x%x)", st);
+	ASSERT_EQ(dev_pages(fd), base);
+}
+
+/*
+ * Throughput, for the record (nothing asserted but the data): 16 MiB to
+ * the device and back, pages per second each way.
+ */
+TEST_OPTS(throughput, 0, 120)
+{
+	uint64_t t0, t1, t2;
+	uint8_t *p;
+
+	need_devmem(fd);
+	p = tm_must_map_pattern(4096, 1);
+	tm_must_bind(fd, p, SZ(4096), RW);
+	t0 = tm_now_ns();
+	TO_DEV(fd, p, 4096);
+	t1 = tm_now_ns();
+	TO_SYS(fd, p, 4096);
+	t2 = tm_now_ns();
+	ASSERT_PATTERN(p, SZ(4096), 1);
+	tm_diag("4 KiB pages: to device %.0f pages/s, to system %.0f pages/s",
+		4096e9 / (double)(t1 - t0), 4096e9 / (double)(t2 - t1));
+}
+
 /* The debugfs counters agree with STATS. */
 TEST(debugfs_counters)
 {
