@@ -77,6 +77,14 @@
  *   that runs on its own (an asynchronous engine) is where the second pass
  *   pays.
  *
+ * - Device-private memory (CONFIG_DEVICE_PRIVATE) is only configured in
+ *   Debian's 7.3 of the kernels built for. Its pgmap API changed shape
+ *   over time (the free callback took a page before it took a folio,
+ *   zone_device_page_init() gained the pgmap and an order): the device
+ *   memory is built where the kernel has the option and the shapes used
+ *   (TM_HAVE_PGMAP_FOLIO_FREE, TM_HAVE_ZDPI_PGMAP), else its calls fail
+ *   with -EOPNOTSUPP and TEST_MIRROR_CAP_DEVICE_PRIVATE is clear.
+ *
  * The TM_HAVE_* values come from Kbuild, which probes the headers being
  * built against: where Debian backports a change, the version does not say.
  *
@@ -137,7 +145,8 @@ static inline bool tm_range_unmaps(const struct mmu_notifier_range *range)
 #endif
 
 #if !defined(TM_HAVE_SYSTEM_DFL_WQ) || !defined(TM_HAVE_DRM_DRIVER_DATE) || \
-	!defined(TM_HAVE_HMM_UNLOCKED)
+	!defined(TM_HAVE_HMM_UNLOCKED) || !defined(TM_HAVE_PGMAP_FOLIO_FREE) || \
+	!defined(TM_HAVE_ZDPI_PGMAP)
 #error "TM_HAVE_* are probed by Kbuild: build with it"
 #endif
 

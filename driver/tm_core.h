@@ -47,6 +47,20 @@
  * Innermost, ``tm_log.lock`` (spinlock) protects the counters and the event
  * log, and is held across nothing else.
  *
+ * Device memory (tm_devmem.c) adds a lock of the kernel's and one of its
+ * own. dev_pagemap_ops.migrate_to_ram() is called with the faulting task's
+ * mmap lock held and the device folio locked, and the migration it starts
+ * invalidates the mirrors; eviction locks device folios (trylock) and
+ * invalidates too. So the order is: structural lock, mmap lock, device
+ * folio lock, table lock, and innermost the pool lock ``tm_devmem.lock``
+ * (spinlock, any context: folio_free() takes it), held across nothing
+ * else. migrate_to_ram() asserts the mmap lock (mmap_assert_locked()) and
+ * the folio lock, and lockdep_assert_not_held() the pool lock; the pool
+ * functions that evict assert they do not hold it either. The folio lock is
+ * a page bit, which lockdep cannot see: the order above it is checked by
+ * the table lock's own lockdep class (no table lock may be held where a
+ * device folio is locked: nothing under it migrates).
+ *
  * Every function that expects a lock says so with lockdep_assert_held().
  *
  * mmu_notifier_range_blockable() is false when the OOM reaper unmaps a dying
@@ -163,6 +177,7 @@ struct tm_seg {
  * @released: RELEASE was seen: the mm is going (table lock; read without
  *	it by tm_check_caller()).
  * @log: counters and the event log.
+ * @devmem: the device's memory, NULL where it has none (set once at open).
  */
 struct tm_mirror {
 	struct mutex lock;	/* the structural lock: see "Locking" */
@@ -186,6 +201,7 @@ struct tm_mirror {
 	bool released;
 
 	struct tm_log log;
+	struct tm_devmem *devmem;
 };
 
 /* The checks every entry point starts with (tm_mirror_check_range()). */
@@ -255,10 +271,14 @@ void tm_seg_work(struct work_struct *work);
  *	hmm_range_fault(), may allocate; an error ends the walk.
  * @commit: called under the table lock once mmu_interval_read_retry() has
  *	said the chunk's PFNs are still the CPU's; an error ends the walk.
+ * @foreign: treat this device's own pages like anyone's: a faulting walk
+ *	brings them home (dev_pagemap_ops.migrate_to_ram()) instead of
+ *	reporting them.
  */
 struct tm_walk_ops {
 	int (*prepare)(struct tm_mirror *m, struct hmm_range *range, void *arg);
 	int (*commit)(struct tm_mirror *m, struct hmm_range *range, void *arg);
+	bool foreign;
 };
 
 int tm_walk(struct tm_mirror *m, struct tm_seg *seg, unsigned long start,

@@ -6,7 +6,8 @@
  * their segments and cuts, and the device table as runs of entries with the
  * same state. Root only; it shows no physical addresses either.
  * /sys/kernel/debug/test_mirror/fail_split is a fault injection for tests
- * (tm_inject.c).
+ * (tm_inject.c). /sys/kernel/debug/test_mirror/devmem shows the render
+ * node's memory counters ("Device memory"), where it has device memory.
  */
 
 #include <linux/debugfs.h>
@@ -16,11 +17,25 @@
 #include <linux/uaccess.h>
 
 #include "tm_debugfs.h"
+#include "tm_devmem.h"
 #include "tm_inject.h"
 #include "tm_mirror.h"
 
 static struct dentry *tm_debugfs_root;
 static atomic_t tm_debugfs_ids = ATOMIC_INIT(0);
+static struct dentry *tm_debugfs_devmem;
+
+static int tm_devmem_show(struct seq_file *s, void *unused)
+{
+	struct tm_devmem_stats st;
+
+	tm_devmem_stats(s->private, &st);
+	seq_printf(s, "capacity %llu\npages %llu\nto_device %llu\nto_system %llu\nevictions %llu\ncpu_faults %llu\n",
+		   st.capacity, st.pages, st.to_device, st.to_system,
+		   st.evictions, st.cpu_faults);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(tm_devmem);
 
 static int tm_state_show(struct seq_file *s, void *unused)
 {
@@ -93,6 +108,21 @@ struct dentry *tm_debugfs_add(struct tm_mirror *m)
 void tm_debugfs_remove(struct dentry *dir)
 {
 	debugfs_remove(dir);
+}
+
+/**
+ * tm_debugfs_set_devmem - show (or stop showing) the device memory counters
+ * @dm: the render node's memory, or NULL to remove the file (waits for its
+ *	readers, so @dm may then be destroyed)
+ */
+void tm_debugfs_set_devmem(struct tm_devmem *dm)
+{
+	debugfs_remove(tm_debugfs_devmem);
+	tm_debugfs_devmem = NULL;
+	if (dm && tm_debugfs_root)
+		tm_debugfs_devmem = debugfs_create_file("devmem", 0400,
+							tm_debugfs_root, dm,
+							&tm_devmem_fops);
 }
 
 /**

@@ -24,6 +24,7 @@
 
 #include "compat.h"
 #include "tm_debugfs.h"
+#include "tm_devmem.h"
 #include "tm_drm.h"
 #include "tm_mirror.h"
 #include "tm_params.h"
@@ -41,9 +42,17 @@ static_assert(TM_SNAP_WRITE == TEST_MIRROR_SNAP_WRITE);
 static_assert(TM_SNAP_HUGE == TEST_MIRROR_SNAP_HUGE);
 static_assert(TM_SNAP_DROPPED == TEST_MIRROR_SNAP_DROPPED);
 static_assert(TM_SNAP_UNBOUND == TEST_MIRROR_SNAP_UNBOUND);
+static_assert(TM_SNAP_DEVICE == TEST_MIRROR_SNAP_DEVICE);
 static_assert(TM_CAP_VMA_DOWNGRADE == TEST_MIRROR_CAP_VMA_DOWNGRADE);
 static_assert(TM_CAP_EVENT_AWARE == TEST_MIRROR_CAP_EVENT_AWARE);
 static_assert(TM_CAP_UFFD_FAULTS == TEST_MIRROR_CAP_UFFD_FAULTS);
+static_assert(TM_CAP_DEVICE_PRIVATE == TEST_MIRROR_CAP_DEVICE_PRIVATE);
+static_assert(TM_DEVMEM_TO_DEVICE == TEST_MIRROR_DEVMEM_TO_DEVICE);
+static_assert(TM_DEVMEM_TO_SYSTEM == TEST_MIRROR_DEVMEM_TO_SYSTEM);
+static_assert(offsetof(struct drm_test_mirror_stats, devmem_to_device) ==
+	      offsetof(struct drm_test_mirror_stats, bindings) + 8);
+static_assert(sizeof(struct drm_test_mirror_stats) == 304);
+static_assert(sizeof(struct drm_test_mirror_devmem) == 40);
 static_assert(TM_ACTION_NONE == TEST_MIRROR_ACTION_NONE);
 static_assert(TM_ACTION_INVALIDATE == TEST_MIRROR_ACTION_INVALIDATE);
 static_assert(TM_ACTION_DOWNGRADE == TEST_MIRROR_ACTION_DOWNGRADE);
@@ -73,6 +82,8 @@ struct tm_drm_file {
 
 static struct platform_device *tm_pdev;
 static struct drm_device *tm_drm;
+/* The render node's own memory; NULL where the kernel has none. */
+static struct tm_devmem *tm_drm_devmem;
 
 static int tm_drm_open(struct drm_device *dev, struct drm_file *file)
 {
@@ -88,6 +99,7 @@ static int tm_drm_open(struct drm_device *dev, struct drm_file *file)
 		kfree(df);
 		return ret;
 	}
+	tm_mirror_set_devmem(df->m, tm_drm_devmem);
 	df->debugfs = tm_debugfs_add(df->m);
 	file->driver_priv = df;
 	return 0;
@@ -219,6 +231,11 @@ static int tm_ioctl_stats(struct drm_device *dev, void *data,
 	args->huge_entries = st.huge_entries;
 	args->table_bytes = st.table_bytes;
 	args->bindings = st.bindings;
+	args->devmem_to_device = st.devmem_to_device;
+	args->devmem_to_system = st.devmem_to_system;
+	args->devmem_evictions = st.devmem_evictions;
+	args->devmem_cpu_faults = st.devmem_cpu_faults;
+	args->devmem_pages = st.devmem_pages;
 	return 0;
 }
 
@@ -282,6 +299,20 @@ static int tm_ioctl_migrate(struct drm_device *dev, void *data,
 				 &args->migrated);
 }
 
+static int tm_ioctl_devmem(struct drm_device *dev, void *data,
+			   struct drm_file *file)
+{
+	struct drm_test_mirror_devmem *args = data;
+
+	args->pages = 0;
+	if (args->flags || args->reserved ||
+	    (args->op != TEST_MIRROR_DEVMEM_TO_DEVICE &&
+	     args->op != TEST_MIRROR_DEVMEM_TO_SYSTEM))
+		return -EINVAL;
+	return tm_mirror_devmem(tm_file_mirror(file), args->op, 0, args->addr,
+				args->size, &args->pages);
+}
+
 static const struct drm_ioctl_desc tm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_BIND, tm_ioctl_bind, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_UNBIND, tm_ioctl_unbind, DRM_RENDER_ALLOW),
@@ -291,6 +322,7 @@ static const struct drm_ioctl_desc tm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_STATS, tm_ioctl_stats, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_EVENTS, tm_ioctl_events, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_MIGRATE, tm_ioctl_migrate, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(TEST_MIRROR_DEVMEM, tm_ioctl_devmem, DRM_RENDER_ALLOW),
 };
 
 static const struct file_operations tm_drm_fops = {
@@ -343,12 +375,24 @@ int tm_drm_init(void)
 		ret = PTR_ERR(drm);
 		goto err_group;
 	}
+	if (TM_HAVE_DEVMEM) {
+		tm_drm_devmem = tm_devmem_create(drm, tm_params_limits());
+		if (IS_ERR(tm_drm_devmem)) {
+			ret = PTR_ERR(tm_drm_devmem);
+			tm_drm_devmem = NULL;
+			goto err_group;
+		}
+	}
 	ret = drm_dev_register(drm, 0);
 	if (ret)
-		goto err_group;
+		goto err_devmem;
 	tm_drm = drm;
+	tm_debugfs_set_devmem(tm_drm_devmem);
 	return 0;
 
+err_devmem:
+	tm_devmem_destroy(tm_drm_devmem);
+	tm_drm_devmem = NULL;
 err_group:
 	devres_release_group(&tm_pdev->dev, NULL);
 err_pdev:
@@ -359,11 +403,16 @@ err_pdev:
 /**
  * tm_drm_exit - unregister the render node
  *
- * Only runs when no file is open: the fops hold a module reference.
+ * Only runs when no file is open: the fops hold a module reference. The
+ * device's memory goes first: every page is evicted to system memory
+ * (processes may still map some), then the map is removed.
  */
 void tm_drm_exit(void)
 {
 	drm_dev_unregister(tm_drm);
+	tm_debugfs_set_devmem(NULL);
+	tm_devmem_destroy(tm_drm_devmem);
+	tm_drm_devmem = NULL;
 	devres_release_group(&tm_pdev->dev, NULL);
 	platform_device_unregister(tm_pdev);
 }

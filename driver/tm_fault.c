@@ -110,6 +110,10 @@
  * page fails there with -EFAULT, the bytes of that page that could be
  * written holding the data. Neither ever reaches a page beyond.
  *
+ * A page that lives in this device's memory (see "Device memory") is read
+ * and written through its VRAM page instead, one page per lookup; it is
+ * not dirtied (its data goes home with it).
+ *
  * A device write marks the folio dirty with folio_mark_dirty() while the
  * entry is still valid, as soon as any byte of it reached the folio, as a
  * CPU store sets the dirty bit: writeback (which first write-protects the page
@@ -129,6 +133,7 @@
 
 #include "compat.h"
 #include "tm_core.h"
+#include "tm_devmem.h"
 #include "tm_trace.h"
 
 /* Pages copied per hold of the table lock. */
@@ -233,7 +238,7 @@ int tm_walk(struct tm_mirror *m, struct tm_seg *seg, unsigned long start,
 		.notifier = &seg->notifier,
 		.hmm_pfns = m->pfns,
 		.default_flags = req,
-		.dev_private_owner = m->owner,
+		.dev_private_owner = ops->foreign ? NULL : m->owner,
 	};
 	unsigned long chunk_size = (unsigned long)m->chunk << PAGE_SHIFT;
 	unsigned long timeout;
@@ -291,7 +296,21 @@ static int tm_fault_prepare(struct tm_mirror *m, struct hmm_range *range,
 {
 	struct tm_fault_arg *f = arg;
 	unsigned long i, n = (range->end - range->start) >> PAGE_SHIFT;
+	unsigned long p;
 
+	/*
+	 * A page of this device's memory that the CPU maps read-only (fork
+	 * shares it copy-on-write) cannot take a device write in place: ask
+	 * tm_fault() to bring it home, where the write breaks COW.
+	 */
+	if ((range->default_flags & HMM_PFN_REQ_WRITE) &&
+	    (f->seg->b->flags & TM_BIND_WRITE))
+		for (i = 0; i < n; i++) {
+			p = range->hmm_pfns[i];
+			if ((p & (HMM_PFN_VALID | HMM_PFN_WRITE)) == HMM_PFN_VALID &&
+			    tm_devmem_page(m, page_to_pfn(hmm_pfn_to_page(p))))
+				return -EAGAIN;
+		}
 	/* A read-only binding never gets a writable entry. */
 	if (!(f->seg->b->flags & TM_BIND_WRITE))
 		for (i = 0; i < n; i++)
@@ -320,6 +339,12 @@ static const struct tm_walk_ops tm_fault_ops = {
 	.commit = tm_fault_commit,
 };
 
+static const struct tm_walk_ops tm_fault_home_ops = {
+	.prepare = tm_fault_prepare,
+	.commit = tm_fault_commit,
+	.foreign = true,
+};
+
 /**
  * tm_fault - fault part of a segment into the device table
  * @m: the mirror; structural lock held
@@ -329,7 +354,10 @@ static const struct tm_walk_ops tm_fault_ops = {
  * @write: with write intent
  * @installed: out: pages installed (a huge entry counts 512)
  *
- * On error, the table memory prepared for the range is freed again.
+ * On error, the table memory prepared for the range is freed again. A
+ * write that meets a read-only page of this device's memory (shared
+ * copy-on-write after fork) walks again treating the device's pages as
+ * foreign: the CPU fault brings them home, and breaks COW.
  *
  * Return: 0 or tm_walk()'s error, -ENOSPC (table limit), -ENOMEM.
  */
@@ -342,6 +370,12 @@ int tm_fault(struct tm_mirror *m, struct tm_seg *seg, unsigned long start,
 	ret = tm_walk(m, seg, start, end,
 		      HMM_PFN_REQ_FAULT | (write ? HMM_PFN_REQ_WRITE : 0),
 		      &tm_fault_ops, &f);
+	if (ret == -EAGAIN) {
+		tm_table_put_spares(&m->table);
+		ret = tm_walk(m, seg, start, end,
+			      HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE,
+			      &tm_fault_home_ops, &f);
+	}
 	tm_table_put_spares(&m->table);
 	if (ret) {
 		mutex_lock(&m->table.lock);
@@ -479,7 +513,7 @@ static enum tm_need tm_copy(struct tm_mirror *m, struct tm_seg *seg,
 			    struct tm_access_result *res)
 {
 	u64 need_ent = TM_ENT_VALID | (write ? TM_ENT_WRITE : 0);
-	unsigned long live = 0, batch_end, n, k, pfn, left, done;
+	unsigned long live = 0, batch_end, n, k, pfn, src, left, done;
 	enum tm_need need = TM_NEED_NOTHING;
 	struct folio *folio;
 
@@ -513,16 +547,25 @@ static enum tm_need tm_copy(struct tm_mirror *m, struct tm_seg *seg,
 		 * lookup.
 		 */
 		while (n) {
-			folio = page_folio(pfn_to_page(pfn));
-			k = min(n, folio_nr_pages(folio) - (pfn - folio_pfn(folio)));
-			left = tm_copy_run(pfn, k, write, *ubuf);
+			if (tm_devmem_page(m, pfn)) {
+				/* in device memory: the data is in its VRAM page */
+				folio = NULL;
+				k = 1;
+				src = tm_devmem_vram_pfn(pfn);
+			} else {
+				folio = page_folio(pfn_to_page(pfn));
+				k = min(n, folio_nr_pages(folio) - (pfn - folio_pfn(folio)));
+				src = pfn;
+			}
+			left = tm_copy_run(src, k, write, *ubuf);
 			done = (k << PAGE_SHIFT) - left;
 			/*
 			 * Like a CPU store setting the dirty bit: whatever
 			 * reached the folio, a part of a page included, is
-			 * never lost to reclaim.
+			 * never lost to reclaim. A device page is on no LRU:
+			 * its data goes home with it.
 			 */
-			if (write && done)
+			if (write && done && folio)
 				folio_mark_dirty(folio);
 			k = done >> PAGE_SHIFT;
 			*addr += k << PAGE_SHIFT;

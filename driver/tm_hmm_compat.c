@@ -33,12 +33,29 @@
  * - SNAPSHOT: tm_mirror_cpu_snapshot(), i.e. hmm_range_fault() without
  *   faulting, turned into one TM_HMM_PROT_* byte per page. No page frame
  *   number reaches userspace.
- * - MIGRATE_TO_DEV, MIGRATE_TO_SYS, EXCLUSIVE, CHECK_EXCLUSIVE, RELEASE:
- *   these need device-private memory or make_device_exclusive(), which this
- *   device does not have (and stock distribution kernels cannot give it).
- *   They fail with -EOPNOTSUPP, before the argument is even read: hmm-tests
- *   expects success or a specific other errno from each of them, so no test
- *   can mistake this answer for the behaviour it checks.
+ * - MIGRATE_TO_DEV, MIGRATE_TO_SYS, RELEASE, FLAGS: where the kernel has
+ *   device-private memory ("Device memory"), each device has its own pool
+ *   (its pgmap owner is the device, as test_hmm's dmirror0 and dmirror1
+ *   are two owners). MIGRATE_TO_DEV moves the range (it may span VMAs,
+ *   which must be readable; of a private file mapping, the pages the
+ *   process wrote move) and then reads it back through the device into @ptr, as test_hmm does
+ *   for verification: @cpages is the pages read, and a page that did not
+ *   reach device memory fails the command with -ENOENT. MIGRATE_TO_SYS
+ *   moves this device's pages of the range home, @cpages being the pages
+ *   moved. RELEASE evicts every page of the device to system memory.
+ *   FLAGS takes HMM_DMIRROR_FLAG_FAIL_ALLOC (in @npages; other bits
+ *   -EINVAL), which makes test_hmm's next *huge* allocation fail so that
+ *   it falls back to 4 KiB pages: this device allocates 4 KiB pages only,
+ *   so the flag is accepted and changes nothing. SNAPSHOT reports a page
+ *   of this device's memory as DEV_PRIVATE_LOCAL; another device's page is
+ *   not reported by hmm_range_fault() to a device that does not own it,
+ *   so it reads NONE, as with test_hmm. Without device memory (6.1, 6.12),
+ *   these fail with -EOPNOTSUPP.
+ * - EXCLUSIVE, CHECK_EXCLUSIVE: these need make_device_exclusive(), which
+ *   this front-end does not use. They fail with -EOPNOTSUPP, before the
+ *   argument is even read: hmm-tests expects success or a specific other
+ *   errno from each of them, so no test can mistake this answer for the
+ *   behaviour it checks.
  * - Any other command: -ENOTTY.
  *
  * mmap() of the file behaves as test_hmm's: the whole VMA is filled at once
@@ -74,6 +91,7 @@
 
 #include "compat.h"
 #include "tm_debugfs.h"
+#include "tm_devmem.h"
 #include "tm_hmm_compat.h"
 #include "tm_mirror.h"
 #include "tm_params.h"
@@ -93,12 +111,15 @@ static_assert(sizeof(struct tm_hmm_cmd) == 40);
 /**
  * struct tm_hmm_dev - one of the devices
  * @id: the minor number, N of /dev/hmm_dmirrorN.
+ * @devmem: its memory, where the kernel has device-private memory (from
+ *	module load to unload, whether the devices are registered or not).
  *
  * Its address is the owner of the mirrors opened through it: the
  * dev_private_owner of their hmm_range_fault() calls.
  */
 struct tm_hmm_dev {
 	unsigned int id;
+	struct tm_devmem *devmem;
 };
 
 /**
@@ -150,6 +171,7 @@ static int tm_hmm_open(struct inode *inode, struct file *filp)
 		ret = PTR_ERR(hf->m);
 		goto err_free;
 	}
+	tm_mirror_set_devmem(hf->m, tm_hmm_devs[id].devmem);
 	ret = tm_mirror_bind(hf->m, 0, 0, TM_BIND_READ | TM_BIND_WRITE |
 			     TM_BIND_WHOLE_SPACE, &hf->handle);
 	if (ret)
@@ -193,11 +215,11 @@ static u8 tm_hmm_prot(unsigned long hmm_pfn)
 
 	page = hmm_pfn_to_page(hmm_pfn);
 	/*
-	 * This device never owns device memory, so a device page is always
-	 * another device's.
+	 * hmm_range_fault() reports a device-private page only to the device
+	 * that owns it (dev_private_owner): a device page here is ours.
 	 */
 	if (is_device_private_page(page))
-		prot = TM_HMM_PROT_DEV_PRIVATE_REMOTE;
+		prot = TM_HMM_PROT_DEV_PRIVATE_LOCAL;
 	else if (is_device_coherent_page(page))
 		prot = TM_HMM_PROT_DEV_COHERENT_REMOTE;
 	else if (is_zero_pfn(page_to_pfn(page)))
@@ -250,6 +272,33 @@ static int tm_hmm_snapshot(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd)
 	return ret;
 }
 
+/*
+ * MIGRATE_TO_DEV: move the range, then read it back through the device,
+ * every page of which must now be in its memory.
+ */
+static int tm_hmm_to_dev(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd,
+			 unsigned long size)
+{
+	struct tm_access_result res;
+	u64 moved;
+	long n;
+	int ret;
+
+	ret = tm_mirror_devmem(hf->m, TM_DEVMEM_TO_DEVICE, TM_DEVMEM_SPAN,
+			       cmd->addr, size, &moved);
+	if (ret)
+		return ret;
+	n = tm_mirror_devmem_resident(hf->m, cmd->addr, cmd->npages);
+	if (n < 0)
+		return n;
+	if (n != cmd->npages)
+		return -ENOENT;
+	ret = tm_mirror_access(hf->m, false, cmd->addr, size,
+			       u64_to_user_ptr(cmd->ptr), &res);
+	cmd->cpages = res.pages;
+	return ret;
+}
+
 static long tm_hmm_ioctl(struct file *filp, unsigned int command,
 			 unsigned long arg)
 {
@@ -267,10 +316,14 @@ static long tm_hmm_ioctl(struct file *filp, unsigned int command,
 		break;
 	case TM_HMM_IOC_MIGRATE_TO_DEV:
 	case TM_HMM_IOC_MIGRATE_TO_SYS:
+	case TM_HMM_IOC_RELEASE:
+	case TM_HMM_IOC_FLAGS:
+		if (!TM_HAVE_DEVMEM)
+			return -EOPNOTSUPP;
+		break;
 	case TM_HMM_IOC_EXCLUSIVE:
 	case TM_HMM_IOC_CHECK_EXCLUSIVE:
-	case TM_HMM_IOC_RELEASE:
-		/* No device memory, no make_device_exclusive(): see the top. */
+		/* No make_device_exclusive(): see the top. */
 		return -EOPNOTSUPP;
 	default:
 		return -ENOTTY;
@@ -278,6 +331,10 @@ static long tm_hmm_ioctl(struct file *filp, unsigned int command,
 
 	if (copy_from_user(&cmd, uarg, sizeof(cmd)))
 		return -EFAULT;
+	if (command == TM_HMM_IOC_RELEASE)
+		return tm_mirror_devmem_release(hf->m);
+	if (command == TM_HMM_IOC_FLAGS)
+		return (cmd.npages & ~TM_HMM_FLAG_FAIL_ALLOC) ? -EINVAL : 0;
 	/* Page aligned, non-empty, no wrap: the rest is the core's check. */
 	if (!cmd.npages || cmd.npages > (ULONG_MAX >> PAGE_SHIFT))
 		return -EINVAL;
@@ -290,6 +347,12 @@ static long tm_hmm_ioctl(struct file *filp, unsigned int command,
 
 	if (command == TM_HMM_IOC_SNAPSHOT) {
 		ret = tm_hmm_snapshot(hf, &cmd);
+	} else if (command == TM_HMM_IOC_MIGRATE_TO_DEV) {
+		ret = tm_hmm_to_dev(hf, &cmd, size);
+	} else if (command == TM_HMM_IOC_MIGRATE_TO_SYS) {
+		ret = tm_mirror_devmem(hf->m, TM_DEVMEM_TO_SYSTEM,
+				       TM_DEVMEM_SPAN, cmd.addr, size,
+				       &cmd.cpages);
 	} else {
 		ret = tm_mirror_access(hf->m, command == TM_HMM_IOC_WRITE,
 				       cmd.addr, size,
@@ -443,7 +506,18 @@ static const struct kernel_param_ops tm_hmm_param_ops = {
 
 module_param_cb(hmm_compat, &tm_hmm_param_ops, &tm_hmm_enabled, 0644);
 MODULE_PARM_DESC(hmm_compat,
-		 "Register /dev/hmm_dmirror0 and 1, compatible with lib/test_hmm's ioctls (mirroring only; migration and exclusive access give EOPNOTSUPP); may be changed at run time (default N)");
+		 "Register /dev/hmm_dmirror0 and 1, compatible with lib/test_hmm's ioctls (migration only where the kernel has device-private memory; exclusive access gives EOPNOTSUPP); may be changed at run time (default N)");
+
+/* The devices' memory goes: every page evicted, then the maps removed. */
+static void tm_hmm_devmem_destroy(void)
+{
+	int i;
+
+	for (i = 0; i < TM_HMM_NDEVS; i++) {
+		tm_devmem_destroy(tm_hmm_devs[i].devmem);
+		tm_hmm_devs[i].devmem = NULL;
+	}
+}
 
 /**
  * tm_hmm_compat_init - register the test_hmm-compatible devices if enabled
@@ -456,13 +530,27 @@ MODULE_PARM_DESC(hmm_compat,
  */
 int tm_hmm_compat_init(void)
 {
-	int ret = 0;
+	struct tm_devmem *dm;
+	int ret = 0, i;
 
+	for (i = 0; TM_HAVE_DEVMEM && i < TM_HMM_NDEVS; i++) {
+		dm = tm_devmem_create(&tm_hmm_devs[i], tm_params_limits());
+		if (IS_ERR(dm)) {
+			while (i--) {
+				tm_devmem_destroy(tm_hmm_devs[i].devmem);
+				tm_hmm_devs[i].devmem = NULL;
+			}
+			return PTR_ERR(dm);
+		}
+		tm_hmm_devs[i].devmem = dm;
+	}
 	mutex_lock(&tm_hmm_lock);
 	if (tm_hmm_enabled)
 		ret = tm_hmm_register();
 	tm_hmm_ready = !ret;
 	mutex_unlock(&tm_hmm_lock);
+	if (ret)
+		tm_hmm_devmem_destroy();
 	return ret;
 }
 
@@ -479,4 +567,5 @@ void tm_hmm_compat_exit(void)
 		tm_hmm_unregister();
 	tm_hmm_ready = false;
 	mutex_unlock(&tm_hmm_lock);
+	tm_hmm_devmem_destroy();
 }

@@ -16,6 +16,7 @@ struct mmu_notifier_range;
 #define TM_CAP_VMA_DOWNGRADE	BIT(0)
 #define TM_CAP_EVENT_AWARE	BIT(1)
 #define TM_CAP_UFFD_FAULTS	BIT(2)
+#define TM_CAP_DEVICE_PRIVATE	BIT(3)
 
 /* Events counted, by enum mmu_notifier_event; TEST_MIRROR_EVENT_MAX. */
 #define TM_NR_EVENTS		16
@@ -37,6 +38,11 @@ struct mmu_notifier_range;
  * @huge_entries: PMD-sized entries now.
  * @table_bytes: device-table leaf memory now.
  * @bindings: live bindings now.
+ * @devmem_to_device: pages this file moved to device memory.
+ * @devmem_to_system: pages this file moved back to system memory.
+ * @devmem_evictions: the device's evictions since load.
+ * @devmem_cpu_faults: the device's CPU faults on its pages since load.
+ * @devmem_pages: device pages in use now, device-wide.
  */
 struct tm_stats {
 	u32 caps;
@@ -54,6 +60,11 @@ struct tm_stats {
 	u64 huge_entries;
 	u64 table_bytes;
 	u64 bindings;
+	u64 devmem_to_device;
+	u64 devmem_to_system;
+	u64 devmem_evictions;
+	u64 devmem_cpu_faults;
+	u64 devmem_pages;
 };
 
 /**

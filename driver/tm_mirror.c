@@ -40,6 +40,7 @@
 
 #include "compat.h"
 #include "tm_core.h"
+#include "tm_devmem.h"
 #include "tm_policy.h"
 
 /* Pages per SNAPSHOT batch. */
@@ -305,6 +306,8 @@ static u8 tm_snap_byte(struct tm_mirror *m, unsigned long va)
 	tm_table_lookup(&m->table, va, &e);
 	snap = !(e.flags & TM_ENT_VALID) ? TM_SNAP_NONE :
 	       (e.flags & TM_ENT_WRITE) ? TM_SNAP_WRITE : TM_SNAP_READ;
+	if ((e.flags & TM_ENT_VALID) && tm_devmem_page(m, e.pfn))
+		snap |= TM_SNAP_DEVICE;
 	return e.huge ? snap | TM_SNAP_HUGE : snap;
 }
 
@@ -368,6 +371,14 @@ int tm_mirror_stats(struct tm_mirror *m, struct tm_stats *st, bool reset)
 	st->table_bytes = (u64)m->table.nr_leaves * sizeof(struct tm_leaf);
 	mutex_unlock(&m->table.lock);
 	st->bindings = READ_ONCE(m->nr_bindings);
+	if (m->devmem) {
+		struct tm_devmem_stats ds;
+
+		tm_devmem_stats(m->devmem, &ds);
+		st->devmem_evictions = ds.evictions;
+		st->devmem_cpu_faults = ds.cpu_faults;
+		st->devmem_pages = ds.pages;
+	}
 	return 0;
 }
 

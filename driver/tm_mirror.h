@@ -37,6 +37,7 @@ struct seq_file;
 #define TM_SNAP_HUGE		0x04
 #define TM_SNAP_DROPPED		0x08
 #define TM_SNAP_UNBOUND		0x10
+#define TM_SNAP_DEVICE		0x20
 
 /**
  * struct tm_limits - the module parameters the core obeys
@@ -47,6 +48,8 @@ struct seq_file;
  *	space, counted in 2 MiB slots of 512 (read at open).
  * @event_log_len: event-log records per file (read at open).
  * @fault_chunk_pages: pages per hmm_range_fault() call (read at open).
+ * @devmem_pages: device-private pages per device (the pool size at load;
+ *	lowering it later makes the device evict sooner).
  *
  * The module keeps the live values (tm_params.c) and the front-ends hand
  * them to tm_mirror_create(); the core reads each field with READ_ONCE() at
@@ -58,6 +61,7 @@ struct tm_limits {
 	unsigned long max_mirror_pages;
 	unsigned int event_log_len;
 	unsigned int fault_chunk_pages;
+	unsigned long devmem_pages;
 };
 
 /**

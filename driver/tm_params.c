@@ -30,6 +30,13 @@
  * ``fault_chunk_pages`` (512)
  *	Pages per hmm_range_fault() call. Read at open. Huge entries need at
  *	least 512.
+ * ``devmem_pages`` (16384)
+ *	Device-private pages of each device ("Device memory"), 64 MiB by
+ *	default; only where the kernel has ``CONFIG_DEVICE_PRIVATE``. The
+ *	pool is reserved at load with this size (rounded up to 2 MiB); a
+ *	later value caps the pages in use (at least 1, at most the pool), so
+ *	that lowering it makes the device evict its least recently used
+ *	pages sooner.
  * ``hmm_compat`` (bool, N)
  *	The test_hmm-compatible devices ("test_hmm compatibility").
  *
@@ -51,6 +58,7 @@ static struct tm_limits tm_limits = {
 	.max_mirror_pages = 1UL << 20,
 	.event_log_len = 256,
 	.fault_chunk_pages = 512,
+	.devmem_pages = 16384,
 };
 
 module_param_named(event_aware, tm_limits.event_aware, bool, 0644);
@@ -65,6 +73,9 @@ module_param_named(event_log_len, tm_limits.event_log_len, uint, 0644);
 MODULE_PARM_DESC(event_log_len, "Event log records per open file; read at open");
 module_param_named(fault_chunk_pages, tm_limits.fault_chunk_pages, uint, 0644);
 MODULE_PARM_DESC(fault_chunk_pages, "Pages per hmm_range_fault() call; read at open");
+module_param_named(devmem_pages, tm_limits.devmem_pages, ulong, 0644);
+MODULE_PARM_DESC(devmem_pages,
+		 "Device-private pages per device (pool size, rounded up to 2 MiB, fixed at load); lowering it later makes the device evict sooner");
 
 /**
  * tm_params_limits - the live parameter values

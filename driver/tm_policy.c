@@ -33,6 +33,10 @@
  *      - The page leaves the address but the mapping stays
  *        (``MADV_DONTNEED``/``FREE``, truncation, COW break, reclaim,
  *        migration, KSM, THP split and collapse). The next access refaults.
+ *        The device's own eviction of its memory (migrate_device_pfns())
+ *        raises CLEAR too, with no owner, so it cannot be told from the
+ *        others, and needs no telling: the page moves, every mirror of it
+ *        must refault.
  *    * - PROTECTION_PAGE
  *      - downgrade
  *      - Write-protection of the same pages (fork COW of the parent,
@@ -54,9 +58,13 @@
  *    * - MIGRATE, EXCLUSIVE
  *      - skip if the range's owner is this mirror, else invalidate
  *      - ``owner`` is meaningful for these two events only. A migration
- *        this mirror started (the MIGRATE ioctl) moves its entries itself
- *        before the old pages go; anyone else's, another file of the same
- *        device included, invalidates.
+ *        this mirror started (the MIGRATE ioctl, DEVMEM to the device)
+ *        moves its entries itself before the old pages go; anyone else's,
+ *        another file of the same device included, invalidates. A move
+ *        of device pages home (DEVMEM to the system, a CPU fault on a
+ *        device page) must name the device, the pages' pgmap owner, to
+ *        select them: it invalidates in every mirror, the mover's too, as
+ *        it should, the pages its entries map leaving ("Device memory").
  *    * - anything else
  *      - invalidate
  *      - An event this module does not know.

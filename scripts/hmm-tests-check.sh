@@ -8,7 +8,9 @@
 #   hmm-tests-check.sh check EXPECT LOG
 #	Judge LOG, the output of hmm-tests (stdout and stderr together, as
 #	is or indented by four spaces as "run" prints it), against EXPECT (scripts/hmm-tests-expect.txt: each test required,
-#	xfail ERRNO or skip). Prints one KTAP result per test, then the plan:
+#	xfail ERRNO, devmem ERRNO or skip; devmem is required where the
+#	devices have memory of their own, environment TM_DEVMEM=1, else
+#	xfail ERRNO). Prints one KTAP result per test, then the plan:
 #	"ok" for a test that did what EXPECT says (a required pass, an
 #	expected failure "# XFAIL", an expected skip "# SKIP"), "not ok" for
 #	one that did not: a required test that failed or skipped, an expected
@@ -17,7 +19,9 @@
 #
 #   hmm-tests-check.sh run [EXPECT]
 #	In the guest: turn the devices on (test_mirror's hmm_compat
-#	parameter), make sure two huge pages are free, run hmm-tests (found
+#	parameter), make sure two huge pages are free, tell whether the
+#	devices have memory of their own (test_mirror's debugfs devmem file:
+#	TM_DEVMEM), run hmm-tests (found
 #	beside this script or in PATH) with its output indented as a nested
 #	KTAP stream, judge it as above, and turn the devices off again.
 #
@@ -85,6 +89,12 @@ check() {	# EXPECT LOG
 		if (st == "required" && NF == 2) {
 			why[name] = ""
 		} else if (st == "xfail" && NF >= 4 && ($3 in errno)) {
+			err[name] = $3
+			why[name] = $0
+			sub(/^[^ \t]+[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]+/, "", why[name])
+		} else if (st == "devmem" && NF >= 4 && ($3 in errno)) {
+			# required with device memory, else an expected failure
+			st = devmem ? "required" : "xfail"
 			err[name] = $3
 			why[name] = $0
 			sub(/^[^ \t]+[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]+/, "", why[name])
@@ -183,7 +193,7 @@ check() {	# EXPECT LOG
 		print "1.." n
 		exit (nbad > 0 ? 1 : 0)
 	}
-	' "$1" "$2"
+	' devmem="${TM_DEVMEM:-0}" "$1" "$2"
 }
 
 # break_loops PID: copy hmm-tests' output (PID: its main process) from
@@ -291,6 +301,10 @@ run() {	# [EXPECT]
 	}
 	hsize=$(awk '/^Hugepagesize:/ { print $2 " " $3 }' /proc/meminfo)
 	echo "# hmm-tests: $PARAM=1 (was $old_param), huge pages free: ${hfree:-0} x $hsize"
+	TM_DEVMEM=0
+	[ -e /sys/kernel/debug/test_mirror/devmem ] && TM_DEVMEM=1
+	export TM_DEVMEM
+	echo "# hmm-tests: device memory: TM_DEVMEM=$TM_DEVMEM"
 
 	# The run: hmm-tests' own KTAP, kept for the check, shown indented as
 	# a nested stream.

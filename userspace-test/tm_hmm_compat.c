@@ -96,24 +96,39 @@ static void check_prot_at(int fd, const void *p, size_t npages,
 /* ------------------------------------------------------------------------ */
 
 /*
- * The commands that need device memory or make_device_exclusive() fail
- * with EOPNOTSUPP, before the argument is read (even a NULL one).
+ * Does the device have memory of its own? The render node says so
+ * (TEST_MIRROR_CAP_DEVICE_PRIVATE); the compat devices have it exactly
+ * where it has it (the kernel's CONFIG_DEVICE_PRIVATE).
+ */
+static bool has_devmem(void)
+{
+	int dfd = tm_must_open();
+	bool has = tm_has_cap(dfd, TEST_MIRROR_CAP_DEVICE_PRIVATE);
+
+	close(dfd);
+	return has;
+}
+
+/*
+ * The commands that need make_device_exclusive(), and without device
+ * memory those that need it, fail with EOPNOTSUPP, before the argument is
+ * read (even a NULL one).
  */
 TEST_OPTS(unsupported_commands_eopnotsupp, NODEV, 0)
 {
 	static const unsigned long reqs[] = {
-		TM_HMM_IOC_MIGRATE_TO_DEV, TM_HMM_IOC_MIGRATE_TO_SYS,
 		TM_HMM_IOC_EXCLUSIVE, TM_HMM_IOC_CHECK_EXCLUSIVE,
-		TM_HMM_IOC_RELEASE,
+		TM_HMM_IOC_MIGRATE_TO_DEV, TM_HMM_IOC_MIGRATE_TO_SYS,
+		TM_HMM_IOC_RELEASE, TM_HMM_IOC_FLAGS,
 	};
 	uint8_t *buf = tm_must_map_pattern(4, SEED_A);
 	uint8_t *mirror = malloc(SZ(4));
+	unsigned int i, n = has_devmem() ? 2 : ARRAY_SIZE(reqs);
 	struct tm_hmm_cmd c;
-	unsigned int i;
 
 	fd = hc_must_open(0);
 	ASSERT_TRUE(mirror);
-	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+	for (i = 0; i < n; i++) {
 		ASSERT_ERRNO(tm_ioctl(fd, reqs[i], NULL), -EOPNOTSUPP);
 		ASSERT_ERRNO(hc_cmd(fd, reqs[i], buf, mirror, 4, &c),
 			     -EOPNOTSUPP);
@@ -130,7 +145,7 @@ TEST_OPTS(unknown_commands_enotty, NODEV, 0)
 	struct tm_hmm_cmd c = { 0 };
 
 	fd = hc_must_open(0);
-	ASSERT_ERRNO(tm_ioctl(fd, _IOWR('H', 0x08, struct tm_hmm_cmd), &c),
+	ASSERT_ERRNO(tm_ioctl(fd, _IOWR('H', 0x0a, struct tm_hmm_cmd), &c),
 		     -ENOTTY);
 	/* READ's number with another size is another command. */
 	ASSERT_ERRNO(tm_ioctl(fd, _IOWR('H', 0x00, uint64_t), &c), -ENOTTY);
@@ -344,6 +359,7 @@ TEST_OPTS(other_address_space_eacces, NODEV, 0)
 {
 	uint8_t *buf = tm_must_map_pattern(2, SEED_A);
 	uint8_t *mirror = malloc(SZ(2));
+	int migrate_err = has_devmem() ? -EACCES : -EOPNOTSUPP;
 	pid_t pid;
 
 	fd = hc_must_open(0);
@@ -357,10 +373,60 @@ TEST_OPTS(other_address_space_eacces, NODEV, 0)
 		ASSERT_ERRNO(hc_cmd(fd, TM_HMM_IOC_SNAPSHOT, buf, mirror, 2,
 				    &c), -EACCES);
 		ASSERT_ERRNO(hc_cmd(fd, TM_HMM_IOC_MIGRATE_TO_DEV, buf, mirror,
-				    2, &c), -EOPNOTSUPP);
+				    2, &c), migrate_err);
 		_exit(0);
 	}
 	tm_must_wait_ok(pid);
+}
+
+/*
+ * With device memory: MIGRATE_TO_DEV moves the pages and reads them back
+ * (@cpages), SNAPSHOT says DEV_PRIVATE_LOCAL on that device and nothing on
+ * the other (which is not reported another owner's page), MIGRATE_TO_SYS
+ * counts the pages it brings home, RELEASE evicts all of them, FLAGS
+ * takes FAIL_ALLOC only. The data survives every move.
+ */
+TEST_OPTS(device_memory_moves, NODEV, 0)
+{
+	uint8_t *buf = tm_must_map_pattern(4, SEED_A);
+	uint8_t *mirror = malloc(SZ(4));
+	uint8_t want[4];
+	struct tm_hmm_cmd c;
+	int fd1;
+
+	if (!has_devmem())
+		SKIP("no device memory (kernel without CONFIG_DEVICE_PRIVATE)");
+	fd = hc_must_open(0);
+	fd1 = hc_must_open(1);
+	ASSERT_TRUE(mirror);
+	ASSERT_OK(hc_cmd(fd, TM_HMM_IOC_MIGRATE_TO_DEV, buf, mirror, 4, &c));
+	ASSERT_EQ(c.cpages, 4);
+	ASSERT_PATTERN(mirror, SZ(4), SEED_A);
+	memset(want, TM_HMM_PROT_DEV_PRIVATE_LOCAL | TM_HMM_PROT_WRITE, 4);
+	check_prot(fd, buf, 4, want);
+	memset(want, TM_HMM_PROT_NONE, 4);
+	check_prot(fd1, buf, 4, want);
+	/* device 1 has none of them: nothing to bring home */
+	ASSERT_OK(hc_cmd(fd1, TM_HMM_IOC_MIGRATE_TO_SYS, buf, mirror, 4, &c));
+	ASSERT_EQ(c.cpages, 0);
+	ASSERT_OK(hc_cmd(fd, TM_HMM_IOC_MIGRATE_TO_SYS, buf, mirror, 2, &c));
+	ASSERT_EQ(c.cpages, 2);
+	ASSERT_OK(hc_cmd(fd, TM_HMM_IOC_RELEASE, buf, mirror, 4, &c));
+	memset(want, TM_HMM_PROT_WRITE, 4);
+	check_prot(fd, buf, 4, want);
+	ASSERT_PATTERN(buf, SZ(4), SEED_A);
+	/* FLAGS: FAIL_ALLOC in @npages, nothing else */
+	ASSERT_OK(hc_cmd(fd, TM_HMM_IOC_FLAGS, buf, mirror,
+			 TM_HMM_FLAG_FAIL_ALLOC, &c));
+	ASSERT_ERRNO(hc_cmd(fd, TM_HMM_IOC_FLAGS, buf, mirror, 2, &c), -EINVAL);
+	/* device 1 takes them, then a CPU write brings one home */
+	ASSERT_OK(hc_cmd(fd1, TM_HMM_IOC_MIGRATE_TO_DEV, buf, mirror, 4, &c));
+	ASSERT_EQ(c.cpages, 4);
+	*(volatile uint8_t *)buf = *(volatile uint8_t *)buf;
+	ASSERT_OK(hc_cmd(fd1, TM_HMM_IOC_MIGRATE_TO_SYS, buf, mirror, 4, &c));
+	ASSERT_EQ(c.cpages, 3);
+	ASSERT_PATTERN(buf, SZ(4), SEED_A);
+	close(fd1);
 }
 
 /* Each file of each device is a mirror of its own. */

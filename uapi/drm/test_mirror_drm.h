@@ -158,6 +158,7 @@ struct drm_test_mirror_access {
 #define TEST_MIRROR_SNAP_HUGE		0x04	/* entry is PMD-sized (order 9 on x86-64) */
 #define TEST_MIRROR_SNAP_DROPPED	0x08	/* bound, tracking dropped by UNMAP */
 #define TEST_MIRROR_SNAP_UNBOUND	0x10	/* in no binding */
+#define TEST_MIRROR_SNAP_DEVICE		0x20	/* entry maps a page of this device's memory */
 
 /**
  * struct drm_test_mirror_snapshot - read the device table without faulting
@@ -188,6 +189,12 @@ struct drm_test_mirror_snapshot {
  * there with -EFAULT
  */
 #define TEST_MIRROR_CAP_UFFD_FAULTS	(1u << 2)
+/*
+ * the device has memory of its own (device-private pages): the DEVMEM ioctl
+ * works; without it (kernels without CONFIG_DEVICE_PRIVATE) DEVMEM fails
+ * with -EOPNOTSUPP
+ */
+#define TEST_MIRROR_CAP_DEVICE_PRIVATE	(1u << 3)
 
 /* drm_test_mirror_stats.flags */
 #define TEST_MIRROR_STATS_RESET		(1u << 0)	/* zero the counters after reading */
@@ -211,10 +218,19 @@ struct drm_test_mirror_snapshot {
  * @huge_entries: now: of those, PMD-sized entries.
  * @table_bytes: now: bytes of device-table memory (leaves) of this file.
  * @bindings: now: live bindings.
+ * @devmem_to_device: pages this file moved to device memory (DEVMEM).
+ * @devmem_to_system: pages this file moved back to system memory (DEVMEM).
+ * @devmem_evictions: device-wide, since the module was loaded: pages the
+ *	device evicted to system memory because its memory was full.
+ * @devmem_cpu_faults: device-wide, since load: CPU accesses that brought a
+ *	device page home (dev_pagemap_ops.migrate_to_ram() calls that moved
+ *	the page).
+ * @devmem_pages: now, device-wide: pages of the device's memory in use, by
+ *	any process (0 again once every page went home or was freed).
  * @reserved: zero.
  *
- * Counters (all but those marked "now") accumulate from open or the last
- * reset.
+ * Counters (all but those marked "now" or "device-wide") accumulate from
+ * open or the last reset; the device-wide ones are never reset.
  */
 struct drm_test_mirror_stats {
 	__u32 flags;
@@ -233,7 +249,12 @@ struct drm_test_mirror_stats {
 	__u64 huge_entries;
 	__u64 table_bytes;
 	__u64 bindings;
-	__u64 reserved[8];
+	__u64 devmem_to_device;
+	__u64 devmem_to_system;
+	__u64 devmem_evictions;
+	__u64 devmem_cpu_faults;
+	__u64 devmem_pages;
+	__u64 reserved[3];
 };
 
 /* What the driver did for one invalidation (drm_test_mirror_event.action). */
@@ -321,6 +342,49 @@ struct drm_test_mirror_migrate {
 	__u64 reserved;
 };
 
+/* drm_test_mirror_devmem.op */
+#define TEST_MIRROR_DEVMEM_TO_DEVICE	0	/* system memory to device memory */
+#define TEST_MIRROR_DEVMEM_TO_SYSTEM	1	/* device memory to system memory */
+
+/**
+ * struct drm_test_mirror_devmem - move a bound range to device memory or back
+ * @addr: first page, page aligned; the range must lie in one binding and
+ *	one VMA of anonymous private memory.
+ * @size: bytes, page aligned, non-zero.
+ * @op: TEST_MIRROR_DEVMEM_TO_DEVICE or TEST_MIRROR_DEVMEM_TO_SYSTEM.
+ * @flags: must be zero.
+ * @pages: out: pages moved (also on error: those moved before it).
+ * @reserved: must be zero.
+ *
+ * Only with TEST_MIRROR_CAP_DEVICE_PRIVATE; else -EOPNOTSUPP.
+ *
+ * TO_DEVICE moves the pages (and the holes: an untouched page becomes a
+ * zeroed device page) into the device's memory, with migrate_vma_setup()
+ * naming this file as the owner: this file's entries follow the pages
+ * (SKIP), other mirrors invalidate (MIGRATE). The device then maps them:
+ * SNAPSHOT reports TEST_MIRROR_SNAP_DEVICE, and READ/WRITE use the device's
+ * copy without a fault. When the device's memory is full, it first evicts
+ * its least recently used pages to system memory (CLEAR events, owner
+ * none); pages that still do not fit stay in system memory. TO_SYSTEM
+ * brings the device pages of the range home (MIGRATE with the device as
+ * owner: every mirror invalidates, this file's included). A CPU access to a
+ * device page brings that page home by itself.
+ *
+ * A device page belongs to the device, not to this file: it stays in
+ * device memory after the file is closed, until the process touches, frees
+ * or unmaps it, or the device evicts it. Errors: -ENOENT not bound,
+ * -EFAULT tracking dropped or no VMA, -EINVAL bad @op, @flags or
+ * @reserved, or the range spans VMAs or is not anonymous memory.
+ */
+struct drm_test_mirror_devmem {
+	__u64 addr;
+	__u64 size;
+	__u32 op;
+	__u32 flags;
+	__u64 pages;
+	__u64 reserved;
+};
+
 #define DRM_TEST_MIRROR_BIND		0x00
 #define DRM_TEST_MIRROR_UNBIND		0x01
 #define DRM_TEST_MIRROR_READ		0x02
@@ -329,6 +393,7 @@ struct drm_test_mirror_migrate {
 #define DRM_TEST_MIRROR_STATS		0x05
 #define DRM_TEST_MIRROR_EVENTS		0x06
 #define DRM_TEST_MIRROR_MIGRATE		0x07
+#define DRM_TEST_MIRROR_DEVMEM		0x08
 
 /* DRM's ioctl base and driver command base, as in drm.h. */
 #define TEST_MIRROR_IOCTL_BASE		'd'
@@ -354,6 +419,8 @@ struct drm_test_mirror_migrate {
 	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_EVENTS, struct drm_test_mirror_events)
 #define DRM_IOCTL_TEST_MIRROR_MIGRATE \
 	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_MIGRATE, struct drm_test_mirror_migrate)
+#define DRM_IOCTL_TEST_MIRROR_DEVMEM \
+	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_DEVMEM, struct drm_test_mirror_devmem)
 
 #if defined(__cplusplus)
 }

@@ -45,7 +45,10 @@ struct tm_hmm_cmd {
 /* Device read and write of the caller's memory through the mirror. */
 #define TM_HMM_IOC_READ			_IOWR(TM_HMM_IOC_TYPE, 0x00, struct tm_hmm_cmd)
 #define TM_HMM_IOC_WRITE		_IOWR(TM_HMM_IOC_TYPE, 0x01, struct tm_hmm_cmd)
-/* Migration to and from device memory: not supported here (EOPNOTSUPP). */
+/*
+ * Migration to and from device memory, where the kernel has device-private
+ * memory (else EOPNOTSUPP).
+ */
 #define TM_HMM_IOC_MIGRATE_TO_DEV	_IOWR(TM_HMM_IOC_TYPE, 0x02, struct tm_hmm_cmd)
 #define TM_HMM_IOC_MIGRATE_TO_SYS	_IOWR(TM_HMM_IOC_TYPE, 0x03, struct tm_hmm_cmd)
 /* The CPU page table state of a range, without faulting. */
@@ -53,8 +56,15 @@ struct tm_hmm_cmd {
 /* Exclusive (atomic) device access: not supported here (EOPNOTSUPP). */
 #define TM_HMM_IOC_EXCLUSIVE		_IOWR(TM_HMM_IOC_TYPE, 0x05, struct tm_hmm_cmd)
 #define TM_HMM_IOC_CHECK_EXCLUSIVE	_IOWR(TM_HMM_IOC_TYPE, 0x06, struct tm_hmm_cmd)
-/* Release of device memory: not supported here (EOPNOTSUPP). */
+/* Release of device memory: evicts all of it (else EOPNOTSUPP). */
 #define TM_HMM_IOC_RELEASE		_IOWR(TM_HMM_IOC_TYPE, 0x07, struct tm_hmm_cmd)
+/* Test flags in @npages (Linux 7.3's HMM_DMIRROR_FLAGS), else EOPNOTSUPP. */
+#define TM_HMM_IOC_FLAGS		_IOWR(TM_HMM_IOC_TYPE, 0x08, struct tm_hmm_cmd)
+/*
+ * FLAGS: the next huge device allocation fails (a fallback to 4 KiB pages);
+ * test_mirror allocates 4 KiB pages only, so it changes nothing here.
+ */
+#define TM_HMM_FLAG_FAIL_ALLOC		(1ULL << 0)
 
 /*
  * SNAPSHOT: one byte per page. ERROR stands alone; otherwise the byte is

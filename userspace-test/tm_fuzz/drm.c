@@ -230,8 +230,9 @@ static void op_raw_nr(void)
 		want = -ENOTTY;
 		break;
 	default: /* a number in the driver range that has no ioctl */
-		nr = 0x40 + (unsigned int)n_drm_cmds +
-		     (unsigned int)rn(0xa0 - 0x40 - n_drm_cmds);
+		/* beyond DEVMEM (0x08), which is not fuzzed yet */
+		nr = 0x40 + (unsigned int)n_drm_cmds + 1 +
+		     (unsigned int)rn(0xa0 - 0x40 - n_drm_cmds - 1);
 		want = -EINVAL;
 		break;
 	}

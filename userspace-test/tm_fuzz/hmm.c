@@ -5,7 +5,10 @@
  *
  * The same oracle for its commands: READ, WRITE and SNAPSHOT against the
  * world (every page of the process is "bound"), the migration and
- * exclusive-access commands it does not support (-EOPNOTSUPP), any other
+ * exclusive-access commands it does not support (-EOPNOTSUPP; where the
+ * device has memory of its own, TEST_MIRROR_CAP_DEVICE_PRIVATE, the
+ * migration commands work, and the oracle does not model device memory
+ * yet: they are not issued there), any other
  * size or direction of a command (-ENOTTY), bad argument pointers, and
  * another process (-EACCES). Each test runs in a grandchild, so that the
  * hmm_compat parameter is put back whatever happens.
@@ -21,15 +24,24 @@
 
 static int hmm_fd[2] = { -1, -1 };
 static bool hmm_param_set;
+/* The devices have memory: MIGRATE_TO_DEV/SYS and RELEASE are not issued. */
+static bool hmm_devmem;
 
 /* Open /dev/hmm_dmirror0/1, enabling the front-end if the module can. */
 static bool hmm_open(void)
 {
-	int i, r = tm_hmm_enable();
+	struct drm_test_mirror_stats st;
+	int i, r = tm_hmm_enable(), dfd;
 
 	if (r < 0)
 		return false;
 	hmm_param_set = r == 1;
+	dfd = tm_open();
+	if (dfd >= 0) {
+		hmm_devmem = !tm_stats(dfd, &st, false) &&
+			     (st.caps & TEST_MIRROR_CAP_DEVICE_PRIVATE);
+		close(dfd);
+	}
 	for (i = 0; i < 2; i++) {
 		hmm_fd[i] = tm_hmm_open(i);
 		if (hmm_fd[i] < 0)
@@ -146,7 +158,8 @@ static void hmm_op(bool raw, bool foreign)
 			sz = 41;
 		cmd = _IOC(dir, 'H', _IOC_NR(cmd), sz);
 	} else if (raw) {
-		cmd = _IOC(_IOC_READ | _IOC_WRITE, 'H', 8 + rn(248), 40);
+		/* 0x08 is 7.3's FLAGS (not fuzzed yet): numbers from 0x09 */
+		cmd = _IOC(_IOC_READ | _IOC_WRITE, 'H', 9 + rn(247), 40);
 	}
 	switch (chance(90) ? 0 : rn(4)) {
 	case 1:
@@ -170,6 +183,12 @@ static void hmm_op(bool raw, bool foreign)
 	if (arg && !argro_used)
 		memcpy(arg, &c, argbad ? 20 : sizeof(c));
 
+	if (hmm_devmem && (cmd == TM_HMM_IOC_MIGRATE_TO_DEV ||
+			   cmd == TM_HMM_IOC_MIGRATE_TO_SYS ||
+			   cmd == TM_HMM_IOC_RELEASE)) {
+		cnt_skipped++;
+		return;
+	}
 	if (cmd == TM_HMM_IOC_MIGRATE_TO_DEV || cmd == TM_HMM_IOC_MIGRATE_TO_SYS ||
 	    cmd == TM_HMM_IOC_EXCLUSIVE || cmd == TM_HMM_IOC_CHECK_EXCLUSIVE ||
 	    cmd == TM_HMM_IOC_RELEASE) {

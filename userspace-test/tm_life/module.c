@@ -129,10 +129,29 @@ static int module_file(char *path, size_t len)
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
+/*
+ * Where the device has memory of its own, move the 4 pages at p there.
+ * Return: whether they are all there.
+ */
+static bool move_to_device(int g, uint8_t *p)
+{
+	struct drm_test_mirror_devmem a = {
+		.addr = (uintptr_t)p, .size = SZ(4),
+		.op = TEST_MIRROR_DEVMEM_TO_DEVICE,
+	};
+	struct drm_test_mirror_stats st;
+
+	if (tm_stats(g, &st, false) ||
+	    !(st.caps & TEST_MIRROR_CAP_DEVICE_PRIVATE))
+		return false;
+	return !tm_ioctl(g, DRM_IOCTL_TEST_MIRROR_DEVMEM, &a) && a.pages == 4;
+}
+
 int cycles_main(unsigned int cycles)
 {
 	char params[1024], params_hmm[1100], path[256], *hp;
-	unsigned int i, trips = 0, hmm_trips = 0;
+	unsigned int i, trips = 0, hmm_trips = 0, devmem_trips = 0;
+	uint8_t *held = NULL;
 	uint64_t t0;
 	int r, f, mfd;
 	bool ok1 = true, ok2 = true;
@@ -204,14 +223,20 @@ int cycles_main(unsigned int cycles)
 				ok2 = false;
 				break;
 			}
-			tm_fill(p, 4096, i);
-			if (tm_bind(g, p, 4096, RW | PREFAULT, &h) ||
+			tm_fill(p, SZ(4), i);
+			if (tm_bind(g, p, SZ(4), RW | PREFAULT, &h) ||
 			    tm_read(g, p, 4096, b, NULL) || tm_check(b, 4096, i) >= 0) {
 				printf("# cycle %u: device round trip failed\n", i);
 				ok2 = false;
 			}
+			/*
+			 * With device memory, the pages stay in it past the
+			 * close, to the unload, which must bring them home.
+			 */
+			held = move_to_device(g, p) ? p : NULL;
 			close(g);
-			munmap(p, SZ(4));
+			if (!held)
+				munmap(p, SZ(4));
 			trips++;
 		}
 		if (hp && i % 10 == 5) {
@@ -237,6 +262,16 @@ int cycles_main(unsigned int cycles)
 			ok2 = false;
 			break;
 		}
+		if (held) {
+			/* evicted by the unload: the CPU reads the data */
+			if (tm_check(held, SZ(4), i) >= 0) {
+				printf("# cycle %u: device pages lost their data at unload\n", i);
+				ok2 = false;
+			}
+			munmap(held, SZ(4));
+			held = NULL;
+			devmem_trips++;
+		}
 	}
 	/* leave it loaded, as the guest expects */
 	if (!tm_module_loaded() && mfd >= 0) {
@@ -246,8 +281,9 @@ int cycles_main(unsigned int cycles)
 			ok2 = false;
 		}
 	}
-	printf("# %u unload/load cycles in %llu ms (%u DRM round trips, %u opens of the hmm devices, every other load with hmm_compat=Y); loaded again: %s\n",
-	       i, (unsigned long long)(tm_now_ms() - t0), trips, hmm_trips,
+	printf("# %u unload/load cycles in %llu ms (%u DRM round trips, %u of them unloading with 4 pages in device memory, %u opens of the hmm devices, every other load with hmm_compat=Y); loaded again: %s\n",
+	       i, (unsigned long long)(tm_now_ms() - t0), trips, devmem_trips,
+	       hmm_trips,
 	       tm_module_loaded() ? "yes" : "NO");
 	if (!tm_module_loaded())
 		ok2 = false;
