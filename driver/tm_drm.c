@@ -41,9 +41,13 @@ static_assert(TM_SNAP_WRITE == TEST_MIRROR_SNAP_WRITE);
 static_assert(TM_SNAP_HUGE == TEST_MIRROR_SNAP_HUGE);
 static_assert(TM_SNAP_DROPPED == TEST_MIRROR_SNAP_DROPPED);
 static_assert(TM_SNAP_UNBOUND == TEST_MIRROR_SNAP_UNBOUND);
+static_assert(TM_SNAP_EXCLUSIVE == TEST_MIRROR_SNAP_EXCLUSIVE);
 static_assert(TM_CAP_VMA_DOWNGRADE == TEST_MIRROR_CAP_VMA_DOWNGRADE);
 static_assert(TM_CAP_EVENT_AWARE == TEST_MIRROR_CAP_EVENT_AWARE);
 static_assert(TM_CAP_UFFD_FAULTS == TEST_MIRROR_CAP_UFFD_FAULTS);
+static_assert(TM_CAP_DEVICE_EXCLUSIVE == TEST_MIRROR_CAP_DEVICE_EXCLUSIVE);
+static_assert(TM_ATOMIC_FETCH_ADD == TEST_MIRROR_ATOMIC_FETCH_ADD);
+static_assert(TM_ATOMIC_CMPXCHG == TEST_MIRROR_ATOMIC_CMPXCHG);
 static_assert(TM_ACTION_NONE == TEST_MIRROR_ACTION_NONE);
 static_assert(TM_ACTION_INVALIDATE == TEST_MIRROR_ACTION_INVALIDATE);
 static_assert(TM_ACTION_DOWNGRADE == TEST_MIRROR_ACTION_DOWNGRADE);
@@ -60,6 +64,9 @@ static_assert(MMU_NOTIFY_RELEASE == TEST_MIRROR_EVENT_RELEASE);
 static_assert(MMU_NOTIFY_MIGRATE == TEST_MIRROR_EVENT_MIGRATE);
 static_assert(MMU_NOTIFY_EXCLUSIVE == TEST_MIRROR_EVENT_EXCLUSIVE);
 static_assert(TM_NR_EVENTS == TEST_MIRROR_EVENT_MAX);
+/* The named STATS fields came out of reserved: the size stays. */
+static_assert(sizeof(struct drm_test_mirror_stats) == 8 + 8 * (16 + 13 + 8));
+static_assert(sizeof(struct drm_test_mirror_atomic) == 64);
 
 /**
  * struct tm_drm_file - one open file of the render node
@@ -219,6 +226,9 @@ static int tm_ioctl_stats(struct drm_device *dev, void *data,
 	args->huge_entries = st.huge_entries;
 	args->table_bytes = st.table_bytes;
 	args->bindings = st.bindings;
+	args->atomics = st.atomics;
+	args->exclusive_grants = st.exclusive_grants;
+	args->exclusive_lost = st.exclusive_lost;
 	return 0;
 }
 
@@ -282,6 +292,33 @@ static int tm_ioctl_migrate(struct drm_device *dev, void *data,
 				 &args->migrated);
 }
 
+static int tm_ioctl_atomic(struct drm_device *dev, void *data,
+			   struct drm_file *file)
+{
+	struct drm_test_mirror_atomic *args = data;
+	struct tm_atomic_op op = {
+		.op = args->op,
+		.operand = args->operand,
+		.compare = args->compare,
+	};
+	int ret;
+
+	args->old = 0;
+	args->granted = 0;
+	if ((args->op != TEST_MIRROR_ATOMIC_FETCH_ADD &&
+	     args->op != TEST_MIRROR_ATOMIC_CMPXCHG) ||
+	    (args->op == TEST_MIRROR_ATOMIC_FETCH_ADD && args->compare) ||
+	    args->flags || args->pad ||
+	    tm_any(args->reserved, ARRAY_SIZE(args->reserved)))
+		return -EINVAL;
+	ret = tm_mirror_atomic(tm_file_mirror(file), args->addr, &op);
+	if (ret)
+		return ret;
+	args->old = op.old;
+	args->granted = op.granted;
+	return 0;
+}
+
 static const struct drm_ioctl_desc tm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_BIND, tm_ioctl_bind, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_UNBIND, tm_ioctl_unbind, DRM_RENDER_ALLOW),
@@ -291,6 +328,7 @@ static const struct drm_ioctl_desc tm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_STATS, tm_ioctl_stats, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_EVENTS, tm_ioctl_events, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_MIGRATE, tm_ioctl_migrate, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(TEST_MIRROR_ATOMIC, tm_ioctl_atomic, DRM_RENDER_ALLOW),
 };
 
 static const struct file_operations tm_drm_fops = {

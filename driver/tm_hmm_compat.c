@@ -33,12 +33,24 @@
  * - SNAPSHOT: tm_mirror_cpu_snapshot(), i.e. hmm_range_fault() without
  *   faulting, turned into one TM_HMM_PROT_* byte per page. No page frame
  *   number reaches userspace.
- * - MIGRATE_TO_DEV, MIGRATE_TO_SYS, EXCLUSIVE, CHECK_EXCLUSIVE, RELEASE:
- *   these need device-private memory or make_device_exclusive(), which this
- *   device does not have (and stock distribution kernels cannot give it).
- *   They fail with -EOPNOTSUPP, before the argument is even read: hmm-tests
- *   expects success or a specific other errno from each of them, so no test
- *   can mistake this answer for the behaviour it checks.
+ * - EXCLUSIVE: where the kernel has make_device_exclusive()
+ *   (TEST_MIRROR_CAP_DEVICE_EXCLUSIVE), the device takes every page of the
+ *   range exclusive, one by one, as for a device atomic ("Device atomics")
+ *   without changing the memory, then reads the range into @ptr through
+ *   its entries (@cpages: the pages read, all of them on success). The
+ *   range must be anonymous private memory the CPU may write (-EINVAL,
+ *   -EPERM, as for ATOMIC). The pages stay the device's until the CPU
+ *   touches them.
+ * - CHECK_EXCLUSIVE: -EPERM if the device still holds any page of the range
+ *   exclusive, 0 once the CPU has taken every one back (test_hmm's
+ *   answers). Writes nothing back.
+ * - MIGRATE_TO_DEV, MIGRATE_TO_SYS, RELEASE, and EXCLUSIVE and
+ *   CHECK_EXCLUSIVE on a kernel without make_device_exclusive(): these need
+ *   device-private memory or device-exclusive access, which this device
+ *   does not have there. They fail with -EOPNOTSUPP, before the argument is
+ *   even read: hmm-tests expects success or a specific other errno from
+ *   each of them, so no test can mistake this answer for the behaviour it
+ *   checks.
  * - Any other command: -ENOTTY.
  *
  * mmap() of the file behaves as test_hmm's: the whole VMA is filled at once
@@ -250,6 +262,44 @@ static int tm_hmm_snapshot(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd)
 	return ret;
 }
 
+/*
+ * EXCLUSIVE: take each page exclusive for the device, then read the range
+ * through the device's entries into cmd->ptr.
+ */
+static int tm_hmm_exclusive(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd)
+{
+	struct tm_atomic_op op = { .op = TM_ATOMIC_NONE };
+	unsigned long size = cmd->npages << PAGE_SHIFT, off;
+	struct tm_access_result res;
+	int ret;
+
+	for (off = 0; off < size; off += PAGE_SIZE) {
+		ret = tm_mirror_atomic(hf->m, cmd->addr + off, &op);
+		if (ret)
+			return ret;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+	ret = tm_mirror_access(hf->m, false, cmd->addr, size,
+			       u64_to_user_ptr(cmd->ptr), &res);
+	cmd->cpages = res.pages;
+	return ret;
+}
+
+/* CHECK_EXCLUSIVE: -EPERM while the device holds a page of the range. */
+static int tm_hmm_check_exclusive(struct tm_hmm_file *hf,
+				  struct tm_hmm_cmd *cmd)
+{
+	unsigned long count;
+	int ret;
+
+	ret = tm_mirror_exclusive_count(hf->m, cmd->addr,
+					cmd->npages << PAGE_SHIFT, &count);
+	if (ret)
+		return ret;
+	return count ? -EPERM : 0;
+}
+
 static long tm_hmm_ioctl(struct file *filp, unsigned int command,
 			 unsigned long arg)
 {
@@ -265,10 +315,13 @@ static long tm_hmm_ioctl(struct file *filp, unsigned int command,
 	case TM_HMM_IOC_WRITE:
 	case TM_HMM_IOC_SNAPSHOT:
 		break;
-	case TM_HMM_IOC_MIGRATE_TO_DEV:
-	case TM_HMM_IOC_MIGRATE_TO_SYS:
 	case TM_HMM_IOC_EXCLUSIVE:
 	case TM_HMM_IOC_CHECK_EXCLUSIVE:
+		if (tm_mirror_can_exclusive())
+			break;
+		fallthrough;
+	case TM_HMM_IOC_MIGRATE_TO_DEV:
+	case TM_HMM_IOC_MIGRATE_TO_SYS:
 	case TM_HMM_IOC_RELEASE:
 		/* No device memory, no make_device_exclusive(): see the top. */
 		return -EOPNOTSUPP;
@@ -288,8 +341,12 @@ static long tm_hmm_ioctl(struct file *filp, unsigned int command,
 	cmd.cpages = 0;
 	cmd.faults = 0;
 
+	if (command == TM_HMM_IOC_CHECK_EXCLUSIVE)
+		return tm_hmm_check_exclusive(hf, &cmd);
 	if (command == TM_HMM_IOC_SNAPSHOT) {
 		ret = tm_hmm_snapshot(hf, &cmd);
+	} else if (command == TM_HMM_IOC_EXCLUSIVE) {
+		ret = tm_hmm_exclusive(hf, &cmd);
 	} else {
 		ret = tm_mirror_access(hf->m, command == TM_HMM_IOC_WRITE,
 				       cmd.addr, size,
@@ -443,7 +500,7 @@ static const struct kernel_param_ops tm_hmm_param_ops = {
 
 module_param_cb(hmm_compat, &tm_hmm_param_ops, &tm_hmm_enabled, 0644);
 MODULE_PARM_DESC(hmm_compat,
-		 "Register /dev/hmm_dmirror0 and 1, compatible with lib/test_hmm's ioctls (mirroring only; migration and exclusive access give EOPNOTSUPP); may be changed at run time (default N)");
+		 "Register /dev/hmm_dmirror0 and 1, compatible with lib/test_hmm's ioctls (mirroring, and exclusive access where the kernel has make_device_exclusive(); migration gives EOPNOTSUPP); may be changed at run time (default N)");
 
 /**
  * tm_hmm_compat_init - register the test_hmm-compatible devices if enabled

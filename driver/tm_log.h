@@ -16,6 +16,7 @@ struct mmu_notifier_range;
 #define TM_CAP_VMA_DOWNGRADE	BIT(0)
 #define TM_CAP_EVENT_AWARE	BIT(1)
 #define TM_CAP_UFFD_FAULTS	BIT(2)
+#define TM_CAP_DEVICE_EXCLUSIVE	BIT(4)
 
 /* Events counted, by enum mmu_notifier_event; TEST_MIRROR_EVENT_MAX. */
 #define TM_NR_EVENTS		16
@@ -37,6 +38,9 @@ struct mmu_notifier_range;
  * @huge_entries: PMD-sized entries now.
  * @table_bytes: device-table leaf memory now.
  * @bindings: live bindings now.
+ * @atomics: device atomics done.
+ * @exclusive_grants: pages taken exclusive for the device.
+ * @exclusive_lost: exclusive pages lost to invalidations not our own.
  */
 struct tm_stats {
 	u32 caps;
@@ -54,6 +58,9 @@ struct tm_stats {
 	u64 huge_entries;
 	u64 table_bytes;
 	u64 bindings;
+	u64 atomics;
+	u64 exclusive_grants;
+	u64 exclusive_lost;
 };
 
 /**

@@ -5,7 +5,8 @@
  *
  * The same oracle for its commands: READ, WRITE and SNAPSHOT against the
  * world (every page of the process is "bound"), the migration and
- * exclusive-access commands it does not support (-EOPNOTSUPP), any other
+ * exclusive-access commands it does not support (-EOPNOTSUPP; where it
+ * supports exclusive access, those two are not issued), any other
  * size or direction of a command (-ENOTTY), bad argument pointers, and
  * another process (-EACCES). Each test runs in a grandchild, so that the
  * hmm_compat parameter is put back whatever happens.
@@ -21,6 +22,8 @@
 
 static int hmm_fd[2] = { -1, -1 };
 static bool hmm_param_set;
+/* The module can take pages exclusive (TEST_MIRROR_CAP_DEVICE_EXCLUSIVE). */
+static bool hmm_exclusive;
 
 /* Open /dev/hmm_dmirror0/1, enabling the front-end if the module can. */
 static bool hmm_open(void)
@@ -30,6 +33,9 @@ static bool hmm_open(void)
 	if (r < 0)
 		return false;
 	hmm_param_set = r == 1;
+	i = tm_must_open();
+	hmm_exclusive = tm_has_cap(i, TEST_MIRROR_CAP_DEVICE_EXCLUSIVE);
+	close(i);
 	for (i = 0; i < 2; i++) {
 		hmm_fd[i] = tm_hmm_open(i);
 		if (hmm_fd[i] < 0)
@@ -127,6 +133,16 @@ static void hmm_op(bool raw, bool foreign)
 	uint64_t size;
 	int ret, fdi = (int)rn(2);
 
+	/*
+	 * Where the kernel can take pages exclusive, EXCLUSIVE changes what
+	 * the CPU maps and writes cmd.ptr: not in the model, not issued
+	 * (tm_atomic and hmm-tests test it).
+	 */
+	if ((cmd == TM_HMM_IOC_EXCLUSIVE || cmd == TM_HMM_IOC_CHECK_EXCLUSIVE) &&
+	    hmm_exclusive) {
+		cnt_skipped++;
+		return;
+	}
 	c.addr = chance(80) ? arena_addr() : gen_addr();
 	c.npages = chance(80) ? 1 + rn(chance(70) ? 4 : 24) :
 		   (chance(50) ? gen_size(c.addr) / PAGE_SZ : gen_u64_edge(10));

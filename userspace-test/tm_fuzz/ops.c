@@ -300,7 +300,7 @@ void check_stats_out(struct mfile *m, const struct drm_test_mirror_stats *s)
 	if (s->entries_present > NA)
 		FAIL("STATS: %llu entries present, more than the arena's %d pages",
 		     (unsigned long long)s->entries_present, NA);
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < (int)ARRAY_SIZE(s->reserved); i++)
 		if (s->reserved[i])
 			FAIL("STATS: reserved[%d] = 0x%llx", i,
 			     (unsigned long long)s->reserved[i]);
@@ -323,7 +323,7 @@ void op_stats(enum issue_mode mode)
 	if (chance(8))
 		a.flags |= (uint32_t)gen_u64_edge(0) << 1 | 2;
 	if (chance(8))
-		a.reserved[rn(8)] = gen_u64_edge(0) | 1;
+		a.reserved[rn(ARRAY_SIZE(a.reserved))] = gen_u64_edge(0) | 1;
 	a.caps = (uint32_t)rnd();
 	a.bindings = rnd();
 	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_STATS, &a, sizeof(a), mode);
