@@ -65,12 +65,12 @@
  *   VMA the range is only read (tm_hmm_range_fault_locked()), because a
  *   fault there without FAULT_FLAG_ALLOW_RETRY is a caller's bug to the
  *   kernel, which says so on a debug kernel.
- * - Device atomics need make_device_exclusive() in the shape 6.14 gave it:
- *   one page, returned locked and referenced, with the owner that the
- *   EXCLUSIVE event carries (struct page *make_device_exclusive(mm, addr,
- *   owner, &folio)). 6.1 and 6.12 have make_device_exclusive_range(), a
- *   range of pages handed back in an array, and every version builds it
- *   only with CONFIG_DEVICE_PRIVATE, which Debian enables on its 7.3 alone.
+ * - Device atomics need make_device_exclusive() in 7.3's shape: one page,
+ *   returned locked and referenced, with the owner that the EXCLUSIVE event
+ *   carries (``page = make_device_exclusive(mm, addr, owner, &folio)``).
+ *   6.1 and 6.12 have make_device_exclusive_range(), a range of pages
+ *   handed back in an array, and every version builds it only with
+ *   CONFIG_DEVICE_PRIVATE, which Debian enables on its 7.3 alone.
  *   Where the call exists and is built (TM_HAVE_MAKE_DEVICE_EXCLUSIVE and
  *   CONFIG_DEVICE_PRIVATE: TM_DEVICE_EXCLUSIVE), ATOMIC and test_hmm's
  *   EXCLUSIVE work and TEST_MIRROR_CAP_DEVICE_EXCLUSIVE says so; elsewhere

@@ -55,8 +55,11 @@
  *      - skip if the range's owner is this mirror, else invalidate
  *      - ``owner`` is meaningful for these two events only. A migration
  *        this mirror started (the MIGRATE ioctl) moves its entries itself
- *        before the old pages go; anyone else's, another file of the same
- *        device included, invalidates.
+ *        before the old pages go; a page this mirror takes exclusive (the
+ *        ATOMIC ioctl) stays the page its entry points at, and the callback
+ *        returns without moving the notifier sequence ("Device atomics").
+ *        Anyone else's, another file of the same device included,
+ *        invalidates.
  *    * - anything else
  *      - invalidate
  *      - An event this module does not know.
