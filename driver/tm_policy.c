@@ -75,7 +75,9 @@
  *
  * The module parameter ``event_aware=N`` selects the event-blind policy of
  * lib/test_hmm instead: invalidate on every event (UNMAP then keeps the
- * tracking, as in test_hmm). Files opened while it is set use it, so tests
+ * tracking, as in test_hmm), except the EXCLUSIVE this mirror raises itself
+ * to take a page, which is how a device atomic works under either policy
+ * (the callback skips it before asking the policy). Files opened while it is set use it, so tests
  * and benchmarks compare the two in one boot.
  */
 

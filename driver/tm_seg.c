@@ -158,18 +158,19 @@ static bool tm_seg_invalidate(struct mmu_interval_notifier *mni,
 	unsigned long n = 0, excl;
 	enum tm_action action;
 
-	action = tm_policy_decide(range, m->event_aware, m);
-
 	/*
-	 * Our own device taking a page exclusive (tm_atomic.c): the page and
-	 * its entry stay as they are, and the sequence must not move, or the
-	 * atomic that raised this could never pass its read_retry() (see
-	 * "Device atomics"). Nothing is read or changed: no lock.
+	 * Our own device taking a page exclusive (tm_atomic.c), under either
+	 * policy: the page and its entry stay as they are, and the sequence
+	 * must not move, or the atomic that raised this could never pass its
+	 * read_retry() (see "Device atomics"). Nothing is read or changed:
+	 * no lock. range->owner is set for EXCLUSIVE.
 	 */
-	if (action == TM_ACTION_SKIP && range->event == MMU_NOTIFY_EXCLUSIVE) {
-		tm_log_event(&m->log, range, seg->b->handle, action, 0);
+	if (range->event == MMU_NOTIFY_EXCLUSIVE && range->owner == m) {
+		tm_log_event(&m->log, range, seg->b->handle, TM_ACTION_SKIP, 0);
 		return true;
 	}
+
+	action = tm_policy_decide(range, m->event_aware, m);
 
 	if (mmu_notifier_range_blockable(range)) {
 		mutex_lock(&m->table.lock);

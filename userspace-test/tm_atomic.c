@@ -218,6 +218,39 @@ TEST(fetch_add_events_and_lifetime)
 	ASSERT_EQ(STATS(fd).exclusive_lost, 2);
 }
 
+/*
+ * Under the event-blind policy too, the device's own EXCLUSIVE is its own
+ * move (SKIP): the atomic works, and the CPU's touch invalidates as any
+ * event does.
+ */
+TEST(blind_policy_too)
+{
+	uint64_t *p = tm_must_map(1, PROT_READ | PROT_WRITE);
+	struct tm_evlog *log;
+	uint32_t h, g;
+	int fb;
+
+	need_cap(fd);
+	fb = tm_must_open_blind();
+	p[0] = 30;
+	h = tm_must_bind(fb, p, SZ(1), RW);
+	tm_evlog_drain(fb);
+	ASSERT_EQ(must_add(fb, p, 2, &g), 30);
+	ASSERT_EQ(g, 1);
+	ASSERT_EQ(must_add(fb, p, 2, &g), 32);
+	ASSERT_EQ(g, 0);
+	log = EV_TAKE(fb);
+	EXPECT_NREC(log, 1);
+	EXPECT_REC(log, 0, EV_EXCL, h, p, PG(p, 1), ACT_SKIP, 0);
+	free(log);
+	ASSERT_EQ(cpu_read(p), 34);
+	log = EV_TAKE(fb);
+	EXPECT_NREC(log, 1);
+	EXPECT_REC(log, 0, EV_CLEAR, h, p, PG(p, 1), ACT_INVAL, 1);
+	free(log);
+	ASSERT_EQ(STATS(fb).exclusive_lost, 1);
+}
+
 /* Compare-exchange: stores only on a match, returns the old value. */
 TEST(cmpxchg)
 {

@@ -66,7 +66,10 @@ TEST(stats_fresh_file_zero)
 	ASSERT_EQ(st.entries_present, 0);
 	ASSERT_EQ(st.bindings, 0);
 	ASSERT_EQ(st.nonblock_calls, 0);
-	for (i = 0; i < 8; i++)
+	ASSERT_EQ(st.atomics, 0);
+	ASSERT_EQ(st.exclusive_grants, 0);
+	ASSERT_EQ(st.exclusive_lost, 0);
+	for (i = 0; i < ARRAY_SIZE(st.reserved); i++)
 		ASSERT_EQ(st.reserved[i], 0);
 }
 
