@@ -43,7 +43,7 @@
  *   touches them.
  * - CHECK_EXCLUSIVE: -EPERM if the device still holds any page of the range
  *   exclusive, 0 once the CPU has taken every one back (test_hmm's
- *   answers). Writes nothing back.
+ *   answers), with @cpages and @faults 0.
  * - MIGRATE_TO_DEV, MIGRATE_TO_SYS, RELEASE, and EXCLUSIVE and
  *   CHECK_EXCLUSIVE on a kernel without make_device_exclusive(): these need
  *   device-private memory or device-exclusive access, which this device
@@ -341,9 +341,9 @@ static long tm_hmm_ioctl(struct file *filp, unsigned int command,
 	cmd.cpages = 0;
 	cmd.faults = 0;
 
-	if (command == TM_HMM_IOC_CHECK_EXCLUSIVE)
-		return tm_hmm_check_exclusive(hf, &cmd);
-	if (command == TM_HMM_IOC_SNAPSHOT) {
+	if (command == TM_HMM_IOC_CHECK_EXCLUSIVE) {
+		ret = tm_hmm_check_exclusive(hf, &cmd);
+	} else if (command == TM_HMM_IOC_SNAPSHOT) {
 		ret = tm_hmm_snapshot(hf, &cmd);
 	} else if (command == TM_HMM_IOC_EXCLUSIVE) {
 		ret = tm_hmm_exclusive(hf, &cmd);

@@ -167,6 +167,8 @@ TEST(exclusive_until_cpu_touch)
 		     -EPERM);
 	ASSERT_PATTERN(buf, SZ(4), SEED_A);
 	ASSERT_OK(hc_cmd(hfd, TM_HMM_IOC_CHECK_EXCLUSIVE, buf, NULL, 4, &c));
+	ASSERT_EQ(c.cpages, 0);
+	ASSERT_EQ(c.faults, 0);
 	/* the other device never held them */
 	close(hfd);
 	hfd = hc_must_open(1);
