@@ -65,6 +65,17 @@
  *   VMA the range is only read (tm_hmm_range_fault_locked()), because a
  *   fault there without FAULT_FLAG_ALLOW_RETRY is a caller's bug to the
  *   kernel, which says so on a debug kernel.
+ * - Device atomics need make_device_exclusive() in 7.3's shape: one page,
+ *   returned locked and referenced, with the owner that the EXCLUSIVE event
+ *   carries (``page = make_device_exclusive(mm, addr, owner, &folio)``).
+ *   6.1 and 6.12 have make_device_exclusive_range(), a range of pages
+ *   handed back in an array, and every version builds it only with
+ *   CONFIG_DEVICE_PRIVATE, which Debian enables on its 7.3 alone.
+ *   Where the call exists and is built (TM_HAVE_MAKE_DEVICE_EXCLUSIVE and
+ *   CONFIG_DEVICE_PRIVATE: TM_DEVICE_EXCLUSIVE), ATOMIC and test_hmm's
+ *   EXCLUSIVE work and TEST_MIRROR_CAP_DEVICE_EXCLUSIVE says so; elsewhere
+ *   they fail with -EOPNOTSUPP. The older range form is not used: this
+ *   module supports the one shape.
  * - 7.1 added an optional two-pass interval notifier
  *   (invalidate_start / invalidate_finish): a driver starts its device's TLB
  *   flush in the first pass and waits for it in the second, so that the
@@ -146,8 +157,15 @@ static inline bool tm_range_unmaps(const struct mmu_notifier_range *range)
 
 #if !defined(TM_HAVE_SYSTEM_DFL_WQ) || !defined(TM_HAVE_DRM_DRIVER_DATE) || \
 	!defined(TM_HAVE_HMM_UNLOCKED) || !defined(TM_HAVE_PGMAP_FOLIO_FREE) || \
-	!defined(TM_HAVE_ZDPI_PGMAP)
+	!defined(TM_HAVE_ZDPI_PGMAP) || !defined(TM_HAVE_MAKE_DEVICE_EXCLUSIVE)
 #error "TM_HAVE_* are probed by Kbuild: build with it"
+#endif
+
+/* make_device_exclusive(), one page, and built (see "Kernel differences") */
+#if TM_HAVE_MAKE_DEVICE_EXCLUSIVE && defined(CONFIG_DEVICE_PRIVATE)
+#define TM_DEVICE_EXCLUSIVE	1
+#else
+#define TM_DEVICE_EXCLUSIVE	0
 #endif
 
 #if TM_HAVE_SYSTEM_DFL_WQ

@@ -33,8 +33,12 @@
  *    the invalidate callback; so hmm_range_fault() may run under it (the
  *    invalidations it triggers do not take it), and so may the fault-in of
  *    a user buffer.
- * 2. ``mmap_read_lock()`` of the mirrored mm, around hmm_range_fault() (and
- *    inside fault_in_safe_writeable()) only.
+ * 2. ``mmap_read_lock()`` of the mirrored mm, around hmm_range_fault() and
+ *    make_device_exclusive() (and inside fault_in_safe_writeable()) only.
+ *    Between it and the table lock comes the lock of a folio the device
+ *    takes exclusive (tm_atomic.c): make_device_exclusive() returns it
+ *    held, and the CPU's fault on the device-exclusive entry takes it before
+ *    our callback takes the table lock. Lockdep cannot see folio locks.
  * 3. ``tm_table.lock``, the table lock (mutex): table entries, segment cuts,
  *    the pending list, the released flag. Taken by the invalidate callback,
  *    with mutex_trylock() when the callback may not sleep. The callback can

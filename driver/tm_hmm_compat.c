@@ -49,13 +49,23 @@
  *   so the flag is accepted and changes nothing. SNAPSHOT reports a page
  *   of this device's memory as DEV_PRIVATE_LOCAL; another device's page is
  *   not reported by hmm_range_fault() to a device that does not own it,
- *   so it reads NONE, as with test_hmm. Without device memory (6.1, 6.12),
- *   these fail with -EOPNOTSUPP.
- * - EXCLUSIVE, CHECK_EXCLUSIVE: these need make_device_exclusive(), which
- *   this front-end does not use. They fail with -EOPNOTSUPP, before the
- *   argument is even read: hmm-tests expects success or a specific other
- *   errno from each of them, so no test can mistake this answer for the
- *   behaviour it checks.
+ *   so it reads NONE, as with test_hmm.
+ * - EXCLUSIVE: where the kernel has make_device_exclusive()
+ *   (TEST_MIRROR_CAP_DEVICE_EXCLUSIVE), the device takes every page of the
+ *   range exclusive, one by one, as for a device atomic ("Device atomics")
+ *   without changing the memory, then reads the range into @ptr through
+ *   its entries (@cpages: the pages read, all of them on success). The
+ *   range must be anonymous private memory the CPU may write (-EINVAL,
+ *   -EPERM, as for ATOMIC). The pages stay the device's until the CPU
+ *   touches them.
+ * - CHECK_EXCLUSIVE: -EPERM if the device still holds any page of the range
+ *   exclusive, 0 once the CPU has taken every one back (test_hmm's
+ *   answers), with @cpages and @faults 0.
+ * - Where the kernel has not got what a command needs (device memory for
+ *   MIGRATE_TO_DEV, MIGRATE_TO_SYS, RELEASE and FLAGS: 6.1 and 6.12;
+ *   make_device_exclusive() for EXCLUSIVE and CHECK_EXCLUSIVE), it fails with -EOPNOTSUPP before the argument is even read: hmm-tests
+ *   expects success or a specific other errno from each of them, so no
+ *   test can mistake this answer for the behaviour it checks.
  * - Any other command: -ENOTTY.
  *
  * mmap() of the file behaves as test_hmm's: the whole VMA is filled at once
@@ -272,6 +282,19 @@ static int tm_hmm_snapshot(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd)
 	return ret;
 }
 
+/* Read the range through the device into cmd->ptr (cmd->cpages: pages read). */
+static int tm_hmm_read_back(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd)
+{
+	struct tm_access_result res;
+	int ret;
+
+	ret = tm_mirror_access(hf->m, false, cmd->addr,
+			       cmd->npages << PAGE_SHIFT,
+			       u64_to_user_ptr(cmd->ptr), &res);
+	cmd->cpages = res.pages;
+	return ret;
+}
+
 /*
  * MIGRATE_TO_DEV: move the range, then read it back through the device,
  * every page of which must now be in its memory.
@@ -279,7 +302,6 @@ static int tm_hmm_snapshot(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd)
 static int tm_hmm_to_dev(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd,
 			 unsigned long size)
 {
-	struct tm_access_result res;
 	u64 moved;
 	long n;
 	int ret;
@@ -293,10 +315,41 @@ static int tm_hmm_to_dev(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd,
 		return n;
 	if (n != cmd->npages)
 		return -ENOENT;
-	ret = tm_mirror_access(hf->m, false, cmd->addr, size,
-			       u64_to_user_ptr(cmd->ptr), &res);
-	cmd->cpages = res.pages;
-	return ret;
+	return tm_hmm_read_back(hf, cmd);
+}
+
+/*
+ * EXCLUSIVE: take each page exclusive for the device, then read the range
+ * through the device's entries into cmd->ptr.
+ */
+static int tm_hmm_exclusive(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd)
+{
+	struct tm_atomic_op op = { .op = TM_ATOMIC_NONE };
+	unsigned long size = cmd->npages << PAGE_SHIFT, off;
+	int ret;
+
+	for (off = 0; off < size; off += PAGE_SIZE) {
+		ret = tm_mirror_atomic(hf->m, cmd->addr + off, &op);
+		if (ret)
+			return ret;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+	return tm_hmm_read_back(hf, cmd);
+}
+
+/* CHECK_EXCLUSIVE: -EPERM while the device holds a page of the range. */
+static int tm_hmm_check_exclusive(struct tm_hmm_file *hf,
+				  struct tm_hmm_cmd *cmd)
+{
+	unsigned long count;
+	int ret;
+
+	ret = tm_mirror_exclusive_count(hf->m, cmd->addr,
+					cmd->npages << PAGE_SHIFT, &count);
+	if (ret)
+		return ret;
+	return count ? -EPERM : 0;
 }
 
 static long tm_hmm_ioctl(struct file *filp, unsigned int command,
@@ -318,11 +371,14 @@ static long tm_hmm_ioctl(struct file *filp, unsigned int command,
 	case TM_HMM_IOC_MIGRATE_TO_SYS:
 	case TM_HMM_IOC_RELEASE:
 	case TM_HMM_IOC_FLAGS:
-		if (!TM_HAVE_DEVMEM)
-			return -EOPNOTSUPP;
-		break;
+		if (TM_HAVE_DEVMEM)
+			break;
+		/* No device memory: see the top. */
+		return -EOPNOTSUPP;
 	case TM_HMM_IOC_EXCLUSIVE:
 	case TM_HMM_IOC_CHECK_EXCLUSIVE:
+		if (tm_mirror_can_exclusive())
+			break;
 		/* No make_device_exclusive(): see the top. */
 		return -EOPNOTSUPP;
 	default:
@@ -345,7 +401,9 @@ static long tm_hmm_ioctl(struct file *filp, unsigned int command,
 	cmd.cpages = 0;
 	cmd.faults = 0;
 
-	if (command == TM_HMM_IOC_SNAPSHOT) {
+	if (command == TM_HMM_IOC_CHECK_EXCLUSIVE) {
+		ret = tm_hmm_check_exclusive(hf, &cmd);
+	} else if (command == TM_HMM_IOC_SNAPSHOT) {
 		ret = tm_hmm_snapshot(hf, &cmd);
 	} else if (command == TM_HMM_IOC_MIGRATE_TO_DEV) {
 		ret = tm_hmm_to_dev(hf, &cmd, size);
@@ -353,6 +411,8 @@ static long tm_hmm_ioctl(struct file *filp, unsigned int command,
 		ret = tm_mirror_devmem(hf->m, TM_DEVMEM_TO_SYSTEM,
 				       TM_DEVMEM_SPAN, cmd.addr, size,
 				       &cmd.cpages);
+	} else if (command == TM_HMM_IOC_EXCLUSIVE) {
+		ret = tm_hmm_exclusive(hf, &cmd);
 	} else {
 		ret = tm_mirror_access(hf->m, command == TM_HMM_IOC_WRITE,
 				       cmd.addr, size,
@@ -506,7 +566,7 @@ static const struct kernel_param_ops tm_hmm_param_ops = {
 
 module_param_cb(hmm_compat, &tm_hmm_param_ops, &tm_hmm_enabled, 0644);
 MODULE_PARM_DESC(hmm_compat,
-		 "Register /dev/hmm_dmirror0 and 1, compatible with lib/test_hmm's ioctls (migration only where the kernel has device-private memory; exclusive access gives EOPNOTSUPP); may be changed at run time (default N)");
+		 "Register /dev/hmm_dmirror0 and 1, compatible with lib/test_hmm's ioctls (migration where the kernel has device-private memory, exclusive access where it has make_device_exclusive(); elsewhere EOPNOTSUPP); may be changed at run time (default N)");
 
 /* The devices' memory goes: every page evicted, then the maps removed. */
 static void tm_hmm_devmem_destroy(void)

@@ -308,6 +308,77 @@ static void table_repoint(struct kunit *test)
 	kt_table_free(kt);
 }
 
+/*
+ * An exclusive entry (a device atomic): set only where a leaf is, counted,
+ * a lookup sees EXCL; a downgrade or an invalidation ends it, and so does
+ * a fault that installs over it; count_exclusive() sees only the range.
+ */
+static void table_exclusive(struct kunit *test)
+{
+	struct kt_table *kt = kt_table_new(test, 4);
+	unsigned long installed, n;
+	struct tm_entry e;
+	bool ok;
+
+	kt->pfns[0] = kt_hmm(KT_PFN, true, 0);
+	kt->pfns[1] = kt_hmm(KT_PFN + 1, true, 0);
+	KUNIT_ASSERT_EQ(test, kt_fault(kt, KT_BASE, 2, &installed), 0);
+	mutex_lock(&kt->structural);
+	mutex_lock(&kt->t.lock);
+	/* no leaf for the next 2 MiB: refused, nothing changes */
+	ok = tm_table_set_exclusive(&kt->t, KT_BASE + TM_LEAF_SIZE, KT_PFN + 5);
+	KUNIT_EXPECT_FALSE(test, ok);
+	/* over a valid entry, and over an empty one of the same leaf */
+	ok = tm_table_set_exclusive(&kt->t, KT_BASE, KT_PFN + 3);
+	KUNIT_EXPECT_TRUE(test, ok);
+	ok = tm_table_set_exclusive(&kt->t, KT_BASE + 4 * PAGE_SIZE, KT_PFN + 4);
+	KUNIT_EXPECT_TRUE(test, ok);
+	ok = tm_table_set_exclusive(&kt->t, KT_BASE + 4 * PAGE_SIZE, KT_PFN + 4);
+	KUNIT_EXPECT_TRUE(test, ok);
+	KUNIT_EXPECT_EQ(test, kt->t.nr_entries, 3);
+	KUNIT_EXPECT_EQ(test, kt->t.nr_excl, 2);
+	n = tm_table_count_exclusive(&kt->t, KT_BASE, KT_BASE + 4 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, n, 1);
+	n = tm_table_count_exclusive(&kt->t, KT_BASE, KT_BASE + TM_LEAF_SIZE);
+	KUNIT_EXPECT_EQ(test, n, 2);
+	mutex_unlock(&kt->t.lock);
+	mutex_unlock(&kt->structural);
+
+	kt_lookup(kt, KT_BASE, &e);
+	KUNIT_EXPECT_EQ(test, e.pfn, KT_PFN + 3);
+	KUNIT_EXPECT_EQ(test, e.flags, TM_ENT_VALID | TM_ENT_WRITE | TM_ENT_EXCL);
+
+	/* a downgrade ends it: read-only, not exclusive */
+	mutex_lock(&kt->t.lock);
+	n = tm_table_downgrade(&kt->t, KT_BASE, KT_BASE + PAGE_SIZE);
+	mutex_unlock(&kt->t.lock);
+	KUNIT_EXPECT_EQ(test, n, 1);
+	kt_lookup(kt, KT_BASE, &e);
+	KUNIT_EXPECT_EQ(test, e.flags, TM_ENT_VALID);
+	KUNIT_EXPECT_EQ(test, kt->t.nr_excl, 1);
+
+	/* a fault that installs over an exclusive entry ends it */
+	kt->pfns[0] = kt_hmm(KT_PFN + 9, true, 0);
+	KUNIT_ASSERT_EQ(test, kt_fault(kt, KT_BASE + 4 * PAGE_SIZE, 1,
+				       &installed), 0);
+	kt_lookup(kt, KT_BASE + 4 * PAGE_SIZE, &e);
+	KUNIT_EXPECT_EQ(test, e.flags, TM_ENT_VALID | TM_ENT_WRITE);
+	KUNIT_EXPECT_EQ(test, kt->t.nr_excl, 0);
+
+	/* an invalidation of an exclusive entry removes it whole */
+	mutex_lock(&kt->structural);
+	mutex_lock(&kt->t.lock);
+	tm_table_set_exclusive(&kt->t, KT_BASE + PAGE_SIZE, KT_PFN + 1);
+	KUNIT_EXPECT_EQ(test, kt->t.nr_excl, 1);
+	n = tm_table_invalidate(&kt->t, KT_BASE, KT_BASE + 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, n, 2);
+	KUNIT_EXPECT_EQ(test, kt->t.nr_excl, 0);
+	KUNIT_EXPECT_EQ(test, kt->t.nr_entries, 1);
+	mutex_unlock(&kt->t.lock);
+	mutex_unlock(&kt->structural);
+	kt_table_free(kt);
+}
+
 /* tm_table_lookup_run() under the table lock; the pfn, or ~0 if none. */
 static unsigned long kt_run(struct kt_table *kt, unsigned long addr,
 			    unsigned long end, u64 need, unsigned long *pfn)
@@ -375,6 +446,7 @@ static struct kunit_case tm_table_cases[] = {
 	KUNIT_CASE(table_limit_counts_slots),
 	KUNIT_CASE(table_failed_prepare_is_trimmed),
 	KUNIT_CASE(table_repoint),
+	KUNIT_CASE(table_exclusive),
 	KUNIT_CASE(table_lookup_run),
 	{}
 };

@@ -17,6 +17,7 @@ struct mmu_notifier_range;
 #define TM_CAP_EVENT_AWARE	BIT(1)
 #define TM_CAP_UFFD_FAULTS	BIT(2)
 #define TM_CAP_DEVICE_PRIVATE	BIT(3)
+#define TM_CAP_DEVICE_EXCLUSIVE	BIT(4)
 
 /* Events counted, by enum mmu_notifier_event; TEST_MIRROR_EVENT_MAX. */
 #define TM_NR_EVENTS		16
@@ -43,6 +44,9 @@ struct mmu_notifier_range;
  * @devmem_evictions: the device's evictions since load.
  * @devmem_cpu_faults: the device's CPU faults on its pages since load.
  * @devmem_pages: device pages in use now, device-wide.
+ * @atomics: device atomics done.
+ * @exclusive_grants: pages taken exclusive for the device.
+ * @exclusive_lost: exclusive pages lost to invalidations not our own.
  */
 struct tm_stats {
 	u32 caps;
@@ -65,6 +69,9 @@ struct tm_stats {
 	u64 devmem_evictions;
 	u64 devmem_cpu_faults;
 	u64 devmem_pages;
+	u64 atomics;
+	u64 exclusive_grants;
+	u64 exclusive_lost;
 };
 
 /**

@@ -86,7 +86,8 @@ struct tm_mirror *tm_mirror_create(void *owner, const struct tm_limits *limits)
 	    tm_log_init(&m->log, log_len,
 			(aware ? TM_CAP_EVENT_AWARE : 0) |
 			(tm_policy_can_downgrade_vma() ? TM_CAP_VMA_DOWNGRADE : 0) |
-			(TM_HAVE_HMM_UNLOCKED ? TM_CAP_UFFD_FAULTS : 0))) {
+			(TM_HAVE_HMM_UNLOCKED ? TM_CAP_UFFD_FAULTS : 0) |
+			(tm_mirror_can_exclusive() ? TM_CAP_DEVICE_EXCLUSIVE : 0))) {
 		kvfree(m->pfns);
 		kfree(m);
 		return ERR_PTR(-ENOMEM);
@@ -308,6 +309,8 @@ static u8 tm_snap_byte(struct tm_mirror *m, unsigned long va)
 	       (e.flags & TM_ENT_WRITE) ? TM_SNAP_WRITE : TM_SNAP_READ;
 	if ((e.flags & TM_ENT_VALID) && tm_devmem_page(m, e.pfn))
 		snap |= TM_SNAP_DEVICE;
+	if (e.flags & TM_ENT_EXCL)
+		snap |= TM_SNAP_EXCLUSIVE;
 	return e.huge ? snap | TM_SNAP_HUGE : snap;
 }
 

@@ -38,6 +38,29 @@ struct seq_file;
 #define TM_SNAP_DROPPED		0x08
 #define TM_SNAP_UNBOUND		0x10
 #define TM_SNAP_DEVICE		0x20
+#define TM_SNAP_EXCLUSIVE	0x40
+
+/* Device atomics (tm_mirror_atomic()): the uAPI's TEST_MIRROR_ATOMIC_* */
+#define TM_ATOMIC_FETCH_ADD	0
+#define TM_ATOMIC_CMPXCHG	1
+/* Take the page exclusive and do nothing to it (the test_hmm front-end). */
+#define TM_ATOMIC_NONE		2
+
+/**
+ * struct tm_atomic_op - one device atomic, see struct drm_test_mirror_atomic
+ * @op: TM_ATOMIC_*.
+ * @operand: the value added, or stored by a successful compare-exchange.
+ * @compare: the value a compare-exchange expects.
+ * @old: out: the 64-bit word before the operation.
+ * @granted: out: the page was taken exclusive by this call.
+ */
+struct tm_atomic_op {
+	unsigned int op;
+	u64 operand;
+	u64 compare;
+	u64 old;
+	bool granted;
+};
 
 /**
  * struct tm_limits - the module parameters the core obeys
@@ -89,6 +112,11 @@ int tm_mirror_snapshot(struct tm_mirror *m, unsigned long addr,
 		       unsigned long size, u8 __user *out);
 int tm_mirror_migrate(struct tm_mirror *m, unsigned long addr,
 		      unsigned long size, u64 *migrated);
+bool tm_mirror_can_exclusive(void);
+int tm_mirror_atomic(struct tm_mirror *m, unsigned long addr,
+		     struct tm_atomic_op *op);
+int tm_mirror_exclusive_count(struct tm_mirror *m, unsigned long addr,
+			      unsigned long size, unsigned long *count);
 int tm_mirror_cpu_snapshot(struct tm_mirror *m, unsigned long addr,
 			   unsigned long npages, u8 (*conv)(unsigned long),
 			   u8 *out);

@@ -59,12 +59,15 @@
  *      - skip if the range's owner is this mirror, else invalidate
  *      - ``owner`` is meaningful for these two events only. A migration
  *        this mirror started (the MIGRATE ioctl, DEVMEM to the device)
- *        moves its entries itself before the old pages go; anyone else's,
- *        another file of the same device included, invalidates. A move
- *        of device pages home (DEVMEM to the system, a CPU fault on a
- *        device page) must name the device, the pages' pgmap owner, to
- *        select them: it invalidates in every mirror, the mover's too, as
- *        it should, the pages its entries map leaving ("Device memory").
+ *        moves its entries itself before the old pages go; a page this
+ *        mirror takes exclusive (the ATOMIC ioctl) stays the page its
+ *        entry points at, and the callback returns without moving the
+ *        notifier sequence ("Device atomics"). Anyone else's, another file
+ *        of the same device included, invalidates. A move of device pages
+ *        home (DEVMEM to the system, a CPU fault on a device page) must
+ *        name the device, the pages' pgmap owner, to select them: it
+ *        invalidates in every mirror, the mover's too, as it should, the
+ *        pages its entries map leaving ("Device memory").
  *    * - anything else
  *      - invalidate
  *      - An event this module does not know.
@@ -80,7 +83,9 @@
  *
  * The module parameter ``event_aware=N`` selects the event-blind policy of
  * lib/test_hmm instead: invalidate on every event (UNMAP then keeps the
- * tracking, as in test_hmm). Files opened while it is set use it, so tests
+ * tracking, as in test_hmm), except the EXCLUSIVE this mirror raises itself
+ * to take a page, which is how a device atomic works under either policy
+ * (the callback skips it before asking the policy). Files opened while it is set use it, so tests
  * and benchmarks compare the two in one boot.
  */
 

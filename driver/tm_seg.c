@@ -155,8 +155,20 @@ static bool tm_seg_invalidate(struct mmu_interval_notifier *mni,
 	struct tm_mirror *m = seg->m;
 	unsigned long start = max(range->start, seg->start);
 	unsigned long end = min(range->end, seg->end);
+	unsigned long n = 0, excl;
 	enum tm_action action;
-	unsigned long n = 0;
+
+	/*
+	 * Our own device taking a page exclusive (tm_atomic.c), under either
+	 * policy: the page and its entry stay as they are, and the sequence
+	 * must not move, or the atomic that raised this could never pass its
+	 * read_retry() (see "Device atomics"). Nothing is read or changed:
+	 * no lock. range->owner is set for EXCLUSIVE.
+	 */
+	if (range->event == MMU_NOTIFY_EXCLUSIVE && range->owner == m) {
+		tm_log_event(&m->log, range, seg->b->handle, TM_ACTION_SKIP, 0);
+		return true;
+	}
 
 	action = tm_policy_decide(range, m->event_aware, m);
 
@@ -168,6 +180,7 @@ static bool tm_seg_invalidate(struct mmu_interval_notifier *mni,
 		return false;
 	}
 	mmu_interval_set_seq(mni, cur_seq);
+	excl = m->table.nr_excl;
 
 	switch (action) {
 	case TM_ACTION_SKIP:
@@ -190,6 +203,10 @@ static bool tm_seg_invalidate(struct mmu_interval_notifier *mni,
 		n = tm_table_invalidate(&m->table, start, end);
 		break;
 	}
+	/* The CPU (or another device) took back pages the device held. */
+	if (excl != m->table.nr_excl)
+		tm_log_add(&m->log, &m->log.st.exclusive_lost,
+			   excl - m->table.nr_excl);
 	mutex_unlock(&m->table.lock);
 	tm_log_event(&m->log, range, seg->b->handle, action, n);
 	return true;

@@ -126,6 +126,7 @@ void tm_table_init(struct tm_table *t, struct mutex *structural,
 	t->nr_slots = 0;
 	t->nr_entries = 0;
 	t->nr_huge = 0;
+	t->nr_excl = 0;
 	t->max_slots = max_slots;
 	t->spare = NULL;
 	t->nr_spare = 0;
@@ -150,6 +151,7 @@ void tm_table_fini(struct tm_table *t)
 	t->nr_slots = 0;
 	t->nr_entries = 0;
 	t->nr_huge = 0;
+	t->nr_excl = 0;
 	mutex_destroy(&t->lock);
 }
 
@@ -362,13 +364,13 @@ static void tm_huge_gone(struct tm_table *t)
 	t->nr_huge--;
 }
 
-static unsigned long tm_leaf_count(const struct tm_leaf *leaf)
+static unsigned long tm_leaf_count(const struct tm_leaf *leaf, u64 bit)
 {
 	unsigned long n = 0;
 	unsigned int i;
 
 	for (i = 0; i < TM_LEAF_ENTRIES; i++)
-		n += !!(leaf->ent[i] & TM_ENT_VALID);
+		n += !!(leaf->ent[i] & bit);
 	return n;
 }
 
@@ -405,7 +407,8 @@ unsigned long tm_table_install(struct tm_table *t, unsigned long start,
 				continue;	/* not prepared: refault later */
 			ent = tm_hmm_to_ent(hmm_pfns[(chunk - start) >> PAGE_SHIFT]);
 			if (!xa_is_value(slot)) {
-				t->nr_entries -= tm_leaf_count(slot);
+				t->nr_entries -= tm_leaf_count(slot, TM_ENT_VALID);
+				t->nr_excl -= tm_leaf_count(slot, TM_ENT_EXCL);
 				tm_spare_push(t, slot);
 			} else if (xa_to_value(slot)) {
 				tm_huge_gone(t);
@@ -437,6 +440,8 @@ unsigned long tm_table_install(struct tm_table *t, unsigned long start,
 				continue;
 			if (!(leaf->ent[tm_slot(addr)] & TM_ENT_VALID))
 				t->nr_entries++;
+			if (leaf->ent[tm_slot(addr)] & TM_ENT_EXCL)
+				t->nr_excl--;
 			leaf->ent[tm_slot(addr)] = ent;
 			done++;
 		}
@@ -483,6 +488,8 @@ static unsigned long tm_table_walk(struct tm_table *t, unsigned long start,
 			p = &leaf->ent[tm_slot(addr)];
 			if (!(*p & clear))
 				continue;
+			if (*p & TM_ENT_EXCL)
+				t->nr_excl--;
 			if (clear & TM_ENT_VALID) {
 				*p = 0;
 				t->nr_entries--;
@@ -508,7 +515,7 @@ static unsigned long tm_table_walk(struct tm_table *t, unsigned long start,
 unsigned long tm_table_invalidate(struct tm_table *t, unsigned long start,
 				  unsigned long end)
 {
-	return tm_table_walk(t, start, end, TM_ENT_VALID | TM_ENT_WRITE);
+	return tm_table_walk(t, start, end, TM_ENT_FLAGS);
 }
 
 /**
@@ -517,14 +524,78 @@ unsigned long tm_table_invalidate(struct tm_table *t, unsigned long start,
  * @start: first address
  * @end: end (exclusive)
  *
- * A huge entry that overlaps the range is downgraded whole.
+ * A huge entry that overlaps the range is downgraded whole. An exclusive
+ * entry stops being exclusive: the CPU has changed the page's PTE.
  *
  * Return: entries that lost write access.
  */
 unsigned long tm_table_downgrade(struct tm_table *t, unsigned long start,
 				 unsigned long end)
 {
-	return tm_table_walk(t, start, end, TM_ENT_WRITE);
+	return tm_table_walk(t, start, end, TM_ENT_WRITE | TM_ENT_EXCL);
+}
+
+/**
+ * tm_table_set_exclusive - record that the device holds a page exclusive
+ * @t: the table, table lock and structural lock held
+ * @addr: the page's address
+ * @pfn: the page, which the CPU page table maps at @addr through a
+ *	device-exclusive entry taken by this mirror
+ *
+ * The entry becomes VALID | WRITE | EXCL for @pfn, whatever it was. Needs
+ * the 4 KiB leaf of @addr to be there (tm_table_prepare() of the page, or
+ * a fault that installed it); never allocates.
+ *
+ * Return: false if there is no leaf for @addr (nothing changed).
+ */
+bool tm_table_set_exclusive(struct tm_table *t, unsigned long addr,
+			    unsigned long pfn)
+{
+	void *slot = xa_load(&t->xa, tm_idx(addr));
+	u64 *p;
+
+	lockdep_assert_held(t->structural);
+	lockdep_assert_held(&t->lock);
+	if (!slot || xa_is_value(slot))
+		return false;
+	p = &((struct tm_leaf *)slot)->ent[tm_slot(addr)];
+	if (!(*p & TM_ENT_VALID))
+		t->nr_entries++;
+	if (!(*p & TM_ENT_EXCL))
+		t->nr_excl++;
+	*p = tm_mk_ent(pfn, TM_ENT_FLAGS);
+	return true;
+}
+
+/**
+ * tm_table_count_exclusive - exclusive entries of a range
+ * @t: the table, table lock held
+ * @start: first address
+ * @end: end (exclusive)
+ *
+ * Visits only the slots present; huge entries are never exclusive.
+ *
+ * Return: the number of entries with TM_ENT_EXCL in [@start, @end).
+ */
+unsigned long tm_table_count_exclusive(struct tm_table *t, unsigned long start,
+				       unsigned long end)
+{
+	unsigned long idx, addr, lo, hi, n = 0;
+	void *slot;
+
+	lockdep_assert_held(&t->lock);
+	if (start >= end || !t->nr_excl)
+		return 0;
+	xa_for_each_range(&t->xa, idx, slot, tm_idx(start), tm_idx(end - 1)) {
+		if (xa_is_value(slot))
+			continue;
+		lo = max(start, idx << TM_LEAF_SHIFT);
+		hi = min(end - 1, (idx << TM_LEAF_SHIFT) + TM_LEAF_SIZE - 1);
+		for (addr = lo; addr <= hi; addr += PAGE_SIZE)
+			n += !!(((struct tm_leaf *)slot)->ent[tm_slot(addr)] &
+				TM_ENT_EXCL);
+	}
+	return n;
 }
 
 /**
@@ -551,6 +622,11 @@ void tm_table_repoint(struct tm_table *t, unsigned long addr,
 		return;
 	}
 	p = &((struct tm_leaf *)slot)->ent[tm_slot(addr)];
+	if (*p & TM_ENT_EXCL) {
+		/* not the page the device holds any more */
+		tm_table_invalidate(t, addr, addr + PAGE_SIZE);
+		return;
+	}
 	if ((*p & TM_ENT_VALID) && tm_ent_pfn(*p) == old_pfn)
 		*p = tm_mk_ent(new_pfn, *p & TM_ENT_FLAGS);
 }
@@ -579,7 +655,7 @@ void tm_table_trim(struct tm_table *t, unsigned long start, unsigned long end)
 		if (xa_is_value(slot)) {
 			if (xa_to_value(slot))
 				continue;
-		} else if (tm_leaf_count(slot)) {
+		} else if (tm_leaf_count(slot, TM_ENT_VALID)) {
 			continue;
 		} else {
 			kfree(slot);
@@ -596,6 +672,8 @@ static const char *tm_state_name(const struct tm_entry *e)
 		return NULL;
 	if (e->huge)
 		return (e->flags & TM_ENT_WRITE) ? "huge-write" : "huge-read";
+	if (e->flags & TM_ENT_EXCL)
+		return "write-exclusive";
 	return (e->flags & TM_ENT_WRITE) ? "write" : "read";
 }
 

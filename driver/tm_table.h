@@ -20,7 +20,10 @@
  *   4 KiB page, covering 2 MiB of address space) or a value entry that is
  *   itself one PMD-sized ("huge") device entry;
  * - leaf entries of 8 bytes each: the PFN shifted by PAGE_SHIFT and flag
- *   bits (VALID, WRITE) below it.
+ *   bits (VALID, WRITE, EXCL) below it. EXCL marks a page the device holds
+ *   exclusive (a device atomic, tm_atomic.c); only leaf entries have it,
+ *   always with VALID and WRITE, and it goes with the entry: an
+ *   invalidation removes both, a downgrade clears WRITE and EXCL.
  *
  * So a mirrored 4 KiB page costs 8 bytes plus the xarray's share (one
  * 576-byte node per 64 leaves, i.e. 128 MiB of address space), and a
@@ -53,7 +56,8 @@
  */
 #define TM_ENT_VALID		BIT_ULL(0)
 #define TM_ENT_WRITE		BIT_ULL(1)
-#define TM_ENT_FLAGS		(TM_ENT_VALID | TM_ENT_WRITE)
+#define TM_ENT_EXCL		BIT_ULL(2)
+#define TM_ENT_FLAGS		(TM_ENT_VALID | TM_ENT_WRITE | TM_ENT_EXCL)
 
 #define TM_LEAF_SHIFT		PMD_SHIFT
 #define TM_LEAF_SIZE		(1UL << TM_LEAF_SHIFT)
@@ -79,6 +83,7 @@ struct tm_leaf {
  * @nr_slots: top-level slots in use (a leaf, a huge entry or a placeholder).
  * @nr_entries: valid entries (a huge entry counts once).
  * @nr_huge: valid huge entries.
+ * @nr_excl: valid entries with TM_ENT_EXCL.
  * @max_slots: limit on @nr_slots; tm_table_prepare() fails beyond it.
  * @spare: leaves allocated by tm_table_prepare() for tm_table_install().
  * @nr_spare: leaves on @spare (counted in @nr_leaves too).
@@ -91,6 +96,7 @@ struct tm_table {
 	unsigned long nr_slots;
 	unsigned long nr_entries;
 	unsigned long nr_huge;
+	unsigned long nr_excl;
 	unsigned long max_slots;
 	void *spare;
 	unsigned long nr_spare;
@@ -128,6 +134,10 @@ void tm_table_repoint(struct tm_table *t, unsigned long addr,
 		      unsigned long old_pfn, unsigned long new_pfn);
 unsigned long tm_table_downgrade(struct tm_table *t, unsigned long start,
 				 unsigned long end);
+bool tm_table_set_exclusive(struct tm_table *t, unsigned long addr,
+			    unsigned long pfn);
+unsigned long tm_table_count_exclusive(struct tm_table *t, unsigned long start,
+				       unsigned long end);
 struct seq_file;
 void tm_table_dump(struct tm_table *t, struct seq_file *s,
 		   unsigned long start, unsigned long end);

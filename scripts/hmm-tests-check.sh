@@ -17,6 +17,12 @@
 #	failure that passed or failed with another errno, a test that did not
 #	run, or a test EXPECT does not list. Exit status 1 if any is "not ok".
 #
+#	A line of EXPECT may start with a guard, [FEATURE] or [!FEATURE]:
+#	it counts only where the module has (or lacks) FEATURE, as listed in
+#	$TM_HMM_FEATURES (words; "run" finds them itself, see features()).
+#	The one feature: "exclusive", device-exclusive access (test_hmm's
+#	EXCLUSIVE and CHECK_EXCLUSIVE).
+#
 #   hmm-tests-check.sh run [EXPECT]
 #	In the guest: turn the devices on (test_mirror's hmm_compat
 #	parameter), make sure two huge pages are free, tell whether the
@@ -46,7 +52,7 @@ embedded_expect() {
 }
 
 check() {	# EXPECT LOG
-	awk '
+	awk -v feats=" ${TM_HMM_FEATURES:-} " '
 	# The value a failed assertion saw: "...:Expected ret (-95) == 0 (0)".
 	function seen_value(line,   s) {
 		s = substr(line, index(line, ":Expected ") + 10)
@@ -80,6 +86,16 @@ check() {	# EXPECT LOG
 		sub(/\r$/, "")
 		if ($0 ~ /^[ \t]*(#|$)/)
 			next
+		# a guard: [feature] or [!feature]
+		if ($1 ~ /^\[!?[a-z_]+\]$/) {
+			g = substr($1, 2, length($1) - 2)
+			neg = substr(g, 1, 1) == "!"
+			if (neg)
+				g = substr(g, 2)
+			if ((index(feats, " " g " ") > 0) == neg)
+				next
+			sub(/^[ \t]*[^ \t]+[ \t]+/, "")
+		}
 		name = $1
 		if (name in want) {
 			bad_expect = bad_expect "\n# duplicate expectation: " name
@@ -245,6 +261,17 @@ kill_test() {
 	done
 }
 
+# features: the TM_HMM_FEATURES of the running module. "exclusive": the
+# kernel has the one-page make_device_exclusive() (7.3; 6.1 and 6.12 have
+# make_device_exclusive_range(), a word of its own), which test_mirror
+# uses wherever it exists (tm_atomic's cap_matches_kernel checks that its
+# capability says the same).
+features() {
+	if grep -q ' make_device_exclusive$' /proc/kallsyms 2>/dev/null; then
+		echo exclusive
+	fi
+}
+
 run() {	# [EXPECT]
 	dir=$(dirname "$me")
 	tmp=${TMPDIR:-/tmp}/hmm-tests.$$
@@ -327,7 +354,9 @@ run() {	# [EXPECT]
 		rm -rf "$tmp"
 		exit 1
 	fi
-	check "$tmp/expect" "$tmp/log"
+	TM_HMM_FEATURES=${TM_HMM_FEATURES-$(features)}
+	echo "# hmm-tests-run: module features: ${TM_HMM_FEATURES:-none}"
+	TM_HMM_FEATURES=$TM_HMM_FEATURES check "$tmp/expect" "$tmp/log"
 	rc=$?
 	rm -rf "$tmp"
 	exit $rc

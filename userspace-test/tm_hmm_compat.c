@@ -110,25 +110,36 @@ static bool has_devmem(void)
 }
 
 /*
- * The commands that need make_device_exclusive(), and without device
- * memory those that need it, fail with EOPNOTSUPP, before the argument is
- * read (even a NULL one).
+ * The commands that need device memory or make_device_exclusive() fail
+ * with EOPNOTSUPP where the kernel has not got it, before the argument is
+ * read (even a NULL one): MIGRATE_TO_DEV, MIGRATE_TO_SYS, RELEASE and FLAGS
+ * without device memory (TEST_MIRROR_CAP_DEVICE_PRIVATE clear), EXCLUSIVE
+ * and CHECK_EXCLUSIVE where the kernel cannot take pages exclusive
+ * (TEST_MIRROR_CAP_DEVICE_EXCLUSIVE clear).
  */
-TEST_OPTS(unsupported_commands_eopnotsupp, NODEV, 0)
+TEST(unsupported_commands_eopnotsupp)
 {
 	static const unsigned long reqs[] = {
-		TM_HMM_IOC_EXCLUSIVE, TM_HMM_IOC_CHECK_EXCLUSIVE,
 		TM_HMM_IOC_MIGRATE_TO_DEV, TM_HMM_IOC_MIGRATE_TO_SYS,
 		TM_HMM_IOC_RELEASE, TM_HMM_IOC_FLAGS,
+		TM_HMM_IOC_EXCLUSIVE, TM_HMM_IOC_CHECK_EXCLUSIVE,
 	};
-	uint8_t *buf = tm_must_map_pattern(4, SEED_A);
-	uint8_t *mirror = malloc(SZ(4));
-	unsigned int i, n = has_devmem() ? 2 : ARRAY_SIZE(reqs);
+	/* reqs[0..4) need device memory, reqs[4..6) exclusive access */
+	unsigned int i, first = has_devmem() ? 4 : 0, last = ARRAY_SIZE(reqs);
+	uint8_t *buf, *mirror;
 	struct tm_hmm_cmd c;
 
+	if (tm_has_cap(fd, TEST_MIRROR_CAP_DEVICE_EXCLUSIVE))
+		last = 4;
+	if (first == last)
+		SKIP("this kernel has device memory and exclusive access: every command is supported");
+	buf = tm_must_map_pattern(4, SEED_A);
+	mirror = malloc(SZ(4));
+
+	close(fd);
 	fd = hc_must_open(0);
 	ASSERT_TRUE(mirror);
-	for (i = 0; i < n; i++) {
+	for (i = first; i < last; i++) {
 		ASSERT_ERRNO(tm_ioctl(fd, reqs[i], NULL), -EOPNOTSUPP);
 		ASSERT_ERRNO(hc_cmd(fd, reqs[i], buf, mirror, 4, &c),
 			     -EOPNOTSUPP);
@@ -138,6 +149,74 @@ TEST_OPTS(unsupported_commands_eopnotsupp, NODEV, 0)
 	ASSERT_PATTERN(buf, SZ(4), SEED_A);
 	ASSERT_OK(hc_cmd(fd, TM_HMM_IOC_READ, buf, mirror, 4, &c));
 	ASSERT_PATTERN(mirror, SZ(4), SEED_A);
+}
+
+/* EXCLUSIVE needs the capability: without it, the test above covers it. */
+static void hc_need_exclusive(int drm_fd)
+{
+	if (!tm_has_cap(drm_fd, TEST_MIRROR_CAP_DEVICE_EXCLUSIVE))
+		SKIP("no make_device_exclusive() on this kernel (EOPNOTSUPP, tested above)");
+}
+
+/*
+ * EXCLUSIVE takes every page, reads the data back, and the device holds
+ * them (CHECK_EXCLUSIVE -EPERM) until the CPU has touched each one: one
+ * touched page leaves the rest held.
+ */
+TEST(exclusive_until_cpu_touch)
+{
+	uint8_t *buf = tm_must_map_pattern(4, SEED_A);
+	uint8_t *mirror = malloc(SZ(4));
+	struct tm_hmm_cmd c;
+	int hfd;
+
+	hc_need_exclusive(fd);
+	hfd = hc_must_open(0);
+	ASSERT_TRUE(mirror);
+	ASSERT_OK(hc_cmd(hfd, TM_HMM_IOC_EXCLUSIVE, buf, mirror, 4, &c));
+	ASSERT_EQ(c.cpages, 4);
+	ASSERT_EQ(c.faults, 0);		/* as test_hmm: zeroed, never counted */
+	ASSERT_PATTERN(mirror, SZ(4), SEED_A);
+	ASSERT_ERRNO(hc_cmd(hfd, TM_HMM_IOC_CHECK_EXCLUSIVE, buf, NULL, 4, &c),
+		     -EPERM);
+	/* the CPU reads page 1 back: only that page is given up */
+	ASSERT_EQ(*(volatile uint8_t *)PG(buf, 1), PG(mirror, 1)[0]);
+	ASSERT_OK(hc_cmd(hfd, TM_HMM_IOC_CHECK_EXCLUSIVE, PG(buf, 1), NULL, 1, &c));
+	ASSERT_ERRNO(hc_cmd(hfd, TM_HMM_IOC_CHECK_EXCLUSIVE, buf, NULL, 1, &c),
+		     -EPERM);
+	ASSERT_ERRNO(hc_cmd(hfd, TM_HMM_IOC_CHECK_EXCLUSIVE, PG(buf, 2), NULL, 2, &c),
+		     -EPERM);
+	ASSERT_PATTERN(buf, SZ(4), SEED_A);
+	ASSERT_OK(hc_cmd(hfd, TM_HMM_IOC_CHECK_EXCLUSIVE, buf, NULL, 4, &c));
+	ASSERT_EQ(c.cpages, 0);
+	ASSERT_EQ(c.faults, 0);
+	/* the other device never held them */
+	close(hfd);
+	hfd = hc_must_open(1);
+	ASSERT_OK(hc_cmd(hfd, TM_HMM_IOC_CHECK_EXCLUSIVE, buf, NULL, 4, &c));
+}
+
+/* Only anonymous private memory can be taken: a file mapping is -EINVAL. */
+TEST(exclusive_file_einval)
+{
+	uint8_t *mirror = malloc(SZ(2));
+	struct tm_hmm_cmd c;
+	uint8_t *p;
+	int hfd, tfd;
+
+	hc_need_exclusive(fd);
+	hfd = hc_must_open(0);
+	ASSERT_TRUE(mirror);
+	tfd = memfd_create("tm_hmm_compat", MFD_CLOEXEC);
+	ASSERT_GE(tfd, 0);
+	ASSERT_SYS(ftruncate(tfd, SZ(2)));
+	p = mmap(NULL, SZ(2), PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
+	ASSERT_TRUE(p != MAP_FAILED);
+	memset(p, 7, SZ(2));
+	ASSERT_ERRNO(hc_cmd(hfd, TM_HMM_IOC_EXCLUSIVE, p, mirror, 2, &c), -EINVAL);
+	ASSERT_EQ(c.cpages, UNTOUCHED);
+	ASSERT_OK(hc_cmd(hfd, TM_HMM_IOC_CHECK_EXCLUSIVE, p, NULL, 2, &c));
+	ASSERT_BYTES(p, SZ(2), 7);
 }
 
 TEST_OPTS(unknown_commands_enotty, NODEV, 0)

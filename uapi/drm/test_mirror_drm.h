@@ -159,6 +159,7 @@ struct drm_test_mirror_access {
 #define TEST_MIRROR_SNAP_DROPPED	0x08	/* bound, tracking dropped by UNMAP */
 #define TEST_MIRROR_SNAP_UNBOUND	0x10	/* in no binding */
 #define TEST_MIRROR_SNAP_DEVICE		0x20	/* entry maps a page of this device's memory */
+#define TEST_MIRROR_SNAP_EXCLUSIVE	0x40	/* the device holds the page exclusive (ATOMIC) */
 
 /**
  * struct drm_test_mirror_snapshot - read the device table without faulting
@@ -195,6 +196,12 @@ struct drm_test_mirror_snapshot {
  * with -EOPNOTSUPP
  */
 #define TEST_MIRROR_CAP_DEVICE_PRIVATE	(1u << 3)
+/*
+ * device atomics: ATOMIC takes the page with make_device_exclusive(); without
+ * it (kernels without that call or without CONFIG_DEVICE_PRIVATE), ATOMIC
+ * fails with -EOPNOTSUPP
+ */
+#define TEST_MIRROR_CAP_DEVICE_EXCLUSIVE	(1u << 4)
 
 /* drm_test_mirror_stats.flags */
 #define TEST_MIRROR_STATS_RESET		(1u << 0)	/* zero the counters after reading */
@@ -227,10 +234,21 @@ struct drm_test_mirror_snapshot {
  *	the page).
  * @devmem_pages: now, device-wide: pages of the device's memory in use, by
  *	any process (0 again once every page went home or was freed).
- * @reserved: zero.
+ * @atomics: device ATOMIC operations done.
+ * @exclusive_grants: times ATOMIC took a page exclusive for the device
+ *	(make_device_exclusive()); an ATOMIC on a page the device still holds
+ *	takes nothing.
+ * @exclusive_lost: exclusive pages the device lost to an invalidation that
+ *	was not its own: the CPU touched the page (CLEAR), fork, mprotect,
+ *	munmap, another device...
+ * @reserved: must be zero.
  *
  * Counters (all but those marked "now" or "device-wide") accumulate from
- * open or the last reset; the device-wide ones are never reset.
+ * open or the last reset; the device-wide ones are never reset. The
+ * structure grew at its end (with @reserved, 304 to 368 bytes): DRM gives
+ * the kernel a zero-filled structure of the kernel's size and copies back
+ * the caller's size, so a program built against the older header still
+ * reads the counters it knows.
  */
 struct drm_test_mirror_stats {
 	__u32 flags;
@@ -254,7 +272,10 @@ struct drm_test_mirror_stats {
 	__u64 devmem_evictions;
 	__u64 devmem_cpu_faults;
 	__u64 devmem_pages;
-	__u64 reserved[3];
+	__u64 atomics;
+	__u64 exclusive_grants;
+	__u64 exclusive_lost;
+	__u64 reserved[8];
 };
 
 /* What the driver did for one invalidation (drm_test_mirror_event.action). */
@@ -385,6 +406,58 @@ struct drm_test_mirror_devmem {
 	__u64 reserved;
 };
 
+/* drm_test_mirror_atomic.op */
+#define TEST_MIRROR_ATOMIC_FETCH_ADD	0	/* *addr += operand */
+#define TEST_MIRROR_ATOMIC_CMPXCHG	1	/* if (*addr == compare) *addr = operand */
+
+/**
+ * struct drm_test_mirror_atomic - a device atomic on one 64-bit word
+ * @addr: the word, 8-byte aligned, in a read-write binding of anonymous
+ *	private memory the CPU maps writable.
+ * @operand: FETCH_ADD: the value added (modulo 2^64); CMPXCHG: the value
+ *	stored if the word equals @compare.
+ * @compare: CMPXCHG: the value expected; FETCH_ADD: must be zero.
+ * @old: out: the word's value before the operation (CMPXCHG succeeded
+ *	exactly when @old equals @compare).
+ * @op: TEST_MIRROR_ATOMIC_*.
+ * @flags: must be zero.
+ * @granted: out: 1 if this operation took the page exclusive for the
+ *	device, 0 if the device held it already.
+ * @pad: must be zero.
+ * @reserved: must be zero.
+ *
+ * As a GPU does for its atomics on system memory, the device takes the
+ * page with make_device_exclusive(): the CPU page table then holds a
+ * device-exclusive entry, which no CPU access can use, and the operation is
+ * atomic against the CPU and every other device. The device keeps the page
+ * (SNAPSHOT shows TEST_MIRROR_SNAP_EXCLUSIVE) until the CPU touches it: the
+ * CPU's fault restores its mapping and raises CLEAR, which removes the
+ * device's entry; the next ATOMIC takes the page again. The kernel raises
+ * EXCLUSIVE, with this file as owner, when the device takes a page: this
+ * file's table skips it (TEST_MIRROR_ACTION_SKIP), every other mirror of the
+ * page invalidates.
+ *
+ * Errors: -EOPNOTSUPP the kernel cannot (no TEST_MIRROR_CAP_DEVICE_EXCLUSIVE);
+ * -EINVAL misaligned @addr, an unknown @op, non-zero @flags, @pad,
+ * @reserved (or @compare for FETCH_ADD), or memory that is not anonymous
+ * private memory (a file, shared memory, hugetlbfs); -ENOENT the word is in
+ * no binding; -EPERM a read-only binding, or memory the CPU maps read-only;
+ * -EFAULT the tracking of the page was dropped by munmap, or no VMA;
+ * -ENOSPC the device table is full; -EBUSY the CPU page table kept changing
+ * for a second; -EINTR a fatal signal.
+ */
+struct drm_test_mirror_atomic {
+	__u64 addr;
+	__u64 operand;
+	__u64 compare;
+	__u64 old;
+	__u32 op;
+	__u32 flags;
+	__u32 granted;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
 #define DRM_TEST_MIRROR_BIND		0x00
 #define DRM_TEST_MIRROR_UNBIND		0x01
 #define DRM_TEST_MIRROR_READ		0x02
@@ -394,6 +467,7 @@ struct drm_test_mirror_devmem {
 #define DRM_TEST_MIRROR_EVENTS		0x06
 #define DRM_TEST_MIRROR_MIGRATE		0x07
 #define DRM_TEST_MIRROR_DEVMEM		0x08
+#define DRM_TEST_MIRROR_ATOMIC		0x09
 
 /* DRM's ioctl base and driver command base, as in drm.h. */
 #define TEST_MIRROR_IOCTL_BASE		'd'
@@ -421,6 +495,8 @@ struct drm_test_mirror_devmem {
 	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_MIGRATE, struct drm_test_mirror_migrate)
 #define DRM_IOCTL_TEST_MIRROR_DEVMEM \
 	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_DEVMEM, struct drm_test_mirror_devmem)
+#define DRM_IOCTL_TEST_MIRROR_ATOMIC \
+	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_ATOMIC, struct drm_test_mirror_atomic)
 
 #if defined(__cplusplus)
 }

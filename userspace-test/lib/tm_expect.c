@@ -306,6 +306,8 @@ char tm_snap_char(uint8_t snap)
 		return huge ? 'r' : 'R';
 	case TEST_MIRROR_SNAP_WRITE:
 		return huge ? 'w' : 'W';
+	case TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_EXCLUSIVE:
+		return huge ? '?' : 'X';
 	case TEST_MIRROR_SNAP_DROPPED:
 		return huge ? '?' : 'D';
 	case TEST_MIRROR_SNAP_UNBOUND:

@@ -176,6 +176,7 @@ int tm_expect_release_then_unmap_at(const char *file, int line,
  *   '.' no entry    'R' read-only entry    'W' read-write entry
  *   'r' / 'w' the same, as part of a huge (PMD-sized) entry
  *   'D' dropped (unmapped while bound)     '-' not bound
+ *   'X' read-write entry of a page the device holds exclusive (ATOMIC)
  *   '?' anything else (a value the contract does not allow)
  */
 char tm_snap_char(uint8_t snap);

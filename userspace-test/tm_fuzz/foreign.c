@@ -50,7 +50,7 @@ static int foreign_expect(unsigned long cmd, const uint8_t *eff)
 
 		if (a->flags & ~TEST_MIRROR_STATS_RESET)
 			return -EINVAL;
-		for (i = 0; i < 8; i++)
+		for (i = 0; i < (int)ARRAY_SIZE(a->reserved); i++)
 			if (a->reserved[i])
 				return -EINVAL;
 		break;

@@ -289,7 +289,8 @@ void check_stats_out(struct mfile *m, const struct drm_test_mirror_stats *s)
 	if (s->caps & ~(uint32_t)(TEST_MIRROR_CAP_VMA_DOWNGRADE |
 				  TEST_MIRROR_CAP_EVENT_AWARE |
 				  TEST_MIRROR_CAP_UFFD_FAULTS |
-				  TEST_MIRROR_CAP_DEVICE_PRIVATE))
+				  TEST_MIRROR_CAP_DEVICE_PRIVATE |
+				  TEST_MIRROR_CAP_DEVICE_EXCLUSIVE))
 		FAIL("STATS: unknown caps 0x%x", s->caps);
 	if (s->table_bytes % 4096)
 		FAIL("STATS: table_bytes %llu", (unsigned long long)s->table_bytes);
@@ -334,7 +335,7 @@ void op_stats(enum issue_mode mode)
 	} else {
 		int i, bad = 0;
 
-		for (i = 0; i < 8; i++)
+		for (i = 0; i < (int)ARRAY_SIZE(e->reserved); i++)
 			bad |= !!e->reserved[i];
 		allow(&p, bad ? -EINVAL : 0);
 	}

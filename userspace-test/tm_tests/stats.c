@@ -68,6 +68,9 @@ TEST(stats_fresh_file_zero)
 	ASSERT_EQ(st.nonblock_calls, 0);
 	ASSERT_EQ(st.devmem_to_device, 0);
 	ASSERT_EQ(st.devmem_to_system, 0);
+	ASSERT_EQ(st.atomics, 0);
+	ASSERT_EQ(st.exclusive_grants, 0);
+	ASSERT_EQ(st.exclusive_lost, 0);
 	for (i = 0; i < ARRAY_SIZE(st.reserved); i++)
 		ASSERT_EQ(st.reserved[i], 0);
 }
