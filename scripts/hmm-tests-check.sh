@@ -352,6 +352,19 @@ wait_nodes() {
 	done
 }
 
+# huge_reserve: anon_write_hugetlbfs and compound each map one huge page,
+# and compound passes without checking anything when it gets none: make
+# sure two are free, reserving more if needed. Sets old_nr (to put back)
+# and hfree (free now).
+huge_reserve() {
+	old_nr=$(cat /proc/sys/vm/nr_hugepages)
+	hfree=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	if [ "${hfree:-0}" -lt 2 ]; then
+		echo $((old_nr + 2 - ${hfree:-0})) > /proc/sys/vm/nr_hugepages
+		hfree=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	fi
+}
+
 run() {	# [EXPECT]
 	dir=$(dirname "$me")
 	if device_private; then
@@ -399,15 +412,7 @@ run() {	# [EXPECT]
 		sleep 0.1
 	done
 
-	# anon_write_hugetlbfs and compound each map one huge page, and
-	# compound passes without checking anything when it gets none: make
-	# sure two are free, reserving more if needed.
-	old_nr=$(cat /proc/sys/vm/nr_hugepages)
-	hfree=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
-	if [ "${hfree:-0}" -lt 2 ]; then
-		echo $((old_nr + 2 - ${hfree:-0})) > /proc/sys/vm/nr_hugepages
-		hfree=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
-	fi
+	huge_reserve
 	restore() {
 		[ "$old_param" = Y ] || echo 0 > "$PARAM"
 		[ "$(cat /proc/sys/vm/nr_hugepages)" = "$old_nr" ] ||
@@ -533,10 +538,19 @@ peer() {
 	tmp=${TMPDIR:-/tmp}/hmm-tests-peer.$$
 	mkdir -p "$tmp" || exit 1
 	old_param=$(cat "$PARAM")
+	huge_reserve
 	restore() {
 		[ -d /sys/module/test_hmm ] && rmmod test_hmm
 		echo "$old_param" > "$PARAM"
+		[ "$(cat /proc/sys/vm/nr_hugepages)" = "$old_nr" ] ||
+			echo "$old_nr" > /proc/sys/vm/nr_hugepages
 	}
+	if [ "${hfree:-0}" -lt 2 ]; then
+		restore
+		echo "Bail out! fewer than two free huge pages: compound would" \
+		     "check nothing"
+		exit 1
+	fi
 
 	# lib/test_hmm alone: test_mirror's devices have the same names.
 	echo 0 > "$PARAM"
