@@ -64,15 +64,25 @@ all: module userspace
 module:
 	$(TOP)/scripts/build-module.sh "$(KDIR)" "" $(if $(W),W=$(W)) $(if $(C),C=$(C))
 
-# The module for every kernel of KERNELS.
+# The module for every kernel of KERNELS; for a kernel with device-private
+# memory (7.3), also the kernel's own lib/test_hmm.ko, unmodified, which the
+# suite's hmm-tests-peer compares test_mirror with.
 modules:
 	@set -e; for s in $(KERNELS); do \
 		kdir=$$($(TOP)/scripts/kernels.sh kdir $$s); \
 		echo "build-module.sh $$kdir"; \
 		$(TOP)/scripts/build-module.sh "$$kdir" >/dev/null; \
+		if grep -q '^CONFIG_DEVICE_PRIVATE=y' "$$kdir/.config"; then \
+			echo "build-test-hmm.sh $$s"; \
+			$(TOP)/scripts/build-test-hmm.sh $$s >/dev/null; \
+		fi; \
 	done
 
-userspace: $(US_PROGS) $(US_DIR)/hmm-tests $(US_DIR)/tm_kunit $(US_DIR)/tm_profile
+# The kernel's own hmm-tests of 7.3 (hmm-tests-peer) where 7.3 is tested.
+HMM_PEER   := $(filter 7.3,$(KERNELS))
+
+userspace: $(US_PROGS) $(US_DIR)/hmm-tests $(US_DIR)/tm_kunit $(US_DIR)/tm_profile \
+	   $(addprefix $(US_DIR)/hmm-tests-,$(HMM_PEER))
 
 # The kernel's own hmm-tests (Linux 6.1, from Debian's linux-source-6.1),
 # built unmodified, and hmm-tests-run, which runs and judges it in the guest.
@@ -80,6 +90,13 @@ $(US_DIR)/hmm-tests: $(TOP)/scripts/build-hmm-tests.sh \
 		     $(TOP)/scripts/hmm-tests-check.sh \
 		     $(TOP)/scripts/hmm-tests-expect.txt
 	$(TOP)/scripts/build-hmm-tests.sh $(US_DIR)
+
+# 7.3's hmm-tests, built unmodified in the build root against 7.3's uAPI
+# headers, and hmm-tests-peer, which runs it against lib/test_hmm and
+# test_mirror in the guest and compares.
+$(US_DIR)/hmm-tests-7.3: $(TOP)/scripts/build-hmm-tests.sh \
+			 $(TOP)/scripts/hmm-tests-check.sh
+	$(TOP)/scripts/build-hmm-tests.sh --peer 7.3 $(US_DIR)
 
 # The guest's runner of the KUnit suites (test_mirror_kunit.ko).
 $(US_DIR)/tm_kunit: $(TOP)/scripts/guest-kunit.sh

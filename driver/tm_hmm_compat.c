@@ -30,6 +30,14 @@
  *   request, so a range not yet mirrored costs exactly one. A write to
  *   memory the CPU maps read-only fails with -EPERM, a read of memory the
  *   CPU may not read (PROT_NONE) with -EFAULT.
+ * - READ_UNLOCKED (7.3's test_hmm): READ whose faults may drop the mmap
+ *   lock, so that a userfaultfd handler can supply a missing page while the
+ *   device waits. READ already does so wherever the kernel lets it
+ *   (hmm_range_fault_unlocked_timeout(), TM_HAVE_HMM_UNLOCKED, see
+ *   compat.h), so there the two are one command. Elsewhere READ cannot
+ *   keep the promise READ_UNLOCKED makes and it fails with -EOPNOTSUPP
+ *   before the argument is read; the DRM front-end's TM_CAP_UFFD_FAULTS
+ *   capability bit says which of the two a kernel does.
  * - SNAPSHOT: tm_mirror_cpu_snapshot(), i.e. hmm_range_fault() without
  *   faulting, turned into one TM_HMM_PROT_* byte per page. No page frame
  *   number reaches userspace.
@@ -363,6 +371,12 @@ static long tm_hmm_ioctl(struct file *filp, unsigned int command,
 	int ret;
 
 	switch (command) {
+	case TM_HMM_IOC_READ_UNLOCKED:
+		/* READ drops the mmap lock in its faults only there. */
+		if (!TM_HAVE_HMM_UNLOCKED)
+			return -EOPNOTSUPP;
+		command = TM_HMM_IOC_READ;
+		break;
 	case TM_HMM_IOC_READ:
 	case TM_HMM_IOC_WRITE:
 	case TM_HMM_IOC_SNAPSHOT:

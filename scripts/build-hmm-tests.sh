@@ -23,10 +23,84 @@
 #                  runs hmm-tests and judges its output (the suite line)
 # Environment: LINUX_SRC_TARBALL (default /usr/src/linux-source-6.1.tar.xz),
 #   CC (default gcc).
+#
+# scripts/build-hmm-tests.sh --peer SERIES [OUTDIR]   (SERIES: 7.3)
+#
+# The same selftest of the kernel of SERIES, tools/testing/selftests/mm/
+# hmm-tests.c there, UNMODIFIED, for the side-by-side run against the
+# kernel's own lib/test_hmm (scripts/build-test-hmm.sh builds it) on the
+# kernel that has device-private memory. 7.3's hmm-tests needs 7.3's uAPI
+# headers (PAGEMAP_SCAN, newer userfaultfd): the headers are installed from
+# the series' linux-source (its tarball in the build root, installed there
+# by scripts/deps.sh) with the kernel's own "make headers_install", and the
+# test is built with the selftest's own Makefile (its flags, its helpers
+# vm_util.c and hugepage_settings.c), with KHDR_INCLUDES pointing at those
+# headers and LDFLAGS=-static; both run in the build root (its gcc-14,
+# rsync, static glibc). The tree parts needed are extracted into
+# build/hmm-tests-SERIES/ (never committed), again when the tarball is newer.
+# Writes, into OUTDIR:
+#   hmm-tests-SERIES  the selftest, static
+#   hmm-tests-peer    scripts/hmm-tests-check.sh, which run under that name
+#                     runs it against lib/test_hmm, then against test_mirror,
+#                     and compares (see there)
 
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+
+# build_peer SERIES OUTDIR: the --peer build described above.
+build_peer() {
+	local series=$1 outdir=$2 root tarball tree src stamp ktree hdr
+	local dirs=(Makefile scripts include arch/x86 tools usr
+		    lib/test_hmm_uapi.h mm/gup_test.h)
+	local members=() d
+
+	root=$("$TOP/scripts/kernels.sh" buildroot "$series")
+	[ -n "$root" ] || { echo "build-hmm-tests: $series has no build root" >&2; exit 1; }
+	tarball=$root/usr/src/linux-source-$series.tar.xz
+	if [ ! -r "$tarball" ]; then
+		echo "build-hmm-tests: $tarball not found:" \
+		     "install Debian's linux-source-$series (scripts/deps.sh does)" >&2
+		exit 1
+	fi
+	tree=$(basename "$tarball" .tar.xz)
+	src=$TOP/build/hmm-tests-$series
+	stamp=$src/.extracted
+	ktree=$src/$tree
+	hdr=$src/usr
+	if [ ! -e "$stamp" ] || [ "$tarball" -nt "$stamp" ]; then
+		rm -rf "$src"
+		mkdir -p "$src"
+		for d in "${dirs[@]}"; do
+			members+=("$tree/$d")
+		done
+		echo "build-hmm-tests: extracting ${dirs[*]} from $tarball"
+		tar -xJf "$tarball" -C "$src" "${members[@]}"
+		# The kernel's uAPI headers, as a distribution's libc headers
+		# package installs them (the build root's gcc-14 as host and
+		# target compiler: it has no plain "gcc").
+		"$TOP/scripts/in-root.sh" "$root" --bind "$TOP" -- \
+			make -s -C "$ktree" O="$src/obj" ARCH=x86 HOSTCC=gcc-14 \
+			CC=gcc-14 INSTALL_HDR_PATH="$hdr" headers_install
+		touch "$stamp"
+	fi
+	mkdir -p "$outdir" "$src/out"
+	"$TOP/scripts/in-root.sh" "$root" --bind "$TOP" -- \
+		make -s -C "$ktree/tools/testing/selftests/mm" CC=gcc-14 \
+		KHDR_INCLUDES="-isystem $hdr/include" LDFLAGS=-static \
+		OUTPUT="$src/out" "$src/out/hmm-tests"
+	cp "$src/out/hmm-tests" "$outdir/hmm-tests-$series.tmp"
+	mv "$outdir/hmm-tests-$series.tmp" "$outdir/hmm-tests-$series"
+	install -m 0755 "$TOP/scripts/hmm-tests-check.sh" "$outdir/hmm-tests-peer.tmp"
+	mv "$outdir/hmm-tests-peer.tmp" "$outdir/hmm-tests-peer"
+	echo "build-hmm-tests: built $outdir/hmm-tests-$series and $outdir/hmm-tests-peer"
+}
+
+if [ "${1:-}" = --peer ]; then
+	[ $# -ge 2 ] || { echo "usage: build-hmm-tests.sh --peer SERIES [OUTDIR]" >&2; exit 2; }
+	build_peer "$2" "${3:-$TOP/build/userspace}"
+	exit 0
+fi
 TARBALL=${LINUX_SRC_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 SRC=$TOP/build/hmm-tests-src
 OUTDIR=${1:-$TOP/build/userspace}

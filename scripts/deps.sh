@@ -34,9 +34,10 @@
 # made with debootstrap in $TM_BUILD_ROOT (default $TM_CACHE/trixie-root),
 # with its own apt sources (trixie, trixie-backports: the host's sources
 # are never touched), where the headers, gcc-14, make, pahole, sparse,
-# libdrm-dev, perl and python3 are installed with apt, and linux-source-7.3
-# of the headers' version (lint.sh takes checkpatch and kernel-doc from it,
-# and check-debug.sh builds the debug kernel from it, on the host);
+# libdrm-dev, perl, python3, rsync and libc6-dev are installed with apt,
+# and linux-source-7.3 of the headers' version (lint.sh takes checkpatch
+# and kernel-doc from it, and check-debug.sh builds the debug kernel from
+# it, on the host);
 # scripts/in-root.sh runs commands in it. The release is pinned (TM_KREL_7_3, default below);
 # TM_KVER_7_3 pins the package version too, else apt's candidate is taken.
 # The image is the meta package linux-image-<krel>'s linux-binary-unsigned
@@ -67,11 +68,13 @@ BASE_PKGS="gcc gcc-12 libc6-dev make pkg-config libdrm-dev qemu-system-x86
 	coreutils flex bison bc libelf-dev libssl-dev debootstrap"
 
 # The 7.x build root (see above): its suite, and what is installed in it
-# besides the headers (perl: checkpatch; python3: 7.x's kernel-doc).
+# besides the headers (perl: checkpatch; python3: 7.x's kernel-doc;
+# rsync: make headers_install of linux-source-7.3 and libc6-dev: static
+# programs, for 7.3's own hmm-tests, scripts/build-hmm-tests.sh).
 KREL_7_3_DEFAULT=7.3.4+deb13-amd64
 BUILD_ROOT=${TM_BUILD_ROOT:-$TM_CACHE/trixie-root}
 ROOT_SUITE=trixie
-ROOT_PKGS="gcc-14 make pahole sparse libdrm-dev perl python3"
+ROOT_PKGS="gcc-14 make pahole sparse libdrm-dev perl python3 rsync libc6-dev"
 
 updated=0
 apt_update() {

@@ -31,10 +31,38 @@
 #	beside this script or in PATH) with its output indented as a nested
 #	KTAP stream, judge it as above, and turn the devices off again.
 #
+#	On a kernel with device-private memory, "run" does not run: it
+#	prints one skipped result. The expectations describe a device
+#	without device memory, on kernels without it (6.1, 6.12); there the
+#	kernel's own hmm-tests of that release runs instead, against the
+#	kernel's own lib/test_hmm and then test_mirror ("peer" below), and
+#	it has every test of 6.1's.
+#
+#   hmm-tests-check.sh peer
+#	In the guest of a kernel with device-private memory (7.3): run
+#	hmm-tests-SERIES (SERIES: the kernel's, e.g. 7.3; found beside this
+#	script), the selftest of that release (scripts/build-hmm-tests.sh
+#	--peer), twice in one boot: against lib/test_hmm (modprobe test_hmm,
+#	the module scripts/build-test-hmm.sh builds from the same release,
+#	unmodified; its device-private /dev/hmm_dmirror0 and 1), which is
+#	then removed, and against test_mirror's devices (hmm_compat=1). Both
+#	outputs are shown, then the table of every test with its result on
+#	each (pass, fail with its first failed assertion, skip with its
+#	reason), then one KTAP result per test: "not ok" iff the test passes
+#	on lib/test_hmm and does not pass on test_mirror; a test lib/test_hmm
+#	does not pass is "ok ... # SKIP" with its result there. Also "not ok"
+#	if lib/test_hmm passes no test at all or the two runs do not run the
+#	same tests. The device-coherent variants open /dev/hmm_dmirror2 and 3,
+#	which neither has (test_hmm makes them only from RAM reserved at boot,
+#	its spm_addr_dev0/1 parameters), so they skip on both. On a kernel
+#	without device-private memory (no make_device_exclusive in
+#	/proc/kallsyms): one skipped result.
+#
 # scripts/build-hmm-tests.sh installs this script as
 # build/userspace/hmm-tests-run, with the expectations appended after a
 # "__EXPECT__" line; run that way without arguments, it does "run" with the
 # appended expectations. The guest suite (scripts/suite.txt) runs it so.
+# Installed as hmm-tests-peer (build-hmm-tests.sh --peer), it does "peer".
 
 set -u
 
@@ -42,7 +70,7 @@ me=$0
 PARAM=/sys/module/test_mirror/parameters/hmm_compat
 
 usage() {
-	echo "usage: $me check EXPECT LOG | $me run [EXPECT]" >&2
+	echo "usage: $me check EXPECT LOG | $me run [EXPECT] | $me peer" >&2
 	exit 2
 }
 
@@ -212,6 +240,61 @@ check() {	# EXPECT LOG
 	' devmem="${TM_DEVMEM:-0}" "$1" "$2"
 }
 
+# device_private: does the running kernel have device-private memory?
+# make_device_exclusive() (make_device_exclusive_range() before 6.14) is
+# built only with CONFIG_DEVICE_PRIVATE.
+device_private() {
+	awk '$3 ~ /^make_device_exclusive(_range)?$/ { f = 1; exit }
+	     END { exit !f }' /proc/kallsyms 2>/dev/null
+}
+
+# results LOG: one line per test of hmm-tests' output LOG (as "check"
+# reads it): NAME, a tab, pass, fail or skip, a tab, the detail (a
+# failure's first failed assertion, a skip's reason).
+results() {
+	awk '
+	{ sub(/\r$/, ""); sub(/^    /, "") }
+	$1 == "#" && $2 == "RUN" && $NF == "..." {
+		cur = $3
+		why = ""
+		next
+	}
+	cur != "" && /^(not )?ok [0-9]+/ {
+		if ($1 == "not") {
+			r = "fail"
+		} else if ($0 ~ /# SKIP/) {
+			r = "skip"
+			if (why == "") {
+				why = $0
+				sub(/.*# SKIP[ \t]*/, "", why)
+			}
+		} else if (skipped) {
+			r = "skip"
+		} else {
+			r = "pass"
+		}
+		printf "%s\t%s\t%s\n", cur, r, (r == "pass" ? "" : why)
+		cur = ""
+		skipped = 0
+		next
+	}
+	cur != "" && /^#[ \t]+SKIP[ \t]/ {
+		skipped = 1
+		why = $0
+		sub(/^#[ \t]+SKIP[ \t]+/, "", why)
+		next
+	}
+	cur != "" && /:Expected / && why == "" {
+		why = substr($0, index($0, ":Expected ") + 1)
+		next
+	}
+	cur != "" && /Test terminated/ && why == "" {
+		why = $0
+		sub(/^#[ \t]*/, "", why)
+	}
+	' "$1"
+}
+
 # break_loops PID: copy hmm-tests' output (PID: its main process) from
 # stdin to stdout, cutting short the harness's teardown loop.
 #
@@ -272,8 +355,62 @@ features() {
 	fi
 }
 
+# run_bin BIN LOG: run hmm-tests BIN; its own KTAP is kept in LOG for the
+# check and shown indented as a nested stream. restore() and $tmp: the
+# caller's, undone if the run is stopped from outside.
+run_bin() {
+	mkfifo "$tmp/out" || exit 1
+	"$1" > "$tmp/out" 2>&1 &
+	pid=$!
+	# Stopped from outside (the suite's timeout): take hmm-tests along.
+	trap 'kill_test "$pid"; kill -9 "$pid" 2>/dev/null; restore; rm -rf "$tmp"
+	      echo "Bail out! ${me##*/} stopped by a signal"; exit 1' TERM INT
+	break_loops "$pid" < "$tmp/out" | tee "$2" | sed 's/^/    /' &
+	wait $!
+	wait "$pid"
+	echo "# hmm-tests: exit status $?"
+	trap - TERM INT
+	rm -f "$tmp/out"
+}
+
+# wait_nodes PRESENT: wait (5 s at most) until /dev/hmm_dmirror0 and 1
+# exist (PRESENT 1) or are gone (0).
+wait_nodes() {
+	i=0
+	while :; do
+		if [ "$1" = 1 ]; then
+			[ -c /dev/hmm_dmirror0 ] && [ -c /dev/hmm_dmirror1 ] && return 0
+		else
+			[ -e /dev/hmm_dmirror0 ] || [ -e /dev/hmm_dmirror1 ] || return 0
+		fi
+		i=$((i + 1))
+		[ $i -gt 50 ] && return 1
+		sleep 0.1
+	done
+}
+
+# huge_reserve: anon_write_hugetlbfs and compound each map one huge page,
+# and compound passes without checking anything when it gets none: make
+# sure two are free, reserving more if needed. Sets old_nr (to put back)
+# and hfree (free now).
+huge_reserve() {
+	old_nr=$(cat /proc/sys/vm/nr_hugepages)
+	hfree=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	if [ "${hfree:-0}" -lt 2 ]; then
+		echo $((old_nr + 2 - ${hfree:-0})) > /proc/sys/vm/nr_hugepages
+		hfree=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	fi
+}
+
 run() {	# [EXPECT]
 	dir=$(dirname "$me")
+	if device_private; then
+		echo "1..1"
+		echo "ok 1 hmm-tests # SKIP this kernel has device-private memory:" \
+		     "its own release's hmm-tests runs beside lib/test_hmm instead" \
+		     "(hmm-tests-peer)"
+		exit 0
+	fi
 	tmp=${TMPDIR:-/tmp}/hmm-tests.$$
 	mkdir -p "$tmp" || exit 1
 	if [ $# -ge 1 ]; then
@@ -312,15 +449,7 @@ run() {	# [EXPECT]
 		sleep 0.1
 	done
 
-	# anon_write_hugetlbfs and compound each map one huge page, and
-	# compound passes without checking anything when it gets none: make
-	# sure two are free, reserving more if needed.
-	old_nr=$(cat /proc/sys/vm/nr_hugepages)
-	hfree=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
-	if [ "${hfree:-0}" -lt 2 ]; then
-		echo $((old_nr + 2 - ${hfree:-0})) > /proc/sys/vm/nr_hugepages
-		hfree=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
-	fi
+	huge_reserve
 	restore() {
 		[ "$old_param" = Y ] || echo 0 > "$PARAM"
 		[ "$(cat /proc/sys/vm/nr_hugepages)" = "$old_nr" ] ||
@@ -333,19 +462,7 @@ run() {	# [EXPECT]
 	export TM_DEVMEM
 	echo "# hmm-tests: device memory: TM_DEVMEM=$TM_DEVMEM"
 
-	# The run: hmm-tests' own KTAP, kept for the check, shown indented as
-	# a nested stream.
-	mkfifo "$tmp/out" || exit 1
-	"$bin" > "$tmp/out" 2>&1 &
-	pid=$!
-	# Stopped from outside (the suite's timeout): take hmm-tests along.
-	trap 'kill_test "$pid"; kill -9 "$pid" 2>/dev/null; restore; rm -rf "$tmp"
-	      echo "Bail out! hmm-tests-run stopped by a signal"; exit 1' TERM INT
-	break_loops "$pid" < "$tmp/out" | tee "$tmp/log" | sed 's/^/    /' &
-	wait $!
-	wait "$pid"
-	echo "# hmm-tests: exit status $?"
-	trap - TERM INT
+	run_bin "$bin" "$tmp/log"
 	restore
 
 	if [ "${hfree:-0}" -lt 1 ]; then
@@ -362,11 +479,178 @@ run() {	# [EXPECT]
 	exit $rc
 }
 
+# compare LIB TM: the side-by-side table and the KTAP verdict of the
+# results() lists LIB (lib/test_hmm) and TM (test_mirror).
+compare() {
+	awk -F '\t' '
+	function show(r, d) {
+		return d == "" ? r : r ": " d
+	}
+	function result(ok, desc) {
+		n++
+		printf "%s %d %s\n", ok ? "ok" : "not ok", n, desc
+		if (!ok)
+			nbad++
+	}
+	FNR == NR {
+		if (!($1 in lib))
+			order[++nt] = $1
+		lib[$1] = $2
+		ld[$1] = $3
+		next
+	}
+	{
+		if (!($1 in lib) && !($1 in tm))
+			order[++nt] = $1
+		tm[$1] = $2
+		td[$1] = $3
+	}
+	END {
+		w = 40
+		for (i = 1; i <= nt; i++)
+			if (length(order[i]) > w)
+				w = length(order[i])
+		printf "# %-" w "s  %-12s  %s\n", "test", "lib/test_hmm", "test_mirror"
+		for (i = 1; i <= nt; i++) {
+			t = order[i]
+			l = (t in lib) ? lib[t] : "missing"
+			m = (t in tm) ? tm[t] : "missing"
+			printf "# %-" w "s  %-12s  %s\n", t, l, m
+			if (l == m && ld[t] == td[t]) {
+				if (l != "pass" && ld[t] != "")
+					printf "#   both: %s\n", ld[t]
+			} else {
+				if (l != "pass" && ld[t] != "")
+					printf "#   lib/test_hmm: %s\n", ld[t]
+				if (m != "pass" && td[t] != "")
+					printf "#   test_mirror:  %s\n", td[t]
+			}
+			if (l == "pass")
+				lp++
+			if (m == "pass")
+				mp++
+			if (l == "pass" && m != "pass")
+				both_not++
+		}
+		printf "# hmm-tests side by side: lib/test_hmm passed %d, " \
+		       "test_mirror passed %d, of %d tests; %d passed by " \
+		       "lib/test_hmm and not by test_mirror\n", lp, mp, nt, both_not
+		nbad = 0
+		for (i = 1; i <= nt; i++) {
+			t = order[i]
+			l = (t in lib) ? lib[t] : "missing"
+			m = (t in tm) ? tm[t] : "missing"
+			if (l == "pass")
+				result(m == "pass", t (m == "pass" ? "" : \
+				       " (passes on lib/test_hmm; on test_mirror " \
+				       show(m, td[t]) ")"))
+			else
+				result(1, t " # SKIP lib/test_hmm: " show(l, ld[t]) \
+				       "; test_mirror: " m)
+		}
+		result(lp > 0, "lib/test_hmm passes hmm-tests (" lp " of " nt ")")
+		same = 1
+		for (i = 1; i <= nt; i++)
+			if (!(order[i] in lib) || !(order[i] in tm))
+				same = 0
+		result(same, "both runs ran the same tests")
+		print "1.." n
+		exit (nbad > 0 ? 1 : 0)
+	}' "$1" "$2"
+}
+
+peer() {
+	dir=$(dirname "$me")
+	if ! device_private; then
+		echo "1..1"
+		echo "ok 1 hmm-tests-peer # SKIP no device-private memory in this kernel," \
+		     "so no lib/test_hmm to compare with (6.1's hmm-tests runs:" \
+		     "hmm-tests-run)"
+		exit 0
+	fi
+	series=$(uname -r | cut -d. -f1,2)
+	bin=$dir/hmm-tests-$series
+	if [ ! -x "$bin" ]; then
+		echo "Bail out! no $bin (scripts/build-hmm-tests.sh --peer $series)"
+		exit 1
+	fi
+	if [ ! -w "$PARAM" ]; then
+		echo "Bail out! no $PARAM: test_mirror is not loaded, or has no hmm_compat"
+		exit 1
+	fi
+	tmp=${TMPDIR:-/tmp}/hmm-tests-peer.$$
+	mkdir -p "$tmp" || exit 1
+	old_param=$(cat "$PARAM")
+	huge_reserve
+	restore() {
+		[ -d /sys/module/test_hmm ] && rmmod test_hmm
+		echo "$old_param" > "$PARAM"
+		[ "$(cat /proc/sys/vm/nr_hugepages)" = "$old_nr" ] ||
+			echo "$old_nr" > /proc/sys/vm/nr_hugepages
+	}
+	if [ "${hfree:-0}" -lt 2 ]; then
+		restore
+		echo "Bail out! fewer than two free huge pages: compound would" \
+		     "check nothing"
+		exit 1
+	fi
+
+	# lib/test_hmm alone: test_mirror's devices have the same names.
+	echo 0 > "$PARAM"
+	if ! wait_nodes 0; then
+		restore
+		echo "Bail out! test_mirror's /dev/hmm_dmirror0 and 1 did not go"
+		exit 1
+	fi
+	t0=$(date +%s)
+	if ! modprobe test_hmm; then
+		restore
+		echo "Bail out! modprobe test_hmm failed (scripts/build-test-hmm.sh" \
+		     "builds it; make modules does on this kernel)"
+		exit 1
+	fi
+	if ! wait_nodes 1; then
+		restore
+		echo "Bail out! lib/test_hmm's /dev/hmm_dmirror0 and 1 did not appear"
+		exit 1
+	fi
+	echo "# hmm-tests-peer: $bin against lib/test_hmm"
+	run_bin "$bin" "$tmp/lib.log"
+	if ! rmmod test_hmm || ! wait_nodes 0; then
+		restore
+		echo "Bail out! rmmod test_hmm failed, or its devices stayed"
+		exit 1
+	fi
+	t1=$(date +%s)
+
+	echo 1 > "$PARAM"
+	if ! wait_nodes 1; then
+		restore
+		echo "Bail out! test_mirror's /dev/hmm_dmirror0 and 1 did not appear"
+		exit 1
+	fi
+	echo "# hmm-tests-peer: $bin against test_mirror (hmm_compat=1)"
+	run_bin "$bin" "$tmp/tm.log"
+	restore
+	t2=$(date +%s)
+	echo "# hmm-tests-peer: lib/test_hmm run $((t1 - t0)) s, test_mirror run $((t2 - t1)) s"
+
+	results "$tmp/lib.log" > "$tmp/lib"
+	results "$tmp/tm.log" > "$tmp/tm"
+	compare "$tmp/lib" "$tmp/tm"
+	rc=$?
+	rm -rf "$tmp"
+	exit $rc
+}
+
 case ${1:-} in
 check)	[ $# -eq 3 ] || usage; check "$2" "$3"; exit $? ;;
 run)	shift; [ $# -le 1 ] || usage; run "$@" ;;
+peer)	[ $# -eq 1 ] || usage; peer ;;
 kill-test)	[ $# -eq 2 ] || usage; kill_test "$2" ;;	# internal
-"")	# installed as hmm-tests-run, with the expectations appended
+"")	# installed as hmm-tests-peer, or as hmm-tests-run with the
+	# expectations appended
+	[ "${me##*/}" = hmm-tests-peer ] && peer
 	grep -q '^__EXPECT__$' "$me" || usage
 	run ;;
 *)	usage ;;

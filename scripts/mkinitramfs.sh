@@ -26,6 +26,10 @@
 #   TM_EXTRA_MODULES out-of-tree modules to carry beside test_mirror.ko, in
 #                    extra/ ("{krel}" replaced as in TM_MODULE): the peer
 #                    lib/test_hmm.ko of scripts/bench-peer.sh
+# The kernel's own lib/test_hmm.ko, built by scripts/build-test-hmm.sh into
+# build/<krel>/peer/ (make modules does, for a kernel with device-private
+# memory), is carried in extra/ whenever it is there: hmm-tests-peer in the
+# suite runs the kernel's hmm-tests against it and against test_mirror.
 
 set -euo pipefail
 
@@ -106,7 +110,8 @@ if [ -f "$module" ]; then
 else
 	echo "mkinitramfs: warning: no $module (the guest will report it)" >&2
 fi
-for ko in ${TM_EXTRA_MODULES:-}; do
+peer_ko=$(dirname "$module")/peer/test_hmm.ko
+for ko in ${TM_EXTRA_MODULES:-} $([ -f "$peer_ko" ] && echo "$peer_ko"); do
 	ko=${ko//\{krel\}/$krel}
 	[ -f "$ko" ] || die "no $ko (TM_EXTRA_MODULES)"
 	cp "$ko" "$mdst/extra/"

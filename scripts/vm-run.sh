@@ -34,8 +34,10 @@
 #   TM_SKIP_BUILD=1    use build/<krel>/test_mirror.ko and build/userspace as
 #                      they are, built before (make check does; TM_MODULE,
 #                      TM_USERSPACE, TM_SUITE: see mkinitramfs.sh); else the
-#                      module is built with scripts/build-module.sh and the
-#                      programs with make userspace
+#                      module is built with scripts/build-module.sh (and,
+#                      on a kernel with device-private memory, lib/test_hmm
+#                      with scripts/build-test-hmm.sh) and the programs
+#                      with make userspace
 #   TM_SPLAT_IGNORE=RE kernel log lines matching RE are not splats
 #   TM_QUIET=1         print only the summary line
 
@@ -109,6 +111,17 @@ build() {
 			emit not ok "build: test_mirror.ko for $krel"
 			tail -n 40 "$out/build-module.log" | sed 's/^/# /'
 			ok=0
+		fi
+		# the kernel's own lib/test_hmm, where hmm-tests-peer uses it
+		if grep -q '^CONFIG_DEVICE_PRIVATE=y' "$kdir/.config"; then
+			if "$TOP/scripts/build-test-hmm.sh" "$series" \
+				> "$out/build-test-hmm.log" 2>&1; then
+				emit ok "build: lib/test_hmm.ko for $krel"
+			else
+				emit not ok "build: lib/test_hmm.ko for $krel"
+				tail -n 40 "$out/build-test-hmm.log" | sed 's/^/# /'
+				ok=0
+			fi
 		fi
 		if make -C "$TOP" --no-print-directory userspace \
 			> "$out/build-userspace.log" 2>&1; then

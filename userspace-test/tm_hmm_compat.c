@@ -13,6 +13,7 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,6 +292,91 @@ TEST_OPTS(read_write_counts, NODEV, 0)
 	ASSERT_PATTERN(buf, SZ(16), SEED_B);
 	ASSERT_OK(hc_cmd(fd, TM_HMM_IOC_WRITE, buf, mirror, 16, &c));
 	ASSERT_EQ(c.faults, 0);
+}
+
+/* A READ_UNLOCKED made in a thread of its own (read_unlocked). */
+struct hc_async {
+	int fd;
+	void *addr;
+	void *mirror;
+	uint64_t npages;
+	struct tm_hmm_cmd c;
+	int ret;
+};
+
+static void *hc_async_fn(void *arg)
+{
+	struct hc_async *a = arg;
+
+	a->ret = hc_cmd(a->fd, TM_HMM_IOC_READ_UNLOCKED, a->addr, a->mirror,
+			a->npages, &a->c);
+	return NULL;
+}
+
+/*
+ * READ_UNLOCKED (7.3's test_hmm): where device faults may drop the mmap
+ * lock (TEST_MIRROR_CAP_UFFD_FAULTS), READ's counts, and a read of pages
+ * a userfaultfd handler supplies: every page reaches the handler once and
+ * the device reads what it supplied. Elsewhere EOPNOTSUPP, before the
+ * argument is read.
+ */
+TEST_OPTS(read_unlocked, NODEV, 0)
+{
+	const uint64_t n = 4;
+	uint8_t *buf = tm_must_map_pattern(n, SEED_A);
+	uint8_t *miss = tm_must_map(n, PROT_READ | PROT_WRITE);
+	uint8_t *src = tm_must_map_pattern(n, SEED_B);
+	uint8_t *mirror = malloc(SZ(n));
+	struct hc_async a = { .addr = miss, .npages = n };
+	bool unlocked, seen[4] = { false };
+	struct tm_hmm_cmd c;
+	pthread_t thread;
+	uint64_t addr, i;
+	int dfd, u;
+
+	dfd = tm_must_open();
+	unlocked = tm_has_cap(dfd, TEST_MIRROR_CAP_UFFD_FAULTS);
+	close(dfd);
+	fd = hc_must_open(0);
+	ASSERT_TRUE(mirror);
+	if (!unlocked) {
+		ASSERT_ERRNO(tm_ioctl(fd, TM_HMM_IOC_READ_UNLOCKED, NULL),
+			     -EOPNOTSUPP);
+		ASSERT_ERRNO(hc_cmd(fd, TM_HMM_IOC_READ_UNLOCKED, buf, mirror,
+				    n, &c), -EOPNOTSUPP);
+		ASSERT_EQ(c.cpages, UNTOUCHED);
+		ASSERT_EQ(c.faults, UNTOUCHED);
+		return;
+	}
+
+	ASSERT_OK(hc_cmd(fd, TM_HMM_IOC_READ_UNLOCKED, buf, mirror, n, &c));
+	ASSERT_EQ(c.cpages, n);
+	ASSERT_EQ(c.faults, 1);
+	ASSERT_PATTERN(mirror, SZ(n), SEED_A);
+	ASSERT_OK(hc_cmd(fd, TM_HMM_IOC_READ_UNLOCKED, buf, mirror, n, &c));
+	ASSERT_EQ(c.cpages, n);
+	ASSERT_EQ(c.faults, 0);
+
+	/* Missing pages: the handler supplies page i from src's page i. */
+	u = tm_must_uffd_missing(miss, SZ(n));
+	memset(mirror, 0xee, SZ(n));
+	a.fd = fd;
+	a.mirror = mirror;
+	ASSERT_EQ(pthread_create(&thread, NULL, hc_async_fn, &a), 0);
+	for (i = 0; i < n; i++) {
+		ASSERT_OK(tm_uffd_wait(u, 10000, &addr));
+		addr = (addr - (uintptr_t)miss) / PAGE_SZ;
+		ASSERT_TRUE(addr < n);
+		ASSERT_FALSE(seen[addr]);
+		seen[addr] = true;
+		ASSERT_OK(tm_uffd_copy(u, PG(miss, addr), PG(src, addr)));
+	}
+	ASSERT_EQ(pthread_join(thread, NULL), 0);
+	ASSERT_OK(a.ret);
+	ASSERT_EQ(a.c.cpages, n);
+	ASSERT_PATTERN(mirror, SZ(n), SEED_B);
+	ASSERT_PATTERN(miss, SZ(n), SEED_B);
+	close(u);
 }
 
 /*

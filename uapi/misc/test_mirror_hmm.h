@@ -65,6 +65,13 @@ struct tm_hmm_cmd {
  * test_mirror allocates 4 KiB pages only, so it changes nothing here.
  */
 #define TM_HMM_FLAG_FAIL_ALLOC		(1ULL << 0)
+/*
+ * READ whose device faults may drop the mmap lock and wait, as a CPU fault
+ * does (a userfaultfd handler can supply the page): from Linux 7.3's
+ * test_hmm. Where the kernel cannot (before 7.3: the DRM front-end's
+ * TEST_MIRROR_CAP_UFFD_FAULTS is clear), EOPNOTSUPP.
+ */
+#define TM_HMM_IOC_READ_UNLOCKED	_IOWR(TM_HMM_IOC_TYPE, 0x09, struct tm_hmm_cmd)
 
 /*
  * SNAPSHOT: one byte per page. ERROR stands alone; otherwise the byte is

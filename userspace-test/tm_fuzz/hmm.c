@@ -94,7 +94,28 @@ static const unsigned long hmm_cmd_list[] = {
 	TM_HMM_IOC_READ, TM_HMM_IOC_WRITE, TM_HMM_IOC_SNAPSHOT,
 	TM_HMM_IOC_MIGRATE_TO_DEV, TM_HMM_IOC_MIGRATE_TO_SYS,
 	TM_HMM_IOC_EXCLUSIVE, TM_HMM_IOC_CHECK_EXCLUSIVE, TM_HMM_IOC_RELEASE,
+	TM_HMM_IOC_READ_UNLOCKED,
 };
+
+/*
+ * Is READ_UNLOCKED READ (the kernel lets device faults drop the mmap lock:
+ * TEST_MIRROR_CAP_UFFD_FAULTS), or EOPNOTSUPP? Asked once, of a DRM file.
+ */
+static bool hmm_read_unlocked(void)
+{
+	static int unlocked = -1;
+	struct drm_test_mirror_stats st;
+	int fd;
+
+	if (unlocked < 0) {
+		fd = tm_open();
+		if (fd < 0 || tm_stats(fd, &st, false))
+			FAIL("READ_UNLOCKED: cannot read the capabilities");
+		unlocked = !!(st.caps & TEST_MIRROR_CAP_UFFD_FAULTS);
+		close(fd);
+	}
+	return unlocked;
+}
 
 /* Predicted SNAPSHOT byte sets, checked per page. */
 static void hmm_check_snap(uint64_t addr, const uint8_t *out, uint64_t n)
@@ -132,7 +153,7 @@ static void hmm_check_snap(uint64_t addr, const uint8_t *out, uint64_t n)
 static void hmm_op(bool raw, bool foreign)
 {
 	struct tm_hmm_cmd c = { 0 }, eff;
-	unsigned long cmd = hmm_cmd_list[chance(85) ? rn(3) : rn(8)];
+	unsigned long cmd = hmm_cmd_list[chance(85) ? rn(3) : rn(9)], req;
 	struct pred p = { 0 };
 	uint8_t *arg = argpage + rn(64) * 8;
 	size_t outlen = 0;
@@ -169,9 +190,13 @@ static void hmm_op(bool raw, bool foreign)
 			sz = 41;
 		cmd = _IOC(dir, 'H', _IOC_NR(cmd), sz);
 	} else if (raw) {
-		/* 0x08 is 7.3's FLAGS (not fuzzed yet): numbers from 0x09 */
+		/* 0x08 is FLAGS (not fuzzed yet): from 0x09, READ_UNLOCKED, on */
 		cmd = _IOC(_IOC_READ | _IOC_WRITE, 'H', 9 + rn(247), 40);
 	}
+	/* req is issued; cmd is what the model predicts it as */
+	req = cmd;
+	if (cmd == TM_HMM_IOC_READ_UNLOCKED && hmm_read_unlocked())
+		cmd = TM_HMM_IOC_READ;
 	switch (chance(90) ? 0 : rn(4)) {
 	case 1:
 		arg = NULL;
@@ -202,7 +227,7 @@ static void hmm_op(bool raw, bool foreign)
 	}
 	if (cmd == TM_HMM_IOC_MIGRATE_TO_DEV || cmd == TM_HMM_IOC_MIGRATE_TO_SYS ||
 	    cmd == TM_HMM_IOC_EXCLUSIVE || cmd == TM_HMM_IOC_CHECK_EXCLUSIVE ||
-	    cmd == TM_HMM_IOC_RELEASE) {
+	    cmd == TM_HMM_IOC_RELEASE || cmd == TM_HMM_IOC_READ_UNLOCKED) {
 		allow(&p, -EOPNOTSUPP);
 	} else if (cmd != TM_HMM_IOC_READ && cmd != TM_HMM_IOC_WRITE &&
 		   cmd != TM_HMM_IOC_SNAPSHOT) {
@@ -251,14 +276,14 @@ static void hmm_op(bool raw, bool foreign)
 	    !mem_range(eff.ptr, p.pages * PAGE_SZ, false))
 		memcpy(scratch, (void *)(uintptr_t)eff.ptr, p.pages * PAGE_SZ);
 
-	ret = tm_ioctl(hmm_fd[fdi], cmd, arg);
+	ret = tm_ioctl(hmm_fd[fdi], req, arg);
 	count_ret(ret);
 	/* Success, then the copy back into a read-only argument fails. */
 	if (argro_used && allowed(&p, 0) && ret == -EFAULT)
 		ret = 0;
 	if (!allowed(&p, ret)) {
 		FAIL("hmm ioctl 0x%lx arg %p (bad %d, ro %d) addr 0x%llx npages 0x%llx ptr 0x%llx%s: %s, expected %s%s%s (pages %llu, buffer fault %d)",
-		     cmd, (void *)arg, argbad, argro_used,
+		     req, (void *)arg, argbad, argro_used,
 		     (unsigned long long)eff.addr,
 		     (unsigned long long)eff.npages, (unsigned long long)eff.ptr,
 		     foreign ? " (another process)" : "", tm_errname(ret),
