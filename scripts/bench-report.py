@@ -359,6 +359,27 @@ def fmtv(v):
     return "%.3g" % v
 
 
+def read_kernel(top, k, mf, sf):
+    """Parse <top>/<k>/tm_bench.out; append its METRIC lines to mf and its
+    series to sf, write <k>/report.txt; return (metrics, series, info, clock)."""
+    metrics, series, tables, info = parse(os.path.join(top, k, "tm_bench.out"))
+    for m in metrics:
+        mf.write("METRIC %s=%.6g unit=%s target=%s met=%s kernel=%s%s\n"
+                 % (m["name"], m["value"], m["unit"], m["target"], m["met"], k,
+                    " note=" + m["note"] if m.get("note") else ""))
+    for x in series:
+        sf.write("%s\t%s\t%g\t%s\t%.6g\t%s\n" % (k, x["name"], x["x"], x["xunit"],
+                                                 x["y"], x["yunit"]))
+    with open(os.path.join(top, k, "report.txt"), "w") as f:
+        f.write("\n".join(tables) + "\n")
+    clock = "qemu TCG, emulated time"
+    cpath = os.path.join(top, k, "clock.txt")
+    if os.path.isfile(cpath):
+        with open(cpath) as f:
+            clock = f.read().strip()
+    return metrics, series, info, clock
+
+
 def main():
     args = sys.argv[1:]
     peer, results = False, None
@@ -386,22 +407,8 @@ def main():
             open(os.path.join(top, "series.tsv"), "w") as sf:
         sf.write("kernel\tseries\tx\txunit\ty\tyunit\n")
         for k in kernels:
-            metrics, series, tables, info = parse(os.path.join(top, k, "tm_bench.out"))
+            metrics, series, info, clock = read_kernel(top, k, mf, sf)
             data[k] = (metrics, series, info)
-            for m in metrics:
-                mf.write("METRIC %s=%.6g unit=%s target=%s met=%s kernel=%s%s\n"
-                         % (m["name"], m["value"], m["unit"], m["target"], m["met"], k,
-                            " note=" + m["note"] if m["note"] else ""))
-            for s in series:
-                sf.write("%s\t%s\t%g\t%s\t%.6g\t%s\n" % (k, s["name"], s["x"], s["xunit"],
-                                                         s["y"], s["yunit"]))
-            with open(os.path.join(top, k, "report.txt"), "w") as f:
-                f.write("\n".join(tables) + "\n")
-            clock = "qemu TCG, emulated time"
-            cpath = os.path.join(top, k, "clock.txt")
-            if os.path.isfile(cpath):
-                with open(cpath) as f:
-                    clock = f.read().strip()
             info["clock"] = clock
             plot(k, series, metrics, os.path.join(top, k, "bench.svg"), clock)
 
@@ -795,20 +802,7 @@ def peer_main(top, results):
             open(os.path.join(top, "series.tsv"), "w") as sf:
         sf.write("kernel\tseries\tx\txunit\ty\tyunit\n")
         for k in kernels:
-            metrics, series, tables, info = parse(os.path.join(top, k, "tm_bench.out"))
-            for m in metrics:
-                mf.write("METRIC %s=%.6g unit=%s target=%s met=%s kernel=%s\n"
-                         % (m["name"], m["value"], m["unit"], m["target"], m["met"], k))
-            for x in series:
-                sf.write("%s\t%s\t%g\t%s\t%.6g\t%s\n" % (k, x["name"], x["x"], x["xunit"],
-                                                         x["y"], x["yunit"]))
-            with open(os.path.join(top, k, "report.txt"), "w") as f:
-                f.write("\n".join(tables) + "\n")
-            clock = "qemu TCG, emulated time"
-            cpath = os.path.join(top, k, "clock.txt")
-            if os.path.isfile(cpath):
-                with open(cpath) as f:
-                    clock = f.read().strip()
+            metrics, series, info, clock = read_kernel(top, k, mf, sf)
             by = peer_series(series)
             tg = peer_targets(metrics)
             plot_peer(k, by, os.path.join(top, k, "bench.svg"), clock)
