@@ -46,8 +46,8 @@
  *   (its pgmap owner is the device, as test_hmm's dmirror0 and dmirror1
  *   are two owners). MIGRATE_TO_DEV moves the range (it may span VMAs,
  *   which must be readable; of a private file mapping, the pages the
- *   process wrote move) and then reads it back through the device into @ptr, as test_hmm does
- *   for verification: @cpages is the pages read, and a page that did not
+ *   process wrote move) and then reads it back through the device into
+ *   @ptr, as test_hmm does for verification: @cpages is the pages read, and a page that did not
  *   reach device memory fails the command with -ENOENT. MIGRATE_TO_SYS
  *   moves this device's pages of the range home, @cpages being the pages
  *   moved. RELEASE evicts every page of the device to system memory.
@@ -71,9 +71,10 @@
  *   answers), with @cpages and @faults 0.
  * - Where the kernel has not got what a command needs (device memory for
  *   MIGRATE_TO_DEV, MIGRATE_TO_SYS, RELEASE and FLAGS: 6.1 and 6.12;
- *   make_device_exclusive() for EXCLUSIVE and CHECK_EXCLUSIVE), it fails with -EOPNOTSUPP before the argument is even read: hmm-tests
- *   expects success or a specific other errno from each of them, so no
- *   test can mistake this answer for the behaviour it checks.
+ *   make_device_exclusive() for EXCLUSIVE and CHECK_EXCLUSIVE), it fails
+ *   with -EOPNOTSUPP before the argument is even read: hmm-tests expects
+ *   success or a specific other errno from each of them, so no test can
+ *   mistake this answer for the behaviour it checks.
  * - Any other command: -ENOTTY.
  *
  * mmap() of the file behaves as test_hmm's: the whole VMA is filled at once
