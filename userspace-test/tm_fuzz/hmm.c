@@ -28,6 +28,8 @@ static int hmm_fd[2] = { -1, -1 };
 static bool hmm_param_set;
 /* The devices have memory: MIGRATE_TO_DEV/SYS and RELEASE work. */
 static bool hmm_devmem;
+/* Those issued, those that succeeded, MIGRATE_TO_DEV read-backs checked. */
+static uint64_t dm_calls, dm_ok, dm_readback;
 
 /* Open /dev/hmm_dmirror0/1, enabling the front-end if the module can. */
 static bool hmm_open(void)
@@ -73,6 +75,9 @@ static void hmm_run(const char *name, void (*fn)(void))
 			SKIP("cannot enable hmm_compat");
 		fn();
 		print_counts(name);
+		if (dm_calls)
+			tm_diag("%s: %" PRIu64 " MIGRATE_TO_DEV / MIGRATE_TO_SYS / RELEASE, %" PRIu64 " succeeded, %" PRIu64 " read-backs checked",
+				name, dm_calls, dm_ok, dm_readback);
 		close(hmm_fd[0]);
 		close(hmm_fd[1]);
 		_exit(0);
@@ -208,6 +213,8 @@ static void hmm_devmem_op(unsigned long cmd, uint8_t *arg,
 		memset((void *)(uintptr_t)c->ptr, 0xA5, size);
 	ret = tm_ioctl(hmm_fd[fdi], cmd, arg);
 	count_ret(ret);
+	dm_calls++;
+	dm_ok += !ret;
 	/* Success, then the copy back into a read-only argument fails. */
 	if (argro_used && allowed(&p, 0) && ret == -EFAULT)
 		ret = 0;
@@ -232,6 +239,7 @@ static void hmm_devmem_op(unsigned long cmd, uint8_t *arg,
 				FAIL("hmm MIGRATE_TO_DEV page %" PRIu64 ": the device's copy is not what memory held",
 				     i);
 		cnt_checks++;
+		dm_readback++;
 	}
 	if (chance(30))
 		check_arena("after a device-memory command");

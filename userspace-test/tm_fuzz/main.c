@@ -125,6 +125,7 @@ static struct total {
 uint64_t cnt_err[NERR + 1];
 uint64_t cnt_calls, cnt_skipped, cnt_cpu_ops, cnt_checks;
 uint64_t cnt_acc, cnt_acc_ok, cnt_acc_pages;
+uint64_t cnt_dm, cnt_dm_ok, cnt_dm_pages, cnt_dm_whole;
 
 void count_ret(int ret)
 {
@@ -168,6 +169,11 @@ void print_counts(const char *name)
 			" pages copied and checked",
 			name, cnt_acc, cnt_acc_ok, cnt_acc_ok * 100 / cnt_acc,
 			cnt_acc_pages);
+	if (cnt_dm)
+		tm_diag("%s: %" PRIu64 " DEVMEM calls, %" PRIu64
+			" succeeded, %" PRIu64 " pages moved, %" PRIu64
+			" whole moves checked in SNAPSHOT",
+			name, cnt_dm, cnt_dm_ok, cnt_dm_pages, cnt_dm_whole);
 }
 
 uint64_t share(unsigned int weight)

@@ -570,6 +570,16 @@ void op_devmem(enum issue_mode mode)
 	m = pick_file(&other);
 	a.addr = chance(80) ? arena_addr() : gen_addr();
 	a.size = chance(80) ? (1 + rn(16)) * PAGE_SZ : gen_size(a.addr);
+	if (m->nb && chance(50)) {
+		/* guided: a range inside one binding */
+		struct mbind *g = &m->b[rn(m->nb)];
+		uint64_t np = (g->e - g->s) / PAGE_SZ, first;
+
+		np = np > NW ? NW : np;
+		first = rn(np);
+		a.addr = g->s + first * PAGE_SZ;
+		a.size = (1 + rn(np - first)) * PAGE_SZ;
+	}
 	a.op = chance(55) ? TEST_MIRROR_DEVMEM_TO_DEVICE : TEST_MIRROR_DEVMEM_TO_SYSTEM;
 	if (chance(5))
 		a.op = 2 + (uint32_t)gen_u64_edge(0);
@@ -631,8 +641,12 @@ void op_devmem(enum issue_mode mode)
 	if (e->op == TEST_MIRROR_DEVMEM_TO_DEVICE && devmem_cap)
 		model_to_device(e->addr, e->size);
 	ret = issue_call(&is, m->fd, &p, "DEVMEM");
+	cnt_dm++;
+	cnt_dm_ok += !ret;
 	if (handler_ran(&is) && is.out_visible) {
 		uint64_t moved = ((struct drm_test_mirror_devmem *)is.uarg)->pages;
+
+		cnt_dm_pages += moved;
 
 		if (moved > e->size / PAGE_SZ || (!devmem_cap && moved) ||
 		    (!allowed(&p, 0) && !allowed(&p, -EFAULT) && moved))
@@ -659,6 +673,7 @@ void op_devmem(enum issue_mode mode)
 					     (unsigned long long)e->size,
 					     (unsigned long long)i, out[i]);
 			cnt_checks++;
+			cnt_dm_whole++;
 		}
 	}
 	/* Sometimes bring everything home at once and compare. */

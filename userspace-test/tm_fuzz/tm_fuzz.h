@@ -46,6 +46,8 @@ extern uint64_t cnt_err[NERR + 1];
 extern uint64_t cnt_calls, cnt_skipped, cnt_cpu_ops, cnt_checks;
 /* Device READ / WRITE calls, those that succeeded, pages copied and checked. */
 extern uint64_t cnt_acc, cnt_acc_ok, cnt_acc_pages;
+/* DEVMEM calls, those that succeeded, pages moved, whole moves checked. */
+extern uint64_t cnt_dm, cnt_dm_ok, cnt_dm_pages, cnt_dm_whole;
 
 void count_ret(int ret);
 void print_counts(const char *name);
