@@ -201,6 +201,8 @@ static struct page *tm_devmem_alloc(struct tm_devmem *dm)
 	}
 	page = pfn_to_page(dm->pfn_first + (dp - dm->dpages));
 	zone_device_page_init(page, &dm->pgmap, 0);
+	/* A device write of its last life marked it dirty: not this one. */
+	folio_clear_dirty(page_folio(page));
 	return page;
 }
 

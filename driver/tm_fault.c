@@ -111,8 +111,11 @@
  * written holding the data. Neither ever reaches a page beyond.
  *
  * A page that lives in this device's memory (see "Device memory") is read
- * and written through its VRAM page instead, one page per lookup; it is
- * not dirtied (its data goes home with it).
+ * and written through its VRAM page instead, one page per lookup. A write
+ * marks the device folio dirty all the same: migration home moves the flag
+ * to the system page, and without it a page that was MADV_FREE'd (clean,
+ * lazily freeable) before it moved to the device would come home clean,
+ * and reclaim would drop what the device wrote.
  *
  * A device write marks the folio dirty with folio_mark_dirty() while the
  * entry is still valid, as soon as any byte of it reached the folio, as a
@@ -549,7 +552,7 @@ static enum tm_need tm_copy(struct tm_mirror *m, struct tm_seg *seg,
 		while (n) {
 			if (tm_devmem_page(m, pfn)) {
 				/* in device memory: the data is in its VRAM page */
-				folio = NULL;
+				folio = page_folio(pfn_to_page(pfn));
 				k = 1;
 				src = tm_devmem_vram_pfn(pfn);
 			} else {
@@ -562,8 +565,9 @@ static enum tm_need tm_copy(struct tm_mirror *m, struct tm_seg *seg,
 			/*
 			 * Like a CPU store setting the dirty bit: whatever
 			 * reached the folio, a part of a page included, is
-			 * never lost to reclaim. A device page is on no LRU:
-			 * its data goes home with it.
+			 * never lost to reclaim. A device page's dirty flag
+			 * goes home with its data (migration moves it), so a
+			 * page MADV_FREE'd before it moved is kept there.
 			 */
 			if (write && done && folio)
 				folio_mark_dirty(folio);

@@ -247,6 +247,58 @@ TEST(cpu_touch_brings_page_home)
 }
 
 /*
+ * A device write to a device page of a MADV_FREE'd range is a write like
+ * the CPU's: the VRAM copy is the only one, nothing in the CPU's page
+ * tables is dirtied by it, and when the page comes home (the CPU's touch,
+ * or the move back) reclaim must keep it, not drop it as a clean lazily
+ * freed page. Pages 0-3 are MADV_FREE'd before the move, 4-7 while on the
+ * device; 0, 1, 4, 5 come home by the CPU's touch, the others by the move
+ * back. Page 8, MADV_FREE'd and never written, stays in system memory:
+ * reclaim must drop it, or the test proves nothing.
+ */
+TEST(madv_free_device_write_kept)
+{
+	static const size_t touch[] = { 0, 1, 4, 5 };
+	volatile uint8_t *v;
+	uint64_t base, n;
+	unsigned int lost = 0;
+	uint8_t *p;
+	size_t i;
+
+	need_devmem(fd);
+	base = dev_pages(fd);
+	p = tm_must_map_pattern(9, 1);
+	tm_must_bind(fd, p, SZ(9), RW);
+	ASSERT_SYS(madvise(p, SZ(4), MADV_FREE));
+	ASSERT_SYS(madvise(PG(p, 8), SZ(1), MADV_FREE));
+	TO_DEV(fd, p, 8);
+	ASSERT_EQ(SNAP_COUNT(fd, p, 8, SNAP_DEV_W), 8);
+	ASSERT_SYS(madvise(PG(p, 4), SZ(4), MADV_FREE));
+	DEV_WRITE(fd, p, 8, 0, 7);
+	/* the write went to the device's copies */
+	ASSERT_EQ(SNAP_COUNT(fd, p, 8, SNAP_DEV_W), 8);
+	ASSERT_EQ(dev_pages(fd), base + 8);
+	for (i = 0; i < ARRAY_SIZE(touch); i++) {
+		v = PG(p, touch[i]);
+		(void)v[0];
+	}
+	ASSERT_OK(devmem(fd, p, 8, TEST_MIRROR_DEVMEM_TO_SYSTEM, &n));
+	ASSERT_EQ(n, 4);
+	ASSERT_EQ(dev_pages(fd), base);
+	ASSERT_SYS(madvise(p, SZ(9), MADV_PAGEOUT));
+	for (i = 0; i < 8; i++)
+		if (tm_check_at(PG(p, i), SZ(i), SZ(1), 7) >= 0) {
+			tm_diag("page %zu (%s, came home by %s): the device's write was dropped by reclaim",
+				i, i < 4 ? "MADV_FREE before the move" : "MADV_FREE on the device",
+				i % 4 < 2 ? "the CPU's touch" : "the move back");
+			lost++;
+		}
+	ASSERT_EQ(lost, 0);
+	/* the control: a clean lazily freed page is dropped */
+	ASSERT_ZERO_MEM(PG(p, 8), SZ(1));
+}
+
+/*
  * Another file of the same device mirroring the pages invalidates on the
  * way there (MIGRATE is not its own), then maps the device pages: same
  * device, so it reads the device's copy.

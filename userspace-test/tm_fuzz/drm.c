@@ -34,6 +34,8 @@ void drm_setup(int fd)
 	mf[1].fd = fd2;
 	tm_must_stats(fd, &st);
 	aware = st.caps & TEST_MIRROR_CAP_EVENT_AWARE;
+	devmem_cap = st.caps & TEST_MIRROR_CAP_DEVICE_PRIVATE;
+	memset(on_sys, 0, sizeof(on_sys));
 	if (st.bindings)
 		FAIL("a new file has %llu bindings", (unsigned long long)st.bindings);
 }
@@ -94,6 +96,7 @@ static const opfn all_ops[] = {
 #ifdef DRM_IOCTL_TEST_MIRROR_MIGRATE
 	op_migrate,
 #endif
+	op_devmem,
 };
 #define N_ALL_OPS (sizeof(all_ops) / sizeof(all_ops[0]))
 
@@ -179,6 +182,17 @@ FIXTURE_VARIANT_ADD(drm, migrate) {
 	    op_snapshot),
 };
 #endif
+
+/*
+ * DEVMEM both ways among device accesses; without device memory every
+ * well-formed DEVMEM is -EOPNOTSUPP.
+ */
+FIXTURE_VARIANT_ADD(drm, devmem) {
+	.name = "drm_devmem", .weight = 6, .cpu_pct = 5, .seed = true,
+	.keep_bound_pct = 75, .guided_pct = 40,
+	OPS(op_devmem, op_devmem, op_read, op_write, op_read, op_write,
+	    op_bind_unbind, op_snapshot),
+};
 
 FIXTURE_VARIANT_ADD(drm, raw_size) {
 	.name = "drm_raw_size", .weight = 12, .raw_pct = 100, .cpu_pct = 2,

@@ -74,6 +74,15 @@ static int foreign_expect(unsigned long cmd, const uint8_t *eff)
 		break;
 	}
 #endif
+	case DRM_TEST_MIRROR_DEVMEM: {
+		const struct drm_test_mirror_devmem *a = (const void *)eff;
+
+		if (a->flags || a->reserved || a->op > TEST_MIRROR_DEVMEM_TO_SYSTEM)
+			return -EINVAL;
+		if (!devmem_cap)
+			return -EOPNOTSUPP;
+		break;
+	}
 	}
 	return -EACCES;
 }
@@ -112,6 +121,13 @@ static size_t gen_any(unsigned long *cmd, void *arg)
 		((struct drm_test_mirror_events *)arg)->ptr = (uintptr_t)snapbuf;
 		((struct drm_test_mirror_events *)arg)->count = (uint32_t)rn(64);
 		((struct drm_test_mirror_events *)arg)->flags = (uint32_t)rn(3);
+		break;
+	case DRM_TEST_MIRROR_DEVMEM:
+		((struct drm_test_mirror_devmem *)arg)->addr = arena_addr();
+		((struct drm_test_mirror_devmem *)arg)->size = (1 + rn(8)) * PAGE_SZ;
+		((struct drm_test_mirror_devmem *)arg)->op = (uint32_t)rn(3);
+		if (chance(80))
+			((struct drm_test_mirror_devmem *)arg)->flags = 0;
 		break;
 	default:
 		break;

@@ -7,10 +7,13 @@
  * world (every page of the process is "bound"), the migration and
  * exclusive-access commands where it does not support them (-EOPNOTSUPP;
  * where the device has memory of its own, TEST_MIRROR_CAP_DEVICE_PRIVATE,
- * the migration commands work, and where it supports exclusive access,
- * TEST_MIRROR_CAP_DEVICE_EXCLUSIVE, so do those two: the oracle does not
- * model device memory or exclusive entries yet, so they are not issued
- * there), any other
+ * the migration commands and RELEASE work: a move never changes the data,
+ * a MIGRATE_TO_DEV that succeeds read back through the device what memory
+ * holds, and SNAPSHOT never shows a page in device memory that the CPU
+ * brought home since; where it supports exclusive access,
+ * TEST_MIRROR_CAP_DEVICE_EXCLUSIVE, EXCLUSIVE and CHECK_EXCLUSIVE work,
+ * and the oracle does not model exclusive entries: those two are not
+ * issued there), any other
  * size or direction of a command (-ENOTTY), bad argument pointers, and
  * another process (-EACCES). Each test runs in a grandchild, so that the
  * hmm_compat parameter is put back whatever happens.
@@ -26,10 +29,12 @@
 
 static int hmm_fd[2] = { -1, -1 };
 static bool hmm_param_set;
-/* The devices have memory: MIGRATE_TO_DEV/SYS and RELEASE are not issued. */
+/* The devices have memory: MIGRATE_TO_DEV/SYS and RELEASE work. */
 static bool hmm_devmem;
 /* The module can take pages exclusive (TEST_MIRROR_CAP_DEVICE_EXCLUSIVE). */
 static bool hmm_exclusive;
+/* Those issued, those that succeeded, MIGRATE_TO_DEV read-backs checked. */
+static uint64_t dm_calls, dm_ok, dm_readback;
 
 /* Open /dev/hmm_dmirror0/1, enabling the front-end if the module can. */
 static bool hmm_open(void)
@@ -72,6 +77,9 @@ static void hmm_run(const char *name, void (*fn)(void))
 			SKIP("cannot enable hmm_compat");
 		fn();
 		print_counts(name);
+		if (dm_calls)
+			tm_diag("%s: %" PRIu64 " MIGRATE_TO_DEV / MIGRATE_TO_SYS / RELEASE, %" PRIu64 " succeeded, %" PRIu64 " read-backs checked",
+				name, dm_calls, dm_ok, dm_readback);
 		close(hmm_fd[0]);
 		close(hmm_fd[1]);
 		_exit(0);
@@ -137,6 +145,17 @@ static void hmm_check_snap(uint64_t addr, const uint8_t *out, uint64_t n)
 				FAIL("hmm SNAPSHOT: page 0x%" PRIx64 " reported 0x%02x", va, v);
 			continue;
 		}
+		if ((v & 0xf0) == TM_HMM_PROT_DEV_PRIVATE_LOCAL) {
+			size_t i = (va - (uintptr_t)arena) / PAGE_SZ;
+
+			if (!hmm_devmem || on_sys[i] ||
+			    (v != (TM_HMM_PROT_DEV_PRIVATE_LOCAL | TM_HMM_PROT_READ) &&
+			     (v != (TM_HMM_PROT_DEV_PRIVATE_LOCAL | TM_HMM_PROT_WRITE) ||
+			      kind[i] == K_RO)))
+				FAIL("hmm SNAPSHOT: page 0x%" PRIx64 " reported 0x%02x (device memory%s)",
+				     va, v, on_sys[i] ? ", but the CPU brought it home" : "");
+			continue;
+		}
 		if (kind[(va - (uintptr_t)arena) / PAGE_SZ] == K_RO) {
 			if (v != TM_HMM_PROT_NONE && v != TM_HMM_PROT_READ &&
 			    v != (TM_HMM_PROT_ZERO | TM_HMM_PROT_READ))
@@ -148,6 +167,105 @@ static void hmm_check_snap(uint64_t addr, const uint8_t *out, uint64_t n)
 			FAIL("hmm SNAPSHOT: page 0x%" PRIx64 " reported 0x%02x", va, v);
 	}
 	cnt_checks++;
+}
+
+static bool devmem_cmd(unsigned long cmd)
+{
+	return cmd == TM_HMM_IOC_MIGRATE_TO_DEV ||
+	       cmd == TM_HMM_IOC_MIGRATE_TO_SYS || cmd == TM_HMM_IOC_RELEASE;
+}
+
+/*
+ * MIGRATE_TO_DEV, MIGRATE_TO_SYS, RELEASE where the devices have memory.
+ * Both migrations span VMAs, which must all be readable (else -EINVAL);
+ * MIGRATE_TO_DEV then reads the range back through the device, and fails
+ * with -ENOENT if a page did not reach its memory (the memfd's shared
+ * pages, a page in the other device's memory, a full pool). On success
+ * the read-back is what memory holds. RELEASE takes no range.
+ */
+static void hmm_devmem_op(unsigned long cmd, uint8_t *arg,
+			  const struct tm_hmm_cmd *c, bool argbad,
+			  bool argro_used, bool foreign, int fdi)
+{
+	struct pred p = { 0 };
+	uint64_t size = c->npages * PAGE_SZ, i;
+	bool to_dev = cmd == TM_HMM_IOC_MIGRATE_TO_DEV;
+	int ret;
+
+	if (argbad) {
+		allow(&p, -EFAULT);
+	} else if (cmd == TM_HMM_IOC_RELEASE) {
+		allow(&p, foreign ? -EACCES : 0);
+	} else if (!c->npages || c->npages > (~0ull >> 12) ||
+		   check_range(c->addr, size)) {
+		allow(&p, -EINVAL);
+	} else if (foreign) {
+		allow(&p, -EACCES);
+	} else {
+		int bad = 0, r;
+
+		if (c->npages > NW + NZONE) {
+			cnt_skipped++;
+			return;
+		}
+		for (i = 0; i < c->npages && !bad; i++) {
+			r = cpu_reason(c->addr + i * PAGE_SZ, false);
+			if (r == R_UNKNOWN) {
+				cnt_skipped++;
+				return;
+			}
+			bad = r;
+		}
+		if (bad) {
+			allow(&p, -EINVAL);
+		} else if (!to_dev) {
+			allow(&p, 0);
+		} else {
+			r = mem_range(c->ptr, size, true);
+			if (r == R_UNKNOWN || in_range(c->ptr, win, NW * PAGE_SZ)) {
+				cnt_skipped++;
+				return;
+			}
+			allow(&p, -ENOENT);
+			allow(&p, r || access_ok_model(c->ptr, size) != 1 ? -EFAULT : 0);
+		}
+	}
+	if (to_dev && !argbad)
+		model_to_device(c->addr, size);
+	if (to_dev && allowed(&p, 0))
+		memset((void *)(uintptr_t)c->ptr, 0xA5, size);
+	ret = tm_ioctl(hmm_fd[fdi], cmd, arg);
+	count_ret(ret);
+	dm_calls++;
+	dm_ok += !ret;
+	/* Success, then the copy back into a read-only argument fails. */
+	if (argro_used && allowed(&p, 0) && ret == -EFAULT)
+		ret = 0;
+	if (!allowed(&p, ret))
+		FAIL("hmm devmem ioctl 0x%lx addr 0x%llx npages 0x%llx ptr 0x%llx%s: %s, expected %s%s%s",
+		     cmd, (unsigned long long)c->addr,
+		     (unsigned long long)c->npages, (unsigned long long)c->ptr,
+		     foreign ? " (another process)" : "", tm_errname(ret),
+		     tm_errname(p.allow[0]), p.n > 1 ? "|" : "",
+		     p.n > 1 ? tm_errname(p.allow[1]) : "");
+	cnt_checks++;
+	if (!ret && to_dev && !argro_used) {
+		const struct tm_hmm_cmd *o = (const void *)arg;
+
+		if (o->cpages != c->npages)
+			FAIL("hmm MIGRATE_TO_DEV: cpages %llu of %llu",
+			     (unsigned long long)o->cpages,
+			     (unsigned long long)c->npages);
+		for (i = 0; i < c->npages; i++)
+			if (memcmp((void *)(uintptr_t)(c->ptr + i * PAGE_SZ),
+				   device_content(c->addr + i * PAGE_SZ), PAGE_SZ))
+				FAIL("hmm MIGRATE_TO_DEV page %" PRIu64 ": the device's copy is not what memory held",
+				     i);
+		cnt_checks++;
+		dm_readback++;
+	}
+	if (chance(30))
+		check_arena("after a device-memory command");
 }
 
 static void hmm_op(bool raw, bool foreign)
@@ -219,15 +337,13 @@ static void hmm_op(bool raw, bool foreign)
 	if (arg && !argro_used)
 		memcpy(arg, &c, argbad ? 20 : sizeof(c));
 
-	if (hmm_devmem && (cmd == TM_HMM_IOC_MIGRATE_TO_DEV ||
-			   cmd == TM_HMM_IOC_MIGRATE_TO_SYS ||
-			   cmd == TM_HMM_IOC_RELEASE)) {
-		cnt_skipped++;
+	if (devmem_cmd(cmd) && hmm_devmem) {
+		hmm_devmem_op(cmd, arg, &c, argbad, argro_used, foreign, fdi);
 		return;
 	}
-	if (cmd == TM_HMM_IOC_MIGRATE_TO_DEV || cmd == TM_HMM_IOC_MIGRATE_TO_SYS ||
-	    cmd == TM_HMM_IOC_EXCLUSIVE || cmd == TM_HMM_IOC_CHECK_EXCLUSIVE ||
-	    cmd == TM_HMM_IOC_RELEASE || cmd == TM_HMM_IOC_READ_UNLOCKED) {
+	if (devmem_cmd(cmd) || cmd == TM_HMM_IOC_EXCLUSIVE ||
+	    cmd == TM_HMM_IOC_CHECK_EXCLUSIVE ||
+	    cmd == TM_HMM_IOC_READ_UNLOCKED) {
 		allow(&p, -EOPNOTSUPP);
 	} else if (cmd != TM_HMM_IOC_READ && cmd != TM_HMM_IOC_WRITE &&
 		   cmd != TM_HMM_IOC_SNAPSHOT) {

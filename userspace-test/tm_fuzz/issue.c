@@ -28,6 +28,11 @@ const unsigned long drm_cmds[] = {
 #ifdef DRM_IOCTL_TEST_MIRROR_MIGRATE
 	DRM_IOCTL_TEST_MIRROR_MIGRATE,
 #endif
+	DRM_IOCTL_TEST_MIRROR_DEVMEM,
+	/*
+	 * Every number the driver knows, in order: drm_raw_nr takes the ones
+	 * beyond the last as unknown (0x09, ATOMIC, is not listed yet).
+	 */
 };
 const size_t n_drm_cmds = sizeof(drm_cmds) / sizeof(drm_cmds[0]);
 

@@ -45,10 +45,16 @@
  *     guard and canary, must be untouched;
  *   - SNAPSHOT may never show an entry for memory the CPU cannot access, or
  *     a write entry where the CPU maps read-only; EVENTS records and STATS
- *     counters must be well formed and agree with the model.
+ *     counters must be well formed and agree with the model;
+ *   - where the device has memory (TEST_MIRROR_CAP_DEVICE_PRIVATE), moves
+ *     to it and back (DEVMEM; the compat MIGRATE_TO_DEV / SYS, RELEASE)
+ *     never change the data, wherever it lives; SNAPSHOT shows a page in
+ *     device memory only where the model cannot know it is home (the CPU
+ *     read or replaced it since the last move there), and every page of a
+ *     range that moved whole; without device memory DEVMEM is -EOPNOTSUPP.
  *
  * The classes that seed bindings (drm_access, drm_snapshot, drm_stats_events,
- * drm_migrate, drm_raw_size, drm_mixed) also keep the arena bound
+ * drm_migrate, drm_devmem, drm_raw_size, drm_mixed) also keep the arena bound
  * (they bind the gaps again when the model says random unbinds wore the
  * bindings down), and they and drm_bind draw a share of READ / WRITE calls
  * from the model, so that many of them reach the device copy and succeed
@@ -58,9 +64,9 @@
  * The harness checks the guest kernel log for splats after the run.
  *
  * Tests (KTAP, one per class): drm_bind, drm_unbind, drm_access, drm_snapshot,
- * drm_stats_events, drm_migrate, drm_raw_size, drm_raw_nr, drm_argptr,
- * drm_mixed (all of them interleaved with munmap / mmap / mprotect / madvise
- * / CPU writes), drm_foreign (a forked child: -EACCES, nothing touched),
+ * drm_stats_events, drm_migrate, drm_devmem, drm_raw_size, drm_raw_nr,
+ * drm_argptr, drm_mixed (all of them interleaved with munmap / mmap /
+ * mprotect / madvise / CPU writes), drm_foreign (a forked child: -EACCES, nothing touched),
  * drm_race_unbind (threads: unbind/rebind racing device accesses), and the
  * same for the test_hmm-compatible front-end when the module has it
  * (hmm_cmds, hmm_raw, hmm_foreign).
@@ -119,6 +125,7 @@ static struct total {
 uint64_t cnt_err[NERR + 1];
 uint64_t cnt_calls, cnt_skipped, cnt_cpu_ops, cnt_checks;
 uint64_t cnt_acc, cnt_acc_ok, cnt_acc_pages;
+uint64_t cnt_dm, cnt_dm_ok, cnt_dm_pages, cnt_dm_whole;
 
 void count_ret(int ret)
 {
@@ -162,6 +169,11 @@ void print_counts(const char *name)
 			" pages copied and checked",
 			name, cnt_acc, cnt_acc_ok, cnt_acc_ok * 100 / cnt_acc,
 			cnt_acc_pages);
+	if (cnt_dm)
+		tm_diag("%s: %" PRIu64 " DEVMEM calls, %" PRIu64
+			" succeeded, %" PRIu64 " pages moved, %" PRIu64
+			" whole moves checked in SNAPSHOT",
+			name, cnt_dm, cnt_dm_ok, cnt_dm_pages, cnt_dm_whole);
 }
 
 uint64_t share(unsigned int weight)

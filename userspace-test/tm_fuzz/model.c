@@ -15,6 +15,8 @@
 struct mfile mf[2];
 uint64_t max_bindings = 1024;
 bool aware;
+bool devmem_cap;
+uint8_t on_sys[NA];
 
 struct mbind *find_b(struct mfile *m, uint64_t a)
 {
@@ -87,6 +89,18 @@ void model_del(struct mfile *m, uint32_t h)
 		m->freed[m->nfreed++ % 64] = h;
 		return;
 	}
+}
+
+/* A move to the device of [addr, addr + size): where those pages are is unknown. */
+void model_to_device(uint64_t addr, uint64_t size)
+{
+	uint64_t a;
+
+	if (size > (uint64_t)NW * PAGE_SZ || addr + size < addr)
+		return;
+	for (a = addr & ~(uint64_t)(PAGE_SZ - 1); a < addr + size; a += PAGE_SZ)
+		if (in_arena(a))
+			on_sys[(a - (uintptr_t)arena) / PAGE_SZ] = 0;
 }
 
 /* The CPU unmapped window pages [i, i + n): bindings there lose tracking. */

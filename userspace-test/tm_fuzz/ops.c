@@ -8,7 +8,7 @@
  * show an entry for memory the CPU cannot access, or a write entry where
  * the CPU maps read-only; STATS counters and EVENTS records must be well
  * formed and agree with the model; MIGRATE must never change what memory
- * holds.
+ * holds, and neither must DEVMEM, wherever the data lives.
  */
 #include <stdio.h>
 
@@ -261,9 +261,18 @@ void op_snapshot(enum issue_mode mode)
 			continue;
 		}
 		r = cpu_reason(va, true);
-		if (v & ~(TEST_MIRROR_SNAP_STATE_MASK | TEST_MIRROR_SNAP_HUGE) ||
+		if (v & ~(TEST_MIRROR_SNAP_STATE_MASK | TEST_MIRROR_SNAP_HUGE |
+			  TEST_MIRROR_SNAP_DEVICE) ||
 		    (v & TEST_MIRROR_SNAP_STATE_MASK) == 3)
 			FAIL("SNAPSHOT: bound page 0x%" PRIx64 " reported 0x%02x", va, v);
+		if ((v & TEST_MIRROR_SNAP_DEVICE) &&
+		    (!devmem_cap || v == TEST_MIRROR_SNAP_DEVICE))
+			FAIL("SNAPSHOT: page 0x%" PRIx64 " reported 0x%02x: device memory%s",
+			     va, v, devmem_cap ? " without an entry" : " without the cap");
+		if ((v & TEST_MIRROR_SNAP_DEVICE) && in_arena(va) &&
+		    on_sys[(va - (uintptr_t)arena) / PAGE_SZ])
+			FAIL("SNAPSHOT: page 0x%" PRIx64 " in device memory, but the CPU brought it home and nothing moved it since",
+			     va);
 		if ((r == -EFAULT || r == R_UNKNOWN) && v != TEST_MIRROR_SNAP_NONE)
 			FAIL("SNAPSHOT: an entry (0x%02x) for page 0x%" PRIx64 " the CPU cannot access",
 			     v, va);
@@ -537,3 +546,138 @@ void op_migrate(enum issue_mode mode)
 	check_arena("after MIGRATE");
 }
 #endif
+
+/*
+ * DEVMEM: the arguments (EINVAL), then the cap (EOPNOTSUPP), then as
+ * MIGRATE: ENOENT unbound, EINVAL beyond the binding, EFAULT tracking
+ * dropped or no VMA, EINVAL a batch beyond its VMA or not anonymous, and
+ * for a move to the device, EFAULT where the device cannot then map the
+ * page (PROT_NONE). What memory holds never changes; the CPU's periodic
+ * check reads it back wherever it is. A move of a whole range of
+ * accessible arena pages to the device (pages == the range) shows in
+ * SNAPSHOT as device memory for each of them.
+ */
+void op_devmem(enum issue_mode mode)
+{
+	struct drm_test_mirror_devmem a = { 0 }, *e;
+	struct mfile *m, *other;
+	struct issue is;
+	struct pred p = { 0 };
+	struct mbind *b;
+	uint64_t end;
+	bool whole = false;
+	int ret;
+
+	m = pick_file(&other);
+	a.addr = chance(80) ? arena_addr() : gen_addr();
+	a.size = chance(80) ? (1 + rn(16)) * PAGE_SZ : gen_size(a.addr);
+	if (m->nb && chance(50)) {
+		/* guided: a range inside one binding */
+		struct mbind *g = &m->b[rn(m->nb)];
+		uint64_t np = (g->e - g->s) / PAGE_SZ, first;
+
+		np = np > NW ? NW : np;
+		first = rn(np);
+		a.addr = g->s + first * PAGE_SZ;
+		a.size = (1 + rn(np - first)) * PAGE_SZ;
+	}
+	a.op = chance(55) ? TEST_MIRROR_DEVMEM_TO_DEVICE : TEST_MIRROR_DEVMEM_TO_SYSTEM;
+	if (chance(5))
+		a.op = 2 + (uint32_t)gen_u64_edge(0);
+	if (chance(5))
+		a.flags = 1u << rn(32);
+	if (chance(5))
+		a.reserved = gen_u64_edge(0) | 1;
+	a.pages = rnd();
+	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_DEVMEM, &a, sizeof(a), mode);
+	e = (struct drm_test_mirror_devmem *)is.eff;
+	end = e->addr + e->size;
+	b = find_b(m, e->addr);
+	if (e->flags || e->reserved || e->op > TEST_MIRROR_DEVMEM_TO_SYSTEM) {
+		allow(&p, -EINVAL);
+	} else if (!devmem_cap) {
+		allow(&p, -EOPNOTSUPP);
+	} else if (check_range(e->addr, e->size)) {
+		allow(&p, -EINVAL);
+	} else if (!b) {
+		allow(&p, -ENOENT);
+	} else if (end > b->e) {
+		allow(&p, -EINVAL);
+	} else if (dropped(b, e->addr)) {
+		allow(&p, -EFAULT);
+	} else if (e->addr < LOW_END) {
+		allow(&p, -EFAULT);			/* no VMA */
+	} else if (!in_arena(e->addr)) {
+		if (!in_range(e->addr, win, NW * PAGE_SZ) &&
+		    !in_range(e->addr, zone, NZONE * PAGE_SZ)) {
+			cnt_skipped++;			/* someone else's memory */
+			return;
+		}
+		/* a guard or the zone: PROT_NONE anonymous VMAs */
+		allow(&p, 0);
+		allow(&p, -EINVAL);
+		allow(&p, -EFAULT);
+	} else {
+		size_t i0 = (e->addr - (uintptr_t)arena) / PAGE_SZ, i;
+		bool one = true;
+
+		for (i = i0; (uintptr_t)arena + i * PAGE_SZ < end; i++) {
+			if (i >= NA || region_of(i) != region_of(i0) ||
+			    kind[i] != kind[i0] || dropped(b, (uintptr_t)arena + i * PAGE_SZ)) {
+				one = false;
+				break;
+			}
+		}
+		if (kind[i0] == K_HOLE) {
+			allow(&p, -EFAULT);
+		} else if (region_of(i0) == 'F') {
+			allow(&p, -EINVAL);
+		} else if (one && kind[i0] != K_NONE) {
+			allow(&p, 0), allow(&p, -EINVAL);
+			whole = e->op == TEST_MIRROR_DEVMEM_TO_DEVICE;
+		} else {
+			allow(&p, 0), allow(&p, -EINVAL), allow(&p, -EFAULT);
+		}
+	}
+	if (e->op == TEST_MIRROR_DEVMEM_TO_DEVICE && devmem_cap)
+		model_to_device(e->addr, e->size);
+	ret = issue_call(&is, m->fd, &p, "DEVMEM");
+	cnt_dm++;
+	cnt_dm_ok += !ret;
+	if (handler_ran(&is) && is.out_visible) {
+		uint64_t moved = ((struct drm_test_mirror_devmem *)is.uarg)->pages;
+
+		cnt_dm_pages += moved;
+
+		if (moved > e->size / PAGE_SZ || (!devmem_cap && moved) ||
+		    (!allowed(&p, 0) && !allowed(&p, -EFAULT) && moved))
+			FAIL("DEVMEM op %u [0x%llx, +0x%llx): %s, %llu pages moved",
+			     e->op, (unsigned long long)e->addr,
+			     (unsigned long long)e->size, tm_errname(ret),
+			     (unsigned long long)moved);
+		cnt_checks++;
+		if (!ret && whole && moved == e->size / PAGE_SZ) {
+			uint8_t *out = snapbuf;
+			uint64_t i;
+			int r = tm_snapshot(m->fd, (void *)(uintptr_t)e->addr,
+					    e->size, out);
+
+			count_ret(r);
+			if (r)
+				FAIL("SNAPSHOT after DEVMEM: %s", tm_errname(r));
+			for (i = 0; i < moved; i++)
+				if (!(out[i] & TEST_MIRROR_SNAP_DEVICE) ||
+				    !(out[i] & TEST_MIRROR_SNAP_STATE_MASK))
+					FAIL("DEVMEM moved %llu pages of [0x%llx, +0x%llx) to the device, SNAPSHOT page %llu: 0x%02x",
+					     (unsigned long long)moved,
+					     (unsigned long long)e->addr,
+					     (unsigned long long)e->size,
+					     (unsigned long long)i, out[i]);
+			cnt_checks++;
+			cnt_dm_whole++;
+		}
+	}
+	/* Sometimes bring everything home at once and compare. */
+	if (chance(20))
+		check_arena("after DEVMEM");
+}

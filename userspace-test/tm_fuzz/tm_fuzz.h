@@ -46,6 +46,8 @@ extern uint64_t cnt_err[NERR + 1];
 extern uint64_t cnt_calls, cnt_skipped, cnt_cpu_ops, cnt_checks;
 /* Device READ / WRITE calls, those that succeeded, pages copied and checked. */
 extern uint64_t cnt_acc, cnt_acc_ok, cnt_acc_pages;
+/* DEVMEM calls, those that succeeded, pages moved, whole moves checked. */
+extern uint64_t cnt_dm, cnt_dm_ok, cnt_dm_pages, cnt_dm_whole;
 
 void count_ret(int ret);
 void print_counts(const char *name);
@@ -124,6 +126,15 @@ struct mfile {
 extern struct mfile mf[2];
 extern uint64_t max_bindings;
 extern bool aware;		/* event-aware policy: munmap drops tracking */
+extern bool devmem_cap;		/* TEST_MIRROR_CAP_DEVICE_PRIVATE */
+/*
+ * Arena pages known to be in system memory: the CPU read them (which
+ * brings a device page home) or replaced them, and no move to the device
+ * touched them since. Cleared by every move to the device.
+ */
+extern uint8_t on_sys[NA];
+
+void model_to_device(uint64_t addr, uint64_t size);
 
 struct mbind *find_b(struct mfile *m, uint64_t a);
 bool overlaps(struct mfile *m, uint64_t s, uint64_t e);
@@ -213,6 +224,7 @@ void op_events(enum issue_mode mode);
 #ifdef DRM_IOCTL_TEST_MIRROR_MIGRATE
 void op_migrate(enum issue_mode mode);
 #endif
+void op_devmem(enum issue_mode mode);
 
 /* The shares of keep_bound() and of guided READ / WRITE draws (access.c). */
 extern unsigned int keep_bound_pct, guided_pct;

@@ -285,6 +285,8 @@ void check_arena(const char *when)
 	for (i = 0; i < NA; i++) {
 		if (kind[i] != K_RW && kind[i] != K_RO)
 			continue;
+		/* The CPU's read brought a device page home. */
+		on_sys[i] = 1;
 		if (!memcmp(arena + i * PAGE_SZ, shadow + i * PAGE_SZ, PAGE_SZ))
 			continue;
 		for (j = 0; j < PAGE_SZ && arena[i * PAGE_SZ + j] == shadow[i * PAGE_SZ + j]; j++)

@@ -25,6 +25,9 @@
  *   readers   device READ of random ranges through either file
  *   writers   device WRITE of a new id through either file, one at a time
  *             per slot
+ *   devmem    where the device has memory of its own: DEVMEM of random
+ *             ranges to the device and back through either file; data is
+ *             the same wherever it lives, so every check stays exact
  *   watchdog  no progress for 60 s is a hang
  * Readers and writers page their own buffers out now and then (the buffers
  * are not page aligned), so that device accesses take the path where the
@@ -94,6 +97,8 @@ static const char *const ctr_name[C_MAX] = {
 	"pages-unchecked(history-lost)", "torn-pages",
 	"EBUSY", "buffer-pageouts", "failed-writes-that-may-leave-a-part",
 	"pages-seen-with-a-failed-write's-part",
+	"devmem-to-device", "devmem-to-system", "devmem-pages-moved",
+	"devmem-errors",
 };
 
 _Atomic uint64_t *ctr;

@@ -5,8 +5,9 @@
  * The slots (8 of 16 pages, and a 2 MiB one that starts as a transparent
  * huge page where THP is usable), each bound in both device files; two
  * mutators (each owns its slots), the soft operations, three readers and
- * two writers, for --seconds; a watchdog that calls no progress for 60 s
- * a hang. At the end every page holds an allowed content, and the device
+ * two writers, and where the device has memory the devmem mover, for
+ * --seconds; a watchdog that calls no progress for 60 s a hang. At the
+ * end every page holds an allowed content, and the device
  * reads what the CPU reads.
  */
 #include <stdio.h>
@@ -99,6 +100,7 @@ TEST_OPTS(race, 0, 0)
 	dev[1] = tm_must_open();
 	tm_must_stats(fd, &st);
 	aware = st.caps & TEST_MIRROR_CAP_EVENT_AWARE;
+	devmem_cap = st.caps & TEST_MIRROR_CAP_DEVICE_PRIVATE;
 	nslots = NSLOTS_SMALL;
 	for (i = 0; i < NSLOTS_SMALL; i++)
 		slot_init(&slots[i], SMALL_PAGES, false);
@@ -116,6 +118,9 @@ TEST_OPTS(race, 0, 0)
 	for (i = 0; i < 2; i++)
 		pthread_create(&t[nt++], NULL, writer,
 			       (void *)(uintptr_t)(opt_seed * 2000 + i + 11));
+	if (devmem_cap)
+		pthread_create(&t[nt++], NULL, devmem_mover,
+			       (void *)(uintptr_t)(opt_seed * 3000 + 13));
 
 	end = time(NULL) + opt_seconds;
 	last_change = time(NULL);
@@ -163,6 +168,6 @@ TEST_OPTS(race, 0, 0)
 		tm_diag("file 0 callbacks per event:%s", ev);
 	}
 	if (!ctr[C_CLEAN_READS] || !ctr[C_CLEAN_WRITES] || !ctr[C_REMAP] ||
-	    !ctr[C_FORK])
+	    !ctr[C_FORK] || (devmem_cap && !ctr[C_DEVMEM_PAGES]))
 		FAIL("the stress did too little to mean anything (%u s)", opt_seconds);
 }

@@ -8,6 +8,7 @@
  *  mutate.c   the mutators: CPU page-table changes of the slots
  *  soft.c     the soft operations: reclaim, soft-dirty, fork
  *  access.c   the device readers and writers, checked against the model
+ *  devmem.c   moves to the device's memory and back (where it has one)
  *  race.c     the race: the slots, the threads, the watchdog, the end
  *  writes.c   the deterministic tests after the race: a device write cut
  *             short; the device still works
@@ -54,7 +55,8 @@ enum ctr {
 	C_FREE, C_REBIND, C_PAGEOUT, C_CLEARREFS, C_FORK,
 	C_READ, C_READ_ERR, C_WRITE, C_WRITE_ERR, C_PAGES_CHECKED,
 	C_CLEAN_READS, C_CLEAN_WRITES, C_FORK_PAGES, C_UNCHECKED, C_TORN,
-	C_EBUSY, C_BUF_PAGEOUT, C_PART_FAILS, C_PART_SEEN, C_MAX
+	C_EBUSY, C_BUF_PAGEOUT, C_PART_FAILS, C_PART_SEEN,
+	C_DEVMEM_TO, C_DEVMEM_SYS, C_DEVMEM_PAGES, C_DEVMEM_ERR, C_MAX
 };
 
 /* Shared with fork children (they count the pages they check). */
@@ -185,5 +187,13 @@ void *soft_ops(void *arg);
 
 void *reader(void *arg);
 void *writer(void *arg);
+
+/* ------------------------------------------------------------------------ */
+/* The device's memory (devmem.c)                                            */
+/* ------------------------------------------------------------------------ */
+
+extern bool devmem_cap;		/* TEST_MIRROR_CAP_DEVICE_PRIVATE */
+
+void *devmem_mover(void *arg);
 
 #endif /* _TM_STRESS_H_ */
