@@ -594,4 +594,28 @@ TEST(debugfs_counters)
 	ASSERT_SYS(munmap(p, SZ(4)));
 }
 
+/*
+ * With no process holding pages in device memory, all of it is free: the
+ * suite runs this alone (-t pool_at_baseline) after the programs that move
+ * pages and exit (tm_fuzz, tm_stress), so that none of their pages stayed
+ * behind. Each test above checks the same of its own pages.
+ */
+TEST(pool_at_baseline)
+{
+	struct drm_test_mirror_stats st;
+	char buf[512], *nl;
+
+	need_devmem(fd);
+	st = STATS(fd);
+	tm_diag("device memory: %llu pages in use; since load %llu evicted, %llu brought home by CPU faults",
+		(unsigned long long)st.devmem_pages,
+		(unsigned long long)st.devmem_evictions,
+		(unsigned long long)st.devmem_cpu_faults);
+	if (tm_read_text("/sys/kernel/debug/test_mirror/devmem", buf,
+			 sizeof(buf)) >= 0)
+		for (nl = strtok(buf, "\n"); nl; nl = strtok(NULL, "\n"))
+			tm_diag("debugfs devmem: %s", nl);
+	ASSERT_EQ(st.devmem_pages, 0);
+}
+
 TM_MAIN()
