@@ -821,8 +821,13 @@ def peer_main(top, results):
                         continue
                     figs, verdict = target_cell(vals)
                     trows.append([label + ", " + mode, vals[0][3], figs, verdict])
-            summary += rst_table(["target", "limit", "per size", "verdict"], trows)
-            doc += peer_doc(k, clock, by, trows)
+            if trows:
+                summary += rst_table(["target", "limit", "per size", "verdict"], trows)
+            p7 = p7_rows(metrics)
+            if p7:
+                summary.append("-- P7: device memory (pages/s) and device atomics (ops/s)")
+                summary += rst_table(P7_HDR, p7)
+            doc += peer_doc(k, clock, by, trows, p7)
     with open(os.path.join(top, "summary.txt"), "w") as f:
         f.write("\n".join(summary) + "\n")
     print("\n".join(summary))
@@ -840,7 +845,24 @@ def peer_main(top, results):
     return 0
 
 
-def peer_doc(krel, clock, by, trows):
+# tm_bench P7 (p7_devmem.c): METRIC P7.<kind>_<device>, rates, no target
+P7_KINDS = ["to_device", "to_system", "atomic_retake", "atomic_held"]
+P7_HDR = ["device", "to device, pages/s", "to system, pages/s",
+          "atomic after a CPU touch, ops/s", "atomic, page held, ops/s"]
+
+
+def p7_rows(metrics):
+    v = {m["name"]: m["value"] for m in metrics}
+    rows = []
+    for dev in ("test_hmm", "compat", "drm"):
+        cells = [v.get("P7.%s_%s" % (k, dev)) for k in P7_KINDS]
+        if all(c is None for c in cells):
+            continue
+        rows.append([dev] + ["-" if c is None else "%.0f" % c for c in cells])
+    return rows
+
+
+def peer_doc(krel, clock, by, trows, p7):
     out = []
     title = "The peer: lib/test_hmm against test_mirror, on %s" % krel
     out += [title, "=" * len(title), ""]
@@ -854,9 +876,14 @@ def peer_doc(krel, clock, by, trows):
         out += ["%s: ns per 4 KiB page (munmap: mirrored / plain)" % label, ""]
         out += rst_table(PEER_HDR, rows)
         out.append("")
-    out += ["Targets (ratios in this boot, at every size)", ""]
-    out += rst_table(["target", "limit", "per size", "verdict"], trows)
-    out.append("")
+    if trows:
+        out += ["Targets (ratios in this boot, at every size)", ""]
+        out += rst_table(["target", "limit", "per size", "verdict"], trows)
+        out.append("")
+    if p7:
+        out += [P7_HOW, ""]
+        out += rst_table(P7_HDR, p7)
+        out.append("")
     out.append(PEER_NOTES)
     return out
 
@@ -890,6 +917,21 @@ kernel copying the same bytes to userspace (``read(2)`` of a tmpfs file of
 the same size, 16 MiB per call into the same window; for THP the tmpfs is
 mounted ``huge=always``); *plain munmap*, the same munmap with no device
 file open. Plots: ``build/bench-peer/<krel>/bench.svg``."""
+
+P7_HOW = """\
+Device memory and device atomics (tm_bench's P7,
+``userspace-test/tm_bench/p7_devmem.c``), the same three devices in the
+same rotation: a 16 MiB buffer of 4 KiB pages the CPU populated moves to
+the device's memory in one call and back (test_hmm and compat:
+MIGRATE_TO_DEV, which also copies the pages out to the caller, and
+MIGRATE_TO_SYS; drm: DEVMEM each way), counts and data checked; then 1000
+operations on one page: *after a CPU touch*, the CPU adds 1 to a word and
+the device takes the page exclusive again (drm: ATOMIC fetch-add, one grant
+per operation checked; test_hmm and compat: EXCLUSIVE of the page, their
+ABI's nearest operation); *page held*, drm's ATOMIC again and again with no
+CPU touch (one grant in all). No target: rates, medians of the
+repetitions."""
+
 
 PEER_NOTES = """\
 Reading the numbers:

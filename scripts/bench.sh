@@ -18,11 +18,12 @@
 #   RESULTS.rst            the results page, copied to the top of the tree
 #
 # --peer: the comparison with the kernel's own lib/test_hmm (tm_bench's P6
-# section), in one boot of SERIES (7.3: the one kernel whose test_hmm.c
-# builds out of tree here): scripts/build-test-hmm.sh builds the unmodified
-# lib/test_hmm.c of its linux-source, the initramfs carries it beside
-# test_mirror.ko, and tm_bench --only P6 loads, measures and unloads each
-# device in turn. Results in build/bench-peer/ (same layout); the report
+# and P7 sections), in one boot of SERIES (7.3: the one kernel whose
+# test_hmm.c builds out of tree here): scripts/build-test-hmm.sh builds the
+# unmodified lib/test_hmm.c of its linux-source, the initramfs carries it
+# beside test_mirror.ko, and tm_bench --only P6,P7 loads, measures and
+# unloads each device in turn (TM_BENCH_ARGS="--only P7" runs P7 alone: the
+# last --only wins). Results in build/bench-peer/ (same layout); the report
 # rewrites the peer part of RESULTS.rst and keeps the rest. With --profile,
 # the same boot runs P6 on 16 MiB once per device instead, under
 # tm_profile (scripts/guest-profile.sh: ftrace function_graph, TCG has no
@@ -77,7 +78,7 @@ if [ $peer = 1 ]; then
 		ko=$("$TOP/scripts/build-test-hmm.sh" "$s") || exit 1
 		export TM_EXTRA_MODULES="${TM_EXTRA_MODULES:-} $ko"
 	done
-	bench_args=(--only P6 "${bench_args[@]}")
+	bench_args=(--only P6,P7 "${bench_args[@]}")
 	if [ $profile = 1 ]; then
 		mode=cmd
 		tmf=${TM_PROFILE_TM:-tm_mirror_access tm_mirror_cpu_snapshot}

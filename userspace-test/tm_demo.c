@@ -6,7 +6,8 @@
  * The program maps a small buffer, lets the mock device read and write it,
  * then changes the buffer from the CPU side (munmap, mprotect,
  * MADV_DONTNEED, fork, clear_refs), lets the device migrate pages, and
- * watches a child process exit. After each change it prints the event the
+ * watches a child process exit; where the kernel allows, device atomics race
+ * the CPU, and pages move to the device's own memory and back. After each change it prints the event the
  * kernel sent to the driver, what the driver did about it, and the device's
  * page table.
  *
@@ -31,6 +32,9 @@
 
 static int dev;
 static uint8_t *buf;
+/* the buffer the table and the event ranges are shown for (buf, or step 12's) */
+static uint8_t *shown;
+static unsigned int shown_pages;
 static size_t psz;
 static unsigned int unexpected;
 
@@ -52,25 +56,33 @@ static uint8_t *page(unsigned int i)
 	return buf + (size_t)i * psz;
 }
 
-static void show_table(void)
+/* Print the device table of the shown buffer; it must read `want` if set. */
+static void expect_table(const char *want)
 {
 	uint8_t snap[NPAGES];
 	char map[2 * NPAGES];
 	int ret;
 
-	ret = tm_snapshot(dev, buf, NPAGES * psz, snap);
+	ret = tm_snapshot(dev, shown, shown_pages * psz, snap);
 	if (ret) {
 		oops("snapshot: %s", tm_errname(ret));
 		return;
 	}
-	printf("        device table: %s\n", tm_snap_str(snap, NPAGES, map));
+	printf("        device table: %s\n", tm_snap_str(snap, shown_pages, map));
+	if (want && strcmp(map, want))
+		oops("expected the device table \"%s\"", want);
+}
+
+static void show_table(void)
+{
+	expect_table(NULL);
 }
 
 /* "pages 6-7" when the range is inside the buffer, else the addresses. */
 static const char *range_str(uint64_t start, uint64_t end)
 {
 	static char s[64];
-	uint64_t b = (uintptr_t)buf, e = b + NPAGES * psz;
+	uint64_t b = (uintptr_t)shown, e = b + shown_pages * psz;
 
 	if (start == 0 && end == UINT64_MAX) {
 		snprintf(s, sizeof(s), "all memory");
@@ -227,8 +239,157 @@ static void show_atomic_race(void)
 	       (uint64_t)(st.exclusive_grants - grants));
 	if (*(volatile uint64_t *)ctr != 2 * RACE_N)
 		oops("the counter is not 2N: an add was lost");
-	/* the race's own events: many, and not step 12's */
+	/* the race's own events: many, and not the next step's */
 	tm_evlog_drain(dev);
+}
+
+/* DEVMEM of pages [first, first + n) of the shown buffer; *moved: pages. */
+static int devmem(unsigned int op, unsigned int first, unsigned int n,
+		  uint64_t *moved)
+{
+	struct drm_test_mirror_devmem d = {
+		.addr = (uintptr_t)(shown + (size_t)first * psz),
+		.size = (uint64_t)n * psz,
+		.op = op,
+	};
+	int ret = tm_ioctl(dev, DRM_IOCTL_TEST_MIRROR_DEVMEM, &d);
+
+	*moved = d.pages;
+	return ret;
+}
+
+/* Step 12's STATS, as differences from the step's start. */
+static void devmem_stats(const struct drm_test_mirror_stats *st0,
+			 uint64_t to_dev, uint64_t to_sys, uint64_t cpu_faults,
+			 int64_t in_use)
+{
+	struct drm_test_mirror_stats st;
+
+	if (tm_stats(dev, &st, false)) {
+		oops("stats");
+		return;
+	}
+	printf("        STATS: moved to the device +%" PRIu64 ", to system memory +%" PRIu64
+	       ", CPU faults home +%" PRIu64 ", device pages in use %+" PRId64 "\n",
+	       (uint64_t)(st.devmem_to_device - st0->devmem_to_device),
+	       (uint64_t)(st.devmem_to_system - st0->devmem_to_system),
+	       (uint64_t)(st.devmem_cpu_faults - st0->devmem_cpu_faults),
+	       (int64_t)(st.devmem_pages - st0->devmem_pages));
+	if (st.devmem_to_device - st0->devmem_to_device != to_dev ||
+	    st.devmem_to_system - st0->devmem_to_system != to_sys ||
+	    st.devmem_cpu_faults - st0->devmem_cpu_faults != cpu_faults ||
+	    (int64_t)(st.devmem_pages - st0->devmem_pages) != in_use)
+		oops("expected +%" PRIu64 ", +%" PRIu64 ", +%" PRIu64 ", %+" PRId64,
+		     to_dev, to_sys, cpu_faults, in_use);
+}
+
+#define DM_PAGES	4
+
+/*
+ * Step 12: a new buffer moves to the device's own memory (device-private
+ * pages), the device uses it there without faulting, a CPU touch brings
+ * one page home (migrate_to_ram()), DEVMEM the rest. Where the kernel has
+ * no device-private memory, say so.
+ */
+static void show_devmem(void)
+{
+	struct drm_test_mirror_stats st0;
+	struct tm_result res = { 0 };
+	uint8_t *p, *tmp;
+	char seen[64], want[64];
+	uint64_t moved;
+	unsigned int i;
+	uint32_t h;
+	int ret;
+
+	if (tm_stats(dev, &st0, false)) {
+		oops("stats");
+		return;
+	}
+	if (!(st0.caps & TEST_MIRROR_CAP_DEVICE_PRIVATE)) {
+		ret = devmem(TEST_MIRROR_DEVMEM_TO_DEVICE, 0, 1, &moved);
+		printf("12. Migration to the device and back: skipped, this kernel has no\n"
+		       "    device-private memory (CONFIG_DEVICE_PRIVATE, capability clear); DEVMEM says: %s\n",
+		       tm_errname(ret));
+		if (ret != -EOPNOTSUPP)
+			oops("expected %s", tm_errname(-EOPNOTSUPP));
+		return;
+	}
+	p = tm_map(DM_PAGES, PROT_READ | PROT_WRITE, 0);
+	tmp = calloc(DM_PAGES, psz);
+	if (!p || !tmp) {
+		oops("memory");
+		free(tmp);
+		return;
+	}
+	shown = p;
+	shown_pages = DM_PAGES;
+	for (i = 0; i < DM_PAGES; i++)
+		snprintf((char *)p + i * psz, psz, "page %u: written by the CPU", i);
+	printf("12. Migration to the device and back: CPU: mmap %u new pages, write each, bind them\n",
+	       DM_PAGES);
+	ret = tm_bind(dev, p, DM_PAGES * psz, TEST_MIRROR_BIND_READ |
+		      TEST_MIRROR_BIND_WRITE, &h);
+	if (ret) {
+		oops("bind: %s", tm_errname(ret));
+		goto out;
+	}
+	tm_evlog_drain(dev);
+	printf("   CPU: DEVMEM pages 0-%u to the device's memory (migrate_vma_setup/pages/finalize)\n",
+	       DM_PAGES - 1);
+	ret = devmem(TEST_MIRROR_DEVMEM_TO_DEVICE, 0, DM_PAGES, &moved);
+	printf("        %s, %" PRIu64 " pages moved\n", ret ? tm_errname(ret) : "ok", moved);
+	if (ret || moved != DM_PAGES)
+		oops("expected ok, %u pages", DM_PAGES);
+	show_events(TEST_MIRROR_EVENT_MIGRATE, TEST_MIRROR_ACTION_SKIP);
+	expect_table("V V V V");
+	devmem_stats(&st0, DM_PAGES, 0, 0, DM_PAGES);
+	ret = tm_read(dev, p, DM_PAGES * psz, tmp, &res);
+	printf("        device reads pages 0-%u: ", DM_PAGES - 1);
+	if (ret) {
+		printf("fails with %s\n", tm_errname(ret));
+		oops("expected ok");
+	} else {
+		printf("ok, %" PRIu64 " device faults (its own memory); page 3: \"%s\"\n",
+		       (uint64_t)res.faults, (char *)tmp + 3 * psz);
+		if (res.faults || strcmp((char *)tmp + 3 * psz, "page 3: written by the CPU"))
+			oops("expected no fault and the CPU's data");
+	}
+
+	printf("   CPU: reads page 1: its page table holds a device-private entry, the CPU\n"
+	       "        faults, and migrate_to_ram() brings the page home\n");
+	memcpy(seen, p + psz, sizeof(seen));
+	seen[sizeof(seen) - 1] = '\0';
+	printf("        the CPU sees: \"%s\"\n", seen);
+	if (strcmp(seen, "page 1: written by the CPU"))
+		oops("wrong data");
+	devmem_stats(&st0, DM_PAGES, 0, 1, DM_PAGES - 1);
+	show_events(TEST_MIRROR_EVENT_MIGRATE, TEST_MIRROR_ACTION_INVALIDATE);
+	expect_table("V . V V");
+
+	printf("   CPU: DEVMEM pages 0-%u back to system memory\n", DM_PAGES - 1);
+	ret = devmem(TEST_MIRROR_DEVMEM_TO_SYSTEM, 0, DM_PAGES, &moved);
+	printf("        %s, %" PRIu64 " pages moved (page 1 is home already)\n",
+	       ret ? tm_errname(ret) : "ok", moved);
+	if (ret || moved != DM_PAGES - 1)
+		oops("expected ok, %u pages", DM_PAGES - 1);
+	show_events(TEST_MIRROR_EVENT_MIGRATE, TEST_MIRROR_ACTION_INVALIDATE);
+	expect_table(". . . .");
+	devmem_stats(&st0, DM_PAGES, DM_PAGES - 1, 1, 0);
+	for (i = 0; i < DM_PAGES; i++) {
+		snprintf(want, sizeof(want), "page %u: written by the CPU", i);
+		if (strcmp((char *)p + i * psz, want))
+			oops("page %u: wrong data after the trip", i);
+	}
+	printf("        the CPU finds its data in all %u pages\n", DM_PAGES);
+	ret = tm_unbind(dev, h);
+	if (ret)
+		oops("unbind: %s", tm_errname(ret));
+out:
+	munmap(p, DM_PAGES * psz);
+	free(tmp);
+	shown = buf;
+	shown_pages = NPAGES;
 }
 
 /* Is the soft-dirty bit of the page at p set? 1, 0, or -errno. */
@@ -361,6 +522,8 @@ int main(void)
 	vma_downgrade = st.caps & TEST_MIRROR_CAP_VMA_DOWNGRADE;
 	tmp = calloc(NPAGES, psz);
 	buf = tm_map(NPAGES, PROT_READ | PROT_WRITE, 0);
+	shown = buf;
+	shown_pages = NPAGES;
 	if (!tmp || !buf) {
 		perror("tm_demo: memory");
 		return 1;
@@ -374,6 +537,7 @@ int main(void)
 	printf("Device table, one character per page:\n");
 	printf("  W read-write entry   R read-only entry   . no entry (next access faults)\n");
 	printf("  D dropped: the memory was unmapped, device access fails from now on\n");
+	printf("  X the device holds the page exclusive (atomics)   V the page is in device memory\n");
 	printf("Driver policy: %s; keeps read-only entries on mprotect: %s\n\n",
 	       st.caps & TEST_MIRROR_CAP_EVENT_AWARE ? "event-aware" : "event-blind",
 	       vma_downgrade ? "yes (kernel < 6.3)" : "no (kernel >= 6.3)");
@@ -512,7 +676,9 @@ int main(void)
 
 	show_atomic_race();
 
-	printf("12. CPU: unbind, close\n");
+	show_devmem();
+
+	printf("13. CPU: unbind, close\n");
 	if (tm_stats(dev, &st, false))
 		oops("stats");
 	ret = tm_unbind(dev, h);

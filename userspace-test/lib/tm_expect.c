@@ -308,6 +308,10 @@ char tm_snap_char(uint8_t snap)
 		return huge ? 'w' : 'W';
 	case TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_EXCLUSIVE:
 		return huge ? '?' : 'X';
+	case TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_DEVICE:
+		return huge ? '?' : 'V';
+	case TEST_MIRROR_SNAP_READ | TEST_MIRROR_SNAP_DEVICE:
+		return huge ? '?' : 'v';
 	case TEST_MIRROR_SNAP_DROPPED:
 		return huge ? '?' : 'D';
 	case TEST_MIRROR_SNAP_UNBOUND:

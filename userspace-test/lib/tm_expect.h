@@ -177,6 +177,7 @@ int tm_expect_release_then_unmap_at(const char *file, int line,
  *   'r' / 'w' the same, as part of a huge (PMD-sized) entry
  *   'D' dropped (unmapped while bound)     '-' not bound
  *   'X' read-write entry of a page the device holds exclusive (ATOMIC)
+ *   'V' / 'v' read-write / read-only entry of a page in device memory
  *   '?' anything else (a value the contract does not allow)
  */
 char tm_snap_char(uint8_t snap);

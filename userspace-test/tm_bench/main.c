@@ -28,6 +28,10 @@
  *                 and THP, with the floors (kernel copy, hmm_range_fault()
  *                 walk, plain munmap). Only when named (--only P6: make
  *                 bench-peer) or in --smoke.
+ *   P7 devmem     the same three devices: migration to device memory and
+ *                 back, pages/s each way, and device atomics/s (DRM
+ *                 ATOMIC, test_hmm's EXCLUSIVE). Only when named (--only
+ *                 P7: make bench-peer) or in --smoke; 7.3 only.
  *
  * Times in the guest are emulated (qemu TCG): the results are ratios of
  * quantities measured in the same boot, and counts. Every time is the median
@@ -56,6 +60,7 @@
  *   p4_events.c      P4 event-aware savings
  *   p5_sparse.c      P5 sparse ranges
  *   p6_peer.c        P6 peer: lib/test_hmm against test_mirror
+ *   p7_devmem.c      P7 device memory and device atomics
  *
  * This file: the options, the module's parameters put back at exit, the
  * sections as variants of the test bench, and main().
@@ -147,6 +152,11 @@ FIXTURE_VARIANT_ADD(sections, p5_sparse_ranges) {
 
 FIXTURE_VARIANT_ADD(sections, p6_peer) {
 	.name = "P6", .desc = "P6 peer (lib/test_hmm)", .fn = p6_peer,
+	.explicit = true,
+};
+
+FIXTURE_VARIANT_ADD(sections, p7_devmem) {
+	.name = "P7", .desc = "P7 device memory and atomics", .fn = p7_devmem,
 	.explicit = true,
 };
 

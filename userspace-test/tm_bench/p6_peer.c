@@ -64,8 +64,7 @@
 
 #include "tm_bench.h"
 
-enum { D_HMM, D_COMPAT, D_DRM, ND };
-static const char *const dev_name[ND] = { "test_hmm", "compat", "drm" };
+const char *const dev_name[ND] = { "test_hmm", "compat", "drm" };
 
 enum { M_COLD, M_WARM, M_POP, M_SNAP, M_MUNMAP, M_PLAIN, M_COPY, M_FCOLD,
        M_FWARM, M_FPOP, NM };
@@ -119,8 +118,13 @@ static bool wait_node(const char *path, bool present)
 	return false;
 }
 
-/* Make dev's node (if any) exist, the other one's not. */
-static int dev_up(unsigned int d)
+/**
+ * dev_up() - make a device's node (if any) exist, the other one's not
+ * @d: D_HMM, D_COMPAT or D_DRM.
+ *
+ * Return: 0, or -errno if the device cannot be brought up.
+ */
+int dev_up(unsigned int d)
 {
 	int r;
 
@@ -142,7 +146,12 @@ static int dev_up(unsigned int d)
 	return wait_node("/dev/hmm_dmirror0", true) ? 0 : -ETIMEDOUT;
 }
 
-static void dev_down(unsigned int d)
+/**
+ * dev_down() - remove what dev_up() brought up (a test_hmm loaded before
+ * the run stays)
+ * @d: D_HMM, D_COMPAT or D_DRM.
+ */
+void dev_down(unsigned int d)
 {
 	if (d == D_HMM) {
 		if (hmm_kept)
@@ -265,8 +274,15 @@ static long pdev_snapshot(unsigned int d, struct pdev *pd, const char *p,
 	return huge;
 }
 
-/* A buffer populated by the CPU, one distinct word written in each page. */
-static char *peer_buf(unsigned long size, bool thp)
+/**
+ * peer_buf() - a buffer populated by the CPU, one distinct word written in
+ * each page
+ * @size: bytes.
+ * @thp: in transparent huge pages.
+ *
+ * Return: the buffer, or NULL (errno set).
+ */
+char *peer_buf(unsigned long size, bool thp)
 {
 	char *p = map_populated(size, thp);
 
@@ -498,22 +514,27 @@ static void restore_compat(void)
 	tm_param_set("hmm_compat", orig_compat ? "1" : "0");
 }
 
-void p6_peer(void)
+/**
+ * peer_setup() - the devices' common start: the module's defaults named,
+ * compat off, and whether test_hmm can be loaded
+ * @have: out: test_hmm can be loaded (or was loaded before).
+ * @kept: out: test_hmm was loaded before: it stays, and compat, which
+ *	would need its node, cannot be measured.
+ *
+ * Return: 0, or -errno (reported) if the module's parameters cannot be set;
+ * peer_done() puts hmm_compat back.
+ */
+int peer_setup(bool *have, bool *kept)
 {
-	unsigned int t, i, r, k, d;
-	bool huge_mnt = false;
-	uint8_t *snap = NULL;
-	char sz[32];
-
 	if (tm_param_get("hmm_compat", &orig_compat)) {
 		bench_err("no hmm_compat parameter");
-		return;
+		return -ENOENT;
 	}
 	/* every file opened here: the module's defaults, named */
 	if (tm_param_set("event_aware", "Y") ||
 	    tm_param_set("fault_chunk_pages", "512")) {
 		bench_err("cannot set the module parameters");
-		return;
+		return -EIO;
 	}
 	tm_param_set("hmm_compat", "0");
 	/*
@@ -524,7 +545,27 @@ void p6_peer(void)
 	have_hmm = hmm_kept || !dev_up(D_HMM);
 	if (have_hmm)
 		dev_down(D_HMM);
-	else if (!smoke && peer_want(D_HMM))
+	*have = have_hmm;
+	*kept = hmm_kept;
+	return 0;
+}
+
+/** peer_done() - put hmm_compat back as peer_setup() found it */
+void peer_done(void)
+{
+	restore_compat();
+}
+
+void p6_peer(void)
+{
+	unsigned int t, i, r, k, d;
+	bool huge_mnt = false;
+	uint8_t *snap = NULL;
+	char sz[32];
+
+	if (peer_setup(&have_hmm, &hmm_kept))
+		return;
+	if (!have_hmm && !smoke && peer_want(D_HMM))
 		bench_err("no test_hmm module (make bench-peer builds one for 7.3)");
 	if (hmm_kept)
 		printf("# test_hmm was loaded before: it stays, compat is not measured\n");

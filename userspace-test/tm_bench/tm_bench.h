@@ -79,5 +79,15 @@ void p3_memory(void);
 void p4_events(void);
 void p5_sparse(void);
 void p6_peer(void);
+void p7_devmem(void);
+
+/* p6_peer.c: the three devices P6 and P7 compare */
+enum { D_HMM, D_COMPAT, D_DRM, ND };
+extern const char *const dev_name[ND];
+int peer_setup(bool *have, bool *kept);
+void peer_done(void);
+int dev_up(unsigned int d);
+void dev_down(unsigned int d);
+char *peer_buf(unsigned long size, bool thp);
 
 #endif /* _TM_BENCH_H_ */
