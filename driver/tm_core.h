@@ -291,4 +291,15 @@ int tm_walk(struct tm_mirror *m, struct tm_seg *seg, unsigned long start,
 int tm_fault(struct tm_mirror *m, struct tm_seg *seg, unsigned long start,
 	     unsigned long end, bool write, u64 *installed);
 
+/* tm_migrate.c: the batches of a page move (MIGRATE, DEVMEM) */
+typedef int (*tm_move_fn)(struct tm_mirror *m, struct tm_seg *seg,
+			  unsigned long addr, unsigned long *next,
+			  unsigned long *src, void *arg);
+int tm_move_batches(struct tm_mirror *m, unsigned long addr,
+		    unsigned long size, unsigned long batch, tm_move_fn move,
+		    void *arg);
+unsigned long tm_migrate_repoint(struct tm_mirror *m, unsigned long start,
+				 const unsigned long *src,
+				 const unsigned long *dst, unsigned long npages);
+
 #endif /* _TM_CORE_H_ */

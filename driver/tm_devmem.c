@@ -573,18 +573,7 @@ static int tm_devmem_to_device(struct tm_mirror *m, struct vm_area_struct *vma,
 	}
 	migrate_vma_pages(&args);
 
-	mutex_lock(&m->table.lock);
-	for (i = 0; i < args.npages; i++) {
-		if (!dst[i] || !(src[i] & MIGRATE_PFN_MIGRATE))
-			continue;
-		spage = migrate_pfn_to_page(src[i]);
-		if (spage)
-			tm_table_repoint(&m->table, start + (i << PAGE_SHIFT),
-					 page_to_pfn(spage),
-					 page_to_pfn(migrate_pfn_to_page(dst[i])));
-		n++;
-	}
-	mutex_unlock(&m->table.lock);
+	n = tm_migrate_repoint(m, start, src, dst, args.npages);
 	migrate_vma_finalize(&args);
 	tm_devmem_count(dm, &dm->st.to_device, n);
 	*moved += n;
@@ -634,12 +623,19 @@ static int tm_devmem_to_system(struct tm_mirror *m, struct vm_area_struct *vma,
  * refuses what it cannot do); without it, a batch beyond its VMA or a VMA
  * that is not anonymous is -EINVAL.
  */
+struct tm_devmem_move {
+	unsigned int op;
+	unsigned int flags;
+	u64 *pages;
+};
+
 static int tm_devmem_batch(struct tm_mirror *m, struct tm_seg *seg,
-			   unsigned int op, unsigned int flags,
 			   unsigned long addr, unsigned long *next,
-			   unsigned long *src, u64 *pages)
+			   unsigned long *src, void *arg)
 {
-	bool span = flags & TM_DEVMEM_SPAN;
+	const struct tm_devmem_move *mv = arg;
+	bool span = mv->flags & TM_DEVMEM_SPAN;
+	unsigned int op = mv->op;
 	struct vm_area_struct *vma;
 	u64 installed;
 	int ret = 0;
@@ -661,10 +657,10 @@ static int tm_devmem_batch(struct tm_mirror *m, struct tm_seg *seg,
 		;
 	else if (op == TM_DEVMEM_TO_DEVICE)
 		ret = tm_devmem_to_device(m, vma, addr, *next, src,
-					  src + TM_DEVMEM_BATCH, pages);
+					  src + TM_DEVMEM_BATCH, mv->pages);
 	else
 		ret = tm_devmem_to_system(m, vma, addr, *next, src,
-					  src + TM_DEVMEM_BATCH, pages);
+					  src + TM_DEVMEM_BATCH, mv->pages);
 	mmap_read_unlock(m->mm);
 	/*
 	 * The device maps what it now holds: a device access to these pages
@@ -697,52 +693,14 @@ static int tm_devmem_batch(struct tm_mirror *m, struct tm_seg *seg,
 int tm_mirror_devmem(struct tm_mirror *m, unsigned int op, unsigned int flags,
 		     unsigned long addr, unsigned long size, u64 *pages)
 {
-	unsigned long end, next, *src;
-	struct tm_binding *b;
-	struct tm_seg *seg;
-	bool dropped;
+	struct tm_devmem_move mv = { .op = op, .flags = flags, .pages = pages };
 	int ret;
 
 	*pages = 0;
 	if (!m->devmem)
 		return -EOPNOTSUPP;
-	ret = tm_check_call(m, addr, size);
-	if (ret)
-		return ret;
-	src = kvcalloc(2 * TM_DEVMEM_BATCH, sizeof(*src), GFP_KERNEL_ACCOUNT);
-	if (!src)
-		return -ENOMEM;
-	if (mutex_lock_killable(&m->lock)) {
-		kvfree(src);
-		return -EINTR;
-	}
-	end = addr + size;
-	b = tm_find_binding(m, addr);
-	ret = -ENOENT;
-	if (!b)
-		goto out;
-	ret = -EINVAL;
-	if (end - 1 > b->it.last)
-		goto out;
-	for (; addr < end; addr = next) {
-		seg = tm_find_seg(m, addr);
-		mutex_lock(&m->table.lock);
-		dropped = !seg || tm_seg_dropped(seg, addr);
-		next = dropped ? 0 : tm_seg_live_end(seg, addr, min(end, seg->end));
-		mutex_unlock(&m->table.lock);
-		ret = -EFAULT;
-		if (dropped)
-			break;
-		next = min(next, addr + TM_DEVMEM_BATCH * PAGE_SIZE);
-		ret = tm_devmem_batch(m, seg, op, flags, addr, &next, src, pages);
-		if (!ret)
-			ret = tm_next_round();
-		if (ret)
-			break;
-	}
-out:
-	mutex_unlock(&m->lock);
-	kvfree(src);
+	ret = tm_move_batches(m, addr, size, TM_DEVMEM_BATCH, tm_devmem_batch,
+			      &mv);
 	if (op == TM_DEVMEM_TO_DEVICE)
 		tm_log_add(&m->log, &m->log.st.devmem_to_device, *pages);
 	else

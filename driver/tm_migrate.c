@@ -19,6 +19,43 @@
 /* Pages per migrate_vma_setup() call. */
 #define TM_MIGRATE_BATCH	64
 
+/**
+ * tm_migrate_repoint - this mirror's entries follow the pages it moved
+ * @m: the mirror, which named itself the owner of the move
+ * @start: the address of @src[0]
+ * @src: migrate_vma.src, after migrate_vma_pages()
+ * @dst: migrate_vma.dst: the new pages, 0 where none was given
+ * @npages: entries of @src and @dst
+ *
+ * Under the table lock, before migrate_vma_finalize() lets the old pages
+ * go: the callback skipped this mirror's own MIGRATE, so its entries still
+ * name the old pages until here. A hole that moved (no old page) had no
+ * entry.
+ *
+ * Return: the pages that moved.
+ */
+unsigned long tm_migrate_repoint(struct tm_mirror *m, unsigned long start,
+				 const unsigned long *src,
+				 const unsigned long *dst, unsigned long npages)
+{
+	struct page *spage;
+	unsigned long i, n = 0;
+
+	mutex_lock(&m->table.lock);
+	for (i = 0; i < npages; i++) {
+		if (!dst[i] || !(src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		spage = migrate_pfn_to_page(src[i]);
+		if (spage)
+			tm_table_repoint(&m->table, start + (i << PAGE_SHIFT),
+					 page_to_pfn(spage),
+					 page_to_pfn(migrate_pfn_to_page(dst[i])));
+		n++;
+	}
+	mutex_unlock(&m->table.lock);
+	return n;
+}
+
 /*
  * Migrate [start, end) of one VMA: the kernel raises MIGRATE with this
  * mirror as owner, which the callback skips; the entries are moved to the
@@ -62,50 +99,44 @@ static int tm_migrate_range(struct tm_mirror *m, struct vm_area_struct *vma,
 	}
 	migrate_vma_pages(&args);
 
-	mutex_lock(&m->table.lock);
-	for (i = 0; i < args.npages; i++) {
-		if (!dst[i] || !(src[i] & MIGRATE_PFN_MIGRATE))
-			continue;
-		tm_table_repoint(&m->table, start + (i << PAGE_SHIFT),
-				 page_to_pfn(migrate_pfn_to_page(src[i])),
-				 page_to_pfn(migrate_pfn_to_page(dst[i])));
-		(*migrated)++;
-	}
-	mutex_unlock(&m->table.lock);
+	*migrated += tm_migrate_repoint(m, start, src, dst, args.npages);
 	migrate_vma_finalize(&args);
 	return 0;
 }
 
 /**
- * tm_mirror_migrate - the device moves mirrored pages to new system pages
+ * tm_move_batches - walk a bound range in batches for a page mover
  * @m: the mirror
  * @addr: first address, page aligned; the range must lie in one binding
  * @size: bytes, page aligned
- * @migrated: out: pages moved
+ * @batch: pages per batch at most
+ * @move: moves the batch [addr, *next) of one segment, none of it dropped,
+ *	with the structural lock held; may lower *next to stop the batch
+ *	there; @src is an array of 2 * @batch entries for its use. Returns 0
+ *	or an error, which ends the walk.
+ * @arg: for @move
  *
- * Exercises the MIGRATE event the way a device driver that migrates raises
- * it: this mirror is the range's owner and keeps (updates) its entries,
- * other mirrors of the same pages invalidate theirs.
+ * What the MIGRATE and DEVMEM ioctls share: the caller's checks, the
+ * binding, the tracking UNMAP dropped (which ends the walk with -EFAULT),
+ * and a fatal signal between batches.
  *
- * Return: 0, -ENOENT (not bound), -EFAULT (tracking dropped, no VMA),
- * -EINVAL (beyond the binding or the VMA, or not anonymous memory),
- * -ENOMEM, -EINTR, -EACCES.
+ * Return: 0, -ENOENT (not bound), -EFAULT (tracking dropped), -EINVAL
+ * (beyond the binding), -ENOMEM, -EINTR, -EACCES, -ESRCH, or @move's error.
  */
-int tm_mirror_migrate(struct tm_mirror *m, unsigned long addr,
-		      unsigned long size, u64 *migrated)
+int tm_move_batches(struct tm_mirror *m, unsigned long addr,
+		    unsigned long size, unsigned long batch, tm_move_fn move,
+		    void *arg)
 {
 	unsigned long end, next, *src;
-	struct vm_area_struct *vma;
 	struct tm_binding *b;
 	struct tm_seg *seg;
 	bool dropped;
 	int ret;
 
-	*migrated = 0;
 	ret = tm_check_call(m, addr, size);
 	if (ret)
 		return ret;
-	src = kvcalloc(2 * TM_MIGRATE_BATCH, sizeof(*src), GFP_KERNEL_ACCOUNT);
+	src = kvcalloc(2 * batch, sizeof(*src), GFP_KERNEL_ACCOUNT);
 	if (!src)
 		return -ENOMEM;
 	if (mutex_lock_killable(&m->lock)) {
@@ -129,17 +160,8 @@ int tm_mirror_migrate(struct tm_mirror *m, unsigned long addr,
 		ret = -EFAULT;
 		if (dropped)
 			break;
-		next = min(next, addr + TM_MIGRATE_BATCH * PAGE_SIZE);
-		mmap_read_lock(m->mm);
-		vma = vma_lookup(m->mm, addr);
-		if (!vma)
-			ret = -EFAULT;
-		else if (next > vma->vm_end || !vma_is_anonymous(vma))
-			ret = -EINVAL;
-		else
-			ret = tm_migrate_range(m, vma, addr, next, src,
-					       src + TM_MIGRATE_BATCH, migrated);
-		mmap_read_unlock(m->mm);
+		next = min(next, addr + batch * PAGE_SIZE);
+		ret = move(m, seg, addr, &next, src, arg);
 		if (!ret)
 			ret = tm_next_round();
 		if (ret)
@@ -149,4 +171,48 @@ out:
 	mutex_unlock(&m->lock);
 	kvfree(src);
 	return ret;
+}
+
+/* One batch of tm_mirror_migrate(): @arg counts the pages moved. */
+static int tm_migrate_batch(struct tm_mirror *m, struct tm_seg *seg,
+			    unsigned long addr, unsigned long *next,
+			    unsigned long *src, void *arg)
+{
+	struct vm_area_struct *vma;
+	int ret;
+
+	mmap_read_lock(m->mm);
+	vma = vma_lookup(m->mm, addr);
+	if (!vma)
+		ret = -EFAULT;
+	else if (*next > vma->vm_end || !vma_is_anonymous(vma))
+		ret = -EINVAL;
+	else
+		ret = tm_migrate_range(m, vma, addr, *next, src,
+				       src + TM_MIGRATE_BATCH, arg);
+	mmap_read_unlock(m->mm);
+	return ret;
+}
+
+/**
+ * tm_mirror_migrate - the device moves mirrored pages to new system pages
+ * @m: the mirror
+ * @addr: first address, page aligned; the range must lie in one binding
+ * @size: bytes, page aligned
+ * @migrated: out: pages moved
+ *
+ * Exercises the MIGRATE event the way a device driver that migrates raises
+ * it: this mirror is the range's owner and keeps (updates) its entries,
+ * other mirrors of the same pages invalidate theirs.
+ *
+ * Return: 0, -ENOENT (not bound), -EFAULT (tracking dropped, no VMA),
+ * -EINVAL (beyond the binding or the VMA, or not anonymous memory),
+ * -ENOMEM, -EINTR, -EACCES.
+ */
+int tm_mirror_migrate(struct tm_mirror *m, unsigned long addr,
+		      unsigned long size, u64 *migrated)
+{
+	*migrated = 0;
+	return tm_move_batches(m, addr, size, TM_MIGRATE_BATCH,
+			       tm_migrate_batch, migrated);
 }

@@ -465,13 +465,72 @@ void op_events(enum issue_mode mode)
 			     (unsigned long long)rec[0].seq);
 }
 
+/*
+ * What a move of [addr, addr + size) that m asked for may answer, after
+ * its own argument checks (MIGRATE, DEVMEM): ENOENT unbound, EINVAL beyond
+ * the binding, EFAULT tracking dropped or no VMA, EINVAL a batch that
+ * crosses a VMA or a VMA that is not anonymous. The VMA layout inside one
+ * region depends on which mprotects and remaps merged back, so only a
+ * range inside one region of one kind may succeed, and EINVAL is always
+ * possible for it. With @maps (DEVMEM: the device maps what it holds),
+ * PROT_NONE pages may also give EFAULT. Return: -1 if the range is
+ * someone else's memory (nothing predicted), 1 if a success can only have
+ * moved all of it (one region of one kind, mappable), else 0.
+ */
+static int predict_move(struct mfile *m, uint64_t addr, uint64_t size,
+			bool maps, struct pred *p)
+{
+	struct mbind *b = find_b(m, addr);
+	uint64_t end = addr + size;
+	bool one = true;
+	size_t i0, i;
+
+	if (check_range(addr, size)) {
+		allow(p, -EINVAL);
+	} else if (!b) {
+		allow(p, -ENOENT);
+	} else if (end > b->e) {
+		allow(p, -EINVAL);
+	} else if (dropped(b, addr)) {
+		allow(p, -EFAULT);
+	} else if (addr < LOW_END) {
+		allow(p, -EFAULT);			/* no VMA */
+	} else if (!in_arena(addr)) {
+		if (!in_range(addr, win, NW * PAGE_SZ) &&
+		    !in_range(addr, zone, NZONE * PAGE_SZ))
+			return -1;			/* someone else's memory */
+		/* a guard or the zone: PROT_NONE anonymous VMAs */
+		allow(p, 0);
+		allow(p, -EINVAL);
+		allow(p, -EFAULT);
+	} else {
+		i0 = (addr - (uintptr_t)arena) / PAGE_SZ;
+		for (i = i0; (uintptr_t)arena + i * PAGE_SZ < end; i++) {
+			if (i >= NA || region_of(i) != region_of(i0) ||
+			    kind[i] != kind[i0] || dropped(b, (uintptr_t)arena + i * PAGE_SZ)) {
+				one = false;
+				break;
+			}
+		}
+		if (maps && kind[i0] == K_NONE)
+			one = false;
+		if (kind[i0] == K_HOLE) {
+			allow(p, -EFAULT);
+		} else if (region_of(i0) == 'F') {
+			allow(p, -EINVAL);
+		} else if (one) {
+			allow(p, 0), allow(p, -EINVAL);
+			return 1;
+		} else {
+			allow(p, 0), allow(p, -EINVAL), allow(p, -EFAULT);
+		}
+	}
+	return 0;
+}
+
 #ifdef DRM_IOCTL_TEST_MIRROR_MIGRATE
 /*
- * MIGRATE: ENOENT unbound, EINVAL beyond the binding, then chunk by chunk:
- * EFAULT tracking dropped or no VMA, EINVAL a chunk that crosses a VMA or a
- * VMA that is not anonymous. The VMA layout inside one region depends on
- * which mprotects and remaps merged back, so only a range inside one region
- * of one kind may succeed, and EINVAL is always possible for it. Whatever
+ * MIGRATE: the arguments (EINVAL), then as predict_move(). Whatever
  * happens, memory must hold exactly what it held.
  */
 void op_migrate(enum issue_mode mode)
@@ -480,8 +539,6 @@ void op_migrate(enum issue_mode mode)
 	struct mfile *m, *other;
 	struct issue is;
 	struct pred p = { 0 };
-	struct mbind *b;
-	uint64_t end;
 	int ret;
 
 	m = pick_file(&other);
@@ -496,49 +553,11 @@ void op_migrate(enum issue_mode mode)
 	a.migrated = rnd();
 	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_MIGRATE, &a, sizeof(a), mode);
 	e = (struct drm_test_mirror_migrate *)is.eff;
-	end = e->addr + e->size;
-	b = find_b(m, e->addr);
 	if (e->flags || e->pad || e->reserved) {
 		allow(&p, -EINVAL);
-	} else if (check_range(e->addr, e->size)) {
-		allow(&p, -EINVAL);
-	} else if (!b) {
-		allow(&p, -ENOENT);
-	} else if (end > b->e) {
-		allow(&p, -EINVAL);
-	} else if (dropped(b, e->addr)) {
-		allow(&p, -EFAULT);
-	} else if (e->addr < LOW_END) {
-		allow(&p, -EFAULT);			/* no VMA */
-	} else if (!in_arena(e->addr)) {
-		if (!in_range(e->addr, win, NW * PAGE_SZ) &&
-		    !in_range(e->addr, zone, NZONE * PAGE_SZ)) {
-			cnt_skipped++;			/* someone else's memory */
-			return;
-		}
-		/* a guard or the zone: PROT_NONE anonymous VMAs */
-		allow(&p, 0);
-		allow(&p, -EINVAL);
-		allow(&p, -EFAULT);
-	} else {
-		size_t i0 = (e->addr - (uintptr_t)arena) / PAGE_SZ, i;
-		bool one = true;
-
-		for (i = i0; (uintptr_t)arena + i * PAGE_SZ < end; i++) {
-			if (i >= NA || region_of(i) != region_of(i0) ||
-			    kind[i] != kind[i0] || dropped(b, (uintptr_t)arena + i * PAGE_SZ)) {
-				one = false;
-				break;
-			}
-		}
-		if (kind[i0] == K_HOLE)
-			allow(&p, -EFAULT);
-		else if (region_of(i0) == 'F')
-			allow(&p, -EINVAL);
-		else if (one)
-			allow(&p, 0), allow(&p, -EINVAL);
-		else
-			allow(&p, 0), allow(&p, -EINVAL), allow(&p, -EFAULT);
+	} else if (predict_move(m, e->addr, e->size, false, &p) < 0) {
+		cnt_skipped++;
+		return;
 	}
 	ret = issue_call(&is, m->fd, &p, "MIGRATE");
 	(void)ret;
@@ -549,10 +568,8 @@ void op_migrate(enum issue_mode mode)
 
 /*
  * DEVMEM: the arguments (EINVAL), then the cap (EOPNOTSUPP), then as
- * MIGRATE: ENOENT unbound, EINVAL beyond the binding, EFAULT tracking
- * dropped or no VMA, EINVAL a batch beyond its VMA or not anonymous, and
- * for a move to the device, EFAULT where the device cannot then map the
- * page (PROT_NONE). What memory holds never changes; the CPU's periodic
+ * predict_move() with PROT_NONE pages' EFAULT. What memory holds never
+ * changes; the CPU's periodic
  * check reads it back wherever it is. A move of a whole range of
  * accessible arena pages to the device (pages == the range) shows in
  * SNAPSHOT as device memory for each of them.
@@ -563,8 +580,6 @@ void op_devmem(enum issue_mode mode)
 	struct mfile *m, *other;
 	struct issue is;
 	struct pred p = { 0 };
-	struct mbind *b;
-	uint64_t end;
 	bool whole = false;
 	int ret;
 
@@ -591,53 +606,18 @@ void op_devmem(enum issue_mode mode)
 	a.pages = rnd();
 	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_DEVMEM, &a, sizeof(a), mode);
 	e = (struct drm_test_mirror_devmem *)is.eff;
-	end = e->addr + e->size;
-	b = find_b(m, e->addr);
 	if (e->flags || e->reserved || e->op > TEST_MIRROR_DEVMEM_TO_SYSTEM) {
 		allow(&p, -EINVAL);
 	} else if (!devmem_cap) {
 		allow(&p, -EOPNOTSUPP);
-	} else if (check_range(e->addr, e->size)) {
-		allow(&p, -EINVAL);
-	} else if (!b) {
-		allow(&p, -ENOENT);
-	} else if (end > b->e) {
-		allow(&p, -EINVAL);
-	} else if (dropped(b, e->addr)) {
-		allow(&p, -EFAULT);
-	} else if (e->addr < LOW_END) {
-		allow(&p, -EFAULT);			/* no VMA */
-	} else if (!in_arena(e->addr)) {
-		if (!in_range(e->addr, win, NW * PAGE_SZ) &&
-		    !in_range(e->addr, zone, NZONE * PAGE_SZ)) {
-			cnt_skipped++;			/* someone else's memory */
+	} else {
+		int r = predict_move(m, e->addr, e->size, true, &p);
+
+		if (r < 0) {
+			cnt_skipped++;
 			return;
 		}
-		/* a guard or the zone: PROT_NONE anonymous VMAs */
-		allow(&p, 0);
-		allow(&p, -EINVAL);
-		allow(&p, -EFAULT);
-	} else {
-		size_t i0 = (e->addr - (uintptr_t)arena) / PAGE_SZ, i;
-		bool one = true;
-
-		for (i = i0; (uintptr_t)arena + i * PAGE_SZ < end; i++) {
-			if (i >= NA || region_of(i) != region_of(i0) ||
-			    kind[i] != kind[i0] || dropped(b, (uintptr_t)arena + i * PAGE_SZ)) {
-				one = false;
-				break;
-			}
-		}
-		if (kind[i0] == K_HOLE) {
-			allow(&p, -EFAULT);
-		} else if (region_of(i0) == 'F') {
-			allow(&p, -EINVAL);
-		} else if (one && kind[i0] != K_NONE) {
-			allow(&p, 0), allow(&p, -EINVAL);
-			whole = e->op == TEST_MIRROR_DEVMEM_TO_DEVICE;
-		} else {
-			allow(&p, 0), allow(&p, -EINVAL), allow(&p, -EFAULT);
-		}
+		whole = r == 1 && e->op == TEST_MIRROR_DEVMEM_TO_DEVICE;
 	}
 	if (e->op == TEST_MIRROR_DEVMEM_TO_DEVICE && devmem_cap)
 		model_to_device(e->addr, e->size);
