@@ -126,6 +126,7 @@ uint64_t cnt_err[NERR + 1];
 uint64_t cnt_calls, cnt_skipped, cnt_cpu_ops, cnt_checks;
 uint64_t cnt_acc, cnt_acc_ok, cnt_acc_pages;
 uint64_t cnt_dm, cnt_dm_ok, cnt_dm_pages, cnt_dm_whole;
+uint64_t cnt_at, cnt_at_ok, cnt_at_excl;
 
 void count_ret(int ret)
 {
@@ -174,6 +175,11 @@ void print_counts(const char *name)
 			" succeeded, %" PRIu64 " pages moved, %" PRIu64
 			" whole moves checked in SNAPSHOT",
 			name, cnt_dm, cnt_dm_ok, cnt_dm_pages, cnt_dm_whole);
+	if (cnt_at)
+		tm_diag("%s: %" PRIu64 " ATOMIC calls, %" PRIu64
+			" succeeded (the word checked), %" PRIu64
+			" seen exclusive in SNAPSHOT",
+			name, cnt_at, cnt_at_ok, cnt_at_excl);
 }
 
 uint64_t share(unsigned int weight)
