@@ -693,9 +693,7 @@ void op_devmem(enum issue_mode mode)
  * The errno an ATOMIC on word a of file m gets once its arguments and the
  * cap passed, in the driver's order: EINVAL misaligned or beyond the user
  * space; ENOENT unbound; EPERM a read-only binding; EFAULT tracking dropped;
- * then the VMA: EFAULT none, EINVAL not anonymous (the memfd), EPERM not
- * writable (read-only, PROT_NONE, a guard, the zone). R_UNKNOWN: someone
- * else's memory.
+ * then excl_vma_reason(). R_UNKNOWN: someone else's memory.
  */
 static int atomic_reason(struct mfile *m, uint64_t a)
 {
@@ -710,6 +708,16 @@ static int atomic_reason(struct mfile *m, uint64_t a)
 		return -EPERM;
 	if (dropped(b, a))
 		return -EFAULT;
+	return excl_vma_reason(a);
+}
+
+/*
+ * Can the device take the page of a exclusive, as far as its VMA goes?
+ * EFAULT none, EINVAL not anonymous (the memfd), EPERM not writable
+ * (read-only, PROT_NONE, a guard, the zone); R_UNKNOWN someone else's.
+ */
+int excl_vma_reason(uint64_t a)
+{
 	if (a < LOW_END)
 		return -EFAULT;
 	if (in_arena(a)) {

@@ -229,6 +229,7 @@ void op_migrate(enum issue_mode mode);
 #endif
 void op_devmem(enum issue_mode mode);
 void op_atomic(enum issue_mode mode);
+int excl_vma_reason(uint64_t a);
 
 /* The shares of keep_bound() and of guided READ / WRITE draws (access.c). */
 extern unsigned int keep_bound_pct, guided_pct;
