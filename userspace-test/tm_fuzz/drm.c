@@ -10,8 +10,7 @@
  * the shadow every 64 calls. At the end, the arena and both files' STATS
  * must agree with the model. drm_raw_nr issues ioctl numbers that are not
  * the driver's: -ENOTTY for another type, -EINVAL for a number in the
- * driver's range above its last ioctl (ATOMIC, which the fuzzer does not
- * issue: its effects on memory are not in the model).
+ * driver's range above its last ioctl (ATOMIC).
  */
 #include <sys/ioctl.h>
 
@@ -35,6 +34,7 @@ void drm_setup(int fd)
 	tm_must_stats(fd, &st);
 	aware = st.caps & TEST_MIRROR_CAP_EVENT_AWARE;
 	devmem_cap = st.caps & TEST_MIRROR_CAP_DEVICE_PRIVATE;
+	excl_cap = st.caps & TEST_MIRROR_CAP_DEVICE_EXCLUSIVE;
 	memset(on_sys, 0, sizeof(on_sys));
 	if (st.bindings)
 		FAIL("a new file has %llu bindings", (unsigned long long)st.bindings);
@@ -96,7 +96,7 @@ static const opfn all_ops[] = {
 #ifdef DRM_IOCTL_TEST_MIRROR_MIGRATE
 	op_migrate,
 #endif
-	op_devmem,
+	op_devmem, op_atomic,
 };
 #define N_ALL_OPS (sizeof(all_ops) / sizeof(all_ops[0]))
 
@@ -192,6 +192,18 @@ FIXTURE_VARIANT_ADD(drm, devmem) {
 	.keep_bound_pct = 75, .guided_pct = 40,
 	OPS(op_devmem, op_devmem, op_read, op_write, op_read, op_write,
 	    op_bind_unbind, op_snapshot),
+};
+
+/*
+ * ATOMIC among device and CPU accesses: the word it returns is what the
+ * shadow holds, and the shadow then holds the result; without the cap every
+ * well-formed ATOMIC is -EOPNOTSUPP.
+ */
+FIXTURE_VARIANT_ADD(drm, atomic) {
+	.name = "drm_atomic", .weight = 6, .cpu_pct = 5, .seed = true,
+	.keep_bound_pct = 75, .guided_pct = 40,
+	OPS(op_atomic, op_atomic, op_atomic, op_read, op_write, op_read,
+	    op_bind_unbind, op_snapshot, op_devmem),
 };
 
 FIXTURE_VARIANT_ADD(drm, raw_size) {

@@ -83,6 +83,17 @@ static int foreign_expect(unsigned long cmd, const uint8_t *eff)
 			return -EOPNOTSUPP;
 		break;
 	}
+	case DRM_TEST_MIRROR_ATOMIC: {
+		const struct drm_test_mirror_atomic *a = (const void *)eff;
+
+		if (a->op > TEST_MIRROR_ATOMIC_CMPXCHG ||
+		    (a->op == TEST_MIRROR_ATOMIC_FETCH_ADD && a->compare) ||
+		    a->flags || a->pad || a->reserved[0] || a->reserved[1])
+			return -EINVAL;
+		if (!excl_cap)
+			return -EOPNOTSUPP;
+		break;
+	}
 	}
 	return -EACCES;
 }
@@ -128,6 +139,14 @@ static size_t gen_any(unsigned long *cmd, void *arg)
 		((struct drm_test_mirror_devmem *)arg)->op = (uint32_t)rn(3);
 		if (chance(80))
 			((struct drm_test_mirror_devmem *)arg)->flags = 0;
+		break;
+	case DRM_TEST_MIRROR_ATOMIC:
+		((struct drm_test_mirror_atomic *)arg)->addr = arena_addr() & ~7ull;
+		((struct drm_test_mirror_atomic *)arg)->op = (uint32_t)rn(3);
+		if (chance(80))
+			((struct drm_test_mirror_atomic *)arg)->compare = 0;
+		if (chance(80))
+			((struct drm_test_mirror_atomic *)arg)->flags = 0;
 		break;
 	default:
 		break;

@@ -11,9 +11,10 @@
  * a MIGRATE_TO_DEV that succeeds read back through the device what memory
  * holds, and SNAPSHOT never shows a page in device memory that the CPU
  * brought home since; where it supports exclusive access,
- * TEST_MIRROR_CAP_DEVICE_EXCLUSIVE, EXCLUSIVE and CHECK_EXCLUSIVE work,
- * and the oracle does not model exclusive entries: those two are not
- * issued there), any other
+ * TEST_MIRROR_CAP_DEVICE_EXCLUSIVE, EXCLUSIVE and CHECK_EXCLUSIVE work:
+ * EXCLUSIVE fails at the first page the device cannot take and reads back
+ * exactly what memory holds; CHECK_EXCLUSIVE may say EPERM or 0, as the
+ * oracle does not follow which pages the CPU took back), any other
  * size or direction of a command (-ENOTTY), bad argument pointers, and
  * another process (-EACCES). Each test runs in a grandchild, so that the
  * hmm_compat parameter is put back whatever happens.
@@ -35,6 +36,8 @@ static bool hmm_devmem;
 static bool hmm_exclusive;
 /* Those issued, those that succeeded, MIGRATE_TO_DEV read-backs checked. */
 static uint64_t dm_calls, dm_ok, dm_readback;
+/* EXCLUSIVE / CHECK_EXCLUSIVE issued, succeeded, EXCLUSIVE read-backs checked. */
+static uint64_t ex_calls, ex_ok, ex_readback;
 
 /* Open /dev/hmm_dmirror0/1, enabling the front-end if the module can. */
 static bool hmm_open(void)
@@ -55,6 +58,110 @@ static bool hmm_open(void)
 			     tm_errname(hmm_fd[i]));
 	}
 	return true;
+}
+
+/*
+ * EXCLUSIVE and CHECK_EXCLUSIVE where the kernel can take pages exclusive.
+ * EXCLUSIVE takes the pages one by one, as ATOMIC does (the first that
+ * cannot be taken gives its errno: EFAULT no VMA, EINVAL the memfd, EPERM
+ * memory the CPU does not map writable), then reads the range back
+ * through the device into ptr (EFAULT a bad buffer): on success exactly
+ * what memory holds, which EXCLUSIVE does not change. CHECK_EXCLUSIVE
+ * answers EPERM while the device holds a page of the range, 0 after the
+ * CPU took every one back; what the CPU touched since is not modelled, so
+ * either is allowed, with cpages and faults 0 on success.
+ */
+static void hmm_excl_op(unsigned long cmd, uint8_t *arg,
+			const struct tm_hmm_cmd *c, bool argbad,
+			bool argro_used, bool foreign, int fdi)
+{
+	struct pred p = { 0 };
+	uint64_t size = c->npages * PAGE_SZ, i;
+	bool check = cmd == TM_HMM_IOC_CHECK_EXCLUSIVE;
+	int ret;
+
+	if (argbad) {
+		allow(&p, -EFAULT);
+	} else if (!c->npages || c->npages > (~0ull >> 12) ||
+		   check_range(c->addr, size)) {
+		allow(&p, -EINVAL);
+	} else if (foreign) {
+		allow(&p, -EACCES);
+	} else if (check) {
+		allow(&p, 0);
+		allow(&p, -EPERM);
+	} else {
+		int bad = 0, r, ok;
+
+		if (c->npages > NW + NZONE) {
+			cnt_skipped++;
+			return;
+		}
+		for (i = 0; i < c->npages && !bad; i++) {
+			r = excl_vma_reason(c->addr + i * PAGE_SZ);
+			if (r == R_UNKNOWN) {
+				cnt_skipped++;
+				return;
+			}
+			bad = r;
+		}
+		if (bad) {
+			allow(&p, bad);
+		} else {
+			r = mem_range(c->ptr, size, true);
+			ok = access_ok_model(c->ptr, size);
+			if (r == R_UNKNOWN || in_range(c->ptr, win, NW * PAGE_SZ)) {
+				cnt_skipped++;
+				return;
+			}
+			allow(&p, r || !ok ? -EFAULT : 0);
+			if (ok == 2)
+				allow(&p, -EFAULT);
+		}
+	}
+	if (!check && allowed(&p, 0))
+		memset((void *)(uintptr_t)c->ptr, 0xA5, size);
+	ret = tm_ioctl(hmm_fd[fdi], cmd, arg);
+	count_ret(ret);
+	ex_calls++;
+	/* Success, then the copy back into a read-only argument fails. */
+	if (argro_used && allowed(&p, 0) && ret == -EFAULT)
+		ret = 0;
+	if (!allowed(&p, ret))
+		FAIL("hmm %s addr 0x%llx npages 0x%llx ptr 0x%llx%s: %s, expected %s%s%s",
+		     check ? "CHECK_EXCLUSIVE" : "EXCLUSIVE",
+		     (unsigned long long)c->addr,
+		     (unsigned long long)c->npages, (unsigned long long)c->ptr,
+		     foreign ? " (another process)" : "", tm_errname(ret),
+		     tm_errname(p.allow[0]), p.n > 1 ? "|" : "",
+		     p.n > 1 ? tm_errname(p.allow[1]) : "");
+	cnt_checks++;
+	if (ret)
+		return;
+	ex_ok++;
+	if (!argro_used) {
+		const struct tm_hmm_cmd *o = (const void *)arg;
+
+		if (o->cpages != (check ? 0 : c->npages) || (check && o->faults))
+			FAIL("hmm %s of %llu pages: cpages %llu, faults %llu",
+			     check ? "CHECK_EXCLUSIVE" : "EXCLUSIVE",
+			     (unsigned long long)c->npages,
+			     (unsigned long long)o->cpages,
+			     (unsigned long long)o->faults);
+	}
+	if (check)
+		return;
+	for (i = 0; i < c->npages; i++) {
+		if (memcmp((void *)(uintptr_t)(c->ptr + i * PAGE_SZ),
+			   device_content(c->addr + i * PAGE_SZ), PAGE_SZ))
+			FAIL("hmm EXCLUSIVE page %" PRIu64 ": the device read back not what memory holds",
+			     i);
+		on_sys[(c->addr + i * PAGE_SZ - (uintptr_t)arena) / PAGE_SZ] = 1;
+	}
+	cnt_checks++;
+	ex_readback++;
+	if (chance(30))
+		check_arena("after EXCLUSIVE");
 }
 
 /*
@@ -80,6 +187,9 @@ static void hmm_run(const char *name, void (*fn)(void))
 		if (dm_calls)
 			tm_diag("%s: %" PRIu64 " MIGRATE_TO_DEV / MIGRATE_TO_SYS / RELEASE, %" PRIu64 " succeeded, %" PRIu64 " read-backs checked",
 				name, dm_calls, dm_ok, dm_readback);
+		if (ex_calls)
+			tm_diag("%s: %" PRIu64 " EXCLUSIVE / CHECK_EXCLUSIVE, %" PRIu64 " succeeded, %" PRIu64 " read-backs checked",
+				name, ex_calls, ex_ok, ex_readback);
 		close(hmm_fd[0]);
 		close(hmm_fd[1]);
 		_exit(0);
@@ -279,16 +389,6 @@ static void hmm_op(bool raw, bool foreign)
 	uint64_t size;
 	int ret, fdi = (int)rn(2);
 
-	/*
-	 * Where the kernel can take pages exclusive, EXCLUSIVE changes what
-	 * the CPU maps and writes cmd.ptr: not in the model, not issued
-	 * (tm_atomic and hmm-tests test it).
-	 */
-	if ((cmd == TM_HMM_IOC_EXCLUSIVE || cmd == TM_HMM_IOC_CHECK_EXCLUSIVE) &&
-	    hmm_exclusive) {
-		cnt_skipped++;
-		return;
-	}
 	c.addr = chance(80) ? arena_addr() : gen_addr();
 	c.npages = chance(80) ? 1 + rn(chance(70) ? 4 : 24) :
 		   (chance(50) ? gen_size(c.addr) / PAGE_SZ : gen_u64_edge(10));
@@ -339,6 +439,11 @@ static void hmm_op(bool raw, bool foreign)
 
 	if (devmem_cmd(cmd) && hmm_devmem) {
 		hmm_devmem_op(cmd, arg, &c, argbad, argro_used, foreign, fdi);
+		return;
+	}
+	if ((cmd == TM_HMM_IOC_EXCLUSIVE || cmd == TM_HMM_IOC_CHECK_EXCLUSIVE) &&
+	    hmm_exclusive) {
+		hmm_excl_op(cmd, arg, &c, argbad, argro_used, foreign, fdi);
 		return;
 	}
 	if (devmem_cmd(cmd) || cmd == TM_HMM_IOC_EXCLUSIVE ||

@@ -29,9 +29,10 @@ const unsigned long drm_cmds[] = {
 	DRM_IOCTL_TEST_MIRROR_MIGRATE,
 #endif
 	DRM_IOCTL_TEST_MIRROR_DEVMEM,
+	DRM_IOCTL_TEST_MIRROR_ATOMIC,
 	/*
 	 * Every number the driver knows, in order: drm_raw_nr takes the ones
-	 * beyond the last as unknown (0x09, ATOMIC, is not listed yet).
+	 * beyond the last as unknown.
 	 */
 };
 const size_t n_drm_cmds = sizeof(drm_cmds) / sizeof(drm_cmds[0]);

@@ -51,22 +51,28 @@
  *     never change the data, wherever it lives; SNAPSHOT shows a page in
  *     device memory only where the model cannot know it is home (the CPU
  *     read or replaced it since the last move there), and every page of a
- *     range that moved whole; without device memory DEVMEM is -EOPNOTSUPP.
+ *     range that moved whole; without device memory DEVMEM is -EOPNOTSUPP;
+ *   - where the device has atomics (TEST_MIRROR_CAP_DEVICE_EXCLUSIVE),
+ *     ATOMIC returns the word the shadow holds and leaves exactly the
+ *     result there (the shadow takes it), and the page is the device's
+ *     (SNAPSHOT EXCLUSIVE) until the CPU looks; the compat EXCLUSIVE reads
+ *     back what memory holds; without them both are -EOPNOTSUPP.
  *
  * The classes that seed bindings (drm_access, drm_snapshot, drm_stats_events,
- * drm_migrate, drm_devmem, drm_raw_size, drm_mixed) also keep the arena bound
- * (they bind the gaps again when the model says random unbinds wore the
- * bindings down), and they and drm_bind draw a share of READ / WRITE calls
- * from the model, so that many of them reach the device copy and succeed
- * (see keep_bound_pct, guided_pct). Each test prints how many of its calls,
+ * drm_migrate, drm_devmem, drm_atomic, drm_raw_size, drm_mixed) also keep
+ * the arena bound (they bind the gaps again when the model says random
+ * unbinds wore the bindings down), and they and drm_bind draw a share of
+ * READ / WRITE calls from the model, so that many of them reach the device
+ * copy and succeed (see keep_bound_pct, guided_pct). Each test prints how many of its calls,
  * and of its device READ / WRITE calls, succeeded.
  *
  * The harness checks the guest kernel log for splats after the run.
  *
  * Tests (KTAP, one per class): drm_bind, drm_unbind, drm_access, drm_snapshot,
- * drm_stats_events, drm_migrate, drm_devmem, drm_raw_size, drm_raw_nr,
- * drm_argptr, drm_mixed (all of them interleaved with munmap / mmap /
- * mprotect / madvise / CPU writes), drm_foreign (a forked child: -EACCES, nothing touched),
+ * drm_stats_events, drm_migrate, drm_devmem, drm_atomic, drm_raw_size,
+ * drm_raw_nr, drm_argptr, drm_mixed (all of them interleaved with munmap /
+ * mmap / mprotect / madvise / CPU writes), drm_foreign (a forked child:
+ * -EACCES, nothing touched),
  * drm_race_unbind (threads: unbind/rebind racing device accesses), and the
  * same for the test_hmm-compatible front-end when the module has it
  * (hmm_cmds, hmm_raw, hmm_foreign).
@@ -126,6 +132,7 @@ uint64_t cnt_err[NERR + 1];
 uint64_t cnt_calls, cnt_skipped, cnt_cpu_ops, cnt_checks;
 uint64_t cnt_acc, cnt_acc_ok, cnt_acc_pages;
 uint64_t cnt_dm, cnt_dm_ok, cnt_dm_pages, cnt_dm_whole;
+uint64_t cnt_at, cnt_at_ok, cnt_at_excl;
 
 void count_ret(int ret)
 {
@@ -174,6 +181,11 @@ void print_counts(const char *name)
 			" succeeded, %" PRIu64 " pages moved, %" PRIu64
 			" whole moves checked in SNAPSHOT",
 			name, cnt_dm, cnt_dm_ok, cnt_dm_pages, cnt_dm_whole);
+	if (cnt_at)
+		tm_diag("%s: %" PRIu64 " ATOMIC calls, %" PRIu64
+			" succeeded (the word checked), %" PRIu64
+			" seen exclusive in SNAPSHOT",
+			name, cnt_at, cnt_at_ok, cnt_at_excl);
 }
 
 uint64_t share(unsigned int weight)

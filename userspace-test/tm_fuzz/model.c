@@ -16,6 +16,7 @@ struct mfile mf[2];
 uint64_t max_bindings = 1024;
 bool aware;
 bool devmem_cap;
+bool excl_cap;
 uint8_t on_sys[NA];
 
 struct mbind *find_b(struct mfile *m, uint64_t a)

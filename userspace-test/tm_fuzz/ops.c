@@ -8,7 +8,8 @@
  * show an entry for memory the CPU cannot access, or a write entry where
  * the CPU maps read-only; STATS counters and EVENTS records must be well
  * formed and agree with the model; MIGRATE must never change what memory
- * holds, and neither must DEVMEM, wherever the data lives.
+ * holds, and neither must DEVMEM, wherever the data lives; ATOMIC changes
+ * exactly its word, as the shadow predicts.
  */
 #include <stdio.h>
 
@@ -262,9 +263,15 @@ void op_snapshot(enum issue_mode mode)
 		}
 		r = cpu_reason(va, true);
 		if (v & ~(TEST_MIRROR_SNAP_STATE_MASK | TEST_MIRROR_SNAP_HUGE |
-			  TEST_MIRROR_SNAP_DEVICE) ||
+			  TEST_MIRROR_SNAP_DEVICE | TEST_MIRROR_SNAP_EXCLUSIVE) ||
 		    (v & TEST_MIRROR_SNAP_STATE_MASK) == 3)
 			FAIL("SNAPSHOT: bound page 0x%" PRIx64 " reported 0x%02x", va, v);
+		/* Exclusive: a device-writable page in system memory (ATOMIC). */
+		if ((v & TEST_MIRROR_SNAP_EXCLUSIVE) &&
+		    (!excl_cap || v != (TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_EXCLUSIVE)))
+			FAIL("SNAPSHOT: page 0x%" PRIx64 " reported 0x%02x: exclusive%s",
+			     va, v, excl_cap ? " but not a write entry in system memory" :
+			     " without the cap");
 		if ((v & TEST_MIRROR_SNAP_DEVICE) &&
 		    (!devmem_cap || v == TEST_MIRROR_SNAP_DEVICE))
 			FAIL("SNAPSHOT: page 0x%" PRIx64 " reported 0x%02x: device memory%s",
@@ -660,4 +667,156 @@ void op_devmem(enum issue_mode mode)
 	/* Sometimes bring everything home at once and compare. */
 	if (chance(20))
 		check_arena("after DEVMEM");
+}
+
+/*
+ * The errno an ATOMIC on word a of file m gets once its arguments and the
+ * cap passed, in the driver's order: EINVAL misaligned or beyond the user
+ * space; ENOENT unbound; EPERM a read-only binding; EFAULT tracking dropped;
+ * then excl_vma_reason(). R_UNKNOWN: someone else's memory.
+ */
+static int atomic_reason(struct mfile *m, uint64_t a)
+{
+	struct mbind *b;
+
+	if ((a & 7) || a >= task_max)
+		return -EINVAL;
+	b = find_b(m, a);
+	if (!b)
+		return -ENOENT;
+	if (!(b->flags & TEST_MIRROR_BIND_WRITE))
+		return -EPERM;
+	if (dropped(b, a))
+		return -EFAULT;
+	return excl_vma_reason(a);
+}
+
+/*
+ * Can the device take the page of a exclusive, as far as its VMA goes?
+ * EFAULT none, EINVAL not anonymous (the memfd), EPERM not writable
+ * (read-only, PROT_NONE, a guard, the zone); R_UNKNOWN someone else's.
+ */
+int excl_vma_reason(uint64_t a)
+{
+	if (a < LOW_END)
+		return -EFAULT;
+	if (in_arena(a)) {
+		size_t i = (a - (uintptr_t)arena) / PAGE_SZ;
+
+		if (kind[i] == K_HOLE)
+			return -EFAULT;
+		if (region_of(i) == 'F')
+			return -EINVAL;
+		return kind[i] == K_RW ? 0 : -EPERM;
+	}
+	/* a guard or the zone: PROT_NONE anonymous memory */
+	if (in_range(a, win, NW * PAGE_SZ) || in_range(a, zone, NZONE * PAGE_SZ))
+		return -EPERM;
+	return R_UNKNOWN;
+}
+
+/*
+ * ATOMIC: EINVAL for op, flags, pad, reserved (or compare for FETCH_ADD)
+ * before the cap, EOPNOTSUPP without the cap, then atomic_reason(). When
+ * the handler did the operation (its result copied out or not), the word
+ * held what the shadow says (old), and the shadow takes the result:
+ * old + operand, or operand if old was compare. The device then holds the
+ * page exclusive: SNAPSHOT says so, until the CPU's next look at the arena
+ * takes it back.
+ */
+void op_atomic(enum issue_mode mode)
+{
+	struct drm_test_mirror_atomic a = { 0 }, *e;
+	struct mfile *m, *other;
+	struct issue is;
+	struct pred p = { 0 };
+	uint64_t want_old = 0, res;
+	int ret, r;
+
+	m = pick_file(&other);
+	a.addr = (chance(70) ? arena_addr() : gen_addr()) & ~7ull;
+	if (m->nb && chance(60)) {
+		/* guided: a word inside one of the file's bindings */
+		struct mbind *g = &m->b[rn(m->nb)];
+		uint64_t np = (g->e - g->s) / PAGE_SZ;
+
+		np = np > NW ? NW : np;
+		a.addr = g->s + rn(np) * PAGE_SZ + rn(PAGE_SZ / 8) * 8;
+	}
+	if (chance(5))
+		a.addr += 1 + rn(7);
+	a.op = chance(50) ? TEST_MIRROR_ATOMIC_FETCH_ADD : TEST_MIRROR_ATOMIC_CMPXCHG;
+	if (chance(4))
+		a.op = 2 + (uint32_t)gen_u64_edge(0);
+	a.operand = chance(50) ? rn(1000) : rnd();
+	if (a.op == TEST_MIRROR_ATOMIC_CMPXCHG && in_arena(a.addr) && chance(50) &&
+	    kind[(a.addr - (uintptr_t)arena) / PAGE_SZ] == K_RW)
+		memcpy(&a.compare, shadow_of(a.addr & ~7ull), 8);	/* will swap */
+	else if (a.op == TEST_MIRROR_ATOMIC_CMPXCHG || chance(4))
+		a.compare = rnd();
+	if (chance(4))
+		a.flags = 1u << rn(32);
+	if (chance(4))
+		a.pad = 1u << rn(32);
+	if (chance(4))
+		a.reserved[rn(2)] = gen_u64_edge(0) | 1;
+	a.old = rnd();
+	a.granted = (uint32_t)rnd();
+	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_ATOMIC, &a, sizeof(a), mode);
+	e = (struct drm_test_mirror_atomic *)is.eff;
+	if (e->op > TEST_MIRROR_ATOMIC_CMPXCHG ||
+	    (e->op == TEST_MIRROR_ATOMIC_FETCH_ADD && e->compare) ||
+	    e->flags || e->pad || e->reserved[0] || e->reserved[1]) {
+		allow(&p, -EINVAL);
+	} else if (!excl_cap) {
+		allow(&p, -EOPNOTSUPP);
+	} else {
+		r = atomic_reason(m, e->addr);
+		if (r == R_UNKNOWN) {
+			cnt_skipped++;
+			return;
+		}
+		allow(&p, r);
+	}
+	if (allowed(&p, 0))
+		memcpy(&want_old, shadow_of(e->addr), 8);
+	ret = issue_call(&is, m->fd, &p, "ATOMIC");
+	cnt_at++;
+	if (!handler_ran(&is) || !allowed(&p, 0) || (ret && ret != -EFAULT))
+		return;
+	/* The operation was done (-EFAULT: only its result was not copied out). */
+	cnt_at_ok++;
+	if (e->op == TEST_MIRROR_ATOMIC_FETCH_ADD)
+		res = want_old + e->operand;
+	else
+		res = want_old == e->compare ? e->operand : want_old;
+	memcpy(shadow_of(e->addr), &res, 8);
+	on_sys[(e->addr - (uintptr_t)arena) / PAGE_SZ] = 1;
+	if (is.out_visible) {
+		const struct drm_test_mirror_atomic *o = (const void *)is.uarg;
+
+		if (o->old != want_old || o->granted > 1)
+			FAIL("ATOMIC op %u at 0x%llx operand 0x%llx compare 0x%llx: old 0x%llx granted %u, the word held 0x%llx",
+			     e->op, (unsigned long long)e->addr,
+			     (unsigned long long)e->operand,
+			     (unsigned long long)e->compare,
+			     (unsigned long long)o->old, o->granted,
+			     (unsigned long long)want_old);
+		cnt_checks++;
+	}
+	/* The device holds the page now, and only the CPU takes it back. */
+	{
+		uint8_t v = 0;
+
+		r = tm_snapshot(m->fd, (void *)(uintptr_t)(e->addr & ~(uint64_t)(PAGE_SZ - 1)),
+				PAGE_SZ, &v);
+		count_ret(r);
+		if (r || v != (TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_EXCLUSIVE))
+			FAIL("SNAPSHOT after ATOMIC at 0x%llx: %s, 0x%02x",
+			     (unsigned long long)e->addr, tm_errname(r), v);
+		cnt_checks++;
+		cnt_at_excl++;
+	}
+	if (chance(30))
+		check_arena("after ATOMIC");
 }

@@ -48,6 +48,8 @@ extern uint64_t cnt_calls, cnt_skipped, cnt_cpu_ops, cnt_checks;
 extern uint64_t cnt_acc, cnt_acc_ok, cnt_acc_pages;
 /* DEVMEM calls, those that succeeded, pages moved, whole moves checked. */
 extern uint64_t cnt_dm, cnt_dm_ok, cnt_dm_pages, cnt_dm_whole;
+/* ATOMIC calls, those that succeeded, pages seen exclusive in SNAPSHOT after. */
+extern uint64_t cnt_at, cnt_at_ok, cnt_at_excl;
 
 void count_ret(int ret);
 void print_counts(const char *name);
@@ -127,6 +129,7 @@ extern struct mfile mf[2];
 extern uint64_t max_bindings;
 extern bool aware;		/* event-aware policy: munmap drops tracking */
 extern bool devmem_cap;		/* TEST_MIRROR_CAP_DEVICE_PRIVATE */
+extern bool excl_cap;		/* TEST_MIRROR_CAP_DEVICE_EXCLUSIVE */
 /*
  * Arena pages known to be in system memory: the CPU read them (which
  * brings a device page home) or replaced them, and no move to the device
@@ -225,6 +228,8 @@ void op_events(enum issue_mode mode);
 void op_migrate(enum issue_mode mode);
 #endif
 void op_devmem(enum issue_mode mode);
+void op_atomic(enum issue_mode mode);
+int excl_vma_reason(uint64_t a);
 
 /* The shares of keep_bound() and of guided READ / WRITE draws (access.c). */
 extern unsigned int keep_bound_pct, guided_pct;

@@ -28,6 +28,8 @@
  *   devmem    where the device has memory of its own: DEVMEM of random
  *             ranges to the device and back through either file; data is
  *             the same wherever it lives, so every check stays exact
+ *   atomics   where the device has atomics: device ATOMIC and CPU adds on
+ *             a page of counters of its own; the totals exact at the end
  *   watchdog  no progress for 60 s is a hang
  * Readers and writers page their own buffers out now and then (the buffers
  * are not page aligned), so that device accesses take the path where the
@@ -98,7 +100,8 @@ static const char *const ctr_name[C_MAX] = {
 	"EBUSY", "buffer-pageouts", "failed-writes-that-may-leave-a-part",
 	"pages-seen-with-a-failed-write's-part",
 	"devmem-to-device", "devmem-to-system", "devmem-pages-moved",
-	"devmem-errors",
+	"devmem-errors", "device-atomics", "device-atomic-grants",
+	"device-cmpxchg-swaps", "cpu-atomic-adds",
 };
 
 _Atomic uint64_t *ctr;

@@ -5,10 +5,11 @@
  * The slots (8 of 16 pages, and a 2 MiB one that starts as a transparent
  * huge page where THP is usable), each bound in both device files; two
  * mutators (each owns its slots), the soft operations, three readers and
- * two writers, and where the device has memory the devmem mover, for
- * --seconds; a watchdog that calls no progress for 60 s a hang. At the
- * end every page holds an allowed content, and the device
- * reads what the CPU reads.
+ * two writers, where the device has memory the devmem mover, and where
+ * it has atomics the device and CPU adders of atomic.c, for --seconds; a
+ * watchdog that calls no progress for 60 s a hang. At the end every page
+ * holds an allowed content, and the device reads what the CPU reads; the
+ * counters of atomic.c hold exactly what was added.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,11 +102,14 @@ TEST_OPTS(race, 0, 0)
 	tm_must_stats(fd, &st);
 	aware = st.caps & TEST_MIRROR_CAP_EVENT_AWARE;
 	devmem_cap = st.caps & TEST_MIRROR_CAP_DEVICE_PRIVATE;
+	excl_cap = st.caps & TEST_MIRROR_CAP_DEVICE_EXCLUSIVE;
 	nslots = NSLOTS_SMALL;
 	for (i = 0; i < NSLOTS_SMALL; i++)
 		slot_init(&slots[i], SMALL_PAGES, false);
 	if (tm_thp_usable())
 		slot_init(&slots[nslots++], HUGE_SLOT_PAGES, true);
+	if (excl_cap)
+		atomic_setup();
 
 	ma[0] = (struct mut_arg){ 0, 4, opt_seed * 7919 };
 	ma[1] = (struct mut_arg){ 4, nslots - 4, opt_seed * 104729 };
@@ -121,6 +125,12 @@ TEST_OPTS(race, 0, 0)
 	if (devmem_cap)
 		pthread_create(&t[nt++], NULL, devmem_mover,
 			       (void *)(uintptr_t)(opt_seed * 3000 + 13));
+	if (excl_cap) {
+		pthread_create(&t[nt++], NULL, atomic_device,
+			       (void *)(uintptr_t)(opt_seed * 4000 + 17));
+		pthread_create(&t[nt++], NULL, atomic_cpu,
+			       (void *)(uintptr_t)(opt_seed * 5000 + 19));
+	}
 
 	end = time(NULL) + opt_seconds;
 	last_change = time(NULL);
@@ -145,6 +155,8 @@ TEST_OPTS(race, 0, 0)
 	if (failed)
 		FAIL("%s", fail_msg);
 	final_check();
+	if (excl_cap)
+		atomic_final_check();
 	tm_must_stats(fd, &st);
 	tm_diag("file 0: %llu read faults, %llu write faults, %llu retries, %llu entries invalidated, %llu downgraded, %llu pages dropped, %llu non-blockable callbacks (%llu busy)",
 		(unsigned long long)st.read_faults,
@@ -168,6 +180,7 @@ TEST_OPTS(race, 0, 0)
 		tm_diag("file 0 callbacks per event:%s", ev);
 	}
 	if (!ctr[C_CLEAN_READS] || !ctr[C_CLEAN_WRITES] || !ctr[C_REMAP] ||
-	    !ctr[C_FORK] || (devmem_cap && !ctr[C_DEVMEM_PAGES]))
+	    !ctr[C_FORK] || (devmem_cap && !ctr[C_DEVMEM_PAGES]) ||
+	    (excl_cap && (!ctr[C_ATOMIC_GRANTS] || !ctr[C_ATOMIC_SWAPS])))
 		FAIL("the stress did too little to mean anything (%u s)", opt_seconds);
 }

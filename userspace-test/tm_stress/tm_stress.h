@@ -9,6 +9,7 @@
  *  soft.c     the soft operations: reclaim, soft-dirty, fork
  *  access.c   the device readers and writers, checked against the model
  *  devmem.c   moves to the device's memory and back (where it has one)
+ *  atomic.c   device atomics on a page of counters the CPU adds to too
  *  race.c     the race: the slots, the threads, the watchdog, the end
  *  writes.c   the deterministic tests after the race: a device write cut
  *             short; the device still works
@@ -56,7 +57,8 @@ enum ctr {
 	C_READ, C_READ_ERR, C_WRITE, C_WRITE_ERR, C_PAGES_CHECKED,
 	C_CLEAN_READS, C_CLEAN_WRITES, C_FORK_PAGES, C_UNCHECKED, C_TORN,
 	C_EBUSY, C_BUF_PAGEOUT, C_PART_FAILS, C_PART_SEEN,
-	C_DEVMEM_TO, C_DEVMEM_SYS, C_DEVMEM_PAGES, C_DEVMEM_ERR, C_MAX
+	C_DEVMEM_TO, C_DEVMEM_SYS, C_DEVMEM_PAGES, C_DEVMEM_ERR,
+	C_ATOMIC, C_ATOMIC_GRANTS, C_ATOMIC_SWAPS, C_ATOMIC_CPU, C_MAX
 };
 
 /* Shared with fork children (they count the pages they check). */
@@ -195,5 +197,16 @@ void *writer(void *arg);
 extern bool devmem_cap;		/* TEST_MIRROR_CAP_DEVICE_PRIVATE */
 
 void *devmem_mover(void *arg);
+
+/* ------------------------------------------------------------------------ */
+/* Device atomics (atomic.c)                                                 */
+/* ------------------------------------------------------------------------ */
+
+extern bool excl_cap;		/* TEST_MIRROR_CAP_DEVICE_EXCLUSIVE */
+
+void atomic_setup(void);
+void *atomic_device(void *arg);
+void *atomic_cpu(void *arg);
+void atomic_final_check(void);
 
 #endif /* _TM_STRESS_H_ */
