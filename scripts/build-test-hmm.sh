@@ -13,7 +13,9 @@
 # The two files (lib/test_hmm.c and lib/test_hmm_uapi.h, which it includes
 # by its local name) are extracted from Debian's linux-source-<SERIES>
 # package (its tarball, in the build root for 7.3, installed there by
-# scripts/deps.sh) into build/<krel>/peer/, never committed; a Kbuild of
+# scripts/deps.sh) into build/<krel>/peer/, never committed; for a kernel
+# built from that source (SERIES "debug": scripts/check-debug.sh builds it
+# from the same package), they are copied from its own tree; a Kbuild of
 # one line (obj-m := test_hmm.o) is written beside them and kbuild runs
 # where the module would (scripts/build-module.sh's rule: in the build
 # root for 7.x, with its gcc-14). The sources are extracted again when the
@@ -31,17 +33,25 @@ series=${1:-7.3}
 krel=$("$TOP/scripts/kernels.sh" krel "$series")
 kdir=$("$TOP/scripts/kernels.sh" kdir "$series")
 root=$("$TOP/scripts/kernels.sh" buildroot "$series")
-tarball=${TEST_HMM_TARBALL:-$root/usr/src/linux-source-$series.tar.xz}
-[ -r "$tarball" ] ||
-	die "$tarball not found: install Debian's linux-source-$series (scripts/deps.sh does)"
-
 out=$TOP/build/$krel/peer
-tree=$(basename "$tarball" .tar.xz)
 stamp=$out/.extracted
 files=(lib/test_hmm.c lib/test_hmm_uapi.h)
-
 mkdir -p "$out"
-if [ ! -e "$stamp" ] || [ "$tarball" -nt "$stamp" ]; then
+
+if [ -z "${TEST_HMM_TARBALL:-}" ] && [ -f "$kdir/lib/test_hmm.c" ]; then
+	# A kernel built from its source (the debug kernel, from the same
+	# linux-source): its own tree has the files.
+	for f in "${files[@]}"; do
+		cp "$kdir/$f" "$out/"
+	done
+	tarball=
+else
+	tarball=${TEST_HMM_TARBALL:-$root/usr/src/linux-source-$series.tar.xz}
+	[ -r "$tarball" ] ||
+		die "$tarball not found: install Debian's linux-source-$series (scripts/deps.sh does)"
+	tree=$(basename "$tarball" .tar.xz)
+fi
+if [ -n "$tarball" ] && { [ ! -e "$stamp" ] || [ "$tarball" -nt "$stamp" ]; }; then
 	members=()
 	for f in "${files[@]}"; do
 		members+=("$tree/$f")
