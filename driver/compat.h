@@ -95,6 +95,12 @@
  *   memory is built where the kernel has the option and the shapes used
  *   (TM_HAVE_PGMAP_FOLIO_FREE, TM_HAVE_ZDPI_PGMAP), else its calls fail
  *   with -EOPNOTSUPP and TEST_MIRROR_CAP_DEVICE_PRIVATE is clear.
+ * - 6.19 taught migration to move device-private memory in 2 MiB folios
+ *   (``MIGRATE_VMA_SELECT_COMPOUND``, ``MIGRATE_PFN_COMPOUND``, the pgmap's
+ *   folio_split callback, device-private PMD entries; x86-64 selects
+ *   ``CONFIG_ARCH_HAS_PMD_SOFTLEAVES`` with THP). Where the kernel has it
+ *   (TM_HAVE_MIGRATE_COMPOUND: TM_DEVMEM_THP), the device moves a 2 MiB
+ *   block as one folio; elsewhere its memory holds 4 KiB pages only.
  *
  * The TM_HAVE_* values come from Kbuild, which probes the headers being
  * built against: where Debian backports a change, the version does not say.
@@ -157,7 +163,8 @@ static inline bool tm_range_unmaps(const struct mmu_notifier_range *range)
 
 #if !defined(TM_HAVE_SYSTEM_DFL_WQ) || !defined(TM_HAVE_DRM_DRIVER_DATE) || \
 	!defined(TM_HAVE_HMM_UNLOCKED) || !defined(TM_HAVE_PGMAP_FOLIO_FREE) || \
-	!defined(TM_HAVE_ZDPI_PGMAP) || !defined(TM_HAVE_MAKE_DEVICE_EXCLUSIVE)
+	!defined(TM_HAVE_ZDPI_PGMAP) || !defined(TM_HAVE_MAKE_DEVICE_EXCLUSIVE) || \
+	!defined(TM_HAVE_MIGRATE_COMPOUND)
 #error "TM_HAVE_* are probed by Kbuild: build with it"
 #endif
 
@@ -166,6 +173,21 @@ static inline bool tm_range_unmaps(const struct mmu_notifier_range *range)
 #define TM_DEVICE_EXCLUSIVE	1
 #else
 #define TM_DEVICE_EXCLUSIVE	0
+#endif
+
+/*
+ * 2 MiB device folios (see "Kernel differences"): the migration flags are
+ * 0 where the kernel has none, so that the code asking for them needs no
+ * #ifdef and never sees a compound entry.
+ */
+#if TM_HAVE_MIGRATE_COMPOUND && IS_ENABLED(CONFIG_ARCH_HAS_PMD_SOFTLEAVES)
+#define TM_DEVMEM_THP		1
+#define TM_PFN_COMPOUND		MIGRATE_PFN_COMPOUND
+#define TM_SELECT_COMPOUND	MIGRATE_VMA_SELECT_COMPOUND
+#else
+#define TM_DEVMEM_THP		0
+#define TM_PFN_COMPOUND		0UL
+#define TM_SELECT_COMPOUND	0
 #endif
 
 #if TM_HAVE_SYSTEM_DFL_WQ

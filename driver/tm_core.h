@@ -182,6 +182,9 @@ struct tm_seg {
  *	it by tm_check_caller()).
  * @log: counters and the event log.
  * @devmem: the device's memory, NULL where it has none (set once at open).
+ * @fail_huge: the next 2 MiB allocation of a device-memory move fails, so
+ *	that the move falls back to 4 KiB pages (test_hmm's FAIL_ALLOC; a bit
+ *	set and tested atomically).
  */
 struct tm_mirror {
 	struct mutex lock;	/* the structural lock: see "Locking" */
@@ -206,6 +209,7 @@ struct tm_mirror {
 
 	struct tm_log log;
 	struct tm_devmem *devmem;
+	unsigned long fail_huge;
 };
 
 /* The checks every entry point starts with (tm_mirror_check_range()). */
@@ -298,6 +302,7 @@ typedef int (*tm_move_fn)(struct tm_mirror *m, struct tm_seg *seg,
 int tm_move_batches(struct tm_mirror *m, unsigned long addr,
 		    unsigned long size, unsigned long batch, tm_move_fn move,
 		    void *arg);
+unsigned long tm_migrate_pages(unsigned long src, unsigned long dst);
 unsigned long tm_migrate_repoint(struct tm_mirror *m, unsigned long start,
 				 const unsigned long *src,
 				 const unsigned long *dst, unsigned long npages);

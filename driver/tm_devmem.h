@@ -84,6 +84,7 @@ static inline unsigned long tm_devmem_vram_pfn(unsigned long pfn)
 #endif
 
 void tm_mirror_set_devmem(struct tm_mirror *m, struct tm_devmem *dm);
+void tm_mirror_devmem_fail_huge(struct tm_mirror *m, bool fail);
 int tm_mirror_devmem(struct tm_mirror *m, unsigned int op, unsigned int flags,
 		     unsigned long addr, unsigned long size, u64 *pages);
 long tm_mirror_devmem_resident(struct tm_mirror *m, unsigned long addr,

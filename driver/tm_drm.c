@@ -54,6 +54,7 @@ static_assert(offsetof(struct drm_test_mirror_stats, devmem_to_device) ==
 static_assert(sizeof(struct drm_test_mirror_devmem) == 40);
 static_assert(TM_SNAP_EXCLUSIVE == TEST_MIRROR_SNAP_EXCLUSIVE);
 static_assert(TM_CAP_DEVICE_EXCLUSIVE == TEST_MIRROR_CAP_DEVICE_EXCLUSIVE);
+static_assert(TM_CAP_DEVICE_HUGE == TEST_MIRROR_CAP_DEVICE_HUGE);
 static_assert(TM_ATOMIC_FETCH_ADD == TEST_MIRROR_ATOMIC_FETCH_ADD);
 static_assert(TM_ATOMIC_CMPXCHG == TEST_MIRROR_ATOMIC_CMPXCHG);
 static_assert(TM_ACTION_NONE == TEST_MIRROR_ACTION_NONE);

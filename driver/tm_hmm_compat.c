@@ -52,9 +52,9 @@
  *   moves this device's pages of the range home, @cpages being the pages
  *   moved. RELEASE evicts every page of the device to system memory.
  *   FLAGS takes HMM_DMIRROR_FLAG_FAIL_ALLOC (in @npages; other bits
- *   -EINVAL), which makes test_hmm's next *huge* allocation fail so that
- *   it falls back to 4 KiB pages: this device allocates 4 KiB pages only,
- *   so the flag is accepted and changes nothing. SNAPSHOT reports a page
+ *   -EINVAL; 0 cancels it), which makes the next 2 MiB allocation of a
+ *   move to the device or home fail, so that the move falls back to 4 KiB
+ *   pages and the kernel splits the folio, as test_hmm's flag does. SNAPSHOT reports a page
  *   of this device's memory as DEV_PRIVATE_LOCAL; another device's page is
  *   not reported by hmm_range_fault() to a device that does not own it,
  *   so it reads NONE, as with test_hmm.
@@ -404,8 +404,12 @@ static long tm_hmm_ioctl(struct file *filp, unsigned int command,
 		return -EFAULT;
 	if (command == TM_HMM_IOC_RELEASE)
 		return tm_mirror_devmem_release(hf->m);
-	if (command == TM_HMM_IOC_FLAGS)
-		return (cmd.npages & ~TM_HMM_FLAG_FAIL_ALLOC) ? -EINVAL : 0;
+	if (command == TM_HMM_IOC_FLAGS) {
+		if (cmd.npages & ~TM_HMM_FLAG_FAIL_ALLOC)
+			return -EINVAL;
+		tm_mirror_devmem_fail_huge(hf->m, cmd.npages);
+		return 0;
+	}
 	/* Page aligned, non-empty, no wrap: the rest is the core's check. */
 	if (!cmd.npages || cmd.npages > (ULONG_MAX >> PAGE_SHIFT))
 		return -EINVAL;

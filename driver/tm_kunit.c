@@ -295,16 +295,49 @@ static void table_repoint(struct kunit *test)
 	kt->pfns[0] = kt_hmm(KT_PFN, false, 0);
 	KUNIT_ASSERT_EQ(test, kt_fault(kt, KT_BASE, 1, &installed), 0);
 	mutex_lock(&kt->t.lock);
-	tm_table_repoint(&kt->t, KT_BASE, KT_PFN + 1, KT_PFN + 2);
+	tm_table_repoint(&kt->t, KT_BASE, KT_PFN + 1, KT_PFN + 2, 1);
 	mutex_unlock(&kt->t.lock);
 	kt_lookup(kt, KT_BASE, &e);
 	KUNIT_EXPECT_EQ(test, e.pfn, KT_PFN);	/* pointed elsewhere: kept */
 	mutex_lock(&kt->t.lock);
-	tm_table_repoint(&kt->t, KT_BASE, KT_PFN, KT_PFN + 2);
+	tm_table_repoint(&kt->t, KT_BASE, KT_PFN, KT_PFN + 2, 1);
 	mutex_unlock(&kt->t.lock);
 	kt_lookup(kt, KT_BASE, &e);
 	KUNIT_EXPECT_EQ(test, e.pfn, KT_PFN + 2);
 	KUNIT_EXPECT_EQ(test, e.flags, TM_ENT_VALID);
+	kt_table_free(kt);
+}
+
+/*
+ * A block that moved as one folio keeps its huge entry, re-pointed; a page
+ * that moved alone out of a huge entry removes it.
+ */
+static void table_repoint_huge(struct kunit *test)
+{
+	struct kt_table *kt = kt_table_new(test, 4);
+	unsigned long installed, i;
+	struct tm_entry e;
+
+	for (i = 0; i < KT_PAGES; i++)
+		kt->pfns[i] = kt_hmm(KT_PFN + i, true, TM_HUGE_ORDER);
+	KUNIT_ASSERT_EQ(test, kt_fault(kt, KT_BASE, KT_PAGES, &installed), 0);
+	KUNIT_ASSERT_EQ(test, kt->t.nr_huge, 1);
+	mutex_lock(&kt->t.lock);
+	tm_table_repoint(&kt->t, KT_BASE, KT_PFN, KT_PFN + 4 * KT_PAGES,
+			 KT_PAGES);
+	mutex_unlock(&kt->t.lock);
+	kt_lookup(kt, KT_BASE + 3 * PAGE_SIZE, &e);
+	KUNIT_EXPECT_TRUE(test, e.huge);
+	KUNIT_EXPECT_EQ(test, e.pfn, KT_PFN + 4 * KT_PAGES + 3);
+	KUNIT_EXPECT_EQ(test, e.flags, TM_ENT_VALID | TM_ENT_WRITE);
+	KUNIT_EXPECT_EQ(test, kt->t.nr_huge, 1);
+	mutex_lock(&kt->t.lock);
+	tm_table_repoint(&kt->t, KT_BASE + PAGE_SIZE, KT_PFN + 4 * KT_PAGES + 1,
+			 KT_PFN, 1);
+	mutex_unlock(&kt->t.lock);
+	kt_lookup(kt, KT_BASE, &e);
+	KUNIT_EXPECT_EQ(test, e.flags, 0);
+	KUNIT_EXPECT_EQ(test, kt->t.nr_huge, 0);
 	kt_table_free(kt);
 }
 
@@ -446,6 +479,7 @@ static struct kunit_case tm_table_cases[] = {
 	KUNIT_CASE(table_limit_counts_slots),
 	KUNIT_CASE(table_failed_prepare_is_trimmed),
 	KUNIT_CASE(table_repoint),
+	KUNIT_CASE(table_repoint_huge),
 	KUNIT_CASE(table_exclusive),
 	KUNIT_CASE(table_lookup_run),
 	{}

@@ -18,6 +18,7 @@ struct mmu_notifier_range;
 #define TM_CAP_UFFD_FAULTS	BIT(2)
 #define TM_CAP_DEVICE_PRIVATE	BIT(3)
 #define TM_CAP_DEVICE_EXCLUSIVE	BIT(4)
+#define TM_CAP_DEVICE_HUGE	BIT(5)
 
 /* Events counted, by enum mmu_notifier_event; TEST_MIRROR_EVENT_MAX. */
 #define TM_NR_EVENTS		16

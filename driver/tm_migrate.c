@@ -14,10 +14,29 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "tm_core.h"
 
 /* Pages per migrate_vma_setup() call. */
 #define TM_MIGRATE_BATCH	64
+
+/**
+ * tm_migrate_pages - how many pages one entry of a migration moved
+ * @src: the entry of migrate_vma.src (or of a device migration's src)
+ * @dst: the entry of dst, 0 where none was given
+ *
+ * A folio given as ``MIGRATE_PFN_COMPOUND`` moved whole: all of its pages.
+ *
+ * Return: 0 (nothing moved), 1, or the pages of the destination folio.
+ */
+unsigned long tm_migrate_pages(unsigned long src, unsigned long dst)
+{
+	if (!dst || !(src & MIGRATE_PFN_MIGRATE))
+		return 0;
+	if (dst & TM_PFN_COMPOUND)
+		return folio_nr_pages(page_folio(migrate_pfn_to_page(dst)));
+	return 1;
+}
 
 /**
  * tm_migrate_repoint - this mirror's entries follow the pages it moved
@@ -30,7 +49,7 @@
  * Under the table lock, before migrate_vma_finalize() lets the old pages
  * go: the callback skipped this mirror's own MIGRATE, so its entries still
  * name the old pages until here. A hole that moved (no old page) had no
- * entry.
+ * entry. A 2 MiB folio that moved whole keeps a huge entry huge.
  *
  * Return: the pages that moved.
  */
@@ -38,19 +57,21 @@ unsigned long tm_migrate_repoint(struct tm_mirror *m, unsigned long start,
 				 const unsigned long *src,
 				 const unsigned long *dst, unsigned long npages)
 {
+	unsigned long i, nr, n = 0;
 	struct page *spage;
-	unsigned long i, n = 0;
 
 	mutex_lock(&m->table.lock);
 	for (i = 0; i < npages; i++) {
-		if (!dst[i] || !(src[i] & MIGRATE_PFN_MIGRATE))
+		nr = tm_migrate_pages(src[i], dst[i]);
+		if (!nr)
 			continue;
 		spage = migrate_pfn_to_page(src[i]);
 		if (spage)
 			tm_table_repoint(&m->table, start + (i << PAGE_SHIFT),
 					 page_to_pfn(spage),
-					 page_to_pfn(migrate_pfn_to_page(dst[i])));
-		n++;
+					 page_to_pfn(migrate_pfn_to_page(dst[i])),
+					 nr);
+		n += nr;
 	}
 	mutex_unlock(&m->table.lock);
 	return n;

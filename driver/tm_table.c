@@ -599,36 +599,53 @@ unsigned long tm_table_count_exclusive(struct tm_table *t, unsigned long start,
 }
 
 /**
- * tm_table_repoint - move one entry to a new page (device migration)
+ * tm_table_repoint - move entries to new pages (device migration)
  * @t: the table, table lock held
- * @addr: the address
- * @old_pfn: the page the entry must point at now
+ * @addr: the first address
+ * @old_pfn: the page the entry of @addr must point at now
  * @new_pfn: the page it points at afterwards, with the same access
+ * @nr: pages: 1, or a whole 2 MiB block (@addr aligned) that moved as one
+ *	folio, the pages following @old_pfn and @new_pfn with it
  *
- * An entry pointing elsewhere is left alone. A huge entry covering @addr is
- * removed instead: the kernel splits huge pages before migrating them.
+ * An entry pointing elsewhere is left alone. A huge entry follows a block
+ * that moved whole; a huge entry covering a page that moved alone is removed
+ * (the kernel split the folio before moving its pages).
  */
 void tm_table_repoint(struct tm_table *t, unsigned long addr,
-		      unsigned long old_pfn, unsigned long new_pfn)
+		      unsigned long old_pfn, unsigned long new_pfn,
+		      unsigned long nr)
 {
 	void *slot = xa_load(&t->xa, tm_idx(addr));
+	unsigned long i;
 	u64 *p;
 
 	lockdep_assert_held(&t->lock);
 	if (!slot)
 		return;
 	if (xa_is_value(slot)) {
-		tm_table_invalidate(t, addr, addr + PAGE_SIZE);
+		u64 ent = xa_to_value(slot);
+
+		if (nr == TM_LEAF_ENTRIES && (ent & TM_ENT_VALID) &&
+		    tm_ent_pfn(ent) == old_pfn)
+			/* replaces a present value: needs no memory */
+			xa_store(&t->xa, tm_idx(addr),
+				 xa_mk_value(tm_mk_ent(new_pfn, ent & TM_ENT_FLAGS)),
+				 GFP_NOWAIT);
+		else
+			tm_table_invalidate(t, addr, addr + nr * PAGE_SIZE);
 		return;
 	}
-	p = &((struct tm_leaf *)slot)->ent[tm_slot(addr)];
-	if (*p & TM_ENT_EXCL) {
-		/* not the page the device holds any more */
-		tm_table_invalidate(t, addr, addr + PAGE_SIZE);
-		return;
+	for (i = 0; i < nr; i++) {
+		p = &((struct tm_leaf *)slot)->ent[tm_slot(addr) + i];
+		if (*p & TM_ENT_EXCL) {
+			/* not the page the device holds any more */
+			tm_table_invalidate(t, addr + i * PAGE_SIZE,
+					    addr + (i + 1) * PAGE_SIZE);
+			continue;
+		}
+		if ((*p & TM_ENT_VALID) && tm_ent_pfn(*p) == old_pfn + i)
+			*p = tm_mk_ent(new_pfn + i, *p & TM_ENT_FLAGS);
 	}
-	if ((*p & TM_ENT_VALID) && tm_ent_pfn(*p) == old_pfn)
-		*p = tm_mk_ent(new_pfn, *p & TM_ENT_FLAGS);
 }
 
 /**

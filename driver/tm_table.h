@@ -131,7 +131,8 @@ unsigned long tm_table_install(struct tm_table *t, unsigned long start,
 unsigned long tm_table_invalidate(struct tm_table *t, unsigned long start,
 				  unsigned long end);
 void tm_table_repoint(struct tm_table *t, unsigned long addr,
-		      unsigned long old_pfn, unsigned long new_pfn);
+		      unsigned long old_pfn, unsigned long new_pfn,
+		      unsigned long nr);
 unsigned long tm_table_downgrade(struct tm_table *t, unsigned long start,
 				 unsigned long end);
 bool tm_table_set_exclusive(struct tm_table *t, unsigned long addr,

@@ -487,11 +487,9 @@ run() {	# [EXPECT]
 # passes on test_mirror is "not ok" (the gap closed: strike the line), so
 # the list can only shrink. Every other test keeps the rule above.
 peer_gaps() {
-	printf '%s\t%s\n' \
-		hmm.hmm_device_private.migrate_anon_huge_fault \
-		"2 MiB device folios (MIGRATE_VMA_SELECT_COMPOUND) are not done: a THP moves as 512 device pages, SNAPSHOT has no PMD bit" \
-		hmm.hmm_device_private.benchmark_thp_migration \
-		"2 MiB device folios are not done: a THP cannot move to the device whole, MIGRATE_TO_DEV gives ENOENT"
+	# None left: 2 MiB device folios closed the last two
+	# (migrate_anon_huge_fault, benchmark_thp_migration).
+	:
 }
 
 # compare LIB TM: the side-by-side table and the KTAP verdict of the

@@ -594,6 +594,251 @@ TEST(debugfs_counters)
 	ASSERT_SYS(munmap(p, SZ(4)));
 }
 
+/* ---- 2 MiB device folios (TEST_MIRROR_CAP_DEVICE_HUGE) ---------------- */
+
+#define HUGE_N		512u		/* pages of a 2 MiB block */
+#define HUGE_BYTES	(2u << 20)
+#define SNAP_DEV_HUGE	(SNAP_DEV_W | TEST_MIRROR_SNAP_HUGE)
+#define SNAP_SYS_HUGE	(TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_HUGE)
+
+/*
+ * nblk 2 MiB-aligned blocks of MADV_HUGEPAGE memory, bound read-write at
+ * *h. With seed, the CPU fills them and the device reads them, which must
+ * find each block one transparent huge page (one huge entry), else SKIP;
+ * without, they stay untouched holes.
+ */
+static uint8_t *huge_blocks(int fd, size_t nblk, uint32_t seed, uint32_t *h)
+{
+	size_t n = nblk * HUGE_N;
+	uint8_t *p;
+
+	if (!tm_has_cap(fd, TEST_MIRROR_CAP_DEVICE_HUGE))
+		SKIP("no 2 MiB device folios on this kernel");
+	if (!tm_thp_usable())
+		SKIP("no transparent huge pages for MADV_HUGEPAGE regions");
+	p = tm_map_aligned(n, HUGE_BYTES, PROT_READ | PROT_WRITE);
+	ASSERT_TRUE(p);
+	ASSERT_SYS(madvise(p, SZ(n), MADV_HUGEPAGE));
+	*h = tm_must_bind(fd, p, SZ(n), RW);
+	if (!seed)
+		return p;
+	tm_fill(p, SZ(n), seed);
+	DEV_READ(fd, p, n, -1, 0, seed);
+	if (SNAP_COUNT(fd, p, n, SNAP_SYS_HUGE) != n)
+		SKIP("the kernel gave no THP for a MADV_HUGEPAGE region");
+	return p;
+}
+
+/*
+ * A transparent huge page moves to the device as one 2 MiB device folio:
+ * the device's huge entry follows it (MIGRATE skipped), the device reads
+ * and writes it without a fault, and it comes home as a 2 MiB system folio
+ * (the device's next read finds one huge page again).
+ */
+TEST(huge_round_trip)
+{
+	struct drm_test_mirror_stats st0, st;
+	struct tm_evlog *log;
+	struct tm_result res;
+	uint8_t *p;
+	uint32_t h;
+
+	need_devmem(fd);
+	p = huge_blocks(fd, 1, 1, &h);
+	st0 = STATS(fd);
+	ASSERT_OK(tm_evlog_drain(fd));
+
+	TO_DEV(fd, p, HUGE_N);
+	log = EV_TAKE(fd);
+	EXPECT_EV(log, EV_MIGRATE, h, p, PG(p, HUGE_N), BIT(ACT_SKIP));
+	EXPECT_ONLY(log, BIT(EV_MIGRATE));
+	EXPECT_SNAP(fd, p, 4, "H H H H");
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_N, SNAP_DEV_HUGE), HUGE_N);
+	st = STATS(fd);
+	ASSERT_EQ(st.devmem_to_device, st0.devmem_to_device + HUGE_N);
+	ASSERT_EQ(st.devmem_pages, st0.devmem_pages + HUGE_N);
+
+	DEV_READ(fd, p, HUGE_N, 0, 0, 1);
+	ASSERT_OK(tm_dev_write(fd, p, HUGE_N, 0, 2, &res));
+	ASSERT_EQ(res.faults, 0);
+	ASSERT_EQ(res.pages, HUGE_N);
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_N, SNAP_DEV_HUGE), HUGE_N);
+
+	TO_SYS(fd, p, HUGE_N);
+	log = EV_TAKE(fd);
+	EXPECT_EV(log, EV_MIGRATE, h, p, PG(p, HUGE_N), BIT(ACT_INVAL));
+	EXPECT_ONLY(log, BIT(EV_MIGRATE));
+	st = STATS(fd);
+	ASSERT_EQ(st.devmem_to_system, st0.devmem_to_system + HUGE_N);
+	ASSERT_EQ(st.devmem_pages, st0.devmem_pages);
+	DEV_READ(fd, p, HUGE_N, 1, 0, 2);
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_N, SNAP_SYS_HUGE), HUGE_N);
+	ASSERT_PATTERN(p, HUGE_BYTES, 2);
+	ASSERT_EQ(STATS(fd).devmem_cpu_faults, st.devmem_cpu_faults);
+}
+
+/* A 2 MiB hole becomes one zeroed 2 MiB device folio. */
+TEST(huge_hole)
+{
+	uint64_t base;
+	uint8_t *p;
+	uint32_t h;
+
+	need_devmem(fd);
+	base = dev_pages(fd);
+	p = huge_blocks(fd, 1, 0, &h);
+	TO_DEV(fd, p, HUGE_N);
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_N, SNAP_DEV_HUGE), HUGE_N);
+	ASSERT_EQ(dev_pages(fd), base + HUGE_N);
+	DEV_READ(fd, p, HUGE_N, 0, 0, 0);
+	DEV_WRITE(fd, PG(p, 100), 1, SZ(100), 3);
+	TO_SYS(fd, p, HUGE_N);
+	ASSERT_ZERO_MEM(p, SZ(100));
+	EXPECT_PAT(PG(p, 100), SZ(100), SZ(1), 3);
+	ASSERT_ZERO_MEM(PG(p, 101), SZ(HUGE_N - 101));
+	ASSERT_EQ(dev_pages(fd), base);
+}
+
+/*
+ * A CPU touch of a 2 MiB device folio the CPU maps with one PMD entry
+ * brings the whole folio home: one CPU fault, 512 pages, one MIGRATE over
+ * the block.
+ */
+TEST(huge_cpu_touch_brings_folio_home)
+{
+	struct drm_test_mirror_stats st0, st;
+	struct tm_evlog *log;
+	volatile uint64_t *w;
+	uint8_t *p;
+	uint32_t h;
+
+	need_devmem(fd);
+	p = huge_blocks(fd, 1, 1, &h);
+	TO_DEV(fd, p, HUGE_N);
+	DEV_WRITE(fd, p, HUGE_N, 0, 5);
+	ASSERT_OK(tm_evlog_drain(fd));
+	st0 = STATS(fd);
+
+	w = (volatile uint64_t *)PG(p, 300);
+	ASSERT_EQ(w[0], tm_pattern_word(5, SZ(300) / 8));
+	st = STATS(fd);
+	ASSERT_EQ(st.devmem_cpu_faults, st0.devmem_cpu_faults + 1);
+	ASSERT_EQ(st.devmem_pages, st0.devmem_pages - HUGE_N);
+	log = EV_TAKE(fd);
+	EXPECT_EV(log, EV_MIGRATE, h, p, PG(p, HUGE_N), BIT(ACT_INVAL));
+	EXPECT_ONLY(log, BIT(EV_MIGRATE));
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_N, TEST_MIRROR_SNAP_NONE), HUGE_N);
+	ASSERT_PATTERN(p, HUGE_BYTES, 5);
+	/* home as a 2 MiB folio */
+	DEV_READ(fd, p, HUGE_N, 1, 0, 5);
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_N, SNAP_SYS_HUGE), HUGE_N);
+}
+
+/*
+ * munmap of half a 2 MiB device folio splits the CPU's PMD entry (the
+ * device's huge entry goes whole) but not the folio: its 512 pages stay in
+ * use, the other half mapped by PTEs, which the device maps with 4 KiB
+ * entries. A CPU touch of one of them brings that page alone home: the
+ * migration splits the folio first, and the unmapped half is freed then.
+ */
+TEST(huge_partial_munmap_splits)
+{
+	struct drm_test_mirror_stats st0;
+	volatile uint64_t *w;
+	uint64_t moved;
+	uint8_t *p;
+	uint32_t h;
+
+	need_devmem(fd);
+	p = huge_blocks(fd, 1, 1, &h);
+	st0 = STATS(fd);
+	TO_DEV(fd, p, HUGE_N);
+	ASSERT_SYS(munmap(PG(p, HUGE_N / 2), SZ(HUGE_N / 2)));
+	ASSERT_EQ(dev_pages(fd), st0.devmem_pages + HUGE_N);
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_N / 2, TEST_MIRROR_SNAP_NONE),
+		  HUGE_N / 2);
+	/* the device faults its half back in, as 4 KiB device entries */
+	DEV_READ(fd, p, HUGE_N / 2, 1, 0, 1);
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_N / 2, SNAP_DEV_W), HUGE_N / 2);
+	/* a CPU touch brings one page home, and the folio is split */
+	w = (volatile uint64_t *)PG(p, 10);
+	ASSERT_EQ(w[0], tm_pattern_word(1, SZ(10) / 8));
+	ASSERT_EQ(STATS(fd).devmem_cpu_faults, st0.devmem_cpu_faults + 1);
+	ASSERT_EQ(dev_pages(fd), st0.devmem_pages + HUGE_N / 2 - 1);
+	/* the split unmapped the whole folio, and the device's entries */
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_N / 2, TEST_MIRROR_SNAP_NONE),
+		  HUGE_N / 2);
+	ASSERT_OK(devmem(fd, p, HUGE_N / 2, TEST_MIRROR_DEVMEM_TO_SYSTEM,
+			 &moved));
+	ASSERT_EQ(moved, HUGE_N / 2 - 1);
+	ASSERT_PATTERN(p, SZ(HUGE_N / 2), 1);
+	ASSERT_EQ(dev_pages(fd), st0.devmem_pages);
+}
+
+/*
+ * A full device evicts a 2 MiB folio whole (CLEAR over the block, no
+ * owner), into a 2 MiB system folio. With the pool capped below a block, a
+ * THP moves as 4 KiB device pages, as many as fit: the kernel splits it,
+ * and its last page stays in system memory.
+ */
+static void huge_evict_body(int fd)
+{
+	struct drm_test_mirror_stats st0, st;
+	struct tm_evlog *log;
+	uint64_t moved;
+	uint8_t *p;
+	uint32_t h;
+
+	st0 = STATS(fd);
+	if (st0.devmem_pages)
+		FAIL("%llu device pages in use before the test",
+		     (unsigned long long)st0.devmem_pages);
+	p = huge_blocks(fd, 2, 1, &h);
+	ASSERT_OK(tm_param_set("devmem_pages", "512"));
+	TO_DEV(fd, p, HUGE_N);
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_N, SNAP_DEV_HUGE), HUGE_N);
+	ASSERT_OK(tm_evlog_drain(fd));
+
+	TO_DEV(fd, PG(p, HUGE_N), HUGE_N);
+	st = STATS(fd);
+	ASSERT_EQ(st.devmem_evictions, st0.devmem_evictions + HUGE_N);
+	ASSERT_EQ(st.devmem_pages, HUGE_N);
+	log = EV_TAKE(fd);
+	EXPECT_EV(log, EV_CLEAR, h, p, PG(p, HUGE_N), BIT(ACT_INVAL));
+	EXPECT_EV(log, EV_MIGRATE, h, PG(p, HUGE_N), PG(p, 2 * HUGE_N),
+		  BIT(ACT_SKIP));
+	EXPECT_ONLY(log, BIT(EV_CLEAR) | BIT(EV_MIGRATE));
+	ASSERT_EQ(SNAP_COUNT(fd, PG(p, HUGE_N), HUGE_N, SNAP_DEV_HUGE), HUGE_N);
+	/* the evicted block is a 2 MiB system folio again, with its data */
+	DEV_READ(fd, p, HUGE_N, 1, 0, 1);
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_N, SNAP_SYS_HUGE), HUGE_N);
+	ASSERT_PATTERN(p, HUGE_BYTES, 1);
+
+	/* room for 511 pages: no 2 MiB folio, 511 device pages */
+	TO_SYS(fd, PG(p, HUGE_N), HUGE_N);
+	ASSERT_EQ(STATS(fd).devmem_pages, 0);
+	ASSERT_OK(tm_param_set("devmem_pages", "511"));
+	ASSERT_OK(devmem(fd, p, HUGE_N, TEST_MIRROR_DEVMEM_TO_DEVICE, &moved));
+	ASSERT_EQ(moved, HUGE_N - 1);
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_N - 1, SNAP_DEV_W), HUGE_N - 1);
+	EXPECT_SNAP(fd, PG(p, HUGE_N - 1), 1, "W");
+	DEV_READ(fd, p, HUGE_N, 0, 0, 1);
+	ASSERT_OK(devmem(fd, p, HUGE_N, TEST_MIRROR_DEVMEM_TO_SYSTEM, &moved));
+	ASSERT_EQ(moved, HUGE_N - 1);
+	ASSERT_PATTERN(p, SZ(2 * HUGE_N), 1);
+	ASSERT_EQ(STATS(fd).devmem_pages, 0);
+}
+
+TEST_OPTS(huge_eviction_and_fallback, 0, 60)
+{
+	need_devmem(fd);
+	if (!tm_has_cap(fd, TEST_MIRROR_CAP_DEVICE_HUGE))
+		SKIP("no 2 MiB device folios on this kernel");
+	if (!tm_thp_usable())
+		SKIP("no transparent huge pages for MADV_HUGEPAGE regions");
+	tm_with_param("devmem_pages", "65536", huge_evict_body);
+}
+
 /*
  * With no process holding pages in device memory, all of it is free: the
  * suite runs this alone (-t pool_at_baseline) after the programs that move

@@ -202,6 +202,13 @@ struct drm_test_mirror_snapshot {
  * fails with -EOPNOTSUPP
  */
 #define TEST_MIRROR_CAP_DEVICE_EXCLUSIVE	(1u << 4)
+/*
+ * with TEST_MIRROR_CAP_DEVICE_PRIVATE: a 2 MiB-aligned block the CPU maps
+ * with a transparent huge page (or a 2 MiB hole) moves as one 2 MiB device
+ * folio, which the device maps with a huge entry (TEST_MIRROR_SNAP_HUGE);
+ * without it, device memory holds 4 KiB pages only
+ */
+#define TEST_MIRROR_CAP_DEVICE_HUGE	(1u << 5)
 
 /* drm_test_mirror_stats.flags */
 #define TEST_MIRROR_STATS_RESET		(1u << 0)	/* zero the counters after reading */
@@ -231,7 +238,7 @@ struct drm_test_mirror_snapshot {
  *	device evicted to system memory because its memory was full.
  * @devmem_cpu_faults: device-wide, since load: CPU accesses that brought a
  *	device page home (dev_pagemap_ops.migrate_to_ram() calls that moved
- *	the page).
+ *	the page, or the whole 2 MiB folio the CPU mapped with one PMD).
  * @devmem_pages: now, device-wide: pages of the device's memory in use, by
  *	any process (0 again once every page went home or was freed).
  * @atomics: device ATOMIC operations done.

@@ -309,9 +309,9 @@ char tm_snap_char(uint8_t snap)
 	case TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_EXCLUSIVE:
 		return huge ? '?' : 'X';
 	case TEST_MIRROR_SNAP_WRITE | TEST_MIRROR_SNAP_DEVICE:
-		return huge ? '?' : 'V';
+		return huge ? 'H' : 'V';
 	case TEST_MIRROR_SNAP_READ | TEST_MIRROR_SNAP_DEVICE:
-		return huge ? '?' : 'v';
+		return huge ? 'h' : 'v';
 	case TEST_MIRROR_SNAP_DROPPED:
 		return huge ? '?' : 'D';
 	case TEST_MIRROR_SNAP_UNBOUND:

@@ -178,6 +178,7 @@ int tm_expect_release_then_unmap_at(const char *file, int line,
  *   'D' dropped (unmapped while bound)     '-' not bound
  *   'X' read-write entry of a page the device holds exclusive (ATOMIC)
  *   'V' / 'v' read-write / read-only entry of a page in device memory
+ *   'H' / 'h' the same, as part of a huge entry (a 2 MiB device folio)
  *   '?' anything else (a value the contract does not allow)
  */
 char tm_snap_char(uint8_t snap);
