@@ -4,7 +4,8 @@
  * (TEST_MIRROR_CAP_DEVICE_PRIVATE).
  *
  * One thread moves random ranges of random slots to device memory and back
- * through either file (DEVMEM), racing the mutators, the soft operations,
+ * through either file (DEVMEM), now and then the whole THP slot (one 2 MiB
+ * device folio with TEST_MIRROR_CAP_DEVICE_HUGE), racing the mutators, the soft operations,
  * the readers and the writers. It changes no data, so the model does not
  * hear of it: every check of the race stays exact, whether a page is in
  * system memory, in device memory (read and written by the device through
@@ -29,6 +30,12 @@ void *devmem_mover(void *arg)
 		struct slot *s = &slots[xrand(&r) % nslots];
 		size_t first = xrand(&r) % s->np;
 		size_t n = 1 + xrand(&r) % (s->np - first < 16 ? s->np - first : 16);
+
+		/* the THP slot, whole: a 2 MiB device folio, where there are */
+		if (s->huge && !(xrand(&r) & 3)) {
+			first = 0;
+			n = s->np;
+		}
 		struct drm_test_mirror_devmem a = {
 			.addr = (uintptr_t)s->addr + first * PAGE_SZ,
 			.size = n * PAGE_SZ,
