@@ -831,7 +831,8 @@ def peer_main(top, results):
     with open(os.path.join(top, "summary.txt"), "w") as f:
         f.write("\n".join(summary) + "\n")
     print("\n".join(summary))
-    part = "\n".join([PEER_BEGIN, ""] + doc + [PEER_END]) + "\n"
+    # a blank line before the end marker: the notes' bullet list ends there
+    part = "\n".join([PEER_BEGIN, ""] + doc + ["", PEER_END]) + "\n"
     page = read_page(results)
     old = peer_part(page)
     if old:
