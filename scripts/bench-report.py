@@ -831,7 +831,8 @@ def peer_main(top, results):
     with open(os.path.join(top, "summary.txt"), "w") as f:
         f.write("\n".join(summary) + "\n")
     print("\n".join(summary))
-    part = "\n".join([PEER_BEGIN, ""] + doc + [PEER_END]) + "\n"
+    # a blank line before the end marker: the notes' bullet list ends there
+    part = "\n".join([PEER_BEGIN, ""] + doc + ["", PEER_END]) + "\n"
     page = read_page(results)
     old = peer_part(page)
     if old:
@@ -845,9 +846,13 @@ def peer_main(top, results):
     return 0
 
 
-# tm_bench P7 (p7_devmem.c): METRIC P7.<kind>_<device>, rates, no target
-P7_KINDS = ["to_device", "to_system", "atomic_retake", "atomic_held"]
-P7_HDR = ["device", "to device, pages/s", "to system, pages/s",
+# tm_bench P7 (p7_devmem.c): METRIC P7.<kind>_<device>, rates, no target;
+# the moves in 4 KiB pages/s, of a buffer of 4 KiB pages (4K) and of one
+# in 2 MiB THP folios (2M)
+P7_KINDS = ["to_device", "to_device_thp", "to_system", "to_system_thp",
+            "atomic_retake", "atomic_held"]
+P7_HDR = ["device", "to device 4K, pages/s", "to device 2M, pages/s",
+          "to system 4K, pages/s", "to system 2M, pages/s",
           "atomic after a CPU touch, ops/s", "atomic, page held, ops/s"]
 
 
@@ -921,10 +926,15 @@ file open. Plots: ``build/bench-peer/<krel>/bench.svg``."""
 P7_HOW = """\
 Device memory and device atomics (tm_bench's P7,
 ``userspace-test/tm_bench/p7_devmem.c``), the same three devices in the
-same rotation: a 16 MiB buffer of 4 KiB pages the CPU populated moves to
-the device's memory in one call and back (test_hmm and compat:
-MIGRATE_TO_DEV, which also copies the pages out to the caller, and
-MIGRATE_TO_SYS; drm: DEVMEM each way), counts and data checked; then 1000
+same rotation: a 16 MiB buffer the CPU populated moves to the device's
+memory in one call and back (test_hmm and compat: MIGRATE_TO_DEV, which
+also copies the pages out to the caller, and MIGRATE_TO_SYS; drm: DEVMEM
+each way), the counts, the data and that no page stayed on the device
+checked; *4K*, a buffer of 4 KiB pages; *2M*, one the CPU populated in
+2 MiB THP folios (checked before the move; a device that moves 2 MiB
+folios moves each as one, else the kernel splits it first; test_hmm's
+MIGRATE_TO_SYS counts a folio moved whole as one), its rate counted in
+4 KiB pages too; then 1000
 operations on one page: *after a CPU touch*, the CPU adds 1 to a word and
 the device takes the page exclusive again (drm: ATOMIC fetch-add, one grant
 per operation checked; test_hmm and compat: EXCLUSIVE of the page, their

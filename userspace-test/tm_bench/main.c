@@ -29,7 +29,8 @@
  *                 walk, plain munmap). Only when named (--only P6: make
  *                 bench-peer) or in --smoke.
  *   P7 devmem     the same three devices: migration to device memory and
- *                 back, pages/s each way, and device atomics/s (DRM
+ *                 back, pages/s each way, of a buffer of 4 KiB pages and
+ *                 of one in 2 MiB THP folios, and device atomics/s (DRM
  *                 ATOMIC, test_hmm's EXCLUSIVE). Only when named (--only
  *                 P7: make bench-peer) or in --smoke; 7.3 only.
  *
