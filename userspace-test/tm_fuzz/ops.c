@@ -306,8 +306,13 @@ void check_stats_out(struct mfile *m, const struct drm_test_mirror_stats *s)
 				  TEST_MIRROR_CAP_EVENT_AWARE |
 				  TEST_MIRROR_CAP_UFFD_FAULTS |
 				  TEST_MIRROR_CAP_DEVICE_PRIVATE |
-				  TEST_MIRROR_CAP_DEVICE_EXCLUSIVE))
+				  TEST_MIRROR_CAP_DEVICE_EXCLUSIVE |
+				  TEST_MIRROR_CAP_DEVICE_HUGE))
 		FAIL("STATS: unknown caps 0x%x", s->caps);
+	if ((s->caps & TEST_MIRROR_CAP_DEVICE_HUGE) &&
+	    !(s->caps & TEST_MIRROR_CAP_DEVICE_PRIVATE))
+		FAIL("STATS: caps 0x%x: DEVICE_HUGE without DEVICE_PRIVATE",
+		     s->caps);
 	if (s->table_bytes % 4096)
 		FAIL("STATS: table_bytes %llu", (unsigned long long)s->table_bytes);
 	if (s->huge_entries > s->entries_present)
