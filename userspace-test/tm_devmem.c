@@ -735,6 +735,51 @@ TEST(huge_cpu_touch_brings_folio_home)
 }
 
 /*
+ * fork shares a 2 MiB device folio copy-on-write, mapped read-only by one
+ * PMD entry in both processes: the parent's device write brings the whole
+ * folio home (for both: the child's entry follows it) and breaks COW of
+ * the page written; the child keeps the old data.
+ */
+TEST(huge_fork_cow)
+{
+	struct tm_result res;
+	int go[2], done[2];
+	uint64_t base;
+	uint8_t *p;
+	uint32_t h;
+	pid_t pid;
+
+	need_devmem(fd);
+	p = huge_blocks(fd, 1, 1, &h);
+	base = dev_pages(fd);
+	TO_DEV(fd, p, HUGE_N);
+	ASSERT_SYS(pipe(go));
+	ASSERT_SYS(pipe(done));
+	pid = tm_fork();
+	if (!pid) {
+		tm_wait_byte(go[0]);
+		ASSERT_PATTERN(p, HUGE_BYTES, 1);
+		tm_send_byte(done[1]);
+		_exit(0);
+	}
+	ASSERT_EQ(SNAP_COUNT(fd, p, HUGE_N, TEST_MIRROR_SNAP_READ |
+			     TEST_MIRROR_SNAP_DEVICE | TEST_MIRROR_SNAP_HUGE),
+		  HUGE_N);
+	ASSERT_OK(tm_dev_write(fd, PG(p, 7), 1, SZ(7), 7, &res));
+	ASSERT_EQ(res.pages, 1);
+	ASSERT_EQ(dev_pages(fd), base);
+	EXPECT_SNAP(fd, PG(p, 7), 1, "W");
+	tm_send_byte(go[1]);
+	tm_wait_byte(done[0]);
+	tm_must_wait_ok(pid);
+	EXPECT_PAT(p, 0, SZ(7), 1);
+	EXPECT_PAT(PG(p, 7), SZ(7), SZ(1), 7);
+	EXPECT_PAT(PG(p, 8), SZ(8), SZ(HUGE_N - 8), 1);
+	ASSERT_SYS(munmap(p, HUGE_BYTES));
+	ASSERT_EQ(dev_pages(fd), base);
+}
+
+/*
  * munmap of half a 2 MiB device folio splits the CPU's PMD entry (the
  * device's huge entry goes whole) but not the folio: its 512 pages stay in
  * use, the other half mapped by PTEs, which the device maps with 4 KiB
