@@ -392,6 +392,71 @@ out:
 	shown_pages = NPAGES;
 }
 
+/*
+ * Step 12, 2 MiB: where the kernel moves device-private THP
+ * (TEST_MIRROR_CAP_DEVICE_HUGE), a transparent huge page moves as one
+ * 2 MiB device folio, the device maps it with one huge entry, and a CPU
+ * touch brings the whole folio home in one fault.
+ */
+static void show_devmem_huge(void)
+{
+	size_t len = (size_t)HUGE_PAGES * psz;
+	struct drm_test_mirror_stats st0;
+	uint8_t *raw, *p;
+	uint64_t moved;
+	uint32_t h;
+	int ret;
+
+	if (tm_stats(dev, &st0, false)) {
+		oops("stats");
+		return;
+	}
+	if (!(st0.caps & TEST_MIRROR_CAP_DEVICE_PRIVATE))
+		return;
+	if (!(st0.caps & TEST_MIRROR_CAP_DEVICE_HUGE) || !tm_thp_usable()) {
+		printf("   (2 MiB device folios: not on this kernel, or THP is off)\n");
+		return;
+	}
+	raw = mmap(NULL, 2 * len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED) {
+		oops("mmap: %s", tm_errname(-errno));
+		return;
+	}
+	p = (uint8_t *)(((uintptr_t)raw + len - 1) & ~(uintptr_t)(len - 1));
+	madvise(p, len, MADV_HUGEPAGE);
+	memset(p, 0x5a, len);
+	shown = p;
+	shown_pages = 4;
+	printf("   CPU: a 2 MiB transparent huge page, bound; DEVMEM moves it whole\n");
+	ret = tm_bind(dev, p, len, TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE,
+		      &h);
+	if (ret) {
+		oops("bind: %s", tm_errname(ret));
+		goto out;
+	}
+	ret = devmem(TEST_MIRROR_DEVMEM_TO_DEVICE, 0, HUGE_PAGES, &moved);
+	printf("        %s, %" PRIu64 " pages moved; its first pages in the table (H: one\n"
+	       "        huge entry of a 2 MiB device folio):\n",
+	       ret ? tm_errname(ret) : "ok", moved);
+	if (ret || moved != HUGE_PAGES)
+		oops("expected ok, %zu pages", (size_t)HUGE_PAGES);
+	expect_table("H H H H");
+	printf("   CPU: reads one byte: the CPU maps the folio with one device-private\n"
+	       "        PMD entry, and migrate_to_ram() brings all 2 MiB home\n");
+	if (p[12345] != 0x5a)
+		oops("wrong data");
+	devmem_stats(&st0, HUGE_PAGES, 0, 1, 0);
+	expect_table(". . . .");
+	ret = tm_unbind(dev, h);
+	if (ret)
+		oops("unbind: %s", tm_errname(ret));
+out:
+	munmap(raw, 2 * len);
+	shown = buf;
+	shown_pages = NPAGES;
+}
+
 /* Is the soft-dirty bit of the page at p set? 1, 0, or -errno. */
 static int soft_dirty(const void *p)
 {
@@ -677,6 +742,7 @@ int main(void)
 	show_atomic_race();
 
 	show_devmem();
+	show_devmem_huge();
 
 	printf("13. CPU: unbind, close\n");
 	if (tm_stats(dev, &st, false))
