@@ -147,11 +147,44 @@ static bool move_to_device(int g, uint8_t *p)
 	return !tm_ioctl(g, DRM_IOCTL_TEST_MIRROR_DEVMEM, &a) && a.pages == 4;
 }
 
+/*
+ * Every other such cycle, where the device has 2 MiB folios, a 2 MiB
+ * transparent huge page moves there too (one device folio), bound and
+ * moved through g. Return: the block, or NULL (none, or it did not move
+ * whole).
+ */
+static uint8_t *move_huge_to_device(int g, unsigned int seed)
+{
+	struct drm_test_mirror_devmem a = { .op = TEST_MIRROR_DEVMEM_TO_DEVICE };
+	struct drm_test_mirror_stats st;
+	uint8_t *p;
+	uint32_t h;
+
+	if (tm_stats(g, &st, false) ||
+	    !(st.caps & TEST_MIRROR_CAP_DEVICE_HUGE) || !tm_thp_usable())
+		return NULL;
+	p = tm_map_aligned(HUGE_PAGES, HUGE_SZ, PROT_READ | PROT_WRITE);
+	if (!p)
+		return NULL;
+	madvise(p, HUGE_SZ, MADV_HUGEPAGE);
+	tm_fill(p, HUGE_SZ, seed);
+	a.addr = (uintptr_t)p;
+	a.size = HUGE_SZ;
+	if (tm_bind(g, p, HUGE_SZ, RW, &h) ||
+	    tm_ioctl(g, DRM_IOCTL_TEST_MIRROR_DEVMEM, &a) ||
+	    a.pages != HUGE_PAGES) {
+		munmap(p, HUGE_SZ);
+		return NULL;
+	}
+	return p;
+}
+
 int cycles_main(unsigned int cycles)
 {
 	char params[1024], params_hmm[1100], path[256], *hp;
 	unsigned int i, trips = 0, hmm_trips = 0, devmem_trips = 0;
-	uint8_t *held = NULL;
+	uint8_t *held = NULL, *held_huge = NULL;
+	unsigned int huge_trips = 0;
 	uint64_t t0;
 	int r, f, mfd;
 	bool ok1 = true, ok2 = true;
@@ -234,6 +267,8 @@ int cycles_main(unsigned int cycles)
 			 * close, to the unload, which must bring them home.
 			 */
 			held = move_to_device(g, p) ? p : NULL;
+			if (i % 20 == 0)
+				held_huge = move_huge_to_device(g, i + 1);
 			close(g);
 			if (!held)
 				munmap(p, SZ(4));
@@ -272,6 +307,16 @@ int cycles_main(unsigned int cycles)
 			held = NULL;
 			devmem_trips++;
 		}
+		if (held_huge) {
+			/* a 2 MiB device folio, evicted whole by the unload */
+			if (tm_check(held_huge, HUGE_SZ, i + 1) >= 0) {
+				printf("# cycle %u: a 2 MiB device folio lost its data at unload\n", i);
+				ok2 = false;
+			}
+			munmap(held_huge, HUGE_SZ);
+			held_huge = NULL;
+			huge_trips++;
+		}
 	}
 	/* leave it loaded, as the guest expects */
 	if (!tm_module_loaded() && mfd >= 0) {
@@ -281,9 +326,9 @@ int cycles_main(unsigned int cycles)
 			ok2 = false;
 		}
 	}
-	printf("# %u unload/load cycles in %llu ms (%u DRM round trips, %u of them unloading with 4 pages in device memory, %u opens of the hmm devices, every other load with hmm_compat=Y); loaded again: %s\n",
+	printf("# %u unload/load cycles in %llu ms (%u DRM round trips, %u of them unloading with 4 pages in device memory, %u with a 2 MiB device folio too, %u opens of the hmm devices, every other load with hmm_compat=Y); loaded again: %s\n",
 	       i, (unsigned long long)(tm_now_ms() - t0), trips, devmem_trips,
-	       hmm_trips,
+	       huge_trips, hmm_trips,
 	       tm_module_loaded() ? "yes" : "NO");
 	if (!tm_module_loaded())
 		ok2 = false;
