@@ -80,6 +80,18 @@ static int kt_fault(struct kt_table *kt, unsigned long start, unsigned long n,
 	return ret;
 }
 
+/* One huge entry at KT_BASE over KT_PFN on, writable or not. */
+static void kt_install_huge(struct kunit *test, struct kt_table *kt,
+			    bool write)
+{
+	unsigned long installed, i;
+
+	for (i = 0; i < KT_PAGES; i++)
+		kt->pfns[i] = kt_hmm(KT_PFN + i, write, TM_HUGE_ORDER);
+	KUNIT_ASSERT_EQ(test, kt_fault(kt, KT_BASE, KT_PAGES, &installed), 0);
+	KUNIT_ASSERT_EQ(test, kt->t.nr_huge, 1);
+}
+
 static void kt_lookup(struct kt_table *kt, unsigned long addr,
 		      struct tm_entry *e)
 {
@@ -217,13 +229,10 @@ static void table_huge_needs_contiguous_pfns(struct kunit *test)
 static void table_huge_then_small(struct kunit *test)
 {
 	struct kt_table *kt = kt_table_new(test, 4);
-	unsigned long installed, i;
+	unsigned long installed;
 	struct tm_entry e;
 
-	for (i = 0; i < KT_PAGES; i++)
-		kt->pfns[i] = kt_hmm(KT_PFN + i, false, TM_HUGE_ORDER);
-	KUNIT_ASSERT_EQ(test, kt_fault(kt, KT_BASE, KT_PAGES, &installed), 0);
-	KUNIT_ASSERT_EQ(test, kt->t.nr_huge, 1);
+	kt_install_huge(test, kt, false);
 	/* the THP was split: a 4 KiB refault replaces the huge entry */
 	kt->pfns[0] = kt_hmm(KT_PFN + 5000, true, 0);
 	KUNIT_ASSERT_EQ(test, kt_fault(kt, KT_BASE + PAGE_SIZE, 1, &installed), 0);
@@ -315,13 +324,9 @@ static void table_repoint(struct kunit *test)
 static void table_repoint_huge(struct kunit *test)
 {
 	struct kt_table *kt = kt_table_new(test, 4);
-	unsigned long installed, i;
 	struct tm_entry e;
 
-	for (i = 0; i < KT_PAGES; i++)
-		kt->pfns[i] = kt_hmm(KT_PFN + i, true, TM_HUGE_ORDER);
-	KUNIT_ASSERT_EQ(test, kt_fault(kt, KT_BASE, KT_PAGES, &installed), 0);
-	KUNIT_ASSERT_EQ(test, kt->t.nr_huge, 1);
+	kt_install_huge(test, kt, true);
 	mutex_lock(&kt->t.lock);
 	tm_table_repoint(&kt->t, KT_BASE, KT_PFN, KT_PFN + 4 * KT_PAGES,
 			 KT_PAGES);

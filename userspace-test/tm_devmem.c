@@ -329,6 +329,17 @@ TEST(other_file_invalidates)
 	ASSERT_PATTERN(p, SZ(8), 1);
 }
 
+/* The STATS of fd, whose device must have no page in use (a test's start). */
+static struct drm_test_mirror_stats stats_pool_empty(int fd)
+{
+	struct drm_test_mirror_stats st = STATS(fd);
+
+	if (st.devmem_pages)
+		FAIL("%llu device pages in use before the test",
+		     (unsigned long long)st.devmem_pages);
+	return st;
+}
+
 /*
  * A full device evicts its least recently used pages: with room for 8,
  * moving 4 more evicts the 4 oldest (CLEAR, no owner: every mirror
@@ -341,10 +352,7 @@ static void evict_body(int fd)
 	uint8_t *p;
 	uint32_t h;
 
-	st0 = STATS(fd);
-	if (st0.devmem_pages)
-		FAIL("%llu device pages in use before the test",
-		     (unsigned long long)st0.devmem_pages);
+	st0 = stats_pool_empty(fd);
 	p = tm_must_map_pattern(12, 1);
 	h = tm_must_bind(fd, p, SZ(12), RW);
 	TO_DEV(fd, p, 8);
@@ -834,10 +842,7 @@ static void huge_evict_body(int fd)
 	uint8_t *p;
 	uint32_t h;
 
-	st0 = STATS(fd);
-	if (st0.devmem_pages)
-		FAIL("%llu device pages in use before the test",
-		     (unsigned long long)st0.devmem_pages);
+	st0 = stats_pool_empty(fd);
 	p = huge_blocks(fd, 2, 1, &h);
 	ASSERT_OK(tm_param_set("devmem_pages", "512"));
 	TO_DEV(fd, p, HUGE_N);
