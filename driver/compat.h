@@ -121,6 +121,14 @@
  *   drm_sched_job_add_syncobj_dependency() (not in 6.1; its two calls are
  *   written out), drm_sched_start()'s arguments (no device reset), and
  *   dma_fence_signal()'s return value (int before 7.x, void in 7.3).
+ * - Before 7.x a dma_fence calls its ops as long as it exists, so a fence
+ *   that outlives the module (held by a syncobj or sync_file) calls code
+ *   that is gone. 7.x sets a signalled fence's ops to NULL when they have
+ *   neither .release nor .wait, and the core frees it. Kbuild probes the
+ *   sentence of dma-fence.h that documents it ("prevents the fence from
+ *   detaching", TM_HAVE_FENCE_DETACH): no symbol names the behaviour.
+ *   Where it is missing, module exit waits for the engine's fences
+ *   ("Job engine").
  *
  * The TM_HAVE_* values come from Kbuild, which probes the headers being
  * built against: where Debian backports a change, the version does not say.
@@ -186,7 +194,8 @@ static inline bool tm_range_unmaps(const struct mmu_notifier_range *range)
 	!defined(TM_HAVE_ZDPI_PGMAP) || !defined(TM_HAVE_MAKE_DEVICE_EXCLUSIVE) || \
 	!defined(TM_HAVE_MIGRATE_COMPOUND) || !defined(TM_HAVE_SCHED_INIT_ARGS) || \
 	!defined(TM_HAVE_SCHED_NUM_RQS) || !defined(TM_HAVE_SCHED_CREDITS) || \
-	!defined(TM_HAVE_SCHED_CLIENT_ID) || !defined(TM_HAVE_SCHED_NO_HANG)
+	!defined(TM_HAVE_SCHED_CLIENT_ID) || !defined(TM_HAVE_SCHED_NO_HANG) || \
+	!defined(TM_HAVE_FENCE_DETACH)
 #error "TM_HAVE_* are probed by Kbuild: build with it"
 #endif
 

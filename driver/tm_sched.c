@@ -55,11 +55,26 @@
  * the end (bounded by the timeout). tm_sched_fini() waits until every job
  * has been freed before it stops the scheduler, so that drm_sched never
  * tears down with jobs pending.
+ *
+ * **Fences outlive jobs, and may outlive the module's wish to unload.**
+ * drm_sched's finished fence (a job's out-fence, which a syncobj, a
+ * sync_file or another driver may hold for as long as it likes) holds the
+ * hardware fence, and before 7.x a fence calls its ops (names, release)
+ * for as long as it exists: after rmmod, that would be code and data that
+ * are gone. So module exit waits until every hardware fence the engine
+ * made is gone (a count, taken at job init, dropped when the fence is
+ * freed: in an RCU callback that exit waits for with rcu_barrier()), and
+ * says what it waits for every ten seconds. 7.x detaches a signalled fence
+ * from its ops when they have neither .release nor .wait
+ * (TM_HAVE_FENCE_DETACH): there the hardware fence has no .release, is
+ * counted gone once signalled, and exit waits only for the jobs (and an
+ * RCU grace period, for an ops call that read the pointer before).
  */
 
 #include <linux/device.h>
 #include <linux/dma-fence.h>
 #include <linux/jiffies.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -120,16 +135,58 @@ static const char *tm_hw_fence_timeline_name(struct dma_fence *f)
 	return container_of(f, struct tm_hw_fence, base)->sched->name;
 }
 
+/* One fence of the engine's is gone for good: module exit may go on. */
+static void tm_sched_fence_gone(struct tm_sched *s)
+{
+	if (atomic_dec_and_test(&s->fences))
+		wake_up_all(&s->idle);
+}
+
+#if TM_HAVE_FENCE_DETACH
+/*
+ * The fence drops its ops when it signals (no .release, no .wait): from
+ * then on the kernel never calls into this module for it and frees it
+ * itself; the engine counts it gone there.
+ */
 static const struct dma_fence_ops tm_hw_fence_ops = {
 	.get_driver_name = tm_hw_fence_driver_name,
 	.get_timeline_name = tm_hw_fence_timeline_name,
 };
+#else
+static void tm_hw_fence_free_rcu(struct rcu_head *rcu)
+{
+	struct tm_hw_fence *hwf = container_of(rcu, struct tm_hw_fence,
+					       base.rcu);
+	struct tm_sched *s = hwf->sched;
+
+	kfree(hwf);
+	tm_sched_fence_gone(s);
+}
+
+/*
+ * The last reference may go long after the job (a syncobj or sync_file
+ * holding drm_sched's finished fence holds this one), and the ops stay
+ * this module's until then: the fence is counted gone in an RCU callback,
+ * which module exit waits for with rcu_barrier().
+ */
+static void tm_hw_fence_release(struct dma_fence *f)
+{
+	call_rcu(&f->rcu, tm_hw_fence_free_rcu);
+}
+
+static const struct dma_fence_ops tm_hw_fence_ops = {
+	.get_driver_name = tm_hw_fence_driver_name,
+	.get_timeline_name = tm_hw_fence_timeline_name,
+	.release = tm_hw_fence_release,
+};
+#endif
 
 /* The engine: run the job's work, then signal its hardware fence. */
 static void tm_sched_engine_work(struct work_struct *work)
 {
 	struct tm_sched_job *job = container_of(work, struct tm_sched_job, work);
 	struct tm_hw_fence *hwf = job->hw;
+	struct tm_sched *s = hwf->sched;
 	struct dma_fence *hw = &hwf->base;
 	unsigned long flags;
 	bool cookie;
@@ -155,6 +212,8 @@ static void tm_sched_engine_work(struct work_struct *work)
 	spin_unlock_irqrestore(&hwf->lock, flags);
 	dma_fence_put(hw);
 	dma_fence_end_signalling(cookie);
+	if (TM_HAVE_FENCE_DETACH)
+		tm_sched_fence_gone(s);
 }
 
 static struct dma_fence *tm_sched_run_job(struct drm_sched_job *sj)
@@ -184,10 +243,12 @@ static void tm_sched_free_job(struct drm_sched_job *sj)
 	struct tm_sched *s = job->sched;
 
 	drm_sched_job_cleanup(sj);
-	if (job->started)
+	if (job->started) {
 		dma_fence_put(&job->hw->base);
-	else
-		kfree(job->hw);	/* never ran: never initialised */
+	} else {	/* never ran: never initialised */
+		kfree(job->hw);
+		tm_sched_fence_gone(s);
+	}
 	job->release(job);
 	if (atomic_dec_and_test(&s->jobs))
 		wake_up_all(&s->idle);
@@ -261,6 +322,7 @@ int tm_sched_init(struct tm_sched *s, struct device *dev, const char *name,
 	s->sched_list[0] = &s->base;
 	atomic64_set(&s->seqno, 0);
 	atomic_set(&s->jobs, 0);
+	atomic_set(&s->fences, 0);
 	init_waitqueue_head(&s->idle);
 	s->fence_context = dma_fence_context_alloc(1);
 	/*
@@ -281,13 +343,21 @@ int tm_sched_init(struct tm_sched *s, struct device *dev, const char *name,
  * @s: the engine, whose entities are all gone.
  *
  * Waits until every job has run (or been cancelled) and been freed, then
- * stops the scheduler and the engine.
+ * stops the scheduler and the engine, then waits for every hardware fence
+ * the engine made to be gone (see "Job engine": possibly as long as
+ * another process holds a job's out-fence).
  */
 void tm_sched_fini(struct tm_sched *s)
 {
 	wait_event(s->idle, !atomic_read(&s->jobs));
 	drm_sched_fini(&s->base);
 	destroy_workqueue(s->engine);
+	while (!wait_event_timeout(s->idle, !atomic_read(&s->fences), 10 * HZ))
+		dev_info(s->base.dev, "unload waits for %d job fences still held\n",
+			 atomic_read(&s->fences));
+	/* No ops call still running (RCU readers), no free callback queued. */
+	synchronize_rcu();
+	rcu_barrier();
 }
 
 /**
@@ -352,6 +422,7 @@ int tm_sched_job_init(struct tm_sched_job *job, struct tm_sched_entity *e,
 		job->hw = NULL;
 		return ret;
 	}
+	atomic_inc(&e->sched->fences);
 	job->sched = e->sched;
 	job->run = run;
 	job->release = release;
@@ -439,6 +510,7 @@ void tm_sched_job_abandon(struct tm_sched_job *job)
 	drm_sched_job_cleanup(&job->base);
 	kfree(job->hw);
 	job->hw = NULL;
+	tm_sched_fence_gone(s);
 	if (atomic_dec_and_test(&s->jobs))
 		wake_up_all(&s->idle);
 }

@@ -31,7 +31,9 @@ struct tm_hw_fence;
  * @sched_list: the schedulers an entity may use: @base (drm_sched keeps
  *	the array).
  * @jobs: jobs initialised and not yet freed.
- * @idle: woken when @jobs drops to 0.
+ * @fences: hardware fences allocated and not yet gone (freed, or on 7.x
+ *	signalled and detached).
+ * @idle: woken when @jobs or @fences drops to 0.
  * @name: the scheduler's and the timeline's name.
  */
 struct tm_sched {
@@ -41,6 +43,7 @@ struct tm_sched {
 	atomic64_t seqno;
 	struct drm_gpu_scheduler *sched_list[1];
 	atomic_t jobs;
+	atomic_t fences;
 	wait_queue_head_t idle;
 	const char *name;
 };
