@@ -429,6 +429,9 @@ int tm_drm_init(void)
 			    READ_ONCE(tm_params_limits()->job_timeout_ms));
 	if (ret)
 		goto err_group;
+	ret = tm_sched_selftest(&tm_drm_sched);
+	if (ret)
+		goto err_sched;
 	if (TM_HAVE_DEVMEM) {
 		tm_drm_devmem = tm_devmem_create(drm, tm_params_limits());
 		if (IS_ERR(tm_drm_devmem)) {

@@ -514,3 +514,118 @@ void tm_sched_job_abandon(struct tm_sched_job *job)
 	if (atomic_dec_and_test(&s->jobs))
 		wake_up_all(&s->idle);
 }
+
+/* The load-time check: a job writes its value; both ran, in order. */
+struct tm_selftest_job {
+	struct tm_sched_job base;
+	u32 *out;
+	u32 value;
+};
+
+static int tm_selftest_run(struct tm_sched_job *job)
+{
+	struct tm_selftest_job *t = container_of(job, struct tm_selftest_job,
+						 base);
+
+	WRITE_ONCE(*t->out, t->value);
+	return 0;
+}
+
+static void tm_selftest_release(struct tm_sched_job *job)
+{
+	kfree(container_of(job, struct tm_selftest_job, base));
+}
+
+/* Submit a job writing @value to @out, after @dep if given; its out-fence. */
+static struct dma_fence *tm_selftest_submit(struct tm_sched_entity *e,
+					    u32 *out, u32 value,
+					    struct dma_fence *dep)
+{
+	struct tm_selftest_job *t;
+	struct dma_fence *done;
+	int ret;
+
+	t = kzalloc_obj(*t, GFP_KERNEL);
+	if (!t)
+		return ERR_PTR(-ENOMEM);
+	t->out = out;
+	t->value = value;
+	ret = tm_sched_job_init(&t->base, e, tm_selftest_run,
+				tm_selftest_release, e);
+	if (ret) {
+		kfree(t);
+		return ERR_PTR(ret);
+	}
+	if (dep) {
+		ret = tm_sched_job_add_dependency(&t->base, dma_fence_get(dep));
+		if (ret) {
+			tm_sched_job_abandon(&t->base);
+			kfree(t);
+			return ERR_PTR(ret);
+		}
+	}
+	done = tm_sched_job_arm(&t->base);
+	tm_sched_job_push(&t->base);
+	return done;
+}
+
+/**
+ * tm_sched_selftest - prove the engine at load
+ * @s: the engine, just initialised.
+ *
+ * Runs two jobs from a kernel entity, the second depending on the first's
+ * out-fence, and checks that both out-fences signalled without error and
+ * that each job's work ran: run_job, the engine, both fences, dependencies
+ * and free_job on the kernel being loaded (and, on a debug kernel, under
+ * lockdep's fence-signalling checks), before any file can submit.
+ *
+ * Return: 0, or a negative errno: the engine does not work.
+ */
+int tm_sched_selftest(struct tm_sched *s)
+{
+	long wait = max_t(long, 2 * s->base.timeout, HZ);
+	struct dma_fence *first, *second;
+	struct tm_sched_entity *e;
+	u32 out[2] = { 0, 0 };
+	int ret;
+
+	e = kzalloc_obj(*e, GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	e->sched = s;
+	ret = drm_sched_entity_init(&e->base, DRM_SCHED_PRIORITY_NORMAL,
+				    s->sched_list, ARRAY_SIZE(s->sched_list),
+				    NULL);
+	if (ret)
+		goto out_free;
+	first = tm_selftest_submit(e, &out[0], 1, NULL);
+	if (IS_ERR(first)) {
+		ret = PTR_ERR(first);
+		goto out_entity;
+	}
+	second = tm_selftest_submit(e, &out[1], 2, first);
+	if (IS_ERR(second)) {
+		ret = PTR_ERR(second);
+	} else {
+		if (dma_fence_wait_timeout(second, false, wait) <= 0)
+			ret = -ETIMEDOUT;	/* the out-fence must signal */
+		else if (dma_fence_get_status(first) != 1 ||
+			 dma_fence_get_status(second) != 1 ||
+			 READ_ONCE(out[0]) != 1 || READ_ONCE(out[1]) != 2)
+			ret = -EIO;
+		dma_fence_put(second);
+	}
+	dma_fence_put(first);
+out_entity:
+	tm_sched_entity_fini(e);
+	/*
+	 * The jobs point into this frame (out): wait until both are freed,
+	 * also after a failure (the job timeout bounds a job that runs).
+	 */
+	wait_event(s->idle, !atomic_read(&s->jobs));
+out_free:
+	kfree(e);
+	if (ret)
+		dev_err(s->base.dev, "job engine self-check failed: %d\n", ret);
+	return ret;
+}
