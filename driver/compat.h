@@ -102,6 +102,34 @@
  *   (TM_HAVE_MIGRATE_COMPOUND: TM_DEVMEM_THP), the device moves a 2 MiB
  *   block as one folio; elsewhere its memory holds 4 KiB pages only.
  *
+ * - The DRM GPU scheduler (drm_sched, gpu-sched.ko; "Job engine") changed
+ *   shape several times, and Debian backported parts of the newer API into
+ *   its older kernels, so each piece is probed. drm_sched_init() takes a
+ *   struct drm_sched_init_args on all three kernels (upstream from 6.15;
+ *   Debian's 6.1 and 6.12 have it backported); a kernel without it is not
+ *   supported (TM_HAVE_SCHED_INIT_ARGS, #error). Its ``num_rqs`` (and
+ *   ``submit_wq``) are missing in 6.1's copy and must be set where they
+ *   exist (TM_HAVE_SCHED_NUM_RQS). drm_sched_job_init() gained the job's
+ *   credits (upstream 6.8; TM_HAVE_SCHED_CREDITS) and the DRM client id
+ *   (upstream 6.15, Debian's 6.12 too; TM_HAVE_SCHED_CLIENT_ID, with
+ *   drm_file.client_id): each job costs one credit. The timeout handler
+ *   can say "no hang" (DRM_GPU_SCHED_STAT_NO_HANG, upstream 6.17:
+ *   TM_HAVE_SCHED_NO_HANG) and drm_sched then puts the job back on its
+ *   pending list; elsewhere the handler does it itself (tm_sched.c). Not
+ *   needed, so not probed: ``.dependency`` / ``.prepare_job`` (the engine
+ *   only uses drm_sched_job_add_dependency()),
+ *   drm_sched_job_add_syncobj_dependency() (not in 6.1; its two calls are
+ *   written out), drm_sched_start()'s arguments (no device reset), and
+ *   dma_fence_signal()'s return value (int before 7.x, void in 7.3).
+ * - Before 7.x a dma_fence calls its ops as long as it exists, so a fence
+ *   that outlives the module (held by a syncobj or sync_file) calls code
+ *   that is gone. 7.x sets a signalled fence's ops to NULL when they have
+ *   neither .release nor .wait, and the core frees it. Kbuild probes the
+ *   sentence of dma-fence.h that documents it ("prevents the fence from
+ *   detaching", TM_HAVE_FENCE_DETACH): no symbol names the behaviour.
+ *   Where it is missing, module exit waits for the engine's fences
+ *   ("Job engine").
+ *
  * The TM_HAVE_* values come from Kbuild, which probes the headers being
  * built against: where Debian backports a change, the version does not say.
  *
@@ -164,8 +192,16 @@ static inline bool tm_range_unmaps(const struct mmu_notifier_range *range)
 #if !defined(TM_HAVE_SYSTEM_DFL_WQ) || !defined(TM_HAVE_DRM_DRIVER_DATE) || \
 	!defined(TM_HAVE_HMM_UNLOCKED) || !defined(TM_HAVE_PGMAP_FOLIO_FREE) || \
 	!defined(TM_HAVE_ZDPI_PGMAP) || !defined(TM_HAVE_MAKE_DEVICE_EXCLUSIVE) || \
-	!defined(TM_HAVE_MIGRATE_COMPOUND)
+	!defined(TM_HAVE_MIGRATE_COMPOUND) || !defined(TM_HAVE_SCHED_INIT_ARGS) || \
+	!defined(TM_HAVE_SCHED_NUM_RQS) || !defined(TM_HAVE_SCHED_CREDITS) || \
+	!defined(TM_HAVE_SCHED_CLIENT_ID) || !defined(TM_HAVE_SCHED_NO_HANG) || \
+	!defined(TM_HAVE_FENCE_DETACH)
 #error "TM_HAVE_* are probed by Kbuild: build with it"
+#endif
+
+/* drm_sched (see "Kernel differences") */
+#if !TM_HAVE_SCHED_INIT_ARGS
+#error "test_mirror needs drm_sched_init() with struct drm_sched_init_args"
 #endif
 
 /* make_device_exclusive(), one page, and built (see "Kernel differences") */

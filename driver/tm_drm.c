@@ -28,6 +28,7 @@
 #include "tm_drm.h"
 #include "tm_mirror.h"
 #include "tm_params.h"
+#include "tm_sched.h"
 
 /* Event records copied per EVENTS call at most. */
 #define TM_EVENTS_MAX		4096
@@ -81,28 +82,38 @@ static_assert(sizeof(struct drm_test_mirror_atomic) == 64);
  * struct tm_drm_file - one open file of the render node
  * @m: the mirror of the opener's address space.
  * @debugfs: its debugfs directory.
+ * @entity: its queue on the device's job engine.
  */
 struct tm_drm_file {
 	struct tm_mirror *m;
 	struct dentry *debugfs;
+	struct tm_sched_entity entity;
 };
 
 static struct platform_device *tm_pdev;
 static struct drm_device *tm_drm;
 /* The render node's own memory; NULL where the kernel has none. */
 static struct tm_devmem *tm_drm_devmem;
+/* The render node's job engine. */
+static struct tm_sched tm_drm_sched;
 
 static int tm_drm_open(struct drm_device *dev, struct drm_file *file)
 {
 	struct tm_drm_file *df;
+	int ret;
 
 	df = kzalloc_obj(*df, GFP_KERNEL_ACCOUNT);
 	if (!df)
 		return -ENOMEM;
 	df->m = tm_mirror_create(dev, tm_params_limits());
 	if (IS_ERR(df->m)) {
-		int ret = PTR_ERR(df->m);
-
+		ret = PTR_ERR(df->m);
+		kfree(df);
+		return ret;
+	}
+	ret = tm_sched_entity_init(&tm_drm_sched, &df->entity, file);
+	if (ret) {
+		tm_mirror_destroy(df->m);
 		kfree(df);
 		return ret;
 	}
@@ -116,6 +127,7 @@ static void tm_drm_postclose(struct drm_device *dev, struct drm_file *file)
 {
 	struct tm_drm_file *df = file->driver_priv;
 
+	tm_sched_entity_fini(&df->entity);
 	tm_debugfs_remove(df->debugfs);
 	tm_mirror_destroy(df->m);
 	kfree(df);
@@ -376,7 +388,7 @@ static const struct file_operations tm_drm_fops = {
 };
 
 static const struct drm_driver tm_drm_driver = {
-	.driver_features = DRIVER_RENDER,
+	.driver_features = DRIVER_RENDER | DRIVER_SYNCOBJ,
 	.open = tm_drm_open,
 	.postclose = tm_drm_postclose,
 	.ioctls = tm_ioctls,
@@ -413,12 +425,19 @@ int tm_drm_init(void)
 		ret = PTR_ERR(drm);
 		goto err_group;
 	}
+	ret = tm_sched_init(&tm_drm_sched, drm->dev, TEST_MIRROR_DRIVER_NAME,
+			    READ_ONCE(tm_params_limits()->job_timeout_ms));
+	if (ret)
+		goto err_group;
+	ret = tm_sched_selftest(&tm_drm_sched);
+	if (ret)
+		goto err_sched;
 	if (TM_HAVE_DEVMEM) {
 		tm_drm_devmem = tm_devmem_create(drm, tm_params_limits());
 		if (IS_ERR(tm_drm_devmem)) {
 			ret = PTR_ERR(tm_drm_devmem);
 			tm_drm_devmem = NULL;
-			goto err_group;
+			goto err_sched;
 		}
 	}
 	ret = drm_dev_register(drm, 0);
@@ -431,6 +450,8 @@ int tm_drm_init(void)
 err_devmem:
 	tm_devmem_destroy(tm_drm_devmem);
 	tm_drm_devmem = NULL;
+err_sched:
+	tm_sched_fini(&tm_drm_sched);
 err_group:
 	devres_release_group(&tm_pdev->dev, NULL);
 err_pdev:
@@ -443,7 +464,8 @@ err_pdev:
  *
  * Only runs when no file is open: the fops hold a module reference. The
  * device's memory goes first: every page is evicted to system memory
- * (processes may still map some), then the map is removed.
+ * (processes may still map some), then the map is removed. Then the job
+ * engine, once the jobs still on it are done.
  */
 void tm_drm_exit(void)
 {
@@ -451,6 +473,7 @@ void tm_drm_exit(void)
 	tm_debugfs_set_devmem(NULL);
 	tm_devmem_destroy(tm_drm_devmem);
 	tm_drm_devmem = NULL;
+	tm_sched_fini(&tm_drm_sched);
 	devres_release_group(&tm_pdev->dev, NULL);
 	platform_device_unregister(tm_pdev);
 }

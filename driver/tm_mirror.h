@@ -73,6 +73,8 @@ struct tm_atomic_op {
  * @fault_chunk_pages: pages per hmm_range_fault() call (read at open).
  * @devmem_pages: device-private pages per device (the pool size at load;
  *	lowering it later makes the device evict sooner).
+ * @job_timeout_ms: how long a job may run on the engine before it is
+ *	aborted (read at load).
  *
  * The module keeps the live values (tm_params.c) and the front-ends hand
  * them to tm_mirror_create(); the core reads each field with READ_ONCE() at
@@ -85,6 +87,7 @@ struct tm_limits {
 	unsigned int event_log_len;
 	unsigned int fault_chunk_pages;
 	unsigned long devmem_pages;
+	unsigned int job_timeout_ms;
 };
 
 /**

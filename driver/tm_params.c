@@ -7,9 +7,10 @@
  * DOC: Module parameters
  *
  * They live in one struct tm_limits, which the front-ends hand to the core
- * (tm_mirror_create()); the core never reads a parameter otherwise. All are
- * writable at run time through /sys/module/test_mirror/parameters/; files
- * opened later see the new values (max_bindings: every later bind).
+ * (tm_mirror_create()); the core never reads a parameter otherwise. All but
+ * job_timeout_ms are writable at run time through
+ * /sys/module/test_mirror/parameters/; files opened later see the new
+ * values (max_bindings: every later bind).
  *
  * ``event_aware`` (bool, Y)
  *	The event-aware policy, or the event-blind one ("Event policy").
@@ -40,6 +41,12 @@
  *	later value caps the pages in use (at least 1, at most the pool), so
  *	that lowering it makes the device evict its least recently used
  *	pages sooner.
+ * ``job_timeout_ms`` (10000)
+ *	How long a job may run on the device's engine ("Job engine") before
+ *	it is aborted and its fences signal with -ETIMEDOUT (0 counts as
+ *	1 ms). Read at load: drm_sched keeps its timeout. Ten seconds, because
+ *	the test kernels run under emulation, where a job of milliseconds on
+ *	hardware may take a hundred times longer.
  * ``hmm_compat`` (bool, N)
  *	The test_hmm-compatible devices ("test_hmm compatibility").
  *
@@ -62,6 +69,7 @@ static struct tm_limits tm_limits = {
 	.event_log_len = 256,
 	.fault_chunk_pages = 512,
 	.devmem_pages = 65536,
+	.job_timeout_ms = 10000,
 };
 
 module_param_named(event_aware, tm_limits.event_aware, bool, 0644);
@@ -79,6 +87,9 @@ MODULE_PARM_DESC(fault_chunk_pages, "Pages per hmm_range_fault() call; read at o
 module_param_named(devmem_pages, tm_limits.devmem_pages, ulong, 0644);
 MODULE_PARM_DESC(devmem_pages,
 		 "Device-private pages per device (pool size, rounded up to 2 MiB, fixed at load); lowering it later makes the device evict sooner");
+module_param_named(job_timeout_ms, tm_limits.job_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(job_timeout_ms,
+		 "Milliseconds a job may run on the engine before it is aborted; read at load");
 
 /**
  * tm_params_limits - the live parameter values

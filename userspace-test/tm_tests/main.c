@@ -24,6 +24,7 @@
  *   signals.c    signals during device calls
  *   files.c      files and processes
  *   stats.c      STATS, EVENTS, an unknown ioctl
+ *   syncobj.c    DRM syncobjs (libdrm) on the render node
  *
  * This file: main().
  */
