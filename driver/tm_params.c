@@ -31,12 +31,14 @@
  * ``fault_chunk_pages`` (512)
  *	Pages per hmm_range_fault() call. Read at open. Huge entries need at
  *	least 512.
- * ``devmem_pages`` (65536)
- *	Device-private pages of each device ("Device memory"), 256 MiB by
- *	default: the largest move of the kernel's hmm-tests
- *	(benchmark_thp_migration) is 256 MiB. Only where the kernel has
+ * ``devmem_pages`` (131072)
+ *	Device-private pages of each device ("Device memory"), 512 MiB by
+ *	default: twice the largest move of the kernel's hmm-tests
+ *	(benchmark_thp_migration moves 256 MiB at once), so that a move of
+ *	that size does not make the device evict its own pages when some of
+ *	its memory is already in use. Only where the kernel has
  *	``CONFIG_DEVICE_PRIVATE``; what the pool costs at load is its struct
- *	pages (4 MiB per 256 MiB), the VRAM pages being allocated in use. The
+ *	pages (8 MiB per 512 MiB), the VRAM pages being allocated in use. The
  *	pool is reserved at load with this size (rounded up to 2 MiB); a
  *	later value caps the pages in use (at least 1, at most the pool), so
  *	that lowering it makes the device evict its least recently used
@@ -68,7 +70,7 @@ static struct tm_limits tm_limits = {
 	.max_mirror_pages = 1UL << 20,
 	.event_log_len = 256,
 	.fault_chunk_pages = 512,
-	.devmem_pages = 65536,
+	.devmem_pages = 131072,
 	.job_timeout_ms = 10000,
 };
 
