@@ -150,10 +150,10 @@ static bool move_to_device(int g, uint8_t *p)
 /*
  * Every other such cycle, where the device has 2 MiB folios, a 2 MiB
  * transparent huge page moves there too (one device folio), bound and
- * moved through g. Return: the block, or NULL (none, or it did not move
- * whole).
+ * moved through g. Return: the block, or NULL where the device or the
+ * guest has none; *ok is cleared when the move fails (or is not whole).
  */
-static uint8_t *move_huge_to_device(int g, unsigned int seed)
+static uint8_t *move_huge_to_device(int g, unsigned int seed, bool *ok)
 {
 	struct drm_test_mirror_devmem a = { .op = TEST_MIRROR_DEVMEM_TO_DEVICE };
 	struct drm_test_mirror_stats st;
@@ -173,6 +173,9 @@ static uint8_t *move_huge_to_device(int g, unsigned int seed)
 	if (tm_bind(g, p, HUGE_SZ, RW, &h) ||
 	    tm_ioctl(g, DRM_IOCTL_TEST_MIRROR_DEVMEM, &a) ||
 	    a.pages != HUGE_PAGES) {
+		printf("# a 2 MiB move to the device failed: %llu pages moved\n",
+		       (unsigned long long)a.pages);
+		*ok = false;
 		munmap(p, HUGE_SZ);
 		return NULL;
 	}
@@ -268,7 +271,7 @@ int cycles_main(unsigned int cycles)
 			 */
 			held = move_to_device(g, p) ? p : NULL;
 			if (i % 20 == 0)
-				held_huge = move_huge_to_device(g, i + 1);
+				held_huge = move_huge_to_device(g, i + 1, &ok2);
 			close(g);
 			if (!held)
 				munmap(p, SZ(4));
