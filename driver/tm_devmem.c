@@ -20,20 +20,20 @@
  * DEVMEM ioctl fails with -EOPNOTSUPP and TEST_MIRROR_CAP_DEVICE_PRIVATE is
  * clear.
  *
- * Moves. The DEVMEM ioctl moves a bound range of anonymous memory to the
- * device (migrate_vma_setup() with ``MIGRATE_VMA_SELECT_SYSTEM``, one
- * 2 MiB-aligned block per call, holes included: an untouched page becomes
- * a zeroed device page) and back (``MIGRATE_VMA_SELECT_DEVICE_PRIVATE``). The CPU maps a device
+ * Moves. The DEVMEM ioctl moves a bound range of anonymous memory to the device
+ * (migrate_vma_setup() with ``MIGRATE_VMA_SELECT_SYSTEM``, one 2 MiB-aligned
+ * block per call, holes included: an untouched page becomes a zeroed device
+ * page) and back (``MIGRATE_VMA_SELECT_DEVICE_PRIVATE``). The CPU maps a device
  * page with a device-private swap entry; a CPU access to it faults into
- * dev_pagemap_ops.migrate_to_ram(), which brings that page home with its
- * data. The device reads and writes a device-resident page through its
- * VRAM page, without a fault: hmm_range_fault() reports this device's
- * pages as they are (it faults pages of another owner home), the table maps
- * them like any page, and the copy goes to the VRAM page instead of the
- * frame (see "Device access"). A device write to a device page the CPU maps
- * read-only (after fork, both processes share it copy-on-write) cannot be
- * done in place: the fault brings the page home and breaks COW as the CPU's
- * write would, then maps the private copy.
+ * dev_pagemap_ops.migrate_to_ram(), which brings that page home with its data.
+ * The device reads and writes a device-resident page through its VRAM page,
+ * without a fault: hmm_range_fault() reports this device's pages as they are
+ * (it faults pages of another owner home), the table maps them like any page,
+ * and the copy goes to the VRAM page instead of the frame (see "Device
+ * access"). A device write to a device page the CPU maps read-only (after fork,
+ * both processes share it copy-on-write) cannot be done in place: the fault
+ * brings the page home and breaks COW as the CPU's write would, then maps the
+ * private copy.
  *
  * Huge folios. Where the kernel migrates device-private THP (7.3 here:
  * ``MIGRATE_VMA_SELECT_COMPOUND``, see "Kernel differences"), a block the
@@ -52,16 +52,15 @@
  *
  * Eviction. The pool may fill up. Before each batch of a migration to the
  * device, the device evicts its least recently used pages (LRU order of
- * allocation and of device access) with migrate_device_pfns(): system pages
- * are allocated, the VRAM copied, migrate_device_pages() and
- * migrate_device_finalize() remap the CPU's entries to them, wherever they
- * are (the device does not need to know the address spaces), as a real
- * driver evicts VRAM; a huge folio goes whole, into a 2 MiB system folio. A
- * page that is locked at that moment (being faulted home, or being
- * migrated) is skipped and the next one taken. The pages an eviction lists
- * may be freed or split before it locks them, but are not handed out again
- * until it ends, so it never takes a page of someone else's new folio for
- * the one it listed. A page that
+ * allocation and of device access) with migrate_device_pfns(): system pages are
+ * allocated, the VRAM copied, migrate_device_pages() and
+ * migrate_device_finalize() remap the CPU's entries to them, wherever they are
+ * (the device does not need to know the address spaces), as a real driver
+ * evicts VRAM; a huge folio goes whole, into a 2 MiB system folio. A page that
+ * is locked at that moment (being faulted home, or being migrated) is skipped
+ * and the next one taken. The pages an eviction lists may be freed or split
+ * before it locks them, but are not handed out again until it ends, so it never
+ * takes a page of someone else's new folio for the one it listed. A page that
  * still does not fit stays in system memory: the ioctl's count says how many
  * moved. ``devmem_pages`` may be lowered at run time (down to 1) to make the
  * device evict early; it cannot grow the pool beyond its size at load.

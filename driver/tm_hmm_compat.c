@@ -42,22 +42,22 @@
  *   faulting, turned into one TM_HMM_PROT_* byte per page. No page frame
  *   number reaches userspace.
  * - MIGRATE_TO_DEV, MIGRATE_TO_SYS, RELEASE, FLAGS: where the kernel has
- *   device-private memory ("Device memory"), each device has its own pool
- *   (its pgmap owner is the device, as test_hmm's dmirror0 and dmirror1
- *   are two owners). MIGRATE_TO_DEV moves the range (it may span VMAs,
- *   which must be readable; of a private file mapping, the pages the
- *   process wrote move) and then reads it back through the device into
- *   @ptr, as test_hmm does for verification: @cpages is the pages read, and a page that did not
- *   reach device memory fails the command with -ENOENT. MIGRATE_TO_SYS
- *   moves this device's pages of the range home, @cpages being the pages
- *   moved. RELEASE evicts every page of the device to system memory.
- *   FLAGS takes HMM_DMIRROR_FLAG_FAIL_ALLOC (in @npages; other bits
- *   -EINVAL; 0 cancels it), which makes the next 2 MiB allocation of a
- *   move to the device or home fail, so that the move falls back to 4 KiB
- *   pages and the kernel splits the folio, as test_hmm's flag does. SNAPSHOT reports a page
- *   of this device's memory as DEV_PRIVATE_LOCAL; another device's page is
- *   not reported by hmm_range_fault() to a device that does not own it,
- *   so it reads NONE, as with test_hmm.
+ *   device-private memory ("Device memory"), each device has its own pool (its
+ *   pgmap owner is the device, as test_hmm's dmirror0 and dmirror1 are two
+ *   owners). MIGRATE_TO_DEV moves the range (it may span VMAs, which must be
+ *   readable; of a private file mapping, the pages the process wrote move) and
+ *   then reads it back through the device into @ptr, as test_hmm does for
+ *   verification: @cpages is the pages read, and a page that did not reach
+ *   device memory fails the command with -ENOENT. MIGRATE_TO_SYS moves this
+ *   device's pages of the range home, @cpages being the pages moved. RELEASE
+ *   evicts every page of the device to system memory. FLAGS takes
+ *   HMM_DMIRROR_FLAG_FAIL_ALLOC (in @npages; other bits -EINVAL; 0 cancels it),
+ *   which makes the next 2 MiB allocation of a move to the device or home fail,
+ *   so that the move falls back to 4 KiB pages and the kernel splits the folio,
+ *   as test_hmm's flag does. SNAPSHOT reports a page of this device's memory as
+ *   DEV_PRIVATE_LOCAL; another device's page is not reported by
+ *   hmm_range_fault() to a device that does not own it, so it reads NONE, as
+ *   with test_hmm.
  * - EXCLUSIVE: where the kernel has make_device_exclusive()
  *   (TEST_MIRROR_CAP_DEVICE_EXCLUSIVE), the device takes every page of the
  *   range exclusive, one by one, as for a device atomic ("Device atomics")
