@@ -248,6 +248,19 @@ struct drm_test_mirror_snapshot {
  * @exclusive_lost: exclusive pages the device lost to an invalidation that
  *	was not its own: the CPU touched the page (CLEAR), fork, mprotect,
  *	munmap, another device...
+ * @jobs_submitted: SUBMIT calls that queued a job.
+ * @jobs_completed: jobs whose fence signalled without an error.
+ * @jobs_failed: jobs whose fence signalled with an error (a page lost to an
+ *	invalidation, a timeout, the file closed...).
+ * @job_pages: pages the engine read or wrote for jobs (a STREAM counts
+ *	every pass).
+ * @job_inval_waits: invalidations that had to wait for the engine to stop
+ *	using an entry they removed or downgraded.
+ * @access_after_invalidate: engine accesses to a page that went on after an
+ *	invalidation removing their entry had returned: the device used memory
+ *	the kernel had taken back. Must stay 0; only the module parameter
+ *	``job_skip_inval_wait`` (a debug switch that makes the invalidation
+ *	callback skip its wait) can make it count.
  * @reserved: must be zero.
  *
  * Counters (all but those marked "now" or "device-wide") accumulate from
@@ -282,7 +295,13 @@ struct drm_test_mirror_stats {
 	__u64 atomics;
 	__u64 exclusive_grants;
 	__u64 exclusive_lost;
-	__u64 reserved[8];
+	__u64 jobs_submitted;
+	__u64 jobs_completed;
+	__u64 jobs_failed;
+	__u64 job_pages;
+	__u64 job_inval_waits;
+	__u64 access_after_invalidate;
+	__u64 reserved[2];
 };
 
 /* What the driver did for one invalidation (drm_test_mirror_event.action). */
@@ -465,6 +484,86 @@ struct drm_test_mirror_atomic {
 	__u64 reserved[2];
 };
 
+/* Job types (drm_test_mirror_submit.op). */
+#define TEST_MIRROR_JOB_COPY		0	/* @src to @dst */
+#define TEST_MIRROR_JOB_FILL		1	/* @value to every word of @dst */
+#define TEST_MIRROR_JOB_ATOMIC		2	/* add @value to every word of @dst */
+#define TEST_MIRROR_JOB_STREAM		3	/* read @src or write @dst, for a time */
+
+/* Most bytes one job may touch per range; longest STREAM. */
+#define TEST_MIRROR_JOB_MAX_SIZE	(64ull << 20)
+#define TEST_MIRROR_JOB_MAX_MS		10000
+/* Jobs one file may have submitted and not yet finished. */
+#define TEST_MIRROR_JOBS_PER_FILE	16
+
+/**
+ * struct drm_test_mirror_submit - queue a job on the device's engine
+ * @op: TEST_MIRROR_JOB_*.
+ * @flags: must be zero.
+ * @src: COPY: the range read; STREAM: the range read over and over, or 0
+ *	for a writing STREAM; FILL, ATOMIC: must be 0.
+ * @dst: COPY, FILL, ATOMIC: the range written; STREAM: the range written
+ *	over and over (@value in every 64-bit word), or 0 for a reading STREAM.
+ * @size: bytes of each range, page aligned, at most
+ *	TEST_MIRROR_JOB_MAX_SIZE. COPY's ranges may not overlap.
+ * @value: FILL and a writing STREAM: the 64-bit value stored; ATOMIC: the
+ *	value added to every word, atomically against the CPU's atomics (a
+ *	batch of device atomics, done as system-scope atomics on the page);
+ *	COPY and a reading STREAM: must be 0.
+ * @duration_ms: STREAM: how long it runs, 1 to TEST_MIRROR_JOB_MAX_MS;
+ *	others: must be 0.
+ * @in_syncobj: a syncobj handle whose fence the job waits for before it
+ *	runs, or 0 for none.
+ * @in_point: the timeline point of @in_syncobj (0 for a binary syncobj).
+ * @out_syncobj: a syncobj handle that receives the job's fence, or 0.
+ * @pad: must be zero.
+ * @reserved: must be zero.
+ *
+ * The pre-validated ("userptr") model: before SUBMIT returns, every page
+ * of the job's ranges has a device entry with the access the job needs,
+ * faulted like a READ or WRITE would, and all of them were valid together
+ * at one moment. The job then runs on the device's engine, after its
+ * in-fence and after the file's earlier jobs, reading the device table
+ * without the driver's locks, as hardware does. It never faults: a page
+ * whose entry an invalidation removed (munmap, MADV_DONTNEED, migration,
+ * the CPU breaking COW...) or made read-only for a job that writes
+ * (mprotect, fork) ends the job; its fence then carries -EFAULT, and what it
+ * did before stays done. The invalidation waits for the engine to stop
+ * using the entries it removed before it returns. A reading job survives a
+ * write-protection (the event-aware policy keeps read-only entries).
+ *
+ * The fence carries -ETIMEDOUT if the job ran longer than the
+ * ``job_timeout_ms`` module parameter, -ECANCELED if its file was closed
+ * while it ran, and an in-fence's error if that fence failed (the job does
+ * not run then). Read it with drmSyncobjExportSyncFile() and
+ * SYNC_IOC_FILE_INFO (status 1: done, negative: the error).
+ *
+ * Errors (nothing is queued): -EINVAL an unknown @op, non-zero @flags,
+ * @pad or @reserved, a field the op does not use that is not 0, misaligned
+ * or overlapping ranges, @duration_ms out of range; -E2BIG @size over
+ * TEST_MIRROR_JOB_MAX_SIZE; -ENOENT a range not inside one binding, or a
+ * syncobj handle that names no syncobj (or, for @in_syncobj, one without a
+ * fence); -EPERM @dst in a read-only binding; -EFAULT a page that cannot be
+ * faulted (not mapped, PROT_NONE, written through a read-only mapping) or
+ * whose tracking munmap dropped; -EBUSY TEST_MIRROR_JOBS_PER_FILE jobs
+ * already unfinished; -EAGAIN invalidations kept racing with the
+ * validation; -ENOSPC the device table is full; -EINTR a fatal signal.
+ */
+struct drm_test_mirror_submit {
+	__u32 op;
+	__u32 flags;
+	__u64 src;
+	__u64 dst;
+	__u64 size;
+	__u64 value;
+	__u32 duration_ms;
+	__u32 in_syncobj;
+	__u64 in_point;
+	__u32 out_syncobj;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
 #define DRM_TEST_MIRROR_BIND		0x00
 #define DRM_TEST_MIRROR_UNBIND		0x01
 #define DRM_TEST_MIRROR_READ		0x02
@@ -475,6 +574,7 @@ struct drm_test_mirror_atomic {
 #define DRM_TEST_MIRROR_MIGRATE		0x07
 #define DRM_TEST_MIRROR_DEVMEM		0x08
 #define DRM_TEST_MIRROR_ATOMIC		0x09
+#define DRM_TEST_MIRROR_SUBMIT		0x0a
 
 /* DRM's ioctl base and driver command base, as in drm.h. */
 #define TEST_MIRROR_IOCTL_BASE		'd'
@@ -504,6 +604,8 @@ struct drm_test_mirror_atomic {
 	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_DEVMEM, struct drm_test_mirror_devmem)
 #define DRM_IOCTL_TEST_MIRROR_ATOMIC \
 	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_ATOMIC, struct drm_test_mirror_atomic)
+#define DRM_IOCTL_TEST_MIRROR_SUBMIT \
+	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_SUBMIT, struct drm_test_mirror_submit)
 
 #if defined(__cplusplus)
 }
