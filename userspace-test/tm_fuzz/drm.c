@@ -10,7 +10,7 @@
  * the shadow every 64 calls. At the end, the arena and both files' STATS
  * must agree with the model. drm_raw_nr issues ioctl numbers that are not
  * the driver's: -ENOTTY for another type, -EINVAL for a number in the
- * driver's range above its last ioctl (ATOMIC).
+ * driver's range above its last ioctl (SUBMIT).
  */
 #include <sys/ioctl.h>
 
@@ -38,6 +38,7 @@ void drm_setup(int fd)
 	memset(on_sys, 0, sizeof(on_sys));
 	if (st.bindings)
 		FAIL("a new file has %llu bindings", (unsigned long long)st.bindings);
+	jobs_setup();
 }
 
 void drm_teardown(const char *name)
@@ -96,7 +97,7 @@ static const opfn all_ops[] = {
 #ifdef DRM_IOCTL_TEST_MIRROR_MIGRATE
 	op_migrate,
 #endif
-	op_devmem, op_atomic,
+	op_devmem, op_atomic, op_submit,
 };
 #define N_ALL_OPS (sizeof(all_ops) / sizeof(all_ops[0]))
 
@@ -206,6 +207,18 @@ FIXTURE_VARIANT_ADD(drm, atomic) {
 	    op_bind_unbind, op_snapshot, op_devmem),
 };
 
+/*
+ * SUBMIT among device accesses and CPU changes: each job queued is waited
+ * for, its fence must be status 1 and the arena must then hold what it
+ * wrote.
+ */
+FIXTURE_VARIANT_ADD(drm, submit) {
+	.name = "drm_submit", .weight = 6, .cpu_pct = 5, .seed = true,
+	.keep_bound_pct = 75, .guided_pct = 40,
+	OPS(op_submit, op_submit, op_submit, op_read, op_write, op_stats,
+	    op_bind_unbind, op_snapshot),
+};
+
 FIXTURE_VARIANT_ADD(drm, raw_size) {
 	.name = "drm_raw_size", .weight = 12, .raw_pct = 100, .cpu_pct = 2,
 	.seed = true, .keep_bound_pct = 75, .guided_pct = 30,
@@ -218,7 +231,7 @@ FIXTURE_VARIANT_ADD(drm, argptr) {
 };
 
 FIXTURE_VARIANT_ADD(drm, mixed) {
-	.name = "drm_mixed", .weight = 16, .raw_pct = 10, .ptr_pct = 5,
+	.name = "drm_mixed", .weight = 10, .raw_pct = 10, .ptr_pct = 5,
 	.cpu_pct = 6, .seed = true, .keep_bound_pct = 75, .guided_pct = 40,
 	.ops = all_ops, .nops = N_ALL_OPS,
 };

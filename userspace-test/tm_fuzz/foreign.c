@@ -94,6 +94,8 @@ static int foreign_expect(unsigned long cmd, const uint8_t *eff)
 			return -EOPNOTSUPP;
 		break;
 	}
+	case DRM_TEST_MIRROR_SUBMIT:
+		return foreign_submit_expect((const void *)eff);
 	}
 	return -EACCES;
 }
@@ -147,6 +149,9 @@ static size_t gen_any(unsigned long *cmd, void *arg)
 			((struct drm_test_mirror_atomic *)arg)->compare = 0;
 		if (chance(80))
 			((struct drm_test_mirror_atomic *)arg)->flags = 0;
+		break;
+	case DRM_TEST_MIRROR_SUBMIT:
+		gen_foreign_submit(arg);
 		break;
 	default:
 		break;

@@ -30,6 +30,7 @@ const unsigned long drm_cmds[] = {
 #endif
 	DRM_IOCTL_TEST_MIRROR_DEVMEM,
 	DRM_IOCTL_TEST_MIRROR_ATOMIC,
+	DRM_IOCTL_TEST_MIRROR_SUBMIT,
 	/*
 	 * Every number the driver knows, in order: drm_raw_nr takes the ones
 	 * beyond the last as unknown.

@@ -57,10 +57,14 @@
  *     result there (the shadow takes it), and the page is the device's
  *     (SNAPSHOT EXCLUSIVE) until the CPU looks; the compat EXCLUSIVE reads
  *     back what memory holds; without them both are -EOPNOTSUPP.
+ *   - a job (SUBMIT) the model says is queued is waited for: its fence
+ *     carries status 1 and the arena then holds what it wrote (COPY, FILL,
+ *     ATOMIC, a writing STREAM); STATS counts exactly those jobs, all
+ *     completed, with no access after an invalidation (submit.c).
  *
  * The classes that seed bindings (drm_access, drm_snapshot, drm_stats_events,
- * drm_migrate, drm_devmem, drm_atomic, drm_raw_size, drm_mixed) also keep
- * the arena bound (they bind the gaps again when the model says random
+ * drm_migrate, drm_devmem, drm_atomic, drm_submit, drm_raw_size, drm_mixed)
+ * also keep the arena bound (they bind the gaps again when the model says random
  * unbinds wore the bindings down), and they and drm_bind draw a share of
  * READ / WRITE calls from the model, so that many of them reach the device
  * copy and succeed (see keep_bound_pct, guided_pct). Each test prints how many of its calls,
@@ -69,8 +73,8 @@
  * The harness checks the guest kernel log for splats after the run.
  *
  * Tests (KTAP, one per class): drm_bind, drm_unbind, drm_access, drm_snapshot,
- * drm_stats_events, drm_migrate, drm_devmem, drm_atomic, drm_raw_size,
- * drm_raw_nr, drm_argptr, drm_mixed (all of them interleaved with munmap /
+ * drm_stats_events, drm_migrate, drm_devmem, drm_atomic, drm_submit,
+ * drm_raw_size, drm_raw_nr, drm_argptr, drm_mixed (all of them interleaved with munmap /
  * mmap / mprotect / madvise / CPU writes), drm_foreign (a forked child:
  * -EACCES, nothing touched),
  * drm_race_unbind (threads: unbind/rebind racing device accesses), and the
@@ -181,6 +185,11 @@ void print_counts(const char *name)
 			" succeeded, %" PRIu64 " pages moved, %" PRIu64
 			" whole moves checked in SNAPSHOT",
 			name, cnt_dm, cnt_dm_ok, cnt_dm_pages, cnt_dm_whole);
+	if (cnt_job)
+		tm_diag("%s: %" PRIu64 " SUBMIT calls, %" PRIu64
+			" jobs queued and checked (fence 1, the arena after), %"
+			PRIu64 " pages",
+			name, cnt_job, cnt_job_ok, cnt_job_pages);
 	if (cnt_at)
 		tm_diag("%s: %" PRIu64 " ATOMIC calls, %" PRIu64
 			" succeeded (the word checked), %" PRIu64

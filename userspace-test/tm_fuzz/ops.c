@@ -329,6 +329,7 @@ void check_stats_out(struct mfile *m, const struct drm_test_mirror_stats *s)
 			     (unsigned long long)s->reserved[i]);
 	if (s->nonblock_busy > s->nonblock_calls)
 		FAIL("STATS: nonblock_busy > nonblock_calls");
+	check_job_stats(m, s);
 	cnt_checks++;
 }
 
@@ -363,6 +364,10 @@ void op_stats(enum issue_mode mode)
 	ret = issue_call(&is, m->fd, &p, "STATS");
 	if (!ret && is.out_visible)
 		check_stats_out(m, (void *)is.uarg);
+	/* the counters were read, then reset (-EFAULT: only the copy back failed) */
+	if (handler_ran(&is) && allowed(&p, 0) && (!ret || ret == -EFAULT) &&
+	    (e->flags & TEST_MIRROR_STATS_RESET))
+		jobs_reset_model(m);
 }
 
 static void check_event(struct mfile *m, const struct drm_test_mirror_event *r)
