@@ -259,8 +259,9 @@ struct drm_test_mirror_snapshot {
  * @access_after_invalidate: engine accesses to a page that went on after an
  *	invalidation removing their entry had returned: the device used memory
  *	the kernel had taken back. Must stay 0; only the module parameter
- *	``job_skip_inval_wait`` (a debug switch that makes the invalidation
- *	callback skip its wait) can make it count.
+ *	``job_skip_inval_wait`` (a debug switch that makes an invalidation
+ *	declare itself complete before it waits for the engine) can make it
+ *	count.
  * @reserved: must be zero.
  *
  * Counters (all but those marked "now" or "device-wide") accumulate from
@@ -492,7 +493,7 @@ struct drm_test_mirror_atomic {
 
 /* Most bytes one job may touch per range; longest STREAM. */
 #define TEST_MIRROR_JOB_MAX_SIZE	(64ull << 20)
-#define TEST_MIRROR_JOB_MAX_MS		10000
+#define TEST_MIRROR_JOB_MAX_MS		5000
 /* Jobs one file may have submitted and not yet finished. */
 #define TEST_MIRROR_JOBS_PER_FILE	16
 
