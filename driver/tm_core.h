@@ -106,8 +106,10 @@ struct tm_inv_rec {
  * @lock: protects @active, @nr_active and @ring (spinlock, taken under the
  *	table lock, never held across anything but the spin for an engine
  *	access to end, which takes no lock).
- * @active: jobs submitted and not yet freed (struct tm_job).
- * @nr_active: entries of @active.
+ * @active: jobs submitted that have not finished running (struct tm_job):
+ *	those the engine may still run, which invalidations wait for.
+ * @nr_active: entries of @active (at most TM_JOBS_PER_FILE).
+ * @nr_alive: jobs not yet freed (a freed job no longer uses the mirror).
  * @epoch: removals of entries completed while jobs existed.
  * @ring: the last TM_INV_RING of those removals.
  * @closing: the file is being released: jobs stop.
@@ -116,6 +118,7 @@ struct tm_jobs {
 	spinlock_t lock;	/* see above */
 	struct list_head active;
 	unsigned int nr_active;
+	unsigned int nr_alive;
 	unsigned long epoch;
 	struct tm_inv_rec ring[TM_INV_RING];
 	bool closing;

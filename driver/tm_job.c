@@ -110,6 +110,7 @@
  * @value: FILL's and STREAM's value, ATOMIC's addend.
  * @duration_ns: how long a STREAM runs.
  * @seq: odd while an access is in flight (written by the engine only).
+ * @listed: on tm_jobs.active (jobs lock).
  * @sum: what a reading STREAM read (kept, so that the reads are made).
  * @result: what the work returned.
  * @ran: the engine ran the work.
@@ -128,6 +129,7 @@ struct tm_job {
 	u64 sum;
 	int result;
 	bool ran;
+	bool listed;
 };
 
 static bool tm_in(unsigned long base, unsigned long size, unsigned long start,
@@ -236,6 +238,7 @@ void tm_jobs_init(struct tm_mirror *m)
 	spin_lock_init(&js->lock);
 	INIT_LIST_HEAD(&js->active);
 	js->nr_active = 0;
+	js->nr_alive = 0;
 	js->epoch = 0;
 	js->closing = false;
 	m->table.removed = tm_jobs_removed;
@@ -243,12 +246,12 @@ void tm_jobs_init(struct tm_mirror *m)
 }
 
 /**
- * tm_jobs_busy - does an unfinished job use a range?
+ * tm_jobs_busy - does a job that may still run use a range?
  * @m: the mirror; structural lock held (no job can be submitted meanwhile)
  * @start: first address
  * @end: end (exclusive)
  *
- * Return: true if a job submitted and not yet freed reads or writes a page
+ * Return: true if a job submitted and not done running reads or writes a page
  * of [@start, @end).
  */
 bool tm_jobs_busy(struct tm_mirror *m, unsigned long start, unsigned long end)
@@ -263,6 +266,31 @@ bool tm_jobs_busy(struct tm_mirror *m, unsigned long start, unsigned long end)
 		busy |= tm_job_uses(j, start, end, false);
 	spin_unlock(&js->lock);
 	return busy;
+}
+
+/* Off the list of jobs that may run: invalidations stop waiting for it. */
+static void tm_job_unlist(struct tm_job *j)
+{
+	struct tm_jobs *js = &j->m->jobs;
+
+	spin_lock(&js->lock);
+	if (j->listed) {
+		list_del(&j->node);
+		js->nr_active--;
+		j->listed = false;
+	}
+	spin_unlock(&js->lock);
+}
+
+/* The job no longer uses the mirror, which may go once the last is gone. */
+static void tm_job_gone(struct tm_jobs *js)
+{
+	spin_lock(&js->lock);
+	js->nr_alive--;
+	spin_unlock(&js->lock);
+	/* wake_up_var() hashes the address: it never reads the mirror. */
+	smp_mb();
+	wake_up_var(&js->nr_alive);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -406,21 +434,9 @@ static int tm_job_run(struct tm_sched_job *sj)
 out:
 	j->result = ret;
 	tm_log_add(&j->m->log, &j->m->log.st.job_pages, pages);
+	/* done with the pages: before the fence signals, so a new SUBMIT fits */
+	tm_job_unlist(j);
 	return ret;
-}
-
-/* Off the mirror's list; the mirror may go once the last one is off. */
-static void tm_job_unlist(struct tm_job *j)
-{
-	struct tm_jobs *js = &j->m->jobs;
-
-	spin_lock(&js->lock);
-	list_del(&j->node);
-	js->nr_active--;
-	spin_unlock(&js->lock);
-	/* wake_up_var() hashes the address: it never reads the mirror. */
-	smp_mb();
-	wake_up_var(&js->nr_active);
 }
 
 static void tm_job_release(struct tm_sched_job *sj)
@@ -431,8 +447,9 @@ static void tm_job_release(struct tm_sched_job *sj)
 
 	tm_log_add(&m->log, ok ? &m->log.st.jobs_completed :
 				 &m->log.st.jobs_failed, 1);
-	tm_job_unlist(j);
+	tm_job_unlist(j);	/* if it never ran */
 	kfree(j);
+	tm_job_gone(&m->jobs);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -608,13 +625,18 @@ struct tm_job *tm_job_create(struct tm_mirror *m, struct tm_sched_entity *e,
 	if (!ret) {
 		list_add_tail(&j->node, &js->active);
 		js->nr_active++;
+		js->nr_alive++;
+		j->listed = true;
 	}
 	spin_unlock(&js->lock);
 	if (!ret) {
 		/* listed first: an invalidation from here on waits for it */
 		ret = tm_job_validate(m, j);
-		if (ret)
-			tm_job_unlist(j);
+		if (ret) {
+			mutex_unlock(&m->lock);
+			tm_job_abandon(j);
+			return ERR_PTR(ret);
+		}
 	}
 	mutex_unlock(&m->lock);
 	if (!ret)
@@ -659,9 +681,12 @@ struct dma_fence *tm_job_push(struct tm_job *job)
  */
 void tm_job_abandon(struct tm_job *job)
 {
+	struct tm_jobs *js = &job->m->jobs;
+
 	tm_job_unlist(job);
 	tm_sched_job_abandon(&job->base);
 	kfree(job);
+	tm_job_gone(js);
 }
 
 /**
@@ -681,7 +706,7 @@ static bool tm_jobs_idle(struct tm_jobs *js)
 	bool idle;
 
 	spin_lock(&js->lock);
-	idle = !js->nr_active;
+	idle = !js->nr_alive;
 	spin_unlock(&js->lock);
 	return idle;
 }
@@ -692,5 +717,5 @@ static bool tm_jobs_idle(struct tm_jobs *js)
  */
 void tm_jobs_wait_idle(struct tm_mirror *m)
 {
-	wait_var_event(&m->jobs.nr_active, tm_jobs_idle(&m->jobs));
+	wait_var_event(&m->jobs.nr_alive, tm_jobs_idle(&m->jobs));
 }
