@@ -93,12 +93,14 @@
  * @end: end (exclusive).
  * @epoch: the value tm_jobs.epoch took when the removal was complete.
  * @write_only: only write access was removed (a downgrade).
+ * @early: declared complete before the wait (``job_skip_inval_wait``).
  */
 struct tm_inv_rec {
 	unsigned long start;
 	unsigned long end;
 	unsigned long epoch;
 	bool write_only;
+	bool early;
 };
 
 /**

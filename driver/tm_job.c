@@ -98,6 +98,22 @@
 /* Fault-and-validate rounds of one SUBMIT before -EAGAIN. */
 #define TM_JOB_TRIES		8
 
+/* Since load, every file: see struct tm_jobs_totals. */
+static atomic64_t tm_jobs_total = ATOMIC64_INIT(0);
+static atomic64_t tm_jobs_late = ATOMIC64_INIT(0);
+static atomic64_t tm_jobs_late_early = ATOMIC64_INIT(0);
+
+/**
+ * tm_jobs_totals - the engine's counters since the module was loaded
+ * @t: out: the counters
+ */
+void tm_jobs_totals(struct tm_jobs_totals *t)
+{
+	t->jobs = atomic64_read(&tm_jobs_total);
+	t->access_after_invalidate = atomic64_read(&tm_jobs_late);
+	t->access_after_early_record = atomic64_read(&tm_jobs_late_early);
+}
+
 /**
  * struct tm_job - one job of a mirror
  * @base: the engine's job.
@@ -164,7 +180,7 @@ static bool tm_job_wait_access(struct tm_job *j)
 
 /* Declare a removal complete, for the checker. Jobs lock held. */
 static void tm_jobs_record(struct tm_jobs *js, unsigned long start,
-			   unsigned long end, bool write_only)
+			   unsigned long end, bool write_only, bool early)
 {
 	struct tm_inv_rec *rec = &js->ring[(js->epoch + 1) % TM_INV_RING];
 
@@ -172,6 +188,7 @@ static void tm_jobs_record(struct tm_jobs *js, unsigned long start,
 	rec->start = start;
 	rec->end = end;
 	rec->write_only = write_only;
+	rec->early = early;
 	rec->epoch = js->epoch + 1;
 	/* The record is complete before an access can see the new epoch. */
 	smp_store_release(&js->epoch, js->epoch + 1);
@@ -201,12 +218,12 @@ static void tm_jobs_removed(struct tm_table *t, unsigned long start,
 	 * bug, the pages stay safe (the wait still comes before the return).
 	 */
 	if (skip)
-		tm_jobs_record(js, start, end, write_only);
+		tm_jobs_record(js, start, end, write_only, true);
 	list_for_each_entry(j, &js->active, node)
 		if (tm_job_uses(j, start, end, write_only))
 			waited += tm_job_wait_access(j);
 	if (!skip)
-		tm_jobs_record(js, start, end, write_only);
+		tm_jobs_record(js, start, end, write_only, false);
 	spin_unlock(&js->lock);
 	if (waited)
 		tm_log_add(&m->log, &m->log.st.job_inval_waits, 1);
@@ -342,8 +359,8 @@ static void tm_job_check(struct tm_job *j, unsigned long addr, bool write,
 {
 	struct tm_jobs *js = &j->m->jobs;
 	struct tm_inv_rec *rec;
+	bool hit = false, early = false;
 	unsigned long e;
-	bool hit = false;
 
 	spin_lock(&js->lock);
 	for (e = e0 + 1; e != e1 + 1 && !hit; e++) {
@@ -352,10 +369,13 @@ static void tm_job_check(struct tm_job *j, unsigned long addr, bool write,
 			continue;	/* overwritten since */
 		hit = addr >= rec->start && addr < rec->end &&
 		      (write || !rec->write_only);
+		early = rec->early;
 	}
 	spin_unlock(&js->lock);
-	if (hit)
-		tm_log_add(&j->m->log, &j->m->log.st.access_after_invalidate, 1);
+	if (!hit)
+		return;
+	tm_log_add(&j->m->log, &j->m->log.st.access_after_invalidate, 1);
+	atomic64_inc(early ? &tm_jobs_late_early : &tm_jobs_late);
 }
 
 /* One access: the page at @off of each range. 0 or -EFAULT. */
@@ -670,6 +690,7 @@ struct dma_fence *tm_job_push(struct tm_job *job)
 	struct dma_fence *fence;
 
 	tm_log_add(&m->log, &m->log.st.jobs_submitted, 1);
+	atomic64_inc(&tm_jobs_total);
 	fence = tm_sched_job_arm(&job->base);
 	tm_sched_job_push(&job->base);
 	return fence;

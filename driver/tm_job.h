@@ -43,6 +43,22 @@ struct tm_job_desc {
 	unsigned int duration_ms;
 };
 
+/**
+ * struct tm_jobs_totals - the engine's counters since load, every file
+ * @jobs: jobs submitted.
+ * @access_after_invalidate: engine accesses that outlived the removal of
+ *	their entry (must be 0).
+ * @access_after_early_record: the same, against removals that the debug
+ *	switch ``job_skip_inval_wait`` declared complete before their wait
+ *	(what the checker's own test provokes).
+ */
+struct tm_jobs_totals {
+	u64 jobs;
+	u64 access_after_invalidate;
+	u64 access_after_early_record;
+};
+
+void tm_jobs_totals(struct tm_jobs_totals *t);
 struct tm_job *tm_job_create(struct tm_mirror *m, struct tm_sched_entity *e,
 			     const struct tm_job_desc *d);
 struct tm_sched_job *tm_job_sched_job(struct tm_job *job);
