@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/sync_file.h>
 #include <xf86drm.h>
 
 #include "tm_lib.h"
@@ -172,6 +174,76 @@ int tm_events(int fd, struct drm_test_mirror_event *recs, unsigned int max,
 	if (lost)
 		*lost = arg.lost;
 	return 0;
+}
+
+int tm_submit(int fd, struct drm_test_mirror_submit *job)
+{
+	return tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_SUBMIT, job);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Syncobjs and fences                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* libdrm's syncobj calls return -1 with errno or -errno: 0 or -errno. */
+static int tm_drm_ret(int ret)
+{
+	if (ret == -1)
+		return -errno;
+	return ret < 0 ? ret : 0;
+}
+
+int tm_syncobj_new(int fd, bool signaled, uint32_t *handle)
+{
+	return tm_drm_ret(drmSyncobjCreate(fd, signaled ?
+					   DRM_SYNCOBJ_CREATE_SIGNALED : 0,
+					   handle));
+}
+
+int tm_fence_export(int fd, uint32_t syncobj)
+{
+	int sf = -1, ret;
+
+	ret = tm_drm_ret(drmSyncobjExportSyncFile(fd, syncobj, &sf));
+	if (ret)
+		return ret;
+	if (fcntl(sf, F_SETFD, FD_CLOEXEC)) {
+		ret = -errno;
+		close(sf);
+		return ret;
+	}
+	return sf;
+}
+
+int tm_fence_status(int fd, uint32_t syncobj, int sync_file,
+		    unsigned int wait_ms, int *status)
+{
+	struct sync_file_info info;
+	int sf = sync_file, ret = 0;
+
+	if (fd >= 0) {
+		sf = tm_fence_export(fd, syncobj);
+		if (sf < 0)
+			return sf;
+	}
+	if (wait_ms) {
+		struct pollfd pfd = { .fd = sf, .events = POLLIN };
+		uint64_t end = tm_now_ms() + wait_ms;
+		int64_t left;
+
+		/* a signal may cut poll() short: wait out the rest */
+		while ((left = (int64_t)(end - tm_now_ms())) > 0 &&
+		       poll(&pfd, 1, (int)left) < 0 && errno == EINTR)
+			;
+	}
+	memset(&info, 0, sizeof(info));
+	if (ioctl(sf, SYNC_IOC_FILE_INFO, &info))
+		ret = -errno;
+	else
+		*status = info.status;
+	if (fd >= 0)
+		close(sf);
+	return ret;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -363,6 +435,35 @@ uint32_t tm_must_bind_at(int fd, const void *addr, size_t size,
 		tm_fail(file, line, "bind(%p, 0x%zx, 0x%x) returned handle 0",
 			addr, size, flags);
 	return handle;
+}
+
+uint32_t tm_must_syncobj_at(int fd, bool signaled, const char *file, int line)
+{
+	uint32_t h = 0;
+	int ret = tm_syncobj_new(fd, signaled, &h);
+
+	if (ret)
+		tm_fail(file, line, "syncobj create: %s", tm_errname(ret));
+	if (!h)
+		tm_fail(file, line, "syncobj create returned handle 0");
+	return h;
+}
+
+int tm_must_fence_at(int fd, uint32_t syncobj, int sync_file,
+		     unsigned int ms, const char *file, int line)
+{
+	int st = 0, ret;
+
+	ret = tm_fence_status(fd, syncobj, sync_file, ms * tm_timeout_scale(),
+			      &st);
+	if (ret)
+		tm_fail(file, line, "fence of syncobj %u: %s", syncobj,
+			tm_errname(ret));
+	if (!st)
+		tm_fail(file, line,
+			"fence of syncobj %u did not signal within %u ms",
+			syncobj, ms * tm_timeout_scale());
+	return st;
 }
 
 void tm_must_stats_at(int fd, struct drm_test_mirror_stats *st,

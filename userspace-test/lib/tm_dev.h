@@ -4,7 +4,7 @@
  * one wrapper per ioctl, the names of its events and actions, and the
  * test-only forms that end the test on failure.
  *
- * The tm_bind() ... tm_events() wrappers issue one ioctl each and return 0
+ * The tm_bind() ... tm_submit() wrappers issue one ioctl each and return 0
  * or a negative errno, never -1. tm_ioctl() is the raw form, for tests that
  * need to hand the driver a malformed argument.
  */
@@ -69,6 +69,38 @@ int tm_stats(int fd, struct drm_test_mirror_stats *st, bool reset);
  */
 int tm_events(int fd, struct drm_test_mirror_event *recs, unsigned int max,
 	      bool consume, unsigned int *n, uint64_t *lost);
+
+/* ------------------------------------------------------------------------ */
+/* Jobs (SUBMIT) and their fences                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * SUBMIT: queue the job *job (struct drm_test_mirror_submit as the uAPI
+ * has it, the caller's fields as they are: a test may pass bad ones).
+ */
+int tm_submit(int fd, struct drm_test_mirror_submit *job);
+/* A new binary syncobj of fd (libdrm), signalled or not. 0 or -errno. */
+int tm_syncobj_new(int fd, bool signaled, uint32_t *handle);
+/*
+ * tm_fence_status() - the state of a fence
+ * @fd: the file of @syncobj, or -1 if @sync_file is given instead
+ * @syncobj: the syncobj whose fence is read (exported as a sync_file with
+ *	drmSyncobjExportSyncFile()); ignored when @fd is -1
+ * @sync_file: a sync_file fd (used when @fd is -1; not closed)
+ * @wait_ms: wait at most this long for the fence to signal (0: do not wait)
+ * @status: out: the fence's status (SYNC_IOC_FILE_INFO): 1 signalled
+ *	without error, 0 still running, negative: the error it signalled with
+ *
+ * Return: 0 or -errno (-EINVAL: the syncobj has no fence, as from the
+ * export).
+ */
+int tm_fence_status(int fd, uint32_t syncobj, int sync_file,
+		    unsigned int wait_ms, int *status);
+/*
+ * drmSyncobjExportSyncFile() of syncobj: the sync_file fd (O_CLOEXEC), or
+ * -errno.
+ */
+int tm_fence_export(int fd, uint32_t syncobj);
 
 /* "UNMAP", "CLEAR", ...; "?" for an unknown value. */
 const char *tm_event_name(unsigned int event);
@@ -135,6 +167,22 @@ uint32_t tm_must_bind_at(int fd, const void *addr, size_t size,
 			 uint32_t flags, const char *file, int line);
 #define tm_must_bind(fd, addr, size, flags) \
 	tm_must_bind_at(fd, addr, size, flags, __FILE__, __LINE__)
+/* tm_syncobj_new() or fail; returns the handle. */
+uint32_t tm_must_syncobj_at(int fd, bool signaled, const char *file, int line);
+#define tm_must_syncobj(fd) tm_must_syncobj_at(fd, false, __FILE__, __LINE__)
+/*
+ * FENCE(fd, syncobj, ms) - wait at most ms milliseconds (times
+ * tm_timeout_scale()) for the fence of syncobj to signal, and evaluate to
+ * its status (1, or the negative errno it carries); fail if it has no
+ * fence or does not signal in time. FENCE_FILE(sync_file, ms): the same
+ * for a sync_file fd.
+ */
+int tm_must_fence_at(int fd, uint32_t syncobj, int sync_file,
+		     unsigned int ms, const char *file, int line);
+#define FENCE(fd, syncobj, ms) \
+	tm_must_fence_at(fd, syncobj, -1, ms, __FILE__, __LINE__)
+#define FENCE_FILE(sync_file, ms) \
+	tm_must_fence_at(-1, 0, sync_file, ms, __FILE__, __LINE__)
 /* tm_stats() (no reset) or fail. */
 void tm_must_stats_at(int fd, struct drm_test_mirror_stats *st,
 		      const char *file, int line);

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tm_jobs: access_after_invalidate can count. With the module parameter
+ * job_skip_inval_wait=1 the invalidation callback does not wait for the
+ * engine, so a STREAM racing munmap goes on reading a page after the
+ * invalidation that removed its entry returned: the counter must see it
+ * within a few rounds. (Every other test asserts it stays 0.) The STREAM
+ * reads, so that the engine only reads the pages munmap freed. The
+ * parameter is put back to 0 whatever happens to the racing child.
+ */
+#include <inttypes.h>
+
+#include "tm_jobs.h"
+
+#define ROUNDS	40
+
+static void race_unmap(int f)
+{
+	uint64_t seen = 0, t0, t1;
+	unsigned int i;
+
+	for (i = 0; i < ROUNDS && !seen; i++) {
+		uint8_t *buf = tm_must_map_pattern(NJ * 8, SEED_A);
+		uint32_t h = tm_must_bind(f, buf, SZ(NJ * 8), RO);
+		uint32_t out = STREAM_R(f, buf, NJ * 8, LONG_MS);
+
+		tm_sleep_ms(20 + 10 * (i % 4));
+		t0 = tm_now_ns();
+		ASSERT_OK(tm_unmap(buf, NJ * 8));
+		t1 = tm_now_ns();
+		ASSERT_EQ(FENCE(f, out, 2000), -EFAULT);
+		ASSERT_OK(tm_unbind(f, h));
+		seen = STATS(f).access_after_invalidate;
+		tm_diag("round %u: munmap %.3f ms, access_after_invalidate %" PRIu64,
+			i + 1, MS(t1 - t0), seen);
+	}
+	ASSERT_GT(seen, 0);
+	EXPECT_JOBS(f, i, 0, i);
+}
+
+TEST_OPTS(access_after_invalidate_can_count, 0, 120)
+{
+	uint64_t v = 1;
+
+	/* the debug switch exists, and is off */
+	ASSERT_OK(tm_param_get("job_skip_inval_wait", &v));
+	ASSERT_EQ(v, 0);
+	tm_with_param("job_skip_inval_wait", "1", race_unmap);
+	ASSERT_OK(tm_param_get("job_skip_inval_wait", &v));
+	ASSERT_EQ(v, 0);
+}
