@@ -84,6 +84,48 @@
  * drm_gpusvm).
  */
 
+/* Completed invalidations the engine's checker can look back on. */
+#define TM_INV_RING		32
+
+/**
+ * struct tm_inv_rec - one removal of entries, as the engine's checker sees it
+ * @start: first address.
+ * @end: end (exclusive).
+ * @epoch: the value tm_jobs.epoch took when the removal was complete.
+ * @write_only: only write access was removed (a downgrade).
+ * @early: declared complete before the wait (``job_skip_inval_wait``).
+ */
+struct tm_inv_rec {
+	unsigned long start;
+	unsigned long end;
+	unsigned long epoch;
+	bool write_only;
+	bool early;
+};
+
+/**
+ * struct tm_jobs - the jobs of one mirror (tm_job.c)
+ * @lock: protects @active, @nr_active and @ring (spinlock, taken under the
+ *	table lock, never held across anything but the spin for an engine
+ *	access to end, which takes no lock).
+ * @active: jobs submitted that have not finished running (struct tm_job):
+ *	those the engine may still run, which invalidations wait for.
+ * @nr_active: entries of @active (at most TM_JOBS_PER_FILE).
+ * @nr_alive: jobs not yet freed (a freed job no longer uses the mirror).
+ * @epoch: removals of entries completed while jobs existed.
+ * @ring: the last TM_INV_RING of those removals.
+ * @closing: the file is being released: jobs stop.
+ */
+struct tm_jobs {
+	spinlock_t lock;	/* see above */
+	struct list_head active;
+	unsigned int nr_active;
+	unsigned int nr_alive;
+	unsigned long epoch;
+	struct tm_inv_rec ring[TM_INV_RING];
+	bool closing;
+};
+
 /* Segments per file, beyond one per binding. */
 #define TM_MAX_SEGS_EXTRA	4096
 /* Cuts a segment can hold before the work item splits it. */
@@ -185,6 +227,7 @@ struct tm_seg {
  * @fail_huge: the next 2 MiB allocation of a device-memory move fails, so
  *	that the move falls back to 4 KiB pages (test_hmm's FAIL_ALLOC; a bit
  *	set and tested atomically).
+ * @jobs: the jobs submitted through this mirror.
  */
 struct tm_mirror {
 	struct mutex lock;	/* the structural lock: see "Locking" */
@@ -210,6 +253,7 @@ struct tm_mirror {
 	struct tm_log log;
 	struct tm_devmem *devmem;
 	unsigned long fail_huge;
+	struct tm_jobs jobs;
 };
 
 /* The checks every entry point starts with (tm_mirror_check_range()). */
@@ -294,6 +338,10 @@ int tm_walk(struct tm_mirror *m, struct tm_seg *seg, unsigned long start,
 	    const struct tm_walk_ops *ops, void *arg);
 int tm_fault(struct tm_mirror *m, struct tm_seg *seg, unsigned long start,
 	     unsigned long end, bool write, u64 *installed);
+
+/* tm_job.c: the engine's side of the table */
+void tm_jobs_init(struct tm_mirror *m);
+bool tm_jobs_busy(struct tm_mirror *m, unsigned long start, unsigned long end);
 
 /* tm_migrate.c: the batches of a page move (MIGRATE, DEVMEM) */
 typedef int (*tm_move_fn)(struct tm_mirror *m, struct tm_seg *seg,

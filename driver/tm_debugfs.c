@@ -8,6 +8,9 @@
  * /sys/kernel/debug/test_mirror/fail_split is a fault injection for tests
  * (tm_inject.c). /sys/kernel/debug/test_mirror/devmem shows the render
  * node's memory counters ("Device memory"), where it has device memory.
+ * /sys/kernel/debug/test_mirror/engine shows the job engine's counters since
+ * load, every file together (struct tm_jobs_totals): the suite checks there
+ * that no engine access outlived an invalidation during the whole run.
  */
 
 #include <linux/debugfs.h>
@@ -19,6 +22,7 @@
 #include "tm_debugfs.h"
 #include "tm_devmem.h"
 #include "tm_inject.h"
+#include "tm_job.h"
 #include "tm_mirror.h"
 
 static struct dentry *tm_debugfs_root;
@@ -36,6 +40,18 @@ static int tm_devmem_show(struct seq_file *s, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(tm_devmem);
+
+static int tm_engine_show(struct seq_file *s, void *unused)
+{
+	struct tm_jobs_totals t;
+
+	tm_jobs_totals(&t);
+	seq_printf(s, "jobs %llu\naccess_after_invalidate %llu\naccess_after_early_record %llu\n",
+		   t.jobs, t.access_after_invalidate,
+		   t.access_after_early_record);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(tm_engine);
 
 static int tm_state_show(struct seq_file *s, void *unused)
 {
@@ -126,16 +142,19 @@ void tm_debugfs_set_devmem(struct tm_devmem *dm)
 }
 
 /**
- * tm_debugfs_init - create /sys/kernel/debug/test_mirror and its fail_split
+ * tm_debugfs_init - create /sys/kernel/debug/test_mirror, fail_split, engine
  */
 void tm_debugfs_init(void)
 {
 	struct dentry *root = debugfs_create_dir("test_mirror", NULL);
 
 	tm_debugfs_root = IS_ERR(root) ? NULL : root;
-	if (tm_debugfs_root)
-		debugfs_create_file("fail_split", 0600, tm_debugfs_root, NULL,
-				    &tm_fail_split_fops);
+	if (!tm_debugfs_root)
+		return;
+	debugfs_create_file("fail_split", 0600, tm_debugfs_root, NULL,
+			    &tm_fail_split_fops);
+	debugfs_create_file("engine", 0400, tm_debugfs_root, NULL,
+			    &tm_engine_fops);
 }
 
 /**

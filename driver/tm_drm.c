@@ -19,6 +19,7 @@
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_ioctl.h>
+#include <drm/drm_syncobj.h>
 
 #include <drm/test_mirror_drm.h>
 
@@ -26,6 +27,7 @@
 #include "tm_debugfs.h"
 #include "tm_devmem.h"
 #include "tm_drm.h"
+#include "tm_job.h"
 #include "tm_mirror.h"
 #include "tm_params.h"
 #include "tm_sched.h"
@@ -77,6 +79,14 @@ static_assert(TM_NR_EVENTS == TEST_MIRROR_EVENT_MAX);
 /* The device-memory fields came out of reserved, which then grew anew. */
 static_assert(sizeof(struct drm_test_mirror_stats) == 8 + 8 * (16 + 13 + 8 + 8));
 static_assert(sizeof(struct drm_test_mirror_atomic) == 64);
+static_assert(sizeof(struct drm_test_mirror_submit) == 80);
+static_assert(TM_JOB_COPY == TEST_MIRROR_JOB_COPY);
+static_assert(TM_JOB_FILL == TEST_MIRROR_JOB_FILL);
+static_assert(TM_JOB_ATOMIC == TEST_MIRROR_JOB_ATOMIC);
+static_assert(TM_JOB_STREAM == TEST_MIRROR_JOB_STREAM);
+static_assert(TM_JOB_MAX_SIZE == TEST_MIRROR_JOB_MAX_SIZE);
+static_assert(TM_JOB_MAX_MS == TEST_MIRROR_JOB_MAX_MS);
+static_assert(TM_JOBS_PER_FILE == TEST_MIRROR_JOBS_PER_FILE);
 
 /**
  * struct tm_drm_file - one open file of the render node
@@ -127,7 +137,10 @@ static void tm_drm_postclose(struct drm_device *dev, struct drm_file *file)
 {
 	struct tm_drm_file *df = file->driver_priv;
 
+	/* Jobs stop, the queue goes, then the mirror ("Jobs: ...") */
+	tm_jobs_cancel(df->m);
 	tm_sched_entity_fini(&df->entity);
+	tm_jobs_wait_idle(df->m);
 	tm_debugfs_remove(df->debugfs);
 	tm_mirror_destroy(df->m);
 	kfree(df);
@@ -258,6 +271,12 @@ static int tm_ioctl_stats(struct drm_device *dev, void *data,
 	args->atomics = st.atomics;
 	args->exclusive_grants = st.exclusive_grants;
 	args->exclusive_lost = st.exclusive_lost;
+	args->jobs_submitted = st.jobs_submitted;
+	args->jobs_completed = st.jobs_completed;
+	args->jobs_failed = st.jobs_failed;
+	args->job_pages = st.job_pages;
+	args->job_inval_waits = st.job_inval_waits;
+	args->access_after_invalidate = st.access_after_invalidate;
 	return 0;
 }
 
@@ -362,6 +381,59 @@ static int tm_ioctl_atomic(struct drm_device *dev, void *data,
 	return 0;
 }
 
+static int tm_ioctl_submit(struct drm_device *dev, void *data,
+			   struct drm_file *file)
+{
+	struct tm_drm_file *df = file->driver_priv;
+	struct drm_test_mirror_submit *args = data;
+	struct tm_job_desc d = {
+		.op = args->op,
+		.src = args->src,
+		.dst = args->dst,
+		.size = args->size,
+		.value = args->value,
+		.duration_ms = args->duration_ms,
+	};
+	struct drm_syncobj *out = NULL;
+	struct dma_fence *fence;
+	struct tm_job *job;
+	int ret;
+
+	if (args->flags || args->pad ||
+	    tm_any(args->reserved, ARRAY_SIZE(args->reserved)) ||
+	    (!args->in_syncobj && args->in_point) ||
+	    args->src != d.src || args->dst != d.dst || args->size != d.size)
+		return -EINVAL;
+	/* Everything that can fail is done before the job is armed. */
+	if (args->out_syncobj) {
+		out = drm_syncobj_find(file, args->out_syncobj);
+		if (!out)
+			return -ENOENT;
+	}
+	job = tm_job_create(df->m, &df->entity, &d);
+	if (IS_ERR(job)) {
+		ret = PTR_ERR(job);
+		goto out_put;
+	}
+	if (args->in_syncobj) {
+		ret = tm_sched_job_add_syncobj(tm_job_sched_job(job), file,
+					       args->in_syncobj, args->in_point);
+		if (ret) {
+			tm_job_abandon(job);
+			goto out_put;
+		}
+	}
+	fence = tm_job_push(job);
+	if (out)
+		drm_syncobj_replace_fence(out, fence);
+	dma_fence_put(fence);
+	ret = 0;
+out_put:
+	if (out)
+		drm_syncobj_put(out);
+	return ret;
+}
+
 static const struct drm_ioctl_desc tm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_BIND, tm_ioctl_bind, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_UNBIND, tm_ioctl_unbind, DRM_RENDER_ALLOW),
@@ -373,6 +445,7 @@ static const struct drm_ioctl_desc tm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_MIGRATE, tm_ioctl_migrate, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_DEVMEM, tm_ioctl_devmem, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_ATOMIC, tm_ioctl_atomic, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(TEST_MIRROR_SUBMIT, tm_ioctl_submit, DRM_RENDER_ALLOW),
 };
 
 static const struct file_operations tm_drm_fops = {

@@ -48,6 +48,13 @@ struct mmu_notifier_range;
  * @atomics: device atomics done.
  * @exclusive_grants: pages taken exclusive for the device.
  * @exclusive_lost: exclusive pages lost to invalidations not our own.
+ * @jobs_submitted: jobs queued by SUBMIT.
+ * @jobs_completed: jobs whose fence signalled without an error.
+ * @jobs_failed: jobs whose fence signalled with an error.
+ * @job_pages: pages the engine read or wrote for jobs.
+ * @job_inval_waits: removals that waited for an engine access.
+ * @access_after_invalidate: engine accesses that outlived the removal of
+ *	their entry (tm_job.c, "The checker").
  */
 struct tm_stats {
 	u32 caps;
@@ -73,6 +80,12 @@ struct tm_stats {
 	u64 atomics;
 	u64 exclusive_grants;
 	u64 exclusive_lost;
+	u64 jobs_submitted;
+	u64 jobs_completed;
+	u64 jobs_failed;
+	u64 job_pages;
+	u64 job_inval_waits;
+	u64 access_after_invalidate;
 };
 
 /**

@@ -172,6 +172,10 @@ int tm_move_batches(struct tm_mirror *m, unsigned long addr,
 	ret = -EINVAL;
 	if (end - 1 > b->it.last)
 		goto out;
+	/* A job could write the old pages after the copy ("Jobs: ...") */
+	ret = -EBUSY;
+	if (tm_jobs_busy(m, addr, end))
+		goto out;
 	for (; addr < end; addr = next) {
 		seg = tm_find_seg(m, addr);
 		mutex_lock(&m->table.lock);

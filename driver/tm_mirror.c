@@ -104,6 +104,7 @@ struct tm_mirror *tm_mirror_create(void *owner, const struct tm_limits *limits)
 	tm_table_init(&m->table, &m->lock,
 		      DIV_ROUND_UP(READ_ONCE(limits->max_mirror_pages),
 				   TM_LEAF_ENTRIES));
+	tm_jobs_init(m);
 	mmgrab(current->mm);
 	m->mm = current->mm;
 	m->memcg = get_mem_cgroup_from_mm(current->mm);

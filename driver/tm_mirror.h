@@ -73,6 +73,9 @@ struct tm_atomic_op {
  * @fault_chunk_pages: pages per hmm_range_fault() call (read at open).
  * @devmem_pages: device-private pages per device (the pool size at load;
  *	lowering it later makes the device evict sooner).
+ * @job_skip_inval_wait: debug switch: a removal of entries is declared
+ *	complete before its wait for the engine (read at each removal), so
+ *	that the checker of tm_job.c can be seen to fire.
  * @job_timeout_ms: how long a job may run on the engine before it is
  *	aborted (read at load).
  *
@@ -87,6 +90,7 @@ struct tm_limits {
 	unsigned int event_log_len;
 	unsigned int fault_chunk_pages;
 	unsigned long devmem_pages;
+	bool job_skip_inval_wait;
 	unsigned int job_timeout_ms;
 };
 

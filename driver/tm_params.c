@@ -49,6 +49,14 @@
  *	1 ms). Read at load: drm_sched keeps its timeout. Ten seconds, because
  *	the test kernels run under emulation, where a job of milliseconds on
  *	hardware may take a hundred times longer.
+ * ``job_skip_inval_wait`` (bool, N)
+ *	A debug switch: a removal of device entries is declared complete
+ *	before it waits for the engine's accesses in flight, instead of after
+ *	("Jobs: the pre-validated model", the checker): what the checker then
+ *	sees is what a driver without the wait would do, while the pages stay
+ *	safe (the wait still comes before the callback returns). Tests set it
+ *	to show that STATS' access_after_invalidate catches exactly that.
+ *	Read at each removal.
  * ``hmm_compat`` (bool, N)
  *	The test_hmm-compatible devices ("test_hmm compatibility").
  *
@@ -89,6 +97,9 @@ MODULE_PARM_DESC(fault_chunk_pages, "Pages per hmm_range_fault() call; read at o
 module_param_named(devmem_pages, tm_limits.devmem_pages, ulong, 0644);
 MODULE_PARM_DESC(devmem_pages,
 		 "Device-private pages per device (pool size, rounded up to 2 MiB, fixed at load); lowering it later makes the device evict sooner");
+module_param_named(job_skip_inval_wait, tm_limits.job_skip_inval_wait, bool, 0644);
+MODULE_PARM_DESC(job_skip_inval_wait,
+		 "Debug: a removal of entries is declared done before the wait for the engine (for the checker's test)");
 module_param_named(job_timeout_ms, tm_limits.job_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(job_timeout_ms,
 		 "Milliseconds a job may run on the engine before it is aborted; read at load");

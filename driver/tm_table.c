@@ -97,17 +97,52 @@ static void tm_spare_free(struct tm_table *t)
 	}
 }
 
+/* Free the retired leaves, after the engine's last look at them. */
+static void tm_table_reap(struct tm_table *t)
+{
+	lockdep_assert_held(t->structural);
+	lockdep_assert_held(&t->lock);
+	if (!t->nr_retired)
+		return;
+	if (t->quiesce)
+		t->quiesce(t);
+	while (t->nr_retired) {
+		kfree(t->retired[--t->nr_retired]);
+		t->nr_leaves--;
+	}
+}
+
+/*
+ * A leaf taken out of the xarray (trim, or a huge entry installed over it)
+ * may still be read by the engine, which walks the table without the table
+ * lock ("The engine's view of the table"). It is kept, untouched, on the
+ * retired array and freed by tm_table_reap() once the engine has let go of
+ * it; a full array is reaped at once.
+ */
+static void tm_leaf_retire(struct tm_table *t, struct tm_leaf *leaf)
+{
+	if (t->nr_retired == ARRAY_SIZE(t->retired))
+		tm_table_reap(t);
+	t->retired[t->nr_retired++] = leaf;
+}
+
 /**
  * tm_table_put_spares - free the leaves prepared but not used
- * @t: the table; structural lock held, table lock not needed
+ * @t: the table; structural lock held, table lock not held
  *
  * Spares are only used by tm_table_install(), which runs under the
- * structural lock too.
+ * structural lock too. Also frees the leaves install replaced with huge
+ * entries, once the engine let go of them (taking the table lock).
  */
 void tm_table_put_spares(struct tm_table *t)
 {
 	lockdep_assert_held(t->structural);
 	tm_spare_free(t);
+	if (t->nr_retired) {
+		mutex_lock(&t->lock);
+		tm_table_reap(t);
+		mutex_unlock(&t->lock);
+	}
 }
 
 /**
@@ -130,6 +165,9 @@ void tm_table_init(struct tm_table *t, struct mutex *structural,
 	t->max_slots = max_slots;
 	t->spare = NULL;
 	t->nr_spare = 0;
+	t->nr_retired = 0;
+	t->quiesce = NULL;
+	t->removed = NULL;
 }
 
 /**
@@ -147,6 +185,8 @@ void tm_table_fini(struct tm_table *t)
 	}
 	xa_destroy(&t->xa);
 	tm_spare_free(t);
+	while (t->nr_retired)
+		kfree(t->retired[--t->nr_retired]);
 	t->nr_leaves = 0;
 	t->nr_slots = 0;
 	t->nr_entries = 0;
@@ -357,6 +397,36 @@ unsigned long tm_table_lookup_run(struct tm_table *t, unsigned long addr,
 	return k;
 }
 
+/**
+ * tm_table_peek - the engine's lookup of one page, without the table lock
+ * @t: the table
+ * @addr: the address
+ * @pfn: out: page frame of the page at @addr, when there is an entry
+ *
+ * See "The engine's view of the table": call it inside an engine access
+ * (the caller keeps the leaf it reads from being freed until the access
+ * ends), never under the table lock.
+ *
+ * Return: the entry's TM_ENT_* bits, 0 when there is none.
+ */
+u64 tm_table_peek(struct tm_table *t, unsigned long addr, unsigned long *pfn)
+{
+	void *slot = xa_load(&t->xa, tm_idx(addr));
+	u64 ent;
+
+	if (!slot)
+		return 0;
+	if (xa_is_value(slot)) {
+		ent = xa_to_value(slot);
+		if (ent)
+			ent += (u64)tm_slot(addr) << PAGE_SHIFT;
+	} else {
+		ent = READ_ONCE(((struct tm_leaf *)slot)->ent[tm_slot(addr)]);
+	}
+	*pfn = tm_ent_pfn(ent);
+	return ent & TM_ENT_FLAGS;
+}
+
 /* Drop a valid huge entry from the counters; the caller rewrites the slot. */
 static void tm_huge_gone(struct tm_table *t)
 {
@@ -409,12 +479,13 @@ unsigned long tm_table_install(struct tm_table *t, unsigned long start,
 			if (!xa_is_value(slot)) {
 				t->nr_entries -= tm_leaf_count(slot, TM_ENT_VALID);
 				t->nr_excl -= tm_leaf_count(slot, TM_ENT_EXCL);
-				tm_spare_push(t, slot);
 			} else if (xa_to_value(slot)) {
 				tm_huge_gone(t);
 			}
 			/* The slot exists: storing into it needs no memory. */
 			xa_store(&t->xa, tm_idx(chunk), xa_mk_value(ent), GFP_NOWAIT);
+			if (!xa_is_value(slot))
+				tm_leaf_retire(t, slot);
 			t->nr_entries++;
 			t->nr_huge++;
 			done += TM_LEAF_ENTRIES;
@@ -442,7 +513,7 @@ unsigned long tm_table_install(struct tm_table *t, unsigned long start,
 				t->nr_entries++;
 			if (leaf->ent[tm_slot(addr)] & TM_ENT_EXCL)
 				t->nr_excl--;
-			leaf->ent[tm_slot(addr)] = ent;
+			WRITE_ONCE(leaf->ent[tm_slot(addr)], ent);
 			done++;
 		}
 	}
@@ -459,6 +530,7 @@ static unsigned long tm_table_walk(struct tm_table *t, unsigned long start,
 				   unsigned long end, u64 clear)
 {
 	unsigned long idx, addr, lo, hi, n = 0;
+	bool wide = false;
 	struct tm_leaf *leaf;
 	void *slot;
 	u64 ent, *p;
@@ -471,6 +543,7 @@ static unsigned long tm_table_walk(struct tm_table *t, unsigned long start,
 			ent = xa_to_value(slot);
 			if (!(ent & clear))
 				continue;
+			wide = true;
 			if (clear & TM_ENT_VALID) {
 				tm_huge_gone(t);
 				ent = 0;
@@ -491,13 +564,20 @@ static unsigned long tm_table_walk(struct tm_table *t, unsigned long start,
 			if (*p & TM_ENT_EXCL)
 				t->nr_excl--;
 			if (clear & TM_ENT_VALID) {
-				*p = 0;
+				WRITE_ONCE(*p, 0);
 				t->nr_entries--;
 			} else {
-				*p &= ~clear;
+				WRITE_ONCE(*p, *p & ~clear);
 			}
 			n++;
 		}
+	}
+	if (n && t->removed) {
+		if (wide) {	/* a huge entry went whole */
+			start = ALIGN_DOWN(start, TM_LEAF_SIZE);
+			end = ALIGN(end, TM_LEAF_SIZE);
+		}
+		t->removed(t, start, end, !(clear & TM_ENT_VALID));
 	}
 	return n;
 }
@@ -563,7 +643,7 @@ bool tm_table_set_exclusive(struct tm_table *t, unsigned long addr,
 		t->nr_entries++;
 	if (!(*p & TM_ENT_EXCL))
 		t->nr_excl++;
-	*p = tm_mk_ent(pfn, TM_ENT_FLAGS);
+	WRITE_ONCE(*p, tm_mk_ent(pfn, TM_ENT_FLAGS));
 	return true;
 }
 
@@ -644,7 +724,7 @@ void tm_table_repoint(struct tm_table *t, unsigned long addr,
 			continue;
 		}
 		if ((*p & TM_ENT_VALID) && tm_ent_pfn(*p) == old_pfn + i)
-			*p = tm_mk_ent(new_pfn + i, *p & TM_ENT_FLAGS);
+			WRITE_ONCE(*p, tm_mk_ent(new_pfn + i, *p & TM_ENT_FLAGS));
 	}
 }
 
@@ -675,12 +755,15 @@ void tm_table_trim(struct tm_table *t, unsigned long start, unsigned long end)
 		} else if (tm_leaf_count(slot, TM_ENT_VALID)) {
 			continue;
 		} else {
-			kfree(slot);
-			t->nr_leaves--;
+			xa_erase(&t->xa, idx);
+			tm_leaf_retire(t, slot);
+			t->nr_slots--;
+			continue;
 		}
 		xa_erase(&t->xa, idx);
 		t->nr_slots--;
 	}
+	tm_table_reap(t);
 }
 
 static const char *tm_state_name(const struct tm_entry *e)

@@ -63,6 +63,8 @@
 #define TM_LEAF_SIZE		(1UL << TM_LEAF_SHIFT)
 #define TM_LEAF_ENTRIES		(TM_LEAF_SIZE >> PAGE_SHIFT)
 #define TM_HUGE_ORDER		(PMD_SHIFT - PAGE_SHIFT)
+/* Leaves out of the table that the engine may still read, at most. */
+#define TM_TABLE_RETIRE		16
 /* Most 2 MiB chunks one prepare and install may span: a bit each. */
 #define TM_TABLE_MAX_CHUNKS	BITS_PER_LONG
 
@@ -87,6 +89,16 @@ struct tm_leaf {
  * @max_slots: limit on @nr_slots; tm_table_prepare() fails beyond it.
  * @spare: leaves allocated by tm_table_prepare() for tm_table_install().
  * @nr_spare: leaves on @spare (counted in @nr_leaves too).
+ * @retired: leaves taken out of the table, freed once the engine cannot
+ *	see them any more (counted in @nr_leaves too).
+ * @nr_retired: used entries of @retired.
+ * @quiesce: called before a retired leaf is freed, with both locks held:
+ *	returns once no engine access that could have found the leaf is in
+ *	flight (NULL: the table has no engine).
+ * @removed: called, table lock held, after entries of [start, end) were
+ *	removed (or, @write_only, lost their write access): returns once no
+ *	engine access that read one of them before is in flight (NULL: the
+ *	table has no engine).
  */
 struct tm_table {
 	struct mutex lock;		/* the table lock: see "Locking" */
@@ -100,6 +112,11 @@ struct tm_table {
 	unsigned long max_slots;
 	void *spare;
 	unsigned long nr_spare;
+	struct tm_leaf *retired[TM_TABLE_RETIRE];
+	unsigned int nr_retired;
+	void (*quiesce)(struct tm_table *t);
+	void (*removed)(struct tm_table *t, unsigned long start,
+			unsigned long end, bool write_only);
 };
 
 /**
@@ -125,6 +142,7 @@ void tm_table_lookup(struct tm_table *t, unsigned long addr,
 		     struct tm_entry *e);
 unsigned long tm_table_lookup_run(struct tm_table *t, unsigned long addr,
 				  unsigned long end, u64 need, unsigned long *pfn);
+u64 tm_table_peek(struct tm_table *t, unsigned long addr, unsigned long *pfn);
 unsigned long tm_table_install(struct tm_table *t, unsigned long start,
 			       unsigned long end, const unsigned long *hmm_pfns,
 			       unsigned long huge);

@@ -259,8 +259,9 @@ struct drm_test_mirror_snapshot {
  * @access_after_invalidate: engine accesses to a page that went on after an
  *	invalidation removing their entry had returned: the device used memory
  *	the kernel had taken back. Must stay 0; only the module parameter
- *	``job_skip_inval_wait`` (a debug switch that makes the invalidation
- *	callback skip its wait) can make it count.
+ *	``job_skip_inval_wait`` (a debug switch that makes an invalidation
+ *	declare itself complete before it waits for the engine) can make it
+ *	count.
  * @reserved: must be zero.
  *
  * Counters (all but those marked "now" or "device-wide") accumulate from
@@ -378,7 +379,8 @@ struct drm_test_mirror_events {
  * mirror of the range (another file) invalidates. Pages the kernel cannot
  * migrate stay where they are. Errors: -ENOENT not bound, -EFAULT tracking
  * dropped or no VMA, -EINVAL the range spans VMAs or the VMA is not
- * anonymous.
+ * anonymous, -EBUSY a job of this file (SUBMIT) that has not signalled
+ * uses the range: it could write a page after its copy was made.
  */
 struct drm_test_mirror_migrate {
 	__u64 addr;
@@ -421,7 +423,8 @@ struct drm_test_mirror_migrate {
  * device memory after the file is closed, until the process touches, frees
  * or unmaps it, or the device evicts it. Errors: -ENOENT not bound,
  * -EFAULT tracking dropped or no VMA, -EINVAL bad @op, @flags or
- * @reserved, or the range spans VMAs or is not anonymous memory.
+ * @reserved, or the range spans VMAs or is not anonymous memory, -EBUSY a
+ * job of this file that has not signalled uses the range (as MIGRATE).
  */
 struct drm_test_mirror_devmem {
 	__u64 addr;
@@ -492,8 +495,8 @@ struct drm_test_mirror_atomic {
 
 /* Most bytes one job may touch per range; longest STREAM. */
 #define TEST_MIRROR_JOB_MAX_SIZE	(64ull << 20)
-#define TEST_MIRROR_JOB_MAX_MS		10000
-/* Jobs one file may have submitted and not yet finished. */
+#define TEST_MIRROR_JOB_MAX_MS		5000
+/* Jobs one file may have submitted whose fences have not signalled. */
 #define TEST_MIRROR_JOBS_PER_FILE	16
 
 /**
@@ -545,8 +548,8 @@ struct drm_test_mirror_atomic {
  * syncobj handle that names no syncobj (or, for @in_syncobj, one without a
  * fence); -EPERM @dst in a read-only binding; -EFAULT a page that cannot be
  * faulted (not mapped, PROT_NONE, written through a read-only mapping) or
- * whose tracking munmap dropped; -EBUSY TEST_MIRROR_JOBS_PER_FILE jobs
- * already unfinished; -EAGAIN invalidations kept racing with the
+ * whose tracking munmap dropped; -EBUSY TEST_MIRROR_JOBS_PER_FILE jobs of
+ * this file whose fences have not signalled; -EAGAIN invalidations kept racing with the
  * validation; -ENOSPC the device table is full; -EINTR a fatal signal.
  */
 struct drm_test_mirror_submit {

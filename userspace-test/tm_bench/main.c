@@ -33,6 +33,9 @@
  *                 of one in 2 MiB THP folios, and device atomics/s (DRM
  *                 ATOMIC, test_hmm's EXCLUSIVE). Only when named (--only
  *                 P7: make bench-peer) or in --smoke; 7.3 only.
+ *   P8 jobs       the device's engine: submit-to-signal latency and jobs/s
+ *                 against the synchronous ioctls, and munmap latency with
+ *                 the engine idle, using the range, or busy elsewhere.
  *
  * Times in the guest are emulated (qemu TCG): the results are ratios of
  * quantities measured in the same boot, and counts. Every time is the median
@@ -62,6 +65,7 @@
  *   p5_sparse.c      P5 sparse ranges
  *   p6_peer.c        P6 peer: lib/test_hmm against test_mirror
  *   p7_devmem.c      P7 device memory and device atomics
+ *   p8_jobs.c        P8 jobs on the engine
  *
  * This file: the options, the module's parameters put back at exit, the
  * sections as variants of the test bench, and main().
@@ -159,6 +163,10 @@ FIXTURE_VARIANT_ADD(sections, p6_peer) {
 FIXTURE_VARIANT_ADD(sections, p7_devmem) {
 	.name = "P7", .desc = "P7 device memory and atomics", .fn = p7_devmem,
 	.explicit = true,
+};
+
+FIXTURE_VARIANT_ADD(sections, p8_jobs) {
+	.name = "P8", .desc = "P8 jobs", .fn = p8_jobs,
 };
 
 TEST_F_OPTS(sections, bench, TM_OPT_NODEV, 0)

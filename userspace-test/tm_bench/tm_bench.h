@@ -80,6 +80,7 @@ void p4_events(void);
 void p5_sparse(void);
 void p6_peer(void);
 void p7_devmem(void);
+void p8_jobs(void);
 
 /* p6_peer.c: the three devices P6 and P7 compare */
 enum { D_HMM, D_COMPAT, D_DRM, ND };
