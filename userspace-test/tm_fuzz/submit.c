@@ -5,8 +5,10 @@
  * edge classes, durations out of range, syncobj handles that name nothing
  * or a syncobj without a fence. The prediction follows the uAPI header:
  * -EINVAL for the arguments (-E2BIG for a size over the maximum; both
- * allowed where both apply, the header gives no order), then -ENOENT for a
- * range outside one binding or a bad handle, -EPERM for a destination in a
+ * allowed where both apply, the header gives no order), -ENOENT for an
+ * out-syncobj that names nothing (with or before the argument errors: the
+ * header gives no order either), then -ENOENT for a range outside one
+ * binding or a bad in-syncobj, -EPERM for a destination in a
  * read-only binding, -EFAULT for a page that cannot be faulted (the walk
  * of cpu_reason(); a write through a read-only mapping is -EFAULT here, not
  * READ/WRITE's -EPERM) or whose tracking munmap dropped; where several
@@ -258,7 +260,7 @@ void op_submit(enum issue_mode mode)
 	struct issue is;
 	struct pred p = { 0 };
 	uint64_t np = 1 + rn(8), addr1, addr2;
-	bool write;
+	bool write, out_bad;
 	int ret, st = 0, rs = 0, rd = 0;
 
 	m = pick_file(&other);
@@ -315,9 +317,12 @@ void op_submit(enum issue_mode mode)
 
 	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_SUBMIT, &a, sizeof(a), mode);
 	e = (struct drm_test_mirror_submit *)is.eff;
-	if (!predict_args(e, &p)) {
-		bool sync_bad = bad_in(m, e->in_syncobj) ||
-				(e->out_syncobj && !live_sobj(m, e->out_syncobj));
+	out_bad = e->out_syncobj && !live_sobj(m, e->out_syncobj);
+	if (predict_args(e, &p)) {
+		if (out_bad)
+			allow(&p, -ENOENT);
+	} else {
+		bool sync_bad = bad_in(m, e->in_syncobj) || out_bad;
 
 		if (e->src)
 			rs = range_reason(m, e->src, e->size, false);
