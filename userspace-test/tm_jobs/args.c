@@ -65,6 +65,11 @@ static void good_at(int fd, struct drm_test_mirror_submit ok,
 	expect_jobs_at(fd, *queued, *queued, 0, file, line);
 }
 
+/*
+ * The source and the destination are the first 2 pages of mappings of 8:
+ * a range of 3 pages runs out of its binding (-ENOENT), into memory that
+ * is mapped, and the two never overlap.
+ */
 struct bufs {
 	uint8_t *src;	/* 2 pages, read-only binding */
 	uint8_t *dst;	/* 2 pages, read-write binding */
@@ -77,8 +82,8 @@ struct bufs {
 
 static void bufs_make(int fd, struct bufs *b)
 {
-	b->src = tm_must_map_pattern(2, SEED_A);
-	b->dst = tm_must_map_pattern(2, SEED_B);
+	b->src = tm_must_map_pattern(8, SEED_A);
+	b->dst = tm_must_map_pattern(8, SEED_B);
 	b->ro = tm_must_map_pattern(2, SEED_C);
 	b->none = tm_must_map(2, PROT_NONE);
 	b->rdonly = tm_must_map(2, PROT_READ);
