@@ -7,9 +7,11 @@
  * then changes the buffer from the CPU side (munmap, mprotect,
  * MADV_DONTNEED, fork, clear_refs), lets the device migrate pages, and
  * watches a child process exit; where the kernel allows, device atomics race
- * the CPU, and pages move to the device's own memory and back. After each change it prints the event the
- * kernel sent to the driver, what the driver did about it, and the device's
- * page table.
+ * the CPU, and pages move to the device's own memory and back. A job on the
+ * device's engine (SUBMIT) runs while the CPU unmaps half its buffer: the
+ * demo prints how long munmap took and the job's fence. After each change
+ * it prints the event the kernel sent to the driver, what the driver did
+ * about it, and the device's page table.
  *
  * Exit status: 0 if every step behaved as the contract says, 1 otherwise.
  */
@@ -530,6 +532,108 @@ static void show_exit(void)
 }
 
 /* A device access of pages [first, first + n); prints its outcome. */
+/*
+ * 13: a job on the device's engine (SUBMIT). A STREAM writes a value into
+ * a buffer of its own for 3 s; once the CPU sees the value everywhere, the
+ * CPU unmaps half the buffer. munmap waits for the engine to finish the
+ * page it is writing, the job stops at once with -EFAULT on its fence, the
+ * other half keeps the job's value, and the device never touched a page
+ * after the kernel took it back.
+ */
+static void show_job(void)
+{
+	const uint64_t v = 0x0123456789abcdefull;
+	const unsigned int n = 64;
+	struct drm_test_mirror_stats st;
+	struct drm_test_mirror_submit job = {
+		.op = TEST_MIRROR_JOB_STREAM,
+		.size = n * psz,
+		.value = v,
+		.duration_ms = 3000,
+	};
+	uint64_t t0, t1, t2, deadline;
+	uint32_t h = 0, out = 0;
+	int ret, status = 0;
+	uint64_t *w;
+	uint8_t *jb;
+	size_t i;
+
+	printf("13. A job on the device's engine: for 3 s the device writes 0x%016" PRIx64 "\n"
+	       "    into every word of a new buffer of %u pages (a STREAM job, SUBMIT ioctl)\n",
+	       v, n);
+	jb = tm_map(n, PROT_READ | PROT_WRITE, 0);
+	if (!jb) {
+		oops("mmap: %s", tm_errname(errno));
+		return;
+	}
+	memset(jb, 0, n * psz);
+	ret = tm_bind(dev, jb, n * psz, TEST_MIRROR_BIND_READ |
+		      TEST_MIRROR_BIND_WRITE, &h);
+	if (!ret)
+		ret = tm_syncobj_new(dev, false, &out);
+	if (ret) {
+		oops("bind / syncobj: %s", tm_errname(ret));
+		return;
+	}
+	job.dst = (uintptr_t)jb;
+	job.out_syncobj = out;
+	ret = tm_submit(dev, &job);
+	if (ret) {
+		oops("SUBMIT: %s", tm_errname(ret));
+		return;
+	}
+	printf("   SUBMIT made every page's entry valid, queued the job and returned;\n"
+	       "   the engine now writes through those entries, without locks and without faults\n");
+	w = (uint64_t *)jb;
+	deadline = tm_now_ms() + 2000;
+	for (i = 0; i < n * psz / 8 && tm_now_ms() < deadline; )
+		if (((volatile uint64_t *)w)[i] == v)
+			i++;
+	if (i < n * psz / 8) {
+		oops("the CPU does not see the job's value in word %zu", i);
+		return;
+	}
+	printf("   the CPU sees the job's value in all %u pages\n", n);
+	t0 = tm_now_ns();
+	if (munmap(jb + (n / 2) * psz, (n / 2) * psz))
+		oops("munmap: %s", tm_errname(errno));
+	t1 = tm_now_ns();
+	printf("   CPU: munmap pages %u-%u while the job runs: munmap took %.3f ms\n"
+	       "        (the driver removed the entries, then waited for the engine to\n"
+	       "         finish the page it was using: no device access after munmap)\n",
+	       n / 2, n - 1, (double)(t1 - t0) / 1e6);
+	ret = tm_fence_status(dev, out, -1, 2000, &status);
+	t2 = tm_now_ns();
+	if (ret) {
+		oops("the job's fence: %s", tm_errname(ret));
+		return;
+	}
+	printf("   the job's fence: status %d (%s), %.3f ms after munmap, long before its 3 s\n",
+	       status, status == 1 ? "done" : tm_errname(status),
+	       (double)(t2 - t1) / 1e6);
+	if (status != -EFAULT)
+		oops("expected the job to end with -EFAULT");
+	for (i = 0; i < (n / 2) * psz / 8 && w[i] == v; i++)
+		;
+	printf("   pages 0-%u still hold the job's value: %s\n", n / 2 - 1,
+	       i == (n / 2) * psz / 8 ? "yes" : "NO");
+	if (i != (n / 2) * psz / 8)
+		oops("word %zu is 0x%016" PRIx64, i, w[i]);
+	if (tm_stats(dev, &st, false)) {
+		oops("stats");
+	} else {
+		printf("   jobs: %" PRIu64 " submitted, %" PRIu64 " completed, %" PRIu64
+		       " failed; device accesses after an invalidation: %" PRIu64 "\n",
+		       (uint64_t)st.jobs_submitted, (uint64_t)st.jobs_completed,
+		       (uint64_t)st.jobs_failed,
+		       (uint64_t)st.access_after_invalidate);
+		if (st.access_after_invalidate)
+			oops("the device used memory the kernel had taken back");
+	}
+	tm_unbind(dev, h);
+	munmap(jb, (n / 2) * psz);
+}
+
 static int device(bool write, unsigned int first, unsigned int n, void *data,
 		  int want)
 {
@@ -744,7 +848,9 @@ int main(void)
 	show_devmem();
 	show_devmem_huge();
 
-	printf("13. CPU: unbind, close\n");
+	show_job();
+
+	printf("14. CPU: unbind, close\n");
 	if (tm_stats(dev, &st, false))
 		oops("stats");
 	ret = tm_unbind(dev, h);
