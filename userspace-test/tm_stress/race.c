@@ -84,6 +84,15 @@ static void final_check(void)
 		}
 	}
 	free(buf);
+	/* no engine access outlived the invalidation of its page */
+	for (f = 0; f < 2; f++) {
+		struct drm_test_mirror_stats st;
+
+		tm_must_stats(dev[f], &st);
+		if (st.access_after_invalidate)
+			FAIL("at the end: file %d's engine used %llu pages after their invalidation",
+			     f, (unsigned long long)st.access_after_invalidate);
+	}
 }
 
 /* The race itself. */
@@ -122,6 +131,8 @@ TEST_OPTS(race, 0, 0)
 	for (i = 0; i < 2; i++)
 		pthread_create(&t[nt++], NULL, writer,
 			       (void *)(uintptr_t)(opt_seed * 2000 + i + 11));
+	pthread_create(&t[nt++], NULL, job_reader,
+		       (void *)(uintptr_t)(opt_seed * 6000 + 23));
 	if (devmem_cap)
 		pthread_create(&t[nt++], NULL, devmem_mover,
 			       (void *)(uintptr_t)(opt_seed * 3000 + 13));
