@@ -459,20 +459,32 @@ static size_t pages_written(const uint8_t *buf, size_t n)
 	return p;
 }
 
-void *job_reader(void *arg)
+/* The job reader's buffers (one per file) and syncobjs. */
+static uint8_t *job_buf[2];
+static uint32_t job_so[2];
+
+/*
+ * Before any thread runs: a mapping made while the mutators run could land
+ * in a hole a mutator is about to map over.
+ */
+void job_setup(void)
 {
-	uint64_t r = (uintptr_t)arg | 1;
-	size_t len = HUGE_SLOT_PAGES * PAGE_SZ;
-	uint8_t *buf[2];
-	struct snap *sn = snap_alloc();
-	uint32_t so[2];
 	int f;
 
 	for (f = 0; f < 2; f++) {
-		buf[f] = tm_must_map(HUGE_SLOT_PAGES, PROT_READ | PROT_WRITE);
-		tm_must_bind(dev[f], buf[f], len, RWP);
-		so[f] = tm_must_syncobj(dev[f]);
+		job_buf[f] = tm_must_map(HUGE_SLOT_PAGES, PROT_READ | PROT_WRITE);
+		tm_must_bind(dev[f], job_buf[f], HUGE_SLOT_PAGES * PAGE_SZ, RWP);
+		job_so[f] = tm_must_syncobj(dev[f]);
 	}
+}
+
+void *job_reader(void *arg)
+{
+	uint64_t r = (uintptr_t)arg | 1;
+	uint8_t **buf = job_buf;
+	struct snap *sn = snap_alloc();
+	uint32_t *so = job_so;
+
 	while (!stop) {
 		struct slot *s = &slots[xrand(&r) % nslots];
 		size_t first = xrand(&r) % s->np;

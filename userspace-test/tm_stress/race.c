@@ -11,6 +11,7 @@
  * holds an allowed content, and the device reads what the CPU reads; the
  * counters of atomic.c hold exactly what was added.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,15 @@ TEST_OPTS(race, 0, 0)
 		slot_init(&slots[nslots++], HUGE_SLOT_PAGES, true);
 	if (excl_cap)
 		atomic_setup();
+	job_setup();
+	/*
+	 * The threads' buffers come from the brk heap, never from mmap(): a
+	 * mapping made while a mutator has a slot unmapped may land in the
+	 * hole, and the mutator's MAP_FIXED then maps the slot over it
+	 * (the buffer's later writes would land in the slot).
+	 */
+	mallopt(M_ARENA_MAX, 1);
+	mallopt(M_MMAP_MAX, 0);
 
 	ma[0] = (struct mut_arg){ 0, 4, opt_seed * 7919 };
 	ma[1] = (struct mut_arg){ 4, nslots - 4, opt_seed * 104729 };

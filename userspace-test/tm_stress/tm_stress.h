@@ -190,6 +190,7 @@ void *soft_ops(void *arg);
 
 void *reader(void *arg);
 void *writer(void *arg);
+void job_setup(void);
 void *job_reader(void *arg);
 /* May a COPY job of file fdi, submitted before now, still use the pages? */
 bool job_may_use(int fdi, struct slot *s, size_t first, size_t n);
