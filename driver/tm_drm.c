@@ -416,8 +416,8 @@ static int tm_ioctl_submit(struct drm_device *dev, void *data,
 		goto out_put;
 	}
 	if (args->in_syncobj) {
-		ret = tm_sched_job_add_syncobj(tm_job_sched_job(job), file,
-					       args->in_syncobj, args->in_point);
+		ret = tm_job_add_syncobj(job, file, args->in_syncobj,
+					 args->in_point);
 		if (ret) {
 			tm_job_abandon(job);
 			goto out_put;

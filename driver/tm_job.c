@@ -89,6 +89,8 @@
 #include <linux/spinlock.h>
 #include <linux/wait_bit.h>
 
+#include <drm/drm_syncobj.h>
+
 #include "compat.h"
 #include "tm_core.h"
 #include "tm_devmem.h"
@@ -128,6 +130,7 @@ void tm_jobs_totals(struct tm_jobs_totals *t)
  * @seq: odd while an access is in flight (written by the engine only).
  * @listed: on tm_jobs.active (jobs lock).
  * @sum: what a reading STREAM read (kept, so that the reads are made).
+ * @in_fence: the in-fence, whose error the job takes instead of running.
  * @result: what the work returned.
  * @ran: the engine ran the work.
  */
@@ -143,6 +146,7 @@ struct tm_job {
 	u64 duration_ns;
 	unsigned long seq;
 	u64 sum;
+	struct dma_fence *in_fence;
 	int result;
 	bool ran;
 	bool listed;
@@ -436,14 +440,21 @@ static int tm_job_run(struct tm_sched_job *sj)
 	int ret = 0;
 
 	j->ran = true;
+	/* drm_sched ran us after it: a failed producer fails the consumer */
+	if (j->in_fence && j->in_fence->error) {
+		ret = j->in_fence->error;
+		goto out;
+	}
 	do {
 		for (off = 0; off < j->size; off += PAGE_SIZE) {
 			if (READ_ONCE(j->m->jobs.closing)) {
 				ret = -ECANCELED;
 				goto out;
 			}
-			if (tm_sched_job_aborted(sj))
-				goto out;	/* the engine reports the timeout */
+			if (tm_sched_job_aborted(sj)) {
+				ret = -ETIMEDOUT;	/* what the engine reports */
+				goto out;
+			}
 			ret = tm_job_access(j, off);
 			if (ret)
 				goto out;
@@ -454,6 +465,9 @@ static int tm_job_run(struct tm_sched_job *sj)
 out:
 	j->result = ret;
 	tm_log_add(&j->m->log, &j->m->log.st.job_pages, pages);
+	/* counted before the fence signals, so that a waiter sees it */
+	tm_log_add(&j->m->log, ret ? &j->m->log.st.jobs_failed :
+				     &j->m->log.st.jobs_completed, 1);
 	/* done with the pages: before the fence signals, so a new SUBMIT fits */
 	tm_job_unlist(j);
 	return ret;
@@ -463,11 +477,12 @@ static void tm_job_release(struct tm_sched_job *sj)
 {
 	struct tm_job *j = container_of(sj, struct tm_job, base);
 	struct tm_mirror *m = j->m;
-	bool ok = j->ran && !j->result && !tm_sched_job_aborted(sj);
 
-	tm_log_add(&m->log, ok ? &m->log.st.jobs_completed :
-				 &m->log.st.jobs_failed, 1);
+	/* cancelled before it ran (the entity killed, a timeout) */
+	if (!j->ran)
+		tm_log_add(&m->log, &m->log.st.jobs_failed, 1);
 	tm_job_unlist(j);	/* if it never ran */
+	dma_fence_put(j->in_fence);
 	kfree(j);
 	tm_job_gone(&m->jobs);
 }
@@ -668,14 +683,30 @@ out_abandon:
 }
 
 /**
- * tm_job_sched_job - the engine's job, for dependencies
- * @job: from tm_job_create()
+ * tm_job_add_syncobj - make a job wait for a syncobj's fence
+ * @job: from tm_job_create(), not pushed
+ * @file: the DRM file owning the handle
+ * @handle: the syncobj handle
+ * @point: the timeline point (0 for a binary syncobj)
  *
- * Return: the job's struct tm_sched_job.
+ * The job runs after that fence, and ends with its error instead of
+ * running if the fence signalled one (drm_sched does not pass it on).
+ *
+ * Return: 0, -ENOENT (no such syncobj, or no fence), another errno.
  */
-struct tm_sched_job *tm_job_sched_job(struct tm_job *job)
+int tm_job_add_syncobj(struct tm_job *job, struct drm_file *file, u32 handle,
+		       u64 point)
 {
-	return &job->base;
+	struct dma_fence *fence;
+	int ret;
+
+	if (job->in_fence)
+		return -EINVAL;
+	ret = drm_syncobj_find_fence(file, handle, point, 0, &fence);
+	if (ret)
+		return ret;
+	job->in_fence = dma_fence_get(fence);
+	return tm_sched_job_add_dependency(&job->base, fence);
 }
 
 /**
@@ -706,6 +737,7 @@ void tm_job_abandon(struct tm_job *job)
 
 	tm_job_unlist(job);
 	tm_sched_job_abandon(&job->base);
+	dma_fence_put(job->in_fence);
 	kfree(job);
 	tm_job_gone(js);
 }

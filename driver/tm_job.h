@@ -9,9 +9,9 @@
 #include <linux/types.h>
 
 struct dma_fence;
+struct drm_file;
 struct tm_mirror;
 struct tm_sched_entity;
-struct tm_sched_job;
 struct tm_job;
 
 /* Job types: the uAPI's TEST_MIRROR_JOB_* (checked by the DRM front-end). */
@@ -61,7 +61,8 @@ struct tm_jobs_totals {
 void tm_jobs_totals(struct tm_jobs_totals *t);
 struct tm_job *tm_job_create(struct tm_mirror *m, struct tm_sched_entity *e,
 			     const struct tm_job_desc *d);
-struct tm_sched_job *tm_job_sched_job(struct tm_job *job);
+int tm_job_add_syncobj(struct tm_job *job, struct drm_file *file, u32 handle,
+		       u64 point);
 struct dma_fence *tm_job_push(struct tm_job *job);
 void tm_job_abandon(struct tm_job *job);
 void tm_jobs_cancel(struct tm_mirror *m);

@@ -17,10 +17,10 @@
  * A job (struct tm_sched_job, embedded in the job of a kind) goes through
  * tm_sched_job_init() (which allocates everything the job will need until
  * it is freed: nothing is allocated once it runs), any number of
- * tm_sched_job_add_dependency() / tm_sched_job_add_syncobj(), then
- * tm_sched_job_arm(), which returns the job's out-fence (drm_sched's
- * "finished" fence, for a syncobj), and tm_sched_job_push(). A job that
- * fails before it is armed is dropped with tm_sched_job_abandon().
+ * tm_sched_job_add_dependency(), then tm_sched_job_arm(), which returns
+ * the job's out-fence (drm_sched's "finished" fence, for a syncobj), and
+ * tm_sched_job_push(). A job that fails before it is armed is dropped
+ * with tm_sched_job_abandon().
  *
  * **Fence signalling.** A fence that memory management may wait for (an
  * invalidation callback waits for the jobs on its range) must signal
@@ -79,7 +79,6 @@
 #include <linux/spinlock.h>
 
 #include <drm/drm_file.h>
-#include <drm/drm_syncobj.h>
 
 #include "compat.h"
 #include "tm_sched.h"
@@ -444,31 +443,6 @@ int tm_sched_job_add_dependency(struct tm_sched_job *job,
 				struct dma_fence *fence)
 {
 	return drm_sched_job_add_dependency(&job->base, fence);
-}
-
-/**
- * tm_sched_job_add_syncobj - make a job wait for a syncobj's fence
- * @job: the job, not yet armed.
- * @file: the DRM file owning the handle.
- * @handle: the syncobj handle.
- * @point: the timeline point (0 for a binary syncobj).
- *
- * drm_sched_job_add_syncobj_dependency() in the kernels that have it
- * (not 6.1), written out so that every kernel runs the same code.
- *
- * Return: 0, -ENOENT for a handle that names no syncobj or one without
- * a fence, or another negative errno.
- */
-int tm_sched_job_add_syncobj(struct tm_sched_job *job, struct drm_file *file,
-			     u32 handle, u64 point)
-{
-	struct dma_fence *fence;
-	int ret;
-
-	ret = drm_syncobj_find_fence(file, handle, point, 0, &fence);
-	if (ret)
-		return ret;
-	return tm_sched_job_add_dependency(job, fence);
 }
 
 /**

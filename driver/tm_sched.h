@@ -114,8 +114,6 @@ int tm_sched_job_init(struct tm_sched_job *job, struct tm_sched_entity *e,
 		      void (*release)(struct tm_sched_job *job), void *owner);
 int tm_sched_job_add_dependency(struct tm_sched_job *job,
 				struct dma_fence *fence);
-int tm_sched_job_add_syncobj(struct tm_sched_job *job, struct drm_file *file,
-			     u32 handle, u64 point);
 struct dma_fence *tm_sched_job_arm(struct tm_sched_job *job);
 void tm_sched_job_push(struct tm_sched_job *job);
 void tm_sched_job_abandon(struct tm_sched_job *job);

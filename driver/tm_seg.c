@@ -259,17 +259,23 @@ struct tm_seg *tm_seg_new(struct tm_mirror *m, struct tm_binding *b,
  * @m: the mirror; structural lock held
  * @seg: a segment in tm_mirror.segs
  *
- * The notifier goes first: after mmu_interval_notifier_remove() no callback
- * can install a cut or queue the segment again.
+ * The entries go first, while the notifier still covers them: the engine
+ * reads entries without a lock, and one left valid after the removal could
+ * outlive the page behind it, with no callback left to remove it. No fault
+ * can bring them back (the structural lock is held). Then the notifier:
+ * after mmu_interval_notifier_remove() no callback can install a cut or
+ * queue the segment again.
  */
 void tm_seg_free(struct tm_mirror *m, struct tm_seg *seg)
 {
 	lockdep_assert_held(&m->lock);
 	interval_tree_remove(&seg->it, &m->segs);
 	m->nr_segs--;
-	mmu_interval_notifier_remove(&seg->notifier);
 	mutex_lock(&m->table.lock);
 	tm_table_invalidate(&m->table, seg->start, seg->end);
+	mutex_unlock(&m->table.lock);
+	mmu_interval_notifier_remove(&seg->notifier);
+	mutex_lock(&m->table.lock);
 	list_del_init(&seg->pending);
 	mutex_unlock(&m->table.lock);
 	kfree(seg);

@@ -4,10 +4,15 @@
  * another process, or a mapping of the test_hmm-compatible device holds
  * the module; and --cycles N, unload/load cycles of the module with
  * finit_module() and delete_module(), a device round trip every 10
- * cycles, the module loaded again at the end with the parameters it had.
+ * cycles, the module loaded again at the end with the parameters it had;
+ * then one load with a short job_timeout_ms: a STREAM job longer than it
+ * ends with -ETIMEDOUT, and the module unloads while another process holds
+ * the fence of a job its closed file cancelled (before 7.x, exit waits for
+ * that process to let go of the fence).
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -182,6 +187,108 @@ static uint8_t *move_huge_to_device(int g, unsigned int seed, bool *ok)
 	return p;
 }
 
+/* The parameters with job_timeout_ms=ms instead of its value. */
+static void with_timeout(const char *params, unsigned int ms, char *out,
+			 size_t len)
+{
+	const char *t = strstr(params, "job_timeout_ms=");
+	size_t pre = t ? (size_t)(t - params) : strlen(params);
+	const char *rest = t ? strchr(t, ' ') : NULL;
+
+	snprintf(out, len, "%.*s%sjob_timeout_ms=%u%s", (int)pre, params,
+		 pre && !t ? " " : "", ms, rest ? rest : "");
+}
+
+/* The child holding a fence across the unload: its status, then exit. */
+static void hold_fence(int sync_file, int dev, int ready)
+{
+	int status = 0;
+
+	close(dev);	/* the device file is the parent's to close */
+	if (write(ready, "h", 1) != 1)
+		_exit(2);
+	tm_sleep_ms(1500);
+	/* after the unload on 7.x: the fence's ops are detached */
+	if (tm_fence_status(-1, 0, sync_file, 0, &status) || status != -ECANCELED) {
+		printf("# the held fence: status %d, expected ECANCELED\n", status);
+		_exit(1);
+	}
+	_exit(0);
+}
+
+/*
+ * 3: loaded with job_timeout_ms=300, a STREAM of 2 s ends with -ETIMEDOUT;
+ * then a STREAM cancelled by the close of its file, whose fence a child
+ * holds (as a sync_file) across the unload. Leaves the module unloaded.
+ */
+static bool jobs_across_unload(int mfd, const char *params)
+{
+	char p[1200];
+	uint64_t t0, t_to, t_rm;
+	int g, r, status = 0, sf, sv[2];
+	uint32_t so;
+	uint8_t *m;
+	pid_t pid;
+	char c;
+
+	with_timeout(params, 300, p, sizeof(p));
+	r = finit_module(mfd, p, 0);
+	if (r) {
+		printf("# finit_module(\"%s\"): %s\n", p, tm_errname(r));
+		return false;
+	}
+	g = tm_open();
+	m = tm_map(64, PROT_READ | PROT_WRITE, 0);
+	if (g < 0 || !m || tm_bind(g, m, SZ(64), RW | PREFAULT, NULL) ||
+	    tm_syncobj_new(g, false, &so)) {
+		printf("# cannot set up a job: %s\n", tm_errname(g));
+		return false;
+	}
+	struct drm_test_mirror_submit job = {
+		.op = TEST_MIRROR_JOB_STREAM, .dst = (uintptr_t)m,
+		.size = SZ(64), .value = 1, .duration_ms = 2000,
+		.out_syncobj = so,
+	};
+	t0 = tm_now_ms();
+	r = tm_submit(g, &job);
+	if (!r)
+		r = tm_fence_status(g, so, -1, 10000, &status);
+	t_to = tm_now_ms() - t0;
+	if (r || status != -ETIMEDOUT) {
+		printf("# a 2 s STREAM with job_timeout_ms=300: %s, status %d after %llu ms, expected ETIMEDOUT\n",
+		       tm_errname(r), status, (unsigned long long)t_to);
+		return false;
+	}
+	/*
+	 * The second job: cancelled by the close, its fence in a child. It
+	 * reads: fork() write-protects the pages, which ends a writing job.
+	 */
+	job.dst = 0;
+	job.value = 0;
+	job.src = (uintptr_t)m;
+	r = tm_submit(g, &job);
+	sf = r ? r : tm_fence_export(g, so);
+	if (sf < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) {
+		printf("# second STREAM: %s\n", tm_errname(sf));
+		return false;
+	}
+	pid = tm_fork();
+	if (!pid)
+		hold_fence(sf, g, sv[1]);
+	close(sf);
+	if (read(sv[0], &c, 1) != 1)
+		return false;
+	close(g);
+	t0 = tm_now_ms();
+	r = delete_module("test_mirror", O_NONBLOCK);
+	t_rm = tm_now_ms() - t0;
+	status = tm_wait_bounded(pid, 30000, "fence holder");
+	printf("# job_timeout_ms=300: a 2 s STREAM ended with ETIMEDOUT after %llu ms; unload with a cancelled job's fence held by another process: %s after %llu ms\n",
+	       (unsigned long long)t_to, tm_errname(r), (unsigned long long)t_rm);
+	munmap(m, SZ(64));
+	return !r && WIFEXITED(status) && !WEXITSTATUS(status);
+}
+
 int cycles_main(unsigned int cycles)
 {
 	char params[1024], params_hmm[1100], path[256], *hp;
@@ -190,13 +297,14 @@ int cycles_main(unsigned int cycles)
 	unsigned int huge_trips = 0;
 	uint64_t t0;
 	int r, f, mfd;
-	bool ok1 = true, ok2 = true;
+	bool ok1 = true, ok2 = true, ok3;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("TAP version 13\n1..2\n");
+	printf("TAP version 13\n1..3\n");
 	if (!tm_module_loaded()) {
 		printf("ok 1 rmmod_refused_while_open # SKIP test_mirror not loaded\n");
 		printf("ok 2 load_unload_cycles # SKIP test_mirror not loaded\n");
+		printf("ok 3 jobs_across_unload # SKIP test_mirror not loaded\n");
 		return 0;
 	}
 	current_params(params, sizeof(params));
@@ -321,6 +429,8 @@ int cycles_main(unsigned int cycles)
 			huge_trips++;
 		}
 	}
+	ok3 = ok1 && ok2 && mfd >= 0 && !tm_module_loaded() &&
+	      jobs_across_unload(mfd, params);
 	/* leave it loaded, as the guest expects */
 	if (!tm_module_loaded() && mfd >= 0) {
 		r = finit_module(mfd, params, 0);
@@ -343,7 +453,8 @@ int cycles_main(unsigned int cycles)
 		close(f);
 	}
 	printf("%s 2 load_unload_cycles\n", ok2 && ok1 ? "ok" : "not ok");
+	printf("%s 3 jobs_across_unload\n", ok3 ? "ok" : "not ok");
 	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n",
-	       ok1 + (ok1 && ok2), !ok1 + !(ok1 && ok2));
-	return ok1 && ok2 ? 0 : 1;
+	       ok1 + (ok1 && ok2) + ok3, !ok1 + !(ok1 && ok2) + !ok3);
+	return ok1 && ok2 && ok3 ? 0 : 1;
 }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tm_life: OOM kills of mirroring processes. A child in a memory-limited
- * cgroup v2 mirrors memory (device reads and writes in threads) and
- * allocates until the OOM killer kills it; it must die of SIGKILL,
- * promptly, and the device must work afterwards (--oom N: how many).
+ * cgroup v2 mirrors memory (device reads and writes in threads, and STREAM
+ * jobs reading on the device's engine, so that the OOM reaper meets a range
+ * the engine is using) and allocates until the OOM killer kills it; it must
+ * die of SIGKILL, promptly, and the device must work afterwards (--oom N:
+ * how many).
  */
 #include <pthread.h>
 #include <signal.h>
@@ -39,6 +41,28 @@ static void *mirror_loop(void *arg)
 	return NULL;
 }
 
+/* STREAM jobs reading the range, one after the other, until killed. */
+static void *job_loop(void *arg)
+{
+	struct mirror_arg *a = arg;
+	uint32_t so = tm_must_syncobj(a->fd);
+	int status;
+
+	for (;;) {
+		struct drm_test_mirror_submit job = {
+			.op = TEST_MIRROR_JOB_STREAM,
+			.src = (uintptr_t)a->mem,
+			.size = SZ(a->pages),
+			.duration_ms = 300,
+			.out_syncobj = so,
+		};
+
+		if (!tm_submit(a->fd, &job))
+			tm_fence_status(a->fd, so, -1, 5000, &status);
+	}
+	return NULL;
+}
+
 TEST_OPTS(oom_kill_loop, 0, 900)
 {
 	char cg[128];
@@ -57,7 +81,7 @@ TEST_OPTS(oom_kill_loop, 0, 900)
 
 		if (!pid) {
 			struct mirror_arg a[2];
-			pthread_t t[2];
+			pthread_t t[3];
 			int f;
 
 			tm_cg_enter(cg);
@@ -68,6 +92,7 @@ TEST_OPTS(oom_kill_loop, 0, 900)
 			tm_must_bind(f, a[1].mem, SZ(1024), RW | PREFAULT);
 			pthread_create(&t[0], NULL, mirror_loop, &a[0]);
 			pthread_create(&t[1], NULL, mirror_loop, &a[1]);
+			pthread_create(&t[2], NULL, job_loop, &a[0]);
 			/* eat memory until the OOM killer comes */
 			for (;;) {
 				uint8_t *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,

@@ -9,7 +9,11 @@
  * succeed. Writers WRITE a new id through either file, one at a time per
  * slot: a write that overlapped no change succeeds and the CPU sees its
  * data at once; a failed one shows up nowhere past the pages it reports
- * done but for the start of the page it failed at. -EBUSY is believed only
+ * done but for the start of the page it failed at. The job reader does what
+ * a reader does with COPY jobs on the engine (SUBMIT): the data of a job
+ * that signalled without an error is checked as a read's, that of one that
+ * failed (-EFAULT: a page lost to an invalidation) as far as the job got,
+ * and a failure is believed only if the slot changed. -EBUSY is believed only
  * if an invalidation reached the file meanwhile (busy_check()). Both page
  * their own buffers out now and then, so that the copy stops part way
  * through a page and is retried.
@@ -416,5 +420,127 @@ void *writer(void *arg)
 		atomic_fetch_add(&progress, 1);
 	}
 	free(buf);
+	return NULL;
+}
+
+/* The range a COPY job of each file may be using, for the devmem mover. */
+static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct slot *job_slot[2];
+static size_t job_first[2], job_n[2];
+
+bool job_may_use(int fdi, struct slot *s, size_t first, size_t n)
+{
+	bool use;
+
+	pthread_mutex_lock(&job_lock);
+	use = job_slot[fdi] == s && first < job_first[fdi] + job_n[fdi] &&
+	      job_first[fdi] < first + n;
+	pthread_mutex_unlock(&job_lock);
+	return use;
+}
+
+static void job_set(int fdi, struct slot *s, size_t first, size_t n)
+{
+	pthread_mutex_lock(&job_lock);
+	job_slot[fdi] = s;
+	job_first[fdi] = first;
+	job_n[fdi] = n;
+	pthread_mutex_unlock(&job_lock);
+}
+
+/* Pages at the start of buf that hold something (the job got that far). */
+static size_t pages_written(const uint8_t *buf, size_t n)
+{
+	size_t p;
+
+	for (p = 0; p < n; p++)
+		if (!((const uint64_t *)(buf + p * PAGE_SZ))[0])
+			break;
+	return p;
+}
+
+/* The job reader's buffers (one per file) and syncobjs. */
+static uint8_t *job_buf[2];
+static uint32_t job_so[2];
+
+/*
+ * Before any thread runs: a mapping made while the mutators run could land
+ * in a hole a mutator is about to map over.
+ */
+void job_setup(void)
+{
+	int f;
+
+	for (f = 0; f < 2; f++) {
+		job_buf[f] = tm_must_map(HUGE_SLOT_PAGES, PROT_READ | PROT_WRITE);
+		tm_must_bind(dev[f], job_buf[f], HUGE_SLOT_PAGES * PAGE_SZ, RWP);
+		job_so[f] = tm_must_syncobj(dev[f]);
+	}
+}
+
+void *job_reader(void *arg)
+{
+	uint64_t r = (uintptr_t)arg | 1;
+	uint8_t **buf = job_buf;
+	struct snap *sn = snap_alloc();
+	uint32_t *so = job_so;
+
+	while (!stop) {
+		struct slot *s = &slots[xrand(&r) % nslots];
+		size_t first = xrand(&r) % s->np;
+		size_t n = 1 + xrand(&r) % (s->np - first);
+		int fdi = (int)(xrand(&r) & 1), ret, status = 0;
+		uint64_t busy0;
+		struct drm_test_mirror_submit job = {
+			.op = TEST_MIRROR_JOB_COPY,
+			.src = (uintptr_t)s->addr + first * PAGE_SZ,
+			.dst = (uintptr_t)buf[fdi],
+			.size = n * PAGE_SZ,
+			.out_syncobj = so[fdi],
+		};
+		bool clean;
+
+		/* zero: a page still zero afterwards was not copied */
+		memset(buf[fdi], 0, n * PAGE_SZ);
+		take_snap(s, first, n, sn);
+		busy0 = races(fdi);
+		job_set(fdi, s, first, n);
+		ret = tm_submit(dev[fdi], &job);
+		if (!ret)
+			ret = tm_fence_status(dev[fdi], so[fdi], -1, 60000, &status);
+		job_set(fdi, NULL, 0, 0);
+		inc(C_JOB);
+		/*
+		 * The engine cannot refault: a job fails when any invalidation
+		 * removed an entry it needed (reclaim of a page, COW broken in
+		 * the child's favour...), not only a mutation of the slot.
+		 */
+		clean = races(fdi) == busy0;
+		pthread_mutex_lock(&s->lock);
+		clean &= !sn->mut_active && sn->mut_seq == s->mut_seq;
+		pthread_mutex_unlock(&s->lock);
+		if (!ret && status == 1) {
+			/* a device read that did not take the files' locks */
+			check_read(s, first, n, sn, buf[fdi], n, -1);
+		} else if (!ret && status == -EFAULT) {
+			inc(C_JOB_ERR);
+			if (clean)
+				violation("COPY job (file %d) of slot %td [%zu, +%zu) failed with -EFAULT though no invalidation reached the file",
+					  fdi, s - slots, first, n);
+			check_read(s, first, n, sn, buf[fdi],
+				   pages_written(buf[fdi], n), -1);
+		} else if (ret == -EFAULT || ret == -ENOENT || ret == -EAGAIN) {
+			/* SUBMIT could not validate a range being changed */
+			inc(C_JOB_ERR);
+			if (clean && ret != -EAGAIN)
+				violation("SUBMIT (file %d) of slot %td [%zu, +%zu) failed with %s though no invalidation reached the file",
+					  fdi, s - slots, first, n, tm_errname(ret));
+		} else {
+			violation("COPY job (file %d) of slot %td [%zu, +%zu): SUBMIT %s, fence status %d",
+				  fdi, s - slots, first, n, tm_errname(ret), status);
+		}
+		atomic_fetch_add(&progress, 1);
+	}
+	free(sn);
 	return NULL;
 }

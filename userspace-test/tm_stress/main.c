@@ -23,6 +23,10 @@
  *             fork (the child checks its copy and that the device refuses
  *             it), none of which may make a device access fail
  *   readers   device READ of random ranges through either file
+ *   jobs      COPY jobs on the device's engine (SUBMIT) from random ranges
+ *             to a buffer of their own, checked like device reads: the
+ *             engine reads the table without the driver's locks, so a
+ *             device write in flight through either file may show in part
  *   writers   device WRITE of a new id through either file, one at a time
  *             per slot
  *   devmem    where the device has memory of its own: DEVMEM of random
@@ -101,7 +105,8 @@ static const char *const ctr_name[C_MAX] = {
 	"pages-seen-with-a-failed-write's-part",
 	"devmem-to-device", "devmem-to-system", "devmem-pages-moved",
 	"devmem-errors", "device-atomics", "device-atomic-grants",
-	"device-cmpxchg-swaps", "cpu-atomic-adds",
+	"device-cmpxchg-swaps", "cpu-atomic-adds", "engine-copy-jobs",
+	"engine-jobs-failed",
 };
 
 _Atomic uint64_t *ctr;

@@ -11,6 +11,7 @@
  * holds an allowed content, and the device reads what the CPU reads; the
  * counters of atomic.c hold exactly what was added.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,15 @@ static void final_check(void)
 		}
 	}
 	free(buf);
+	/* no engine access outlived the invalidation of its page */
+	for (f = 0; f < 2; f++) {
+		struct drm_test_mirror_stats st;
+
+		tm_must_stats(dev[f], &st);
+		if (st.access_after_invalidate)
+			FAIL("at the end: file %d's engine used %llu pages after their invalidation",
+			     f, (unsigned long long)st.access_after_invalidate);
+	}
 }
 
 /* The race itself. */
@@ -110,6 +120,15 @@ TEST_OPTS(race, 0, 0)
 		slot_init(&slots[nslots++], HUGE_SLOT_PAGES, true);
 	if (excl_cap)
 		atomic_setup();
+	job_setup();
+	/*
+	 * The threads' buffers come from the brk heap, never from mmap(): a
+	 * mapping made while a mutator has a slot unmapped may land in the
+	 * hole, and the mutator's MAP_FIXED then maps the slot over it
+	 * (the buffer's later writes would land in the slot).
+	 */
+	mallopt(M_ARENA_MAX, 1);
+	mallopt(M_MMAP_MAX, 0);
 
 	ma[0] = (struct mut_arg){ 0, 4, opt_seed * 7919 };
 	ma[1] = (struct mut_arg){ 4, nslots - 4, opt_seed * 104729 };
@@ -122,6 +141,8 @@ TEST_OPTS(race, 0, 0)
 	for (i = 0; i < 2; i++)
 		pthread_create(&t[nt++], NULL, writer,
 			       (void *)(uintptr_t)(opt_seed * 2000 + i + 11));
+	pthread_create(&t[nt++], NULL, job_reader,
+		       (void *)(uintptr_t)(opt_seed * 6000 + 23));
 	if (devmem_cap)
 		pthread_create(&t[nt++], NULL, devmem_mover,
 			       (void *)(uintptr_t)(opt_seed * 3000 + 13));

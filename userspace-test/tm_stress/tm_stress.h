@@ -58,7 +58,8 @@ enum ctr {
 	C_CLEAN_READS, C_CLEAN_WRITES, C_FORK_PAGES, C_UNCHECKED, C_TORN,
 	C_EBUSY, C_BUF_PAGEOUT, C_PART_FAILS, C_PART_SEEN,
 	C_DEVMEM_TO, C_DEVMEM_SYS, C_DEVMEM_PAGES, C_DEVMEM_ERR,
-	C_ATOMIC, C_ATOMIC_GRANTS, C_ATOMIC_SWAPS, C_ATOMIC_CPU, C_MAX
+	C_ATOMIC, C_ATOMIC_GRANTS, C_ATOMIC_SWAPS, C_ATOMIC_CPU,
+	C_JOB, C_JOB_ERR, C_MAX
 };
 
 /* Shared with fork children (they count the pages they check). */
@@ -189,6 +190,10 @@ void *soft_ops(void *arg);
 
 void *reader(void *arg);
 void *writer(void *arg);
+void job_setup(void);
+void *job_reader(void *arg);
+/* May a COPY job of file fdi, submitted before now, still use the pages? */
+bool job_may_use(int fdi, struct slot *s, size_t first, size_t n);
 
 /* ------------------------------------------------------------------------ */
 /* The device's memory (devmem.c)                                            */
