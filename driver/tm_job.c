@@ -703,6 +703,8 @@ int tm_job_add_syncobj(struct tm_job *job, struct drm_file *file, u32 handle,
 	if (job->in_fence)
 		return -EINVAL;
 	ret = drm_syncobj_find_fence(file, handle, point, 0, &fence);
+	if (ret == -EINVAL)
+		ret = -ENOENT;	/* a syncobj without a fence: nothing to wait for */
 	if (ret)
 		return ret;
 	job->in_fence = dma_fence_get(fence);

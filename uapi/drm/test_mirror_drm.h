@@ -546,9 +546,9 @@ struct drm_test_mirror_atomic {
  * or overlapping ranges, @duration_ms out of range; -E2BIG @size over
  * TEST_MIRROR_JOB_MAX_SIZE; -ENOENT a range not inside one binding, or a
  * syncobj handle that names no syncobj (or, for @in_syncobj, one without a
- * fence); -EPERM @dst in a read-only binding; -EFAULT a page that cannot be
- * faulted (not mapped, PROT_NONE, written through a read-only mapping) or
- * whose tracking munmap dropped; -EBUSY TEST_MIRROR_JOBS_PER_FILE jobs of
+ * fence); -EPERM @dst in a read-only binding, or memory the CPU maps
+ * read-only (as WRITE); -EFAULT a page that cannot be faulted (not mapped,
+ * PROT_NONE) or whose tracking munmap dropped; -EBUSY TEST_MIRROR_JOBS_PER_FILE jobs of
  * this file whose fences have not signalled; -EAGAIN invalidations kept racing with the
  * validation; -ENOSPC the device table is full; -EINTR a fatal signal.
  */

@@ -9,9 +9,9 @@
  * out-syncobj that names nothing (with or before the argument errors: the
  * header gives no order either), then -ENOENT for a range outside one
  * binding or a bad in-syncobj, -EPERM for a destination in a
- * read-only binding, -EFAULT for a page that cannot be faulted (the walk
- * of cpu_reason(); a write through a read-only mapping is -EFAULT here, not
- * READ/WRITE's -EPERM) or whose tracking munmap dropped; where several
+ * read-only binding or that the CPU maps read-only, -EFAULT for a page
+ * that cannot be faulted (the walk of cpu_reason(), as READ/WRITE) or
+ * whose tracking munmap dropped; where several
  * apply, any of them. A job that was queued is waited for (its STREAM
  * lasts a few ms): its fence must carry status 1, and the shadow then
  * takes what it wrote, which the periodic comparison of the arena checks.
@@ -163,9 +163,9 @@ static bool predict_args(const struct drm_test_mirror_submit *e,
 
 /*
  * A range of the job on file m: -ENOENT not inside one binding, -EPERM a
- * write to a read-only binding, -EFAULT a page dropped or that the CPU
- * cannot provide (for a write: also a read-only mapping), R_UNKNOWN
- * someone else's memory.
+ * write to a read-only binding, cpu_reason() for a page the CPU cannot
+ * provide (-EPERM for a write to a read-only mapping), -EFAULT a page
+ * dropped, R_UNKNOWN someone else's memory.
  */
 static int range_reason(struct mfile *m, uint64_t a, uint64_t size,
 			bool write)
@@ -183,10 +183,8 @@ static int range_reason(struct mfile *m, uint64_t a, uint64_t size,
 		if (dropped(b, pg))
 			return -EFAULT;
 		r = cpu_reason(pg, write);
-		if (r == R_UNKNOWN)
-			return r;
 		if (r)
-			return -EFAULT;
+			return r;
 	}
 	return 0;
 }

@@ -5,8 +5,8 @@
  * use, misaligned, empty or overlapping ranges, a range in the kernel's
  * half, the duration), -E2BIG (size), -ENOENT (a range outside its
  * binding, syncobj handles), -EPERM (a destination in a read-only
- * binding), -EFAULT (PROT_NONE, written through a read-only mapping,
- * tracking dropped by munmap). After each, nothing was queued: no job
+ * binding, or mapped read-only by the CPU), -EFAULT (PROT_NONE, tracking
+ * dropped by munmap). After each, nothing was queued: no job
  * counted, no fence in the out-syncobj. Then each valid argument is
  * queued and completes. -EBUSY: a 17th unfinished job.
  */
@@ -136,7 +136,7 @@ static void bad_dst(int fd, struct drm_test_mirror_submit ok,
 	BAD(ok, dst, ADDR(PG(b->dst, 1)), -ENOENT);	/* half outside */
 	BAD(ok, dst, ADDR(b->ro), -EPERM);
 	BAD(ok, dst, ADDR(b->none), -EFAULT);
-	BAD(ok, dst, ADDR(b->rdonly), -EFAULT);
+	BAD(ok, dst, ADDR(b->rdonly), -EPERM);
 	BAD(ok, dst, ADDR(b->gone), -EFAULT);
 }
 
