@@ -75,6 +75,9 @@ struct tm_atomic_op {
  *	lowering it later makes the device evict sooner).
  * @job_timeout_ms: how long a job may run on the engine before it is
  *	aborted (read at load).
+ * @job_fence_violation: debug hook: the engine's load-time self-check
+ *	allocates with GFP_KERNEL inside its fence-signalling section, for
+ *	lockdep to report (read at load; never set outside that test).
  *
  * The module keeps the live values (tm_params.c) and the front-ends hand
  * them to tm_mirror_create(); the core reads each field with READ_ONCE() at
@@ -88,6 +91,7 @@ struct tm_limits {
 	unsigned int fault_chunk_pages;
 	unsigned long devmem_pages;
 	unsigned int job_timeout_ms;
+	bool job_fence_violation;
 };
 
 /**
