@@ -502,7 +502,8 @@ int tm_drm_init(void)
 			    READ_ONCE(tm_params_limits()->job_timeout_ms));
 	if (ret)
 		goto err_group;
-	ret = tm_sched_selftest(&tm_drm_sched);
+	ret = tm_sched_selftest(&tm_drm_sched,
+				READ_ONCE(tm_params_limits()->job_fence_violation));
 	if (ret)
 		goto err_sched;
 	if (TM_HAVE_DEVMEM) {

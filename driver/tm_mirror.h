@@ -78,6 +78,9 @@ struct tm_atomic_op {
  *	that the checker of tm_job.c can be seen to fire.
  * @job_timeout_ms: how long a job may run on the engine before it is
  *	aborted (read at load).
+ * @job_fence_violation: debug hook: the engine's load-time self-check
+ *	allocates with GFP_KERNEL inside its fence-signalling section, for
+ *	lockdep to report (read at load; never set outside that test).
  *
  * The module keeps the live values (tm_params.c) and the front-ends hand
  * them to tm_mirror_create(); the core reads each field with READ_ONCE() at
@@ -92,6 +95,7 @@ struct tm_limits {
 	unsigned long devmem_pages;
 	bool job_skip_inval_wait;
 	unsigned int job_timeout_ms;
+	bool job_fence_violation;
 };
 
 /**

@@ -8,7 +8,7 @@
  *
  * They live in one struct tm_limits, which the front-ends hand to the core
  * (tm_mirror_create()); the core never reads a parameter otherwise. All but
- * job_timeout_ms are writable at run time through
+ * job_timeout_ms and job_fence_violation are writable at run time through
  * /sys/module/test_mirror/parameters/; files opened later see the new
  * values (max_bindings: every later bind).
  *
@@ -57,6 +57,13 @@
  *	safe (the wait still comes before the callback returns). Tests set it
  *	to show that STATS' access_after_invalidate catches exactly that.
  *	Read at each removal.
+ * ``job_fence_violation`` (bool, N)
+ *	A debug hook, for the debug kernel's test that lockdep checks the
+ *	job engine's fence-signalling sections ("Job engine"): when set at
+ *	load, the engine's load-time self-check makes one GFP_KERNEL
+ *	allocation inside such a section, a deliberate violation that a
+ *	lockdep kernel must report. It changes nothing else, and nothing at
+ *	all when unset. Read at load.
  * ``hmm_compat`` (bool, N)
  *	The test_hmm-compatible devices ("test_hmm compatibility").
  *
@@ -103,6 +110,10 @@ MODULE_PARM_DESC(job_skip_inval_wait,
 module_param_named(job_timeout_ms, tm_limits.job_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(job_timeout_ms,
 		 "Milliseconds a job may run on the engine before it is aborted; read at load");
+module_param_named(job_fence_violation, tm_limits.job_fence_violation, bool,
+		   0444);
+MODULE_PARM_DESC(job_fence_violation,
+		 "Debug hook: the load-time engine self-check allocates with GFP_KERNEL inside its fence-signalling section, for lockdep to report; read at load");
 
 /**
  * tm_params_limits - the live parameter values

@@ -31,7 +31,13 @@
  * dma_fence_begin_signalling() / dma_fence_end_signalling(), so that
  * lockdep reports a violation on a debug kernel instead of a deadlock
  * under memory pressure. The hardware fence is therefore allocated at
- * init and only initialised in run_job.
+ * init and only initialised in run_job. That lockdep does check these
+ * sections is itself tested: ``make check-debug`` boots its debug kernel
+ * once more and loads the module with ``job_fence_violation=1``, which
+ * makes the load-time self-check's job allocate with GFP_KERNEL inside the
+ * section; that boot passes only if lockdep reports a possible circular
+ * locking dependency, fs_reclaim taken while dma_fence_map is held, with
+ * the hook in the report's stack.
  *
  * **Timeouts.** A job that runs longer than the ``job_timeout_ms`` module
  * parameter is aborted: drm_sched calls the timeout handler, which raises
@@ -494,6 +500,7 @@ struct tm_selftest_job {
 	struct tm_sched_job base;
 	u32 *out;
 	u32 value;
+	bool fence_violation;	/* the job_fence_violation debug hook */
 };
 
 static int tm_selftest_run(struct tm_sched_job *job)
@@ -501,6 +508,14 @@ static int tm_selftest_run(struct tm_sched_job *job)
 	struct tm_selftest_job *t = container_of(job, struct tm_selftest_job,
 						 base);
 
+	/*
+	 * Debug hook, off unless job_fence_violation=1 at load: an allocation
+	 * that may reclaim, inside the engine's fence-signalling section,
+	 * where none is allowed, so that a lockdep kernel reports it and the
+	 * annotation is known to work (check-debug.sh's extra boot).
+	 */
+	if (t->fence_violation)
+		kfree(kmalloc(64, GFP_KERNEL));
 	WRITE_ONCE(*t->out, t->value);
 	return 0;
 }
@@ -513,7 +528,8 @@ static void tm_selftest_release(struct tm_sched_job *job)
 /* Submit a job writing @value to @out, after @dep if given; its out-fence. */
 static struct dma_fence *tm_selftest_submit(struct tm_sched_entity *e,
 					    u32 *out, u32 value,
-					    struct dma_fence *dep)
+					    struct dma_fence *dep,
+					    bool fence_violation)
 {
 	struct tm_selftest_job *t;
 	struct dma_fence *done;
@@ -524,6 +540,7 @@ static struct dma_fence *tm_selftest_submit(struct tm_sched_entity *e,
 		return ERR_PTR(-ENOMEM);
 	t->out = out;
 	t->value = value;
+	t->fence_violation = fence_violation;
 	ret = tm_sched_job_init(&t->base, e, tm_selftest_run,
 				tm_selftest_release, e);
 	if (ret) {
@@ -546,6 +563,10 @@ static struct dma_fence *tm_selftest_submit(struct tm_sched_entity *e,
 /**
  * tm_sched_selftest - prove the engine at load
  * @s: the engine, just initialised.
+ * @fence_violation: debug hook (the job_fence_violation module parameter):
+ *	the first job's work also makes one GFP_KERNEL allocation inside the
+ *	fence-signalling section, for lockdep to report. False but in that
+ *	test.
  *
  * Runs two jobs from a kernel entity, the second depending on the first's
  * out-fence, and checks that both out-fences signalled without error and
@@ -555,7 +576,7 @@ static struct dma_fence *tm_selftest_submit(struct tm_sched_entity *e,
  *
  * Return: 0, or a negative errno: the engine does not work.
  */
-int tm_sched_selftest(struct tm_sched *s)
+int tm_sched_selftest(struct tm_sched *s, bool fence_violation)
 {
 	long wait = max_t(long, 2 * s->base.timeout, HZ);
 	struct dma_fence *first, *second;
@@ -572,12 +593,12 @@ int tm_sched_selftest(struct tm_sched *s)
 				    NULL);
 	if (ret)
 		goto out_free;
-	first = tm_selftest_submit(e, &out[0], 1, NULL);
+	first = tm_selftest_submit(e, &out[0], 1, NULL, fence_violation);
 	if (IS_ERR(first)) {
 		ret = PTR_ERR(first);
 		goto out_entity;
 	}
-	second = tm_selftest_submit(e, &out[1], 2, first);
+	second = tm_selftest_submit(e, &out[1], 2, first, false);
 	if (IS_ERR(second)) {
 		ret = PTR_ERR(second);
 	} else {

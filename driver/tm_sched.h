@@ -103,7 +103,7 @@ struct tm_sched_job {
 int tm_sched_init(struct tm_sched *s, struct device *dev, const char *name,
 		  unsigned int timeout_ms);
 void tm_sched_fini(struct tm_sched *s);
-int tm_sched_selftest(struct tm_sched *s);
+int tm_sched_selftest(struct tm_sched *s, bool fence_violation);
 
 int tm_sched_entity_init(struct tm_sched *s, struct tm_sched_entity *e,
 			 struct drm_file *file);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check-debug.sh [--build-only|--cached]        (make check-debug)
+# check-debug.sh [--build-only|--cached|--lockdep-only]   (make check-debug)
 #
 # The debug-kernel lane: the whole suite (scripts/suite.txt, with its fuzz
 # and stress shares) on a kernel built from Debian's linux-source-7.3 with
@@ -43,8 +43,11 @@
 # empty). KASAN, lockdep, DEBUG_VM, debug-objects and sleep-in-atomic
 # reports fail the run through vm-run.sh's splat check of the kernel log.
 #
-# Output as scripts/check.sh (last line "N passed, N failed, N skipped");
-# exit status 0 iff nothing failed.
+# Then one more boot of the same kernel, which must make lockdep report:
+# see fence_lockdep_boot below. It counts as one result.
+#
+# Output as scripts/check.sh (last line "N passed, N failed, N skipped",
+# the suite's and the lockdep boot's); exit status 0 iff nothing failed.
 #
 # Environment:
 #   TM_DEBUG_JOBS=N     make -j (default: nproc)
@@ -53,11 +56,14 @@
 #                       (KASAN + lockdep under TCG are several times slower)
 #   TM_DEBUG_TSCALE=N   multiply the suite's timeout=S and each test's own
 #                       timeout (the harness, tm_harness.c) by N (4)
+#   TM_LOCKDEP_TIMEOUT=S  whole-VM bound of the lockdep boot (900)
 #   LINUX_SRC_TARBALL   (default the build root's
 #                       /usr/src/linux-source-7.3.tar.xz; TM_BUILD_ROOT)
 #   --build-only        build (or find) the kernel, print its cache dir, stop
 #   --cached            print the cache dir and exit 0 if the kernel of this
 #                       configuration is built, else exit 1 (builds nothing)
+#   --lockdep-only      only the lockdep boot (fence_lockdep_boot), not the
+#                       suite
 
 set -euo pipefail
 
@@ -77,12 +83,13 @@ BUILD_PKGS="gcc make flex bison bc libelf-dev libssl-dev kmod xz-utils"
 log() { echo "check-debug: $*" >&2; }
 die() { echo "check-debug: error: $*" >&2; exit 2; }
 
-build_only=0 cached_only=0
+build_only=0 cached_only=0 lockdep_only=0
 case ${1:-} in
 --build-only) build_only=1 ;;
 --cached) cached_only=1 ;;
+--lockdep-only) lockdep_only=1 ;;
 "") ;;
-*) die "usage: check-debug.sh [--build-only|--cached]" ;;
+*) die "usage: check-debug.sh [--build-only|--cached|--lockdep-only]" ;;
 esac
 
 
@@ -272,4 +279,84 @@ export TM_CMDLINE="TM_TIMEOUT_SCALE=${TM_DEBUG_TSCALE:-4} no5lvl${TM_CMDLINE:+ $
 # kernel builds (the KUnit module): W=1 and sparse on it.
 export TM_LINT_CHECKS=${TM_LINT_CHECKS:-w1 sparse}
 export TM_NONOTIFIER=${TM_NONOTIFIER:-0}
-exec "$TOP/scripts/check.sh" debug
+
+# fence_lockdep_boot: prove that lockdep checks the job engine's
+# fence-signalling sections ("Job engine" in driver/tm_sched.c), on this
+# kernel, with a deliberate violation: test_mirror loaded with
+# job_fence_violation=1, whose load-time engine self-check allocates with
+# GFP_KERNEL inside the section (vm-run.sh mode "load": nothing else runs).
+# The kernel taught lockdep at boot that reclaim may wait for a fence
+# (dma_resv_lockdep(): fs_reclaim --> mmu_notifier_invalidate_range_start
+# --> dma_fence_map), so that allocation closes a cycle, and the boot
+# passes only if the log has that report:
+#   WARNING: possible circular locking dependency detected
+#   ... is trying to acquire lock:
+#   ... (fs_reclaim){...}, at: <the allocator>
+#   but task is already holding lock:
+#   ... (dma_fence_map){...}, at: tm_sched_engine_work+...
+# with tm_selftest_run (the hook) in the acquiring stack, and if the rest
+# of the boot is clean: the module loads (the self-check's jobs still
+# complete: lockdep only reports) and unloads, kmemleak finds nothing, and
+# the kernel log has no splat outside that report (vm-run.sh's
+# TM_EXPECT_REPORT). A boot of its own, with its own results
+# (build/<krel>/results/load/), because lockdep turns itself off after its
+# first report, and so that the suite's boot keeps failing on any splat.
+# Prints one KTAP result; adds it to tp/tf.
+fence_lockdep_boot() {
+	local krel res rep t0 secs rc why="" hold acq
+	local desc="lockdep reports a GFP_KERNEL allocation in the job engine's fence-signalling section (job_fence_violation=1)"
+
+	krel=$("$TOP/scripts/kernels.sh" krel debug)
+	res=$TOP/build/$krel/results/load
+	rep=$res/expected-report.log
+	echo "== kernel $krel: load job_fence_violation=1 (the lockdep boot) =="
+	t0=$(date +%s)
+	TM_MODPARAMS=job_fence_violation=1 TM_TIMEOUT=${TM_LOCKDEP_TIMEOUT:-900} \
+	TM_EXPECT_REPORT='WARNING: possible circular locking dependency detected' \
+	TM_QUIET=1 "$TOP/scripts/vm-run.sh" debug load | sed 's/^/# /' && rc=0 || rc=$?
+	secs=$(( $(date +%s) - t0 ))
+	acq=$(grep -A1 'is trying to acquire lock:' "$rep" 2>/dev/null | tail -n +2 || true)
+	hold=$(grep -A1 'but task is already holding lock:' "$rep" 2>/dev/null | tail -n +2 || true)
+	if [ "$rc" != 0 ]; then
+		why="the boot failed (${res#"$TOP"/}/results.ktap)"
+		grep '^not ok' "$res/results.ktap" 2>/dev/null | sed 's/^/#   /' || true
+	elif ! echo "$acq" | grep -q ' (fs_reclaim){'; then
+		why="the lock acquired is not fs_reclaim"
+	elif ! echo "$hold" | grep -qE ' \(dma_fence_map\)\{.*, at: tm_sched_engine_work\+'; then
+		why="the lock held is not dma_fence_map of tm_sched_engine_work"
+	elif ! grep -q ' tm_selftest_run+' "$rep"; then
+		why="tm_selftest_run is not in the report's stacks"
+	fi
+	if [ -s "$rep" ]; then
+		echo "# the report (${rep#"$TOP"/}), in part:"
+		{ grep 'WARNING: possible circular' "$rep"
+		  grep -E -A1 'is trying to acquire|but task is already holding|Chain exists of' "$rep"
+		} | grep -v '^--$' | sed 's/^\[[ 0-9.]*\] /#   /' || true
+	fi
+	echo "# lockdep boot: $secs s"
+	if [ -z "$why" ]; then
+		echo "ok 1 $desc"
+		tp=$((tp + 1))
+	else
+		echo "not ok 1 $desc: $why"
+		tf=$((tf + 1))
+	fi
+}
+
+# The suite, as the kernel series "debug"; its totals line comes last, with
+# the lockdep boot's result added.
+tp=0 tf=0 ts=0
+if [ $lockdep_only = 0 ]; then
+	counts=$TOP/build/check-debug-counts
+	rm -f "$counts"
+	TM_COUNTS=$counts "$TOP/scripts/check.sh" debug | sed '$d' || true
+	if [ -s "$counts" ]; then
+		read -r tp tf ts < "$counts"
+	else
+		echo "not ok 1 check.sh debug produced no results"
+		tf=1
+	fi
+fi
+fence_lockdep_boot
+echo "$tp passed, $tf failed, $ts skipped"
+[ "$tf" = 0 ] && [ "$tp" -gt 0 ]

@@ -13,7 +13,8 @@
 # Then the whole suite on each kernel in turn (scripts/each-kernel.sh
 # check): "== kernel <krel> ==", that kernel's KTAP results and its
 # "<krel>: N passed, N failed, N skipped"; then, as the very last line, the
-# totals of everything, "N passed, N failed, N skipped". Exit status 0 iff
+# totals of everything, "N passed, N failed, N skipped" (also written, as
+# "PASSED FAILED SKIPPED", to the file TM_COUNTS if set). Exit status 0 iff
 # nothing failed (and something passed).
 
 set -uo pipefail
@@ -65,5 +66,6 @@ rm -f "$counts"
 TM_KERNELS="$*" TM_COUNTS=$counts "$TOP/scripts/each-kernel.sh" check |
 	sed '$d'	# its own totals line: ours, with the host checks, comes last
 add "$counts" each-kernel.sh
+[ -z "${TM_COUNTS:-}" ] || echo "$tp $tf $ts" > "$TM_COUNTS"
 echo "$tp passed, $tf failed, $ts skipped"
 [ "$tf" = 0 ] && [ "$tp" -gt 0 ]

@@ -9,14 +9,17 @@
 #   check   the suite (scripts/suite.txt), KTAP
 #   demo    /usr/bin/tm_demo ARGS        bench  /usr/bin/tm_bench ARGS
 #   cmd     ARGS as a shell command line (debugging)
+#   load    nothing between the module's load and its unload (what loading
+#           with TM_MODPARAMS does: scripts/check-debug.sh's lockdep boot)
 #
 # Results go to build/<krel>/results/<MODE>/:
 #   guest-kernel.log  kernel console (ttyS0)
 #   output.log        the guest's test output (ttyS1)
 #   results.ktap      flat KTAP: build, guest and host-side results
 #   counts            "PASSED FAILED SKIPPED"
-# The results are printed as they come (KTAP in check mode, the programs'
-# own output otherwise), then "<krel>: N passed, N failed, N skipped".
+#   expected-report.log  the report TM_EXPECT_REPORT asked for, if found
+# The results are printed as they come (KTAP in check and load mode, the
+# programs' own output otherwise), then "<krel>: N passed, N failed, N skipped".
 # Exit status 0 iff nothing failed.
 #
 # Host-side results added to the guest's: the guest reached its end marker
@@ -39,6 +42,13 @@
 #                      with scripts/build-test-hmm.sh) and the programs
 #                      with make userspace
 #   TM_SPLAT_IGNORE=RE kernel log lines matching RE are not splats
+#   TM_EXPECT_REPORT=RE  the boot provokes one kernel report on purpose,
+#                      whose title line matches RE: the log must have it
+#                      (result "guest kernel log has the expected report"),
+#                      and the splat check becomes "no other splat": it
+#                      skips only that report, from the "=====" line above
+#                      its title to the "</TASK>" ending its stack dump,
+#                      which is saved as expected-report.log
 #   TM_QUIET=1         print only the summary line
 
 set -euo pipefail
@@ -190,6 +200,30 @@ splat_re+='|FAULT_FLAG_ALLOW_RETRY missing'
 # a workqueue deprecated by the kernel (7.2's system_unbound_wq): compat.h
 splat_re+='|enqueued on deprecated workqueue'
 
+# TM_EXPECT_REPORT: find the report (its first and last line in rep_from
+# and rep_to), save it, and say whether it is there. Lockdep turns itself
+# off after its first report, hence one report per boot.
+expected_report() {
+	local log=$out/guest-kernel.log title
+	title=$(grep -nE -m1 -- "$TM_EXPECT_REPORT" "$log" | cut -d: -f1)
+	if [ -n "$title" ]; then
+		rep_from=$title
+		sed -n "$((title - 1))p" "$log" | grep -qE '^\[[ 0-9.]+\] =+$' &&
+			rep_from=$((title - 1))
+		rep_to=$(awk -v t="$title" 'NR > t && /<\/TASK>/ { print NR; exit }' "$log")
+	fi
+	if [ -z "$title" ]; then
+		emit not ok "guest kernel log has the expected report ($TM_EXPECT_REPORT): absent"
+		rep_from=0 rep_to=0
+	elif [ -z "$rep_to" ]; then
+		emit not ok "guest kernel log has the expected report ($TM_EXPECT_REPORT): no end of its stack dump (</TASK>)"
+		rep_to=$title
+	else
+		sed -n "${rep_from},${rep_to}p" "$log" > "$out/expected-report.log"
+		emit ok "guest kernel log has the expected report (lines $rep_from-$rep_to: $(sed -n "${title}p" "$log" | sed 's/^\[[ 0-9.]*\] //'))"
+	fi
+}
+
 host_checks() {	# qemu's exit status
 	local qrc=$1
 	tr -d '\r' < "$klog_raw" > "$out/guest-kernel.log"
@@ -205,13 +239,19 @@ host_checks() {	# qemu's exit status
 		tail -n 25 "$out/guest-kernel.log" | sed 's/^/#   /'
 		sed 's/^/#   qemu: /' "$out/qemu.log"
 	fi
-	local hits
+	local hits what="no splat" rep_from=0 rep_to=0
+	if [ -n "${TM_EXPECT_REPORT:-}" ]; then
+		what="no other splat"
+		expected_report
+	fi
+	# (lines rep_from..rep_to are the expected report, if any)
 	hits=$(grep -nE "$splat_re" "$out/guest-kernel.log" |
+	       awk -F: -v a="$rep_from" -v b="$rep_to" '$1 < a || $1 > b' |
 	       { if [ -n "${TM_SPLAT_IGNORE:-}" ]; then grep -vE "$TM_SPLAT_IGNORE"; else cat; fi; } || true)
 	if [ -z "$hits" ]; then
-		emit ok "guest kernel log has no splat"
+		emit ok "guest kernel log has $what"
 	else
-		emit not ok "guest kernel log has no splat"
+		emit not ok "guest kernel log has $what"
 		echo "# $(echo "$hits" | wc -l) offending line(s) in $out/guest-kernel.log:"
 		echo "$hits" | head -n 40 | sed 's/^/#   /'
 		# the first splat with some context
@@ -257,7 +297,8 @@ stream() {
 }
 
 summary_opts=(--counts "$out/counts")
-[ "$mode" = check ] || summary_opts+=(--raw)
+# (load runs no program: only harness results, shown as in check mode)
+case $mode in check|load) ;; *) summary_opts+=(--raw) ;; esac
 start=$(date +%s)
 if [ -n "${TM_QUIET:-}" ]; then
 	stream | "$TOP/scripts/ktap-summary.sh" "${summary_opts[@]}" > "$out/results.ktap"
