@@ -21,7 +21,8 @@
  *              ending the job from another file)
  *   life.c     close and process exit with a STREAM running
  *   proof.c    access_after_invalidate counts when the invalidation does
- *              not wait (module parameter job_skip_inval_wait)
+ *              not wait (module parameter job_skip_inval_wait), and no
+ *              other engine access outlived one since load (debugfs)
  *
  * This file: main().
  */

@@ -9,6 +9,7 @@
  * parameter is put back to 0 whatever happens to the racing child.
  */
 #include <inttypes.h>
+#include <stdio.h>
 
 #include "tm_jobs.h"
 
@@ -52,4 +53,25 @@ TEST_OPTS(access_after_invalidate_can_count, 0, 120)
 	tm_with_param("job_skip_inval_wait", "1", race_unmap);
 	ASSERT_OK(tm_param_get("job_skip_inval_wait", &v));
 	ASSERT_EQ(v, 0);
+}
+
+/*
+ * Since the module was loaded, every file of every program together: no
+ * engine access outlived the invalidation of its page, apart from those the
+ * debug switch provoked (debugfs "engine" counts them apart). The suite
+ * runs this after the fuzzer and the race stress, so that it covers the
+ * whole run (scripts/suite.txt).
+ */
+TEST(engine_never_late_since_load)
+{
+	unsigned long long jobs, late, early;
+	char txt[256];
+
+	tm_dbg_need();
+	ASSERT_OK(tm_read_text(TM_DEBUGFS "/engine", txt, sizeof(txt)));
+	ASSERT_EQ(sscanf(txt, "jobs %llu access_after_invalidate %llu access_after_early_record %llu",
+			 &jobs, &late, &early), 3);
+	tm_diag("since load: %llu jobs, %llu engine accesses after an invalidation (%llu provoked by job_skip_inval_wait)",
+		jobs, late, early);
+	ASSERT_EQ(late, 0);
 }
