@@ -307,6 +307,8 @@ unsigned long tm_cuts_live_end(const struct tm_cuts *c, unsigned long addr,
 /* tm_seg.c: bindings and segments, their notifiers, cuts and splits */
 struct tm_binding *tm_find_binding(struct tm_mirror *m, unsigned long addr);
 struct tm_seg *tm_find_seg(struct tm_mirror *m, unsigned long addr);
+struct tm_seg *tm_find_live(struct tm_mirror *m, unsigned long addr,
+			    unsigned long end, unsigned long *next);
 struct tm_seg *tm_seg_new(struct tm_mirror *m, struct tm_binding *b,
 			  unsigned long start, unsigned long end, bool listed);
 void tm_seg_free(struct tm_mirror *m, struct tm_seg *seg);

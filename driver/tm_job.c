@@ -496,18 +496,13 @@ static int tm_job_fault(struct tm_mirror *m, unsigned long addr,
 {
 	struct tm_seg *seg;
 	unsigned long next;
-	bool dropped;
 	u64 installed;
 	int ret;
 
 	lockdep_assert_held(&m->lock);
 	for (; addr < end; addr = next) {
-		seg = tm_find_seg(m, addr);
-		mutex_lock(&m->table.lock);
-		dropped = !seg || tm_seg_dropped(seg, addr);
-		next = dropped ? 0 : tm_seg_live_end(seg, addr, min(end, seg->end));
-		mutex_unlock(&m->table.lock);
-		if (dropped)
+		seg = tm_find_live(m, addr, end, &next);
+		if (!seg)
 			return -EFAULT;
 		ret = tm_fault(m, seg, addr, next, write, &installed);
 		if (ret)

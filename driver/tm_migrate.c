@@ -151,7 +151,6 @@ int tm_move_batches(struct tm_mirror *m, unsigned long addr,
 	unsigned long end, next, *src;
 	struct tm_binding *b;
 	struct tm_seg *seg;
-	bool dropped;
 	int ret;
 
 	ret = tm_check_call(m, addr, size);
@@ -177,13 +176,9 @@ int tm_move_batches(struct tm_mirror *m, unsigned long addr,
 	if (tm_jobs_busy(m, addr, end))
 		goto out;
 	for (; addr < end; addr = next) {
-		seg = tm_find_seg(m, addr);
-		mutex_lock(&m->table.lock);
-		dropped = !seg || tm_seg_dropped(seg, addr);
-		next = dropped ? 0 : tm_seg_live_end(seg, addr, min(end, seg->end));
-		mutex_unlock(&m->table.lock);
+		seg = tm_find_live(m, addr, end, &next);
 		ret = -EFAULT;
-		if (dropped)
+		if (!seg)
 			break;
 		next = min(next, addr + batch * PAGE_SIZE);
 		ret = move(m, seg, addr, &next, src, arg);

@@ -314,6 +314,34 @@ struct tm_seg *tm_find_seg(struct tm_mirror *m, unsigned long addr)
 	return it ? container_of(it, struct tm_seg, it) : NULL;
 }
 
+/**
+ * tm_find_live - the segment that tracks an address, and how far
+ * @m: the mirror; structural lock held
+ * @addr: the address
+ * @end: the end of the range the caller walks
+ * @next: out: the end of the tracked run from @addr (at most @end and the
+ *	segment's end)
+ *
+ * For the walks over a range (MIGRATE, DEVMEM, SUBMIT's faults): the
+ * segment of @addr and the part of it UNMAP did not cut, read under the
+ * table lock (cuts change under it).
+ *
+ * Return: the segment, or NULL if the tracking of @addr was dropped.
+ */
+struct tm_seg *tm_find_live(struct tm_mirror *m, unsigned long addr,
+			    unsigned long end, unsigned long *next)
+{
+	struct tm_seg *seg = tm_find_seg(m, addr);
+
+	mutex_lock(&m->table.lock);
+	if (seg && tm_seg_dropped(seg, addr))
+		seg = NULL;
+	if (seg)
+		*next = tm_seg_live_end(seg, addr, min(end, seg->end));
+	mutex_unlock(&m->table.lock);
+	return seg;
+}
+
 /* ---------------------------------------------------------------------- */
 /* The split                                                              */
 
