@@ -48,6 +48,13 @@
  *    tm_mirror_create() teaches lockdep that the table lock is taken inside
  *    reclaim, so that the debug kernel reports any allocation under it.
  *
+ * Inside the table lock, ``tm_jobs.lock`` (spinlock) protects the mirror's
+ * list of jobs that may still run and the record of completed removals
+ * (tm_job.c). A removal of entries takes it under the table lock and, while
+ * holding it, spins until the engine's page access in flight ends: the
+ * engine takes no lock inside an access, so the spin is bounded by one page
+ * copy. tm_mirror_create() teaches lockdep this order too.
+ *
  * Innermost, ``tm_log.lock`` (spinlock) protects the counters and the event
  * log, and is held across nothing else.
  *

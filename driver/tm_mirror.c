@@ -122,6 +122,9 @@ struct tm_mirror *tm_mirror_create(void *owner, const struct tm_limits *limits)
 	fs_reclaim_acquire(GFP_KERNEL);
 	might_lock(&m->table.lock);
 	fs_reclaim_release(GFP_KERNEL);
+	mutex_lock(&m->table.lock);
+	might_lock(&m->jobs.lock);
+	mutex_unlock(&m->table.lock);
 	return m;
 }
 
