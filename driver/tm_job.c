@@ -570,7 +570,8 @@ static int tm_job_validate(struct tm_mirror *m, struct tm_job *j)
 		if (!ret)
 			ret = tm_next_round();
 	}
-	return ret ?: -EAGAIN;
+	/* the fault's -EBUSY too: the CPU page table kept changing */
+	return ret && ret != -EBUSY ? ret : -EAGAIN;
 }
 
 static int tm_job_check_desc(const struct tm_job_desc *d)
