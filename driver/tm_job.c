@@ -120,7 +120,7 @@ void tm_jobs_totals(struct tm_jobs_totals *t)
  * struct tm_job - one job of a mirror
  * @base: the engine's job.
  * @m: the mirror.
- * @node: in tm_jobs.active.
+ * @node: in tm_jobs.active while the job may run, else empty (jobs lock).
  * @op: TM_JOB_*.
  * @src: the range read, 0 for none.
  * @dst: the range written, 0 for none.
@@ -128,10 +128,8 @@ void tm_jobs_totals(struct tm_jobs_totals *t)
  * @value: FILL's and STREAM's value, ATOMIC's addend.
  * @duration_ns: how long a STREAM runs.
  * @seq: odd while an access is in flight (written by the engine only).
- * @listed: on tm_jobs.active (jobs lock).
  * @sum: what a reading STREAM read (kept, so that the reads are made).
  * @in_fence: the in-fence, whose error the job takes instead of running.
- * @result: what the work returned.
  * @ran: the engine ran the work.
  */
 struct tm_job {
@@ -147,9 +145,7 @@ struct tm_job {
 	unsigned long seq;
 	u64 sum;
 	struct dma_fence *in_fence;
-	int result;
 	bool ran;
-	bool listed;
 };
 
 static bool tm_in(unsigned long base, unsigned long size, unsigned long start,
@@ -295,10 +291,9 @@ static void tm_job_unlist(struct tm_job *j)
 	struct tm_jobs *js = &j->m->jobs;
 
 	spin_lock(&js->lock);
-	if (j->listed) {
-		list_del(&j->node);
+	if (!list_empty(&j->node)) {
+		list_del_init(&j->node);
 		js->nr_active--;
-		j->listed = false;
 	}
 	spin_unlock(&js->lock);
 }
@@ -463,7 +458,6 @@ static int tm_job_run(struct tm_sched_job *sj)
 		}
 	} while (j->op == TM_JOB_STREAM && ktime_get_ns() < until);
 out:
-	j->result = ret;
 	tm_log_add(&j->m->log, &j->m->log.st.job_pages, pages);
 	/* counted before the fence signals, so that a waiter sees it */
 	tm_log_add(&j->m->log, ret ? &j->m->log.st.jobs_failed :
@@ -636,6 +630,7 @@ struct tm_job *tm_job_create(struct tm_mirror *m, struct tm_sched_entity *e,
 	if (!j)
 		return ERR_PTR(-ENOMEM);
 	j->m = m;
+	INIT_LIST_HEAD(&j->node);
 	j->op = d->op;
 	j->src = d->src;
 	j->dst = d->dst;
@@ -657,7 +652,6 @@ struct tm_job *tm_job_create(struct tm_mirror *m, struct tm_sched_entity *e,
 		list_add_tail(&j->node, &js->active);
 		js->nr_active++;
 		js->nr_alive++;
-		j->listed = true;
 	}
 	spin_unlock(&js->lock);
 	if (!ret) {

@@ -55,7 +55,7 @@ static int submit(int fd, uint32_t op, const void *src, const void *dst,
 		.out_syncobj = out,
 	};
 
-	return tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_SUBMIT, &s);
+	return tm_submit(fd, &s);
 }
 
 static int wait_syncobj(int fd, uint32_t h)
@@ -72,7 +72,7 @@ static void p8_latency(int fd, char *p, unsigned int n)
 	uint32_t so;
 	double jp50, sp50;
 
-	if (!job || !sync || drmSyncobjCreate(fd, 0, &so)) {
+	if (!job || !sync || tm_syncobj_new(fd, false, &so)) {
 		bench_err("P8 latency: no memory or no syncobj");
 		goto out;
 	}
@@ -117,7 +117,7 @@ static void p8_throughput(int fd, char *p, unsigned int n)
 	uint64_t t0, t1;
 
 	for (i = 0; i < k; i++)
-		if (drmSyncobjCreate(fd, 0, &so[i])) {
+		if (tm_syncobj_new(fd, false, &so[i])) {
 			bench_err("P8 throughput: no syncobj");
 			return;
 		}
@@ -216,7 +216,7 @@ static void p8_invalidate(int fd, unsigned int n)
 	uint32_t so, ho = 0;
 	char nm[96];
 
-	if (drmSyncobjCreate(fd, 0, &so)) {
+	if (tm_syncobj_new(fd, false, &so)) {
 		bench_err("P8 invalidate: no syncobj");
 		return;
 	}

@@ -20,20 +20,10 @@
  * runs while the CPU changes the arena), and the pages: exactly where no
  * STREAM ran since the last reset, else at least.
  */
-#include <xf86drm.h>
-
 #include "tm_fuzz.h"
 
 uint64_t cnt_job, cnt_job_ok, cnt_job_pages;
 
-static uint32_t new_sobj(int fd, uint32_t flags)
-{
-	uint32_t h = 0;
-
-	if (drmSyncobjCreate(fd, flags, &h) || !h)
-		FAIL("syncobj create: %s", tm_errname(errno));
-	return h;
-}
 
 /* After drm_setup(): the syncobjs of both files, the same handles in each. */
 void jobs_setup(void)
@@ -41,9 +31,10 @@ void jobs_setup(void)
 	int f;
 
 	for (f = 0; f < 2; f++) {
-		mf[f].sobj_out = new_sobj(mf[f].fd, 0);
-		mf[f].sobj_done = new_sobj(mf[f].fd, DRM_SYNCOBJ_CREATE_SIGNALED);
-		mf[f].sobj_empty = new_sobj(mf[f].fd, 0);
+		mf[f].sobj_out = tm_must_syncobj(mf[f].fd);
+		mf[f].sobj_done = tm_must_syncobj_at(mf[f].fd, true, __FILE__,
+						     __LINE__);
+		mf[f].sobj_empty = tm_must_syncobj(mf[f].fd);
 		jobs_reset_model(&mf[f]);
 	}
 	if (mf[0].sobj_out != mf[1].sobj_out ||

@@ -11,15 +11,10 @@
 #include "tm_tests.h"
 
 /*
- * libdrm's drmSyncobjCreate() and drmSyncobjDestroy() return -1 and set
- * errno (drmSyncobjWait() returns -errno): the tm_*() convention, 0 or
- * -errno.
+ * libdrm's drmSyncobjDestroy() returns -1 and sets errno (drmSyncobjWait()
+ * returns -errno): the tm_*() convention, 0 or -errno. Creation is
+ * tm_syncobj_new().
  */
-static int sobj_create(int fd, uint32_t flags, uint32_t *h)
-{
-	return drmSyncobjCreate(fd, flags, h) ? -errno : 0;
-}
-
 static int sobj_destroy(int fd, uint32_t h)
 {
 	return drmSyncobjDestroy(fd, h) ? -errno : 0;
@@ -29,7 +24,7 @@ TEST(syncobj_signaled_waits_at_once)
 {
 	uint32_t h = 0;
 
-	ASSERT_OK(sobj_create(fd, DRM_SYNCOBJ_CREATE_SIGNALED, &h));
+	ASSERT_OK(tm_syncobj_new(fd, true, &h));
 	ASSERT_NE(h, 0);
 	ASSERT_OK(drmSyncobjWait(fd, &h, 1, 0, 0, NULL));
 	ASSERT_OK(sobj_destroy(fd, h));
@@ -39,7 +34,7 @@ TEST(syncobj_without_fence)
 {
 	uint32_t h = 0;
 
-	ASSERT_OK(sobj_create(fd, 0, &h));
+	ASSERT_OK(tm_syncobj_new(fd, false, &h));
 	/* no fence yet: a plain wait is refused, a wait for submit times out */
 	ASSERT_ERRNO(drmSyncobjWait(fd, &h, 1, 0, 0, NULL), -EINVAL);
 	ASSERT_ERRNO(drmSyncobjWait(fd, &h, 1, 0,
@@ -52,7 +47,7 @@ TEST(syncobj_destroyed_handle_is_gone)
 {
 	uint32_t h = 0;
 
-	ASSERT_OK(sobj_create(fd, DRM_SYNCOBJ_CREATE_SIGNALED, &h));
+	ASSERT_OK(tm_syncobj_new(fd, true, &h));
 	ASSERT_OK(sobj_destroy(fd, h));
 	ASSERT_ERRNO(sobj_destroy(fd, h), -EINVAL);
 	ASSERT_ERRNO(drmSyncobjWait(fd, &h, 1, 0, 0, NULL), -ENOENT);
