@@ -399,9 +399,8 @@ static int tm_ioctl_submit(struct drm_device *dev, void *data,
 	struct tm_job *job;
 	int ret;
 
-	if (args->flags || args->pad ||
-	    tm_any(args->reserved, ARRAY_SIZE(args->reserved)) ||
-	    (!args->in_syncobj && args->in_point) ||
+	if (args->flags || args->pad || args->ufence_addr ||
+	    args->ufence_value || (!args->in_syncobj && args->in_point) ||
 	    args->src != d.src || args->dst != d.dst || args->size != d.size)
 		return -EINVAL;
 	/* Everything that can fail is done before the job is armed. */

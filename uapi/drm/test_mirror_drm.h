@@ -209,6 +209,13 @@ struct drm_test_mirror_snapshot {
  * without it, device memory holds 4 KiB pages only
  */
 #define TEST_MIRROR_CAP_DEVICE_HUGE	(1u << 5)
+/*
+ * the kernel's mmu_interval_notifier has two passes (invalidate_start /
+ * invalidate_finish): the TLB invalidation that a fault-model job needs is
+ * issued in the first and waited for in the second, so that the other
+ * notifiers' work overlaps it; without it, the one callback issues and waits
+ */
+#define TEST_MIRROR_CAP_TWO_PASS	(1u << 6)
 
 /* drm_test_mirror_stats.flags */
 #define TEST_MIRROR_STATS_RESET		(1u << 0)	/* zero the counters after reading */
@@ -262,6 +269,21 @@ struct drm_test_mirror_snapshot {
  *	``job_skip_inval_wait`` (a debug switch that makes an invalidation
  *	declare itself complete before it waits for the engine) can make it
  *	count.
+ * @device_faults: device page faults that fault-model jobs raised (a
+ *	missing entry, or a read-only one for a write); each one resolved is
+ *	followed by a replay of the access.
+ * @fault_batches: rounds of the fault handler (one hmm_range_fault() range
+ *	each: the faulting page and, up to the ``fault_batch_pages`` module
+ *	parameter, the pages after it that the job will touch).
+ * @fault_pages: pages the fault handler made valid.
+ * @tlb_flushes: TLB invalidations the engine acknowledged for this file's
+ *	invalidation callbacks (only while fault-model jobs of the file run).
+ * @tlb_flushes_avoided: invalidations, while fault-model jobs of the file
+ *	ran, that needed no TLB invalidation: nothing removed (the event-aware
+ *	policy kept the entries), or write access removed while no running
+ *	job writes.
+ * @nonblock_ack_pending: callbacks that were not allowed to sleep and
+ *	returned false because the engine's acknowledgement was outstanding.
  * @reserved: must be zero.
  *
  * Counters (all but those marked "now" or "device-wide") accumulate from
@@ -269,7 +291,8 @@ struct drm_test_mirror_snapshot {
  * structure grew at its end (with @reserved, 304 to 368 bytes): DRM gives
  * the kernel a zero-filled structure of the kernel's size and copies back
  * the caller's size, so a program built against the older header still
- * reads the counters it knows.
+ * reads the counters it knows. It grew again (368 to 432 bytes) with the
+ * fault model's counters.
  */
 struct drm_test_mirror_stats {
 	__u32 flags;
@@ -302,7 +325,13 @@ struct drm_test_mirror_stats {
 	__u64 job_pages;
 	__u64 job_inval_waits;
 	__u64 access_after_invalidate;
-	__u64 reserved[2];
+	__u64 device_faults;
+	__u64 fault_batches;
+	__u64 fault_pages;
+	__u64 tlb_flushes;
+	__u64 tlb_flushes_avoided;
+	__u64 nonblock_ack_pending;
+	__u64 reserved[4];
 };
 
 /* What the driver did for one invalidation (drm_test_mirror_event.action). */
@@ -502,7 +531,7 @@ struct drm_test_mirror_atomic {
 /**
  * struct drm_test_mirror_submit - queue a job on the device's engine
  * @op: TEST_MIRROR_JOB_*.
- * @flags: must be zero.
+ * @flags: TEST_MIRROR_SUBMIT_FAULTABLE (the fault model, below) or 0.
  * @src: COPY: the range read; STREAM: the range read over and over, or 0
  *	for a writing STREAM; FILL, ATOMIC: must be 0.
  * @dst: COPY, FILL, ATOMIC: the range written; STREAM: the range written
@@ -516,11 +545,16 @@ struct drm_test_mirror_atomic {
  * @duration_ms: STREAM: how long it runs, 1 to TEST_MIRROR_JOB_MAX_MS;
  *	others: must be 0.
  * @in_syncobj: a syncobj handle whose fence the job waits for before it
- *	runs, or 0 for none.
+ *	runs, or 0 for none; must be 0 in the fault model.
  * @in_point: the timeline point of @in_syncobj (0 for a binary syncobj).
- * @out_syncobj: a syncobj handle that receives the job's fence, or 0.
+ * @out_syncobj: a syncobj handle that receives the job's fence, or 0; must
+ *	be 0 in the fault model.
  * @pad: must be zero.
- * @reserved: must be zero.
+ * @ufence_addr: the fault model: the address of the job's user fence
+ *	(struct drm_test_mirror_ufence, 16-byte aligned, inside a binding
+ *	that allows writes); must be 0 in the pre-validated model.
+ * @ufence_value: the fault model: the value the device writes to the user
+ *	fence's @seqno when the job ends; must be 0 in the pre-validated model.
  *
  * The pre-validated ("userptr") model: before SUBMIT returns, every page
  * of the job's ranges has a device entry with the access the job needs,
@@ -551,6 +585,28 @@ struct drm_test_mirror_atomic {
  * PROT_NONE) or whose tracking munmap dropped; -EBUSY TEST_MIRROR_JOBS_PER_FILE jobs of
  * this file whose fences have not signalled; -EAGAIN invalidations kept racing with the
  * validation; -ENOSPC the device table is full; -EINTR a fatal signal.
+ *
+ * The fault model (TEST_MIRROR_SUBMIT_FAULTABLE): SUBMIT checks the ranges
+ * against the bindings and queues the job on the fault engine, faulting
+ * nothing. A page whose entry is missing, or read-only for a write, raises a
+ * device page fault: the fault handler makes it valid (hmm_range_fault(), as
+ * a READ or WRITE would) and the device replays the access. A job therefore
+ * survives what ends a pre-validated one (MADV_DONTNEED, migration, fork's
+ * write-protection, a CPU write breaking COW) and fails only on a fault that
+ * cannot be resolved: memory unmapped or PROT_NONE (-EFAULT), read-only for
+ * a write (-EPERM), tracking that munmap dropped or a binding gone (-EFAULT).
+ * Such a job cannot have a dma_fence (it may wait for the mmap lock, which
+ * an invalidation waiting for a fence may hold): it reports its end in its
+ * user fence, which the device writes like any of its writes, through the
+ * device table (faulting if need be): first the error, then the sequence
+ * number. Wait for it with DRM_IOCTL_TEST_MIRROR_WAIT_UFENCE, or poll it.
+ * If the fence's own page cannot be faulted, the end is not reported and
+ * only STATS count the job. The job's fate: @error 0, or -EFAULT, -EPERM,
+ * -ETIMEDOUT (it ran longer than ``job_timeout_ms``), -ECANCELED (its file
+ * was closed; the fence may then not be written at all). The fault model's
+ * errors at SUBMIT are those above, and -EINVAL for a syncobj, a misaligned
+ * @ufence_addr, or @ufence_value 0; -ENOENT and -EPERM for @ufence_addr as
+ * for @dst.
  */
 struct drm_test_mirror_submit {
 	__u32 op;
@@ -564,8 +620,50 @@ struct drm_test_mirror_submit {
 	__u64 in_point;
 	__u32 out_syncobj;
 	__u32 pad;
-	__u64 reserved[2];
+	__u64 ufence_addr;
+	__u64 ufence_value;
 };
+
+/* drm_test_mirror_submit.flags */
+#define TEST_MIRROR_SUBMIT_FAULTABLE	(1u << 0)	/* the fault model */
+
+/**
+ * struct drm_test_mirror_ufence - a fault-model job's user fence, in memory
+ * @seqno: written last by the device: the job's
+ *	drm_test_mirror_submit.ufence_value, once the job has ended.
+ * @error: written first: 0 if the job completed, else a negative errno.
+ * @pad: the device writes 0.
+ */
+struct drm_test_mirror_ufence {
+	__u64 seqno;
+	__s32 error;
+	__u32 pad;
+};
+
+/**
+ * struct drm_test_mirror_wait_ufence - wait for a user fence
+ * @addr: the address of a 64-bit value in the caller's memory (8-byte
+ *	aligned), a struct drm_test_mirror_ufence's @seqno.
+ * @value: wait until the value at @addr is at least this.
+ * @timeout_ns: how long to wait, from the call; 0 only looks.
+ * @flags: must be zero.
+ * @pad: must be zero.
+ *
+ * Any memory can be waited on; the device's fault-model jobs wake waiters
+ * when they write a user fence of this file.
+ *
+ * Errors: -EINVAL non-zero @flags or @pad, a misaligned @addr, a negative
+ * @timeout_ns; -EFAULT @addr cannot be read; -ETIME the value stayed below
+ * @value for @timeout_ns; -EINTR (or a restart) a signal.
+ */
+struct drm_test_mirror_wait_ufence {
+	__u64 addr;
+	__u64 value;
+	__s64 timeout_ns;
+	__u32 flags;
+	__u32 pad;
+};
+
 
 #define DRM_TEST_MIRROR_BIND		0x00
 #define DRM_TEST_MIRROR_UNBIND		0x01
@@ -578,6 +676,7 @@ struct drm_test_mirror_submit {
 #define DRM_TEST_MIRROR_DEVMEM		0x08
 #define DRM_TEST_MIRROR_ATOMIC		0x09
 #define DRM_TEST_MIRROR_SUBMIT		0x0a
+#define DRM_TEST_MIRROR_WAIT_UFENCE	0x0b
 
 /* DRM's ioctl base and driver command base, as in drm.h. */
 #define TEST_MIRROR_IOCTL_BASE		'd'
@@ -609,6 +708,9 @@ struct drm_test_mirror_submit {
 	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_ATOMIC, struct drm_test_mirror_atomic)
 #define DRM_IOCTL_TEST_MIRROR_SUBMIT \
 	TEST_MIRROR_IOWR(DRM_TEST_MIRROR_SUBMIT, struct drm_test_mirror_submit)
+#define DRM_IOCTL_TEST_MIRROR_WAIT_UFENCE \
+	TEST_MIRROR_IOW(DRM_TEST_MIRROR_WAIT_UFENCE, \
+			struct drm_test_mirror_wait_ufence)
 
 #if defined(__cplusplus)
 }

@@ -181,6 +181,18 @@ int tm_submit(int fd, struct drm_test_mirror_submit *job)
 	return tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_SUBMIT, job);
 }
 
+int tm_wait_ufence(int fd, const volatile void *addr, uint64_t value,
+		   int64_t timeout_ns)
+{
+	struct drm_test_mirror_wait_ufence w = {
+		.addr = (uintptr_t)addr,
+		.value = value,
+		.timeout_ns = timeout_ns,
+	};
+
+	return tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_WAIT_UFENCE, &w);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Syncobjs and fences                                                       */
 /* ------------------------------------------------------------------------ */

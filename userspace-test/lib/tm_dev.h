@@ -79,6 +79,12 @@ int tm_events(int fd, struct drm_test_mirror_event *recs, unsigned int max,
  * has it, the caller's fields as they are: a test may pass bad ones).
  */
 int tm_submit(int fd, struct drm_test_mirror_submit *job);
+/*
+ * WAIT_UFENCE: wait until the 64-bit value at addr is at least value, for
+ * at most timeout_ns (0: only look). 0 or -errno (-ETIME: timed out).
+ */
+int tm_wait_ufence(int fd, const volatile void *addr, uint64_t value,
+		   int64_t timeout_ns);
 /* A new binary syncobj of fd (libdrm), signalled or not. 0 or -errno. */
 int tm_syncobj_new(int fd, bool signaled, uint32_t *handle);
 /*

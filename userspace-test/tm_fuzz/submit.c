@@ -97,7 +97,7 @@ static bool predict_args(const struct drm_test_mirror_submit *e,
 	uint32_t op = e->op;
 
 	if (op > TEST_MIRROR_JOB_STREAM || e->flags || e->pad ||
-	    e->reserved[0] || e->reserved[1]) {
+	    e->ufence_addr || e->ufence_value) {
 		allow(p, -EINVAL);
 		return true;
 	}
@@ -301,8 +301,13 @@ void op_submit(enum issue_mode mode)
 		a.flags = 1u << rn(32);
 	if (chance(3))
 		a.pad = 1u << rn(32);
-	if (chance(3))
-		a.reserved[rn(2)] = gen_u64_edge(0) | 1;
+	/* one user-fence field alone: -EINVAL in either model */
+	if (chance(3)) {
+		if (chance(50))
+			a.ufence_addr = gen_u64_edge(0) | 1;
+		else
+			a.ufence_value = gen_u64_edge(0) | 1;
+	}
 
 	issue_prepare(&is, DRM_IOCTL_TEST_MIRROR_SUBMIT, &a, sizeof(a), mode);
 	e = (struct drm_test_mirror_submit *)is.eff;
@@ -358,13 +363,13 @@ void op_submit(enum issue_mode mode)
 }
 
 /*
- * Another address space's SUBMIT on our files: -EINVAL for flags, pad or
- * reserved, -ENOENT for an out-syncobj that names nothing, then -EACCES
+ * Another address space's SUBMIT on our files: -EINVAL for flags, pad or a
+ * user-fence field, -ENOENT for an out-syncobj that names nothing, then -EACCES
  * (the generator keeps in_point 0, and the out-syncobj 0 or a live one).
  */
 int foreign_submit_expect(const struct drm_test_mirror_submit *a)
 {
-	if (a->flags || a->pad || a->reserved[0] || a->reserved[1])
+	if (a->flags || a->pad || a->ufence_addr || a->ufence_value)
 		return -EINVAL;
 	if (a->out_syncobj && !live_sobj(&mf[0], a->out_syncobj))
 		return -ENOENT;
@@ -388,5 +393,5 @@ void gen_foreign_submit(struct drm_test_mirror_submit *a)
 	if (chance(80))
 		a->pad = 0;
 	if (chance(80))
-		a->reserved[0] = a->reserved[1] = 0;
+		a->ufence_addr = a->ufence_value = 0;
 }

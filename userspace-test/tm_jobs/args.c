@@ -113,8 +113,8 @@ static void bad_common(int fd, struct drm_test_mirror_submit ok,
 	BAD(ok, flags, 1, -EINVAL);
 	BAD(ok, flags, 1u << 31, -EINVAL);
 	BAD(ok, pad, 1, -EINVAL);
-	BAD(ok, reserved[0], 1, -EINVAL);
-	BAD(ok, reserved[1], 1ull << 63, -EINVAL);
+	BAD(ok, ufence_addr, 4096, -EINVAL);
+	BAD(ok, ufence_value, 1ull << 63, -EINVAL);
 	BAD(ok, size, 0, -EINVAL);
 	BAD(ok, size, SZ(1) + 8, -EINVAL);
 	BAD(ok, size, TEST_MIRROR_JOB_MAX_SIZE + SZ(1), -E2BIG);
