@@ -76,8 +76,9 @@ static_assert(MMU_NOTIFY_RELEASE == TEST_MIRROR_EVENT_RELEASE);
 static_assert(MMU_NOTIFY_MIGRATE == TEST_MIRROR_EVENT_MIGRATE);
 static_assert(MMU_NOTIFY_EXCLUSIVE == TEST_MIRROR_EVENT_EXCLUSIVE);
 static_assert(TM_NR_EVENTS == TEST_MIRROR_EVENT_MAX);
-/* The device-memory fields came out of reserved, which then grew anew. */
-static_assert(sizeof(struct drm_test_mirror_stats) == 8 + 8 * (16 + 13 + 8 + 8));
+/* The device-memory fields came out of reserved, which then grew anew twice. */
+static_assert(sizeof(struct drm_test_mirror_stats) ==
+	      8 + 8 * (16 + 13 + 8 + 8 + 8));
 static_assert(sizeof(struct drm_test_mirror_atomic) == 64);
 static_assert(sizeof(struct drm_test_mirror_submit) == 80);
 static_assert(TM_JOB_COPY == TEST_MIRROR_JOB_COPY);
