@@ -115,6 +115,24 @@ static DECLARE_WAIT_QUEUE_HEAD(tm_fault_wait);
 static void tm_fault_handler(struct work_struct *work);
 static DECLARE_WORK(tm_fault_work, tm_fault_handler);
 
+/* Since load, every file: see struct tm_jobs_totals. */
+static atomic64_t tm_fjobs_total = ATOMIC64_INIT(0);
+static atomic64_t tm_fjobs_faults = ATOMIC64_INIT(0);
+static atomic64_t tm_fjobs_flushes = ATOMIC64_INIT(0);
+static atomic64_t tm_fjobs_nonblock = ATOMIC64_INIT(0);
+
+/**
+ * tm_fjobs_totals - the fault model's counters since load
+ * @t: out: its fault-model fields
+ */
+void tm_fjobs_totals(struct tm_jobs_totals *t)
+{
+	t->fault_jobs = atomic64_read(&tm_fjobs_total);
+	t->device_faults = atomic64_read(&tm_fjobs_faults);
+	t->tlb_flushes = atomic64_read(&tm_fjobs_flushes);
+	t->nonblock_ack_pending = atomic64_read(&tm_fjobs_nonblock);
+}
+
 /* ---------------------------------------------------------------------- */
 /* TLB invalidation                                                       */
 
@@ -189,6 +207,7 @@ static void tm_tlb_wait(struct tm_mirror *m, unsigned long gen,
 		spin_unlock(&js->lock);
 	}
 	tm_log_add(&m->log, &m->log.st.tlb_flushes, 1);
+	atomic64_inc(&tm_fjobs_flushes);
 }
 
 /**
@@ -276,6 +295,7 @@ bool tm_fjob_callback_end(struct tm_mirror *m,
 			return true;
 		queue_work(tm_tlb_wq, &js->ack_work);
 		tm_log_add(&m->log, &m->log.st.nonblock_ack_pending, 1);
+		atomic64_inc(&tm_fjobs_nonblock);
 		return false;
 	}
 	if (g1 == g0 || tm_tlb_done(js, g1))
@@ -405,6 +425,7 @@ static int tm_fjob_fault(struct tm_job *j, unsigned long addr,
 	f->ret = 0;
 	f->done = false;
 	tm_log_add(&j->m->log, &j->m->log.st.device_faults, 1);
+	atomic64_inc(&tm_fjobs_faults);
 	spin_lock(&tm_faultq_lock);
 	while (tm_faultq_len == TM_FAULTQ) {
 		spin_unlock(&tm_faultq_lock);
@@ -711,6 +732,7 @@ int tm_fjob_submit(struct tm_mirror *m, const struct tm_job_desc *d,
 	}
 	tm_log_add(&m->log, &m->log.st.jobs_submitted, 1);
 	tm_jobs_count_submit();
+	atomic64_inc(&tm_fjobs_total);
 	queue_work(tm_fexec_wq, &js->exec_work);
 	return 0;
 }

@@ -121,6 +121,7 @@ void tm_jobs_totals(struct tm_jobs_totals *t)
 	t->jobs = atomic64_read(&tm_jobs_total);
 	t->access_after_invalidate = atomic64_read(&tm_jobs_late);
 	t->access_after_early_record = atomic64_read(&tm_jobs_late_early);
+	tm_fjobs_totals(t);
 }
 
 static bool tm_in(unsigned long base, unsigned long size, unsigned long start,

@@ -90,8 +90,20 @@ static void *fjob_loop(void *arg)
 	return NULL;
 }
 
+/* debugfs engine's count of one name since load, -1 if not readable. */
+static long long engine_count(const char *name)
+{
+	char txt[512], *p;
+
+	if (tm_read_text(TM_DEBUGFS "/engine", txt, sizeof(txt)))
+		return -1;
+	p = strstr(txt, name);
+	return p ? strtoll(p + strlen(name) + 1, NULL, 10) : -1;
+}
+
 TEST_OPTS(oom_kill_loop, 0, 900)
 {
+	long long nb0 = engine_count("nonblock_ack_pending");
 	char cg[128];
 	unsigned int i, killed = 0;
 	long long ooms0, ooms;
@@ -143,6 +155,8 @@ TEST_OPTS(oom_kill_loop, 0, 900)
 	ooms = tm_cg_read(cg, "memory.events", "oom_kill");
 	tm_diag("%u mirroring processes OOM-killed (memory.events oom_kill %lld -> %lld)",
 		killed, ooms0, ooms);
+	tm_diag("non-blockable callbacks that returned false awaiting the fault engine's TLB acknowledgment: %lld",
+		engine_count("nonblock_ack_pending") - nb0);
 	if (ooms >= 0 && ooms - ooms0 < (long long)opt_oom)
 		FAIL("memory.events counts %lld OOM kills for %u children", ooms - ooms0, opt_oom);
 	tm_cg_remove(cg);
