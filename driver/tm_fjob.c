@@ -166,18 +166,15 @@ static void tm_tlb_ack(struct work_struct *work)
 }
 
 /**
- * tm_fjob_removed - a removal hit a fault-model job: request an invalidation
+ * tm_fjob_removed - a removal hit a fault-model job: request a TLB
+ *	invalidation
  * @js: the jobs; jobs lock held, the entries already removed
- * @j: the job
- * @start: first address removed
- * @end: end (exclusive)
- * @write_only: only write access was removed
+ *
+ * One request covers every job of the mirror: the engine empties each TLB.
  */
-void tm_fjob_removed(struct tm_jobs *js, struct tm_job *j,
-		     unsigned long start, unsigned long end, bool write_only)
+void tm_fjob_removed(struct tm_jobs *js)
 {
 	lockdep_assert_held(&js->lock);
-	/* one request covers every job: the engine empties every TLB */
 	js->tlb_gen++;
 }
 
@@ -744,8 +741,8 @@ int tm_fjob_submit(struct tm_mirror *m, const struct tm_job_desc *d,
  * @value: the value to reach
  * @timeout_ns: how long to wait (0: only look)
  *
- * Return: 0, -EINVAL, -EFAULT, -ETIME, -ERESTARTSYS: see struct
- * drm_test_mirror_wait_ufence.
+ * Return: 0, -EINVAL, -EFAULT, -ETIME, -ERESTARTSYS, -EACCES, -ESRCH: see
+ * struct drm_test_mirror_wait_ufence.
  */
 int tm_fjob_wait_ufence(struct tm_mirror *m, u64 addr, u64 value,
 			s64 timeout_ns)
@@ -754,8 +751,13 @@ int tm_fjob_wait_ufence(struct tm_mirror *m, u64 addr, u64 value,
 	struct tm_jobs *js = &m->jobs;
 	unsigned long seen;
 	long left;
+	int ret;
 	u64 v;
 
+	/* the mirrored process's fences: another's memory is not the device's */
+	ret = tm_check_caller(m);
+	if (ret)
+		return ret;
 	if (!IS_ALIGNED(addr, sizeof(u64)) || timeout_ns < 0)
 		return -EINVAL;
 	left = timeout_ns ? (long)min_t(u64, nsecs_to_jiffies(timeout_ns) + 1,

@@ -207,7 +207,7 @@ struct issue {
 extern const unsigned long drm_cmds[];
 extern const size_t n_drm_cmds;
 /* One past the last DRM ioctl number of the driver (relative to 0x40). */
-#define TM_FUZZ_DRM_NR_END	(DRM_TEST_MIRROR_SUBMIT + 1)
+#define TM_FUZZ_DRM_NR_END	(DRM_TEST_MIRROR_WAIT_UFENCE + 1)
 
 void issue_prepare(struct issue *is, unsigned long cmd,
 		   const void *arg, size_t size, enum issue_mode mode);
