@@ -396,6 +396,8 @@ TEST(wait_ufence_args)
 			 ADDR(gone), -EFAULT);
 	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_WAIT_UFENCE, a, ok, addr,
 			 ADDR(KERNEL_ADDR), -EFAULT);
+	EXPECT_ARG_ERRNO(fd, DRM_IOCTL_TEST_MIRROR_WAIT_UFENCE, a, ok, addr, 0,
+			 -EFAULT);
 	/* reached: equal, above; timeout 0 or not */
 	ASSERT_OK(tm_wait_ufence(fd, &w[0], 5, 0));
 	ASSERT_OK(tm_wait_ufence(fd, &w[0], 4, 0));

@@ -66,15 +66,16 @@ FIXTURE_VARIANT_ADD(fdontneed, write_all) { .write = true, .all = true };
 FIXTURE_VARIANT_ADD(fdontneed, read_page) { .write = false, .all = false };
 FIXTURE_VARIANT_ADD(fdontneed, read_all) { .write = false, .all = true };
 
-TEST_F(fdontneed, fault_stream_survives_dontneed)
+static void dontneed_round(int fd, bool write, bool all)
 {
 	struct drm_test_mirror_ufence *uf = UFENCES(fd, true);
 	uint8_t *buf = tm_must_map_pattern(NJ * 2, SEED_A);
-	size_t k = variant->all ? 0 : 5, n = variant->all ? NJ * 2 : 1;
+	size_t k = all ? 0 : 5, n = all ? NJ * 2 : 1;
+	struct drm_test_mirror_stats st = STATS(fd);
 	struct fcount c0, c1;
 
-	tm_must_bind(fd, buf, SZ(NJ * 2), variant->write ? RW : RO);
-	if (variant->write) {
+	tm_must_bind(fd, buf, SZ(NJ * 2), write ? RW : RO);
+	if (write) {
 		FSTREAM_W(fd, buf, NJ * 2, VAL_A, 1500, uf, SEQ_A);
 		WAIT_WORDS(buf, SZ(NJ * 2), VAL_A, 1400);
 	} else {
@@ -84,7 +85,7 @@ TEST_F(fdontneed, fault_stream_survives_dontneed)
 	c0 = FCOUNT(fd);
 	ASSERT_EQ(UFENCE_NOW(fd, uf, SEQ_A), 0);
 	ASSERT_SYS(madvise(PG(buf, k), SZ(n), MADV_DONTNEED));
-	if (variant->write)
+	if (write)
 		WAIT_WORDS(PG(buf, k), SZ(n), VAL_A, 1000);
 	else
 		WAIT_SNAP(fd, PG(buf, k), n, TEST_MIRROR_SNAP_READ, 1000);
@@ -94,7 +95,7 @@ TEST_F(fdontneed, fault_stream_survives_dontneed)
 	fcount_diag("after it", &c1);
 	ASSERT_GT(c1.device_faults, c0.device_faults);
 	ASSERT_GE(c1.tlb_flushes, c0.tlb_flushes + 1);
-	if (variant->write) {
+	if (write) {
 		ASSERT_WORDS(buf, SZ(NJ * 2), VAL_A);
 	} else {
 		ASSERT_ZERO_MEM(PG(buf, k), SZ(n));
@@ -102,7 +103,13 @@ TEST_F(fdontneed, fault_stream_survives_dontneed)
 		EXPECT_PAT(PG(buf, k + n), SZ(k + n), SZ(NJ * 2 - k - n),
 			   SEED_A);
 	}
-	EXPECT_JOBS(fd, 1, 1, 0);
+	EXPECT_JOBS(fd, st.jobs_submitted + 1, st.jobs_completed + 1,
+		    st.jobs_failed);
+}
+
+TEST_F(fdontneed, fault_stream_survives_dontneed)
+{
+	dontneed_round(fd, variant->write, variant->all);
 }
 
 /*
@@ -291,6 +298,92 @@ TEST(fault_stream_survives_fork)
 	tm_send_byte(p[1]);
 	tm_must_wait_ok(pid);
 	EXPECT_JOBS(fd, 2, 2, 0);
+}
+
+/*
+ * fork under a reading STREAM (read-only binding, read-only entries): the
+ * write-protection takes nothing the job needs; the job ends with error 0,
+ * the data untouched, and the invalidation (with the event-aware policy,
+ * which keeps read-only entries) needed no TLB flush.
+ */
+TEST(fault_read_stream_survives_fork)
+{
+	struct drm_test_mirror_ufence *uf = UFENCES(fd, true);
+	uint8_t *buf = tm_must_map_pattern(NJ * 2, SEED_A);
+	bool aware = tm_has_cap(fd, TEST_MIRROR_CAP_EVENT_AWARE);
+	struct fcount c0, c1;
+	pid_t pid;
+
+	tm_must_bind(fd, buf, SZ(NJ * 2), RO);
+	FSTREAM_R(fd, buf, NJ * 2, 1000, uf, SEQ_A);
+	WAIT_SNAP(fd, buf, NJ * 2, TEST_MIRROR_SNAP_READ, 900);
+	c0 = FCOUNT(fd);
+	ASSERT_EQ(UFENCE_NOW(fd, uf, SEQ_A), 0);
+	pid = tm_fork();
+	if (!pid) {
+		ASSERT_PATTERN(buf, SZ(NJ * 2), SEED_A);
+		_exit(0);
+	}
+	tm_must_wait_ok(pid);
+	ASSERT_EQ(UFENCE(fd, uf, SEQ_A, 3000), 0);
+	c1 = FCOUNT(fd);
+	fcount_diag("before fork", &c0);
+	fcount_diag("after the STREAM", &c1);
+	ASSERT_PATTERN(buf, SZ(NJ * 2), SEED_A);
+	if (aware)
+		ASSERT_GT(c1.tlb_flushes_avoided, c0.tlb_flushes_avoided);
+	EXPECT_JOBS(fd, 1, 1, 0);
+}
+
+/*
+ * TEST_MIRROR_CAP_TWO_PASS: the kernel's notifier has two passes on 7.3
+ * only. Where it has, the module parameter two_pass is 1 (the default),
+ * and MADV_DONTNEED and munmap under a writing STREAM behave the same with
+ * two_pass 0 (one pass) and 1.
+ */
+static void two_pass_rounds(int before)
+{
+	/* a file opened after the change: whenever the driver reads it */
+	int f = tm_must_open();
+	struct drm_test_mirror_ufence *uf = UFENCES(f, true);
+	uint8_t *buf = tm_must_map_pattern(NS, SEED_A);
+
+	(void)before;
+	dontneed_round(f, true, false);
+	tm_must_bind(f, buf, SZ(NS), RW);
+	FSTREAM_W(f, buf, NS, VAL_A, LONG_MS, uf, SEQ_B);
+	WAIT_WORDS(buf, SZ(NS), VAL_A, 2000);
+	ASSERT_OK(tm_unmap(PG(buf, NS / 2), NS / 2));
+	ASSERT_EQ(UFENCE(f, uf, SEQ_B, 1000), -EFAULT);
+	ASSERT_WORDS(buf, SZ(NS / 2), VAL_A);
+	EXPECT_JOBS(f, 2, 1, 1);
+}
+
+FIXTURE(fpass) {};
+
+FIXTURE_VARIANT(fpass) {
+	const char *two_pass;
+};
+
+FIXTURE_VARIANT_ADD(fpass, one_pass) { .two_pass = "0" };
+FIXTURE_VARIANT_ADD(fpass, two_pass) { .two_pass = "1" };
+
+TEST_F(fpass, fault_two_pass_notifier)
+{
+	bool cap = tm_has_cap(fd, TEST_MIRROR_CAP_TWO_PASS);
+	unsigned int kv = tm_must_kernel_version();
+	uint64_t v = 0;
+
+	tm_diag("kernel %u.%u: TEST_MIRROR_CAP_TWO_PASS %s", kv / 100, kv % 100,
+		cap ? "set" : "clear");
+	ASSERT_EQ(cap, kv >= 703);
+	if (!cap)
+		SKIP("the kernel's notifier has one pass");
+	ASSERT_OK(tm_param_get("two_pass", &v));
+	ASSERT_EQ(v, 1);
+	tm_with_param("two_pass", variant->two_pass, two_pass_rounds);
+	ASSERT_OK(tm_param_get("two_pass", &v));
+	ASSERT_EQ(v, 1);
 }
 
 /*
