@@ -187,7 +187,20 @@ FIXTURE_VARIANT(batch) {
 FIXTURE_VARIANT_ADD(batch, b1) { .pages = 1, .val = "1" };
 FIXTURE_VARIANT_ADD(batch, b16) { .pages = 16, .val = "16" };
 
-/* The parameter exists and is at its default, before and after. */
+/* The body of the running variant. */
+static void (*batch_body)(int f);
+
+/* It runs on a file opened once the parameter is set. */
+static void batch_child(int before)
+{
+	(void)before;
+	batch_body(tm_must_open());
+}
+
+/*
+ * Run fn with fault_batch_pages set as the variant says; the parameter
+ * exists and is at its default, before and after.
+ */
 static void with_batch(const struct tm_variant_batch *variant, void (*fn)(int))
 {
 	uint64_t v = 0;
@@ -195,7 +208,8 @@ static void with_batch(const struct tm_variant_batch *variant, void (*fn)(int))
 	ASSERT_OK(tm_param_get("fault_batch_pages", &v));
 	ASSERT_EQ(v, 16);
 	batch = variant->pages;
-	tm_with_param("fault_batch_pages", variant->val, fn);
+	batch_body = fn;
+	tm_with_param("fault_batch_pages", variant->val, batch_child);
 	ASSERT_OK(tm_param_get("fault_batch_pages", &v));
 	ASSERT_EQ(v, 16);
 }
