@@ -105,14 +105,16 @@ TEST_OPTS(fault_access_after_invalidate_can_count, 0, 120)
  */
 TEST(engine_never_late_since_load)
 {
-	unsigned long long jobs, late, early;
-	char txt[256];
+	unsigned long long jobs, late, early, fjobs, faults, flushes, nb;
+	char txt[512];
 
 	tm_dbg_need();
 	ASSERT_OK(tm_read_text(TM_DEBUGFS "/engine", txt, sizeof(txt)));
-	ASSERT_EQ(sscanf(txt, "jobs %llu access_after_invalidate %llu access_after_early_record %llu",
-			 &jobs, &late, &early), 3);
+	ASSERT_EQ(sscanf(txt, "jobs %llu access_after_invalidate %llu access_after_early_record %llu fault_jobs %llu device_faults %llu tlb_flushes %llu nonblock_ack_pending %llu",
+			 &jobs, &late, &early, &fjobs, &faults, &flushes, &nb), 7);
 	tm_diag("since load: %llu jobs, %llu engine accesses after an invalidation (%llu provoked by job_skip_inval_wait)",
 		jobs, late, early);
+	tm_diag("of which %llu fault-model jobs: %llu device faults, %llu TLB invalidations acknowledged, %llu non-blockable callbacks returned false awaiting one",
+		fjobs, faults, flushes, nb);
 	ASSERT_EQ(late, 0);
 }
