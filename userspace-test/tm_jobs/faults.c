@@ -258,30 +258,72 @@ TEST(fault_jobs_of_a_file_run_in_order)
 }
 
 /*
- * The parameter's bounds, 1 to 512: 0 and 513 are refused (-EINVAL) or
- * clamped into them; it is put back to 16 before anything is asserted.
+ * FILL of n untouched pages: as many device faults (and batches) as batches
+ * of the running B cover them; n pages faulted.
  */
-TEST(fault_batch_pages_bounds)
+static void fill_n(int f, size_t n)
 {
-	static const char *const bad[] = { "0", "513", "100000" };
+	struct drm_test_mirror_ufence *uf = UFENCES(f, true);
+	uint8_t *dst = tm_must_map(n, PROT_READ | PROT_WRITE);
+
+	tm_must_bind(f, dst, SZ(n), RW);
+	FJOB(f, JOB_FILL, NULL, dst, SZ(n), VAL_A, 0, &uf[0], SEQ_A);
+	ASSERT_EQ(UFENCE(f, &uf[0], SEQ_A, 5000), 0);
+	ASSERT_WORDS(dst, SZ(n), VAL_A);
+	EXPECT_FAULTS(f, faults_for(n), n);
+	EXPECT_JOBS(f, 1, 1, 0);
+}
+
+static void fill_20(int f)
+{
+	fill_n(f, 20);
+}
+
+static void fill_600(int f)
+{
+	fill_n(f, 600);
+}
+
+/*
+ * The parameter's bounds, 1 to 512: a value outside them is refused
+ * (-EINVAL) or taken and clamped where it is used, at each fault: 0 works
+ * as 1 (a FILL of 20 untouched pages: 20 faults), 513 and 100000 as 512 (a
+ * FILL of 600: 2). It is put back to 16 after each, whatever happens.
+ */
+TEST(fault_batch_pages_clamped)
+{
+	static const struct {
+		const char *val;
+		unsigned int b;		/* in effect */
+		void (*fn)(int f);
+	} c[] = {
+		{ "0", 1, fill_20 },
+		{ "513", 512, fill_600 },
+		{ "100000", 512, fill_600 },
+	};
 	uint64_t v = 0;
 	unsigned int i;
-	int r, e;
+	int r;
 
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		ASSERT_OK(tm_param_get("fault_batch_pages", &v));
+		ASSERT_EQ(v, 16);
+		r = tm_param_set("fault_batch_pages", c[i].val);
+		if (r) {
+			tm_diag("fault_batch_pages=%s refused: %s", c[i].val,
+				tm_errname(r));
+			ASSERT_ERRNO(r, -EINVAL);
+			ASSERT_OK(tm_param_get("fault_batch_pages", &v));
+			ASSERT_EQ(v, 16);
+			continue;
+		}
+		ASSERT_OK(tm_param_set("fault_batch_pages", "16"));
+		tm_diag("fault_batch_pages=%s taken: works as %u", c[i].val,
+			c[i].b);
+		batch = c[i].b;
+		batch_body = c[i].fn;
+		tm_with_param("fault_batch_pages", c[i].val, batch_child);
+	}
 	ASSERT_OK(tm_param_get("fault_batch_pages", &v));
 	ASSERT_EQ(v, 16);
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		r = tm_param_set("fault_batch_pages", bad[i]);
-		e = tm_param_get("fault_batch_pages", &v);
-		ASSERT_OK(tm_param_set("fault_batch_pages", "16"));
-		ASSERT_OK(e);
-		tm_diag("fault_batch_pages=%s: %s, reads %llu", bad[i],
-			tm_errname(r), (unsigned long long)v);
-		if (r)
-			ASSERT_ERRNO(r, -EINVAL);
-		ASSERT_GE(v, 1);
-		ASSERT_LE(v, 512);
-		if (r)
-			ASSERT_EQ(v, 16);
-	}
 }
