@@ -9,7 +9,8 @@
  * parent's pages get the device's writes, the child's copy none of them),
  * mprotect(PROT_READ) and back under a reading one. It fails only on a
  * fault that cannot be resolved: munmap (-EFAULT, and munmap does not wait
- * for the job), mprotect(PROT_READ) under a writing STREAM (-EPERM). close
+ * for the job), UNBIND (-EFAULT), mprotect(PROT_READ) under a writing
+ * STREAM (-EPERM). close
  * of the file and exit of the process with a STREAM running (faults in
  * flight, or not) return promptly, and the engine writes nothing after.
  */
@@ -152,6 +153,33 @@ TEST_F(funmap, fault_stream_munmap_half)
 	c = FCOUNT(fd);
 	fcount_diag("after munmap", &c);
 	ASSERT_GE(c.tlb_flushes, 1);
+	EXPECT_JOBS(fd, 1, 0, 1);
+}
+
+/*
+ * UNBIND of the binding of a running writing STREAM: UNBIND returns within
+ * 200 ms (once the engine let go of the entries), the fence carries
+ * -EFAULT (binding gone) within a second, what the job wrote stays.
+ */
+TEST(fault_stream_unbind)
+{
+	struct drm_test_mirror_ufence *uf = UFENCES(fd, true);
+	uint8_t *buf = tm_must_map_pattern(NJ * 2, SEED_A);
+	uint32_t h = tm_must_bind(fd, buf, SZ(NJ * 2), RW);
+	uint64_t t0, t1;
+
+	FSTREAM_W(fd, buf, NJ * 2, VAL_A, LONG_MS, uf, SEQ_A);
+	WAIT_WORDS(buf, SZ(NJ * 2), VAL_A, 2000);
+	ASSERT_EQ(UFENCE_NOW(fd, uf, SEQ_A), 0);
+	t0 = tm_now_ns();
+	ASSERT_OK(tm_unbind(fd, h));
+	t1 = tm_now_ns();
+	ASSERT_EQ(UFENCE(fd, uf, SEQ_A, 1000), -EFAULT);
+	tm_diag("UNBIND under a running fault-model STREAM: %.3f ms",
+		MS(t1 - t0));
+	ASSERT_LT(t1 - t0, BOUND_NS(200));
+	ASSERT_WORDS(buf, SZ(NJ * 2), VAL_A);
+	ASSERT_EQ(STATS(fd).bindings, 1);	/* the fences' */
 	EXPECT_JOBS(fd, 1, 0, 1);
 }
 
