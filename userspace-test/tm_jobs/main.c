@@ -44,9 +44,10 @@
  *              and 16; a file's fault-model jobs run in order
  *   fchanges.c CPU changes under a running fault-model STREAM:
  *              MADV_DONTNEED and MIGRATE (survived, faulted again, a TLB
- *              flush), munmap (-EFAULT), mprotect (-EPERM under a writer;
- *              read-only and back under a reader survived), fork (survived,
- *              the child's copy untouched), close and exit
+ *              flush), munmap and UNBIND (-EFAULT), mprotect (-EPERM
+ *              under a writer; read-only and back survived under a
+ *              reader), fork (survived, the child's copy untouched), close
+ *              and exit; the one- and two-pass notifier (7.3)
  *
  * This file: main().
  */
