@@ -48,8 +48,9 @@
  *   readable; of a private file mapping, the pages the process wrote move) and
  *   then reads it back through the device into @ptr, as test_hmm does for
  *   verification: @cpages is the pages read, and a page that did not reach
- *   device memory in TM_HMM_TO_DEV_TRIES moves (a move skips a page held
- *   busy for a moment) fails the command with -ENOENT. MIGRATE_TO_SYS moves this
+ *   device memory fails the command with -ENOENT (after TM_HMM_TO_DEV_TRIES
+ *   moves where every page was in system memory: a move skips a page held
+ *   busy for a moment). MIGRATE_TO_SYS moves this
  *   device's pages of the range home, @cpages being the pages moved. RELEASE
  *   evicts every page of the device to system memory. FLAGS takes
  *   HMM_DMIRROR_FLAG_FAIL_ALLOC (in @npages; other bits -EINVAL; 0 cancels it),
@@ -308,22 +309,64 @@ static int tm_hmm_read_back(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd)
 /* Moves of MIGRATE_TO_DEV before a page missing from device memory fails it. */
 #define TM_HMM_TO_DEV_TRIES	3
 
+static u8 tm_hmm_valid(unsigned long hmm_pfn)
+{
+	return !!(hmm_pfn & HMM_PFN_VALID);
+}
+
+/*
+ * Does the CPU map every page of the range with a page this device may
+ * take (system memory, or its own)? Not: a hole, or another device's page
+ * (hmm_range_fault() does not report those to us).
+ */
+static bool tm_hmm_all_valid(struct tm_hmm_file *hf, unsigned long addr,
+			     unsigned long npages)
+{
+	unsigned long n, i;
+	bool all = true;
+	u8 *v;
+	int ret;
+
+	v = kmalloc(TM_HMM_SNAP_MAX, GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return false;
+	while (npages && all) {
+		n = min_t(unsigned long, npages, TM_HMM_SNAP_MAX);
+		ret = tm_mirror_cpu_snapshot(hf->m, addr, n, tm_hmm_valid, v);
+		if (ret <= 0) {
+			all = false;
+			break;
+		}
+		for (i = 0; i < ret; i++)
+			all &= v[i];
+		addr += (unsigned long)ret << PAGE_SHIFT;
+		npages -= ret;
+	}
+	kfree(v);
+	return all;
+}
+
 /*
  * MIGRATE_TO_DEV: move the range, then read it back through the device,
  * every page of which must now be in its memory. A move skips a page that
  * someone else holds for a moment (compaction migrating it, a folio lock
- * not taken at once): such pages are moved again, the others staying where
- * they are.
+ * not taken at once): if every page was one the device may take before
+ * the move, the range is moved again (the pages moved stay). Not if some
+ * page was in another device's memory: test_hmm's answer there is -ENOENT,
+ * and the move's own fault brings such a page home, where a second move
+ * would take it.
  */
 static int tm_hmm_to_dev(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd,
 			 unsigned long size)
 {
-	unsigned int tries;
+	unsigned int tries, max;
 	u64 moved;
 	long n = 0;
 	int ret;
 
-	for (tries = 0; tries < TM_HMM_TO_DEV_TRIES; tries++) {
+	max = tm_hmm_all_valid(hf, cmd->addr, cmd->npages) ?
+	      TM_HMM_TO_DEV_TRIES : 1;
+	for (tries = 0; tries < max; tries++) {
 		ret = tm_mirror_devmem(hf->m, TM_DEVMEM_TO_DEVICE,
 				       TM_DEVMEM_SPAN, cmd->addr, size, &moved);
 		if (ret)
