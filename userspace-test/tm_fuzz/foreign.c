@@ -96,6 +96,13 @@ static int foreign_expect(unsigned long cmd, const uint8_t *eff)
 	}
 	case DRM_TEST_MIRROR_SUBMIT:
 		return foreign_submit_expect((const void *)eff);
+	case DRM_TEST_MIRROR_WAIT_UFENCE: {
+		const struct drm_test_mirror_wait_ufence *a = (const void *)eff;
+
+		if (a->flags || a->pad || (a->addr & 7) || a->timeout_ns < 0)
+			return -EINVAL;
+		break;
+	}
 	}
 	return -EACCES;
 }
@@ -152,6 +159,15 @@ static size_t gen_any(unsigned long *cmd, void *arg)
 		break;
 	case DRM_TEST_MIRROR_SUBMIT:
 		gen_foreign_submit(arg);
+		break;
+	case DRM_TEST_MIRROR_WAIT_UFENCE:
+		((struct drm_test_mirror_wait_ufence *)arg)->addr =
+			(uintptr_t)bufrw + rn(BUF_RW_PAGES * PAGE_SZ / 8) * 8;
+		((struct drm_test_mirror_wait_ufence *)arg)->value = 0;
+		((struct drm_test_mirror_wait_ufence *)arg)->timeout_ns =
+			chance(90) ? 0 : -1;
+		if (chance(80))
+			((struct drm_test_mirror_wait_ufence *)arg)->flags = 0;
 		break;
 	default:
 		break;

@@ -307,7 +307,8 @@ void check_stats_out(struct mfile *m, const struct drm_test_mirror_stats *s)
 				  TEST_MIRROR_CAP_UFFD_FAULTS |
 				  TEST_MIRROR_CAP_DEVICE_PRIVATE |
 				  TEST_MIRROR_CAP_DEVICE_EXCLUSIVE |
-				  TEST_MIRROR_CAP_DEVICE_HUGE))
+				  TEST_MIRROR_CAP_DEVICE_HUGE |
+				  TEST_MIRROR_CAP_TWO_PASS))
 		FAIL("STATS: unknown caps 0x%x", s->caps);
 	if ((s->caps & TEST_MIRROR_CAP_DEVICE_HUGE) &&
 	    !(s->caps & TEST_MIRROR_CAP_DEVICE_PRIVATE))
