@@ -79,14 +79,13 @@
  * - 7.1 added an optional two-pass interval notifier
  *   (invalidate_start / invalidate_finish): a driver starts its device's TLB
  *   flush in the first pass and waits for it in the second, so that the
- *   waits of all notifiers of a range overlap. test_mirror does not use it,
- *   deliberately: its device has nothing to wait for. A device access runs
- *   under the table lock that the callback takes, so once the callback holds
- *   it no access is in flight, and the callback's work (clearing entries in
- *   memory) ends before it returns; a second pass would only add a
- *   GFP_NOWAIT allocation per callback and a path for its failure. A device
- *   that runs on its own (an asynchronous engine) is where the second pass
- *   pays.
+ *   waits of all notifiers of a range overlap. test_mirror uses it for the
+ *   one wait it has, the fault engine's TLB acknowledgment ("Jobs: the
+ *   fault model"), where Kbuild finds struct mmu_interval_notifier_finish
+ *   (TM_HAVE_MN_TWO_PASS): the second pass comes from a small pool in the
+ *   mirror, not an allocation, and a full pool falls back to waiting in the
+ *   first pass. The synchronous device and the pre-validated jobs have
+ *   nothing to overlap: their callback's work ends before it returns.
  *
  * - Device-private memory (CONFIG_DEVICE_PRIVATE) is only configured in
  *   Debian's 7.3 of the kernels built for. Its pgmap API changed shape
@@ -195,7 +194,7 @@ static inline bool tm_range_unmaps(const struct mmu_notifier_range *range)
 	!defined(TM_HAVE_MIGRATE_COMPOUND) || !defined(TM_HAVE_SCHED_INIT_ARGS) || \
 	!defined(TM_HAVE_SCHED_NUM_RQS) || !defined(TM_HAVE_SCHED_CREDITS) || \
 	!defined(TM_HAVE_SCHED_CLIENT_ID) || !defined(TM_HAVE_SCHED_NO_HANG) || \
-	!defined(TM_HAVE_FENCE_DETACH)
+	!defined(TM_HAVE_FENCE_DETACH) || !defined(TM_HAVE_MN_TWO_PASS)
 #error "TM_HAVE_* are probed by Kbuild: build with it"
 #endif
 

@@ -15,9 +15,11 @@
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include "compat.h"
 #include "tm_log.h"
 #include "tm_mirror.h"
 #include "tm_table.h"
@@ -54,6 +56,17 @@
  * holding it, spins until the engine's page access in flight ends: the
  * engine takes no lock inside an access, so the spin is bounded by one page
  * copy. tm_mirror_create() teaches lockdep this order too.
+ *
+ * The fault model (tm_fjob.c) adds no lock to this order, only waits. Its
+ * invalidations wait for the fault engine's TLB acknowledgment *after*
+ * releasing the table lock (in the second pass where the kernel has one),
+ * and the acknowledgment (a work item on a ``WQ_MEM_RECLAIM`` workqueue)
+ * takes only the jobs lock, allocates nothing and never takes the mmap
+ * lock: it runs under fs_reclaim_acquire(), so lockdep reports any
+ * allocation there. The fault handler takes the structural lock and the
+ * mmap lock as the READ ioctl does; the callback never waits for it, nor
+ * for a job. The device's fault queue has a spinlock of its own
+ * (``tm_faultq_lock``), held across nothing else.
  *
  * Innermost, ``tm_log.lock`` (spinlock) protects the counters and the event
  * log, and is held across nothing else.
@@ -101,6 +114,9 @@
  * @epoch: the value tm_jobs.epoch took when the removal was complete.
  * @write_only: only write access was removed (a downgrade).
  * @early: declared complete before the wait (``job_skip_inval_wait``).
+ * @ack: for the fault model: complete once the engine acknowledged the TLB
+ *	invalidation (else for the pre-validated model: once its accesses
+ *	ended).
  */
 struct tm_inv_rec {
 	unsigned long start;
@@ -108,7 +124,33 @@ struct tm_inv_rec {
 	unsigned long epoch;
 	bool write_only;
 	bool early;
+	bool ack;
 };
+
+/* Second passes of two-pass callbacks one mirror can have outstanding. */
+#define TM_TLB_FINISH		4
+
+#if TM_HAVE_MN_TWO_PASS
+/**
+ * struct tm_tlb_finish - a callback's second pass (tm_fjob.c)
+ * @base: what the kernel hands back to invalidate_finish.
+ * @m: the mirror.
+ * @gen: the TLB invalidation to wait for.
+ * @start: the range removed, for the checker.
+ * @end: its end (exclusive).
+ * @write_only: only write access was removed.
+ * @slot: index in tm_jobs.fin.
+ */
+struct tm_tlb_finish {
+	struct mmu_interval_notifier_finish base;
+	struct tm_mirror *m;
+	unsigned long gen;
+	unsigned long start;
+	unsigned long end;
+	bool write_only;
+	unsigned int slot;
+};
+#endif
 
 /**
  * struct tm_jobs - the jobs of one mirror (tm_job.c)
@@ -122,6 +164,18 @@ struct tm_inv_rec {
  * @epoch: removals of entries completed while jobs existed.
  * @ring: the last TM_INV_RING of those removals.
  * @closing: the file is being released: jobs stop.
+ * @nr_fault: of @active, fault-model jobs (jobs lock).
+ * @nr_fault_writers: of those, jobs that write.
+ * @tlb_gen: TLB invalidations requested (jobs lock; read without it).
+ * @tlb_acked: the last of them the engine acknowledged.
+ * @ack_work: the acknowledgment, on the reclaim-safe workqueue.
+ * @ack_wq: waiters for @tlb_acked.
+ * @queue: fault-model jobs waiting for the fault engine (jobs lock).
+ * @exec_work: the fault engine's work for this mirror.
+ * @ufence_seq: user fences written (waiters compare it).
+ * @ufence_wq: WAIT_UFENCE waiters.
+ * @fin_busy: slots of @fin in use (jobs lock).
+ * @fin: second passes of two-pass callbacks.
  */
 struct tm_jobs {
 	spinlock_t lock;	/* see above */
@@ -131,6 +185,20 @@ struct tm_jobs {
 	unsigned long epoch;
 	struct tm_inv_rec ring[TM_INV_RING];
 	bool closing;
+	unsigned int nr_fault;
+	unsigned int nr_fault_writers;
+	unsigned long tlb_gen;
+	unsigned long tlb_acked;
+	struct work_struct ack_work;
+	wait_queue_head_t ack_wq;
+	struct list_head queue;
+	struct work_struct exec_work;
+	unsigned long ufence_seq;
+	wait_queue_head_t ufence_wq;
+	unsigned long fin_busy;
+#if TM_HAVE_MN_TWO_PASS
+	struct tm_tlb_finish fin[TM_TLB_FINISH];
+#endif
 };
 
 /* Segments per file, beyond one per binding. */
@@ -351,6 +419,18 @@ int tm_fault(struct tm_mirror *m, struct tm_seg *seg, unsigned long start,
 /* tm_job.c: the engine's side of the table */
 void tm_jobs_init(struct tm_mirror *m);
 bool tm_jobs_busy(struct tm_mirror *m, unsigned long start, unsigned long end);
+
+struct mmu_interval_notifier_finish;
+void tm_fjobs_fini(struct tm_mirror *m);
+void tm_fjob_tlb_sync(struct tm_mirror *m, unsigned long start,
+		      unsigned long end);
+bool tm_fjob_callback_end(struct tm_mirror *m,
+			  const struct mmu_notifier_range *range,
+			  unsigned long g0, unsigned long g1,
+			  unsigned long start, unsigned long end,
+			  bool write_only,
+			  struct mmu_interval_notifier_finish **finish);
+void tm_fjob_invalidate_finish(struct mmu_interval_notifier_finish *finish);
 
 /* tm_migrate.c: the batches of a page move (MIGRATE, DEVMEM) */
 typedef int (*tm_move_fn)(struct tm_mirror *m, struct tm_seg *seg,

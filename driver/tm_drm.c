@@ -58,6 +58,7 @@ static_assert(sizeof(struct drm_test_mirror_devmem) == 40);
 static_assert(TM_SNAP_EXCLUSIVE == TEST_MIRROR_SNAP_EXCLUSIVE);
 static_assert(TM_CAP_DEVICE_EXCLUSIVE == TEST_MIRROR_CAP_DEVICE_EXCLUSIVE);
 static_assert(TM_CAP_DEVICE_HUGE == TEST_MIRROR_CAP_DEVICE_HUGE);
+static_assert(TM_CAP_TWO_PASS == TEST_MIRROR_CAP_TWO_PASS);
 static_assert(TM_ATOMIC_FETCH_ADD == TEST_MIRROR_ATOMIC_FETCH_ADD);
 static_assert(TM_ATOMIC_CMPXCHG == TEST_MIRROR_ATOMIC_CMPXCHG);
 static_assert(TM_ACTION_NONE == TEST_MIRROR_ACTION_NONE);
@@ -81,6 +82,8 @@ static_assert(sizeof(struct drm_test_mirror_stats) ==
 	      8 + 8 * (16 + 13 + 8 + 8 + 8));
 static_assert(sizeof(struct drm_test_mirror_atomic) == 64);
 static_assert(sizeof(struct drm_test_mirror_submit) == 80);
+static_assert(sizeof(struct drm_test_mirror_wait_ufence) == 32);
+static_assert(sizeof(struct drm_test_mirror_ufence) == 16);
 static_assert(TM_JOB_COPY == TEST_MIRROR_JOB_COPY);
 static_assert(TM_JOB_FILL == TEST_MIRROR_JOB_FILL);
 static_assert(TM_JOB_ATOMIC == TEST_MIRROR_JOB_ATOMIC);
@@ -278,6 +281,12 @@ static int tm_ioctl_stats(struct drm_device *dev, void *data,
 	args->job_pages = st.job_pages;
 	args->job_inval_waits = st.job_inval_waits;
 	args->access_after_invalidate = st.access_after_invalidate;
+	args->device_faults = st.device_faults;
+	args->fault_batches = st.fault_batches;
+	args->fault_pages = st.fault_pages;
+	args->tlb_flushes = st.tlb_flushes;
+	args->tlb_flushes_avoided = st.tlb_flushes_avoided;
+	args->nonblock_ack_pending = st.nonblock_ack_pending;
 	return 0;
 }
 
@@ -400,9 +409,18 @@ static int tm_ioctl_submit(struct drm_device *dev, void *data,
 	struct tm_job *job;
 	int ret;
 
-	if (args->flags || args->pad || args->ufence_addr ||
-	    args->ufence_value || (!args->in_syncobj && args->in_point) ||
+	if ((args->flags & ~TEST_MIRROR_SUBMIT_FAULTABLE) || args->pad ||
+	    (!args->in_syncobj && args->in_point) ||
 	    args->src != d.src || args->dst != d.dst || args->size != d.size)
+		return -EINVAL;
+	if (args->flags & TEST_MIRROR_SUBMIT_FAULTABLE) {
+		/* no dma_fence in or out: see "Jobs: the fault model" */
+		if (args->in_syncobj || args->out_syncobj)
+			return -EINVAL;
+		return tm_fjob_submit(df->m, &d, args->ufence_addr,
+				      args->ufence_value);
+	}
+	if (args->ufence_addr || args->ufence_value)
 		return -EINVAL;
 	/* Everything that can fail is done before the job is armed. */
 	if (args->out_syncobj) {
@@ -434,6 +452,17 @@ out_put:
 	return ret;
 }
 
+static int tm_ioctl_wait_ufence(struct drm_device *dev, void *data,
+				struct drm_file *file)
+{
+	struct drm_test_mirror_wait_ufence *args = data;
+
+	if (args->flags || args->pad)
+		return -EINVAL;
+	return tm_fjob_wait_ufence(tm_file_mirror(file), args->addr,
+				   args->value, args->timeout_ns);
+}
+
 static const struct drm_ioctl_desc tm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_BIND, tm_ioctl_bind, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_UNBIND, tm_ioctl_unbind, DRM_RENDER_ALLOW),
@@ -446,6 +475,8 @@ static const struct drm_ioctl_desc tm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_DEVMEM, tm_ioctl_devmem, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_ATOMIC, tm_ioctl_atomic, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(TEST_MIRROR_SUBMIT, tm_ioctl_submit, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(TEST_MIRROR_WAIT_UFENCE, tm_ioctl_wait_ufence,
+			  DRM_RENDER_ALLOW),
 };
 
 static const struct file_operations tm_drm_fops = {

@@ -94,8 +94,7 @@
 #include "compat.h"
 #include "tm_core.h"
 #include "tm_devmem.h"
-#include "tm_job.h"
-#include "tm_sched.h"
+#include "tm_job_priv.h"
 
 /* Fault-and-validate rounds of one SUBMIT before -EAGAIN. */
 #define TM_JOB_TRIES		8
@@ -104,6 +103,14 @@
 static atomic64_t tm_jobs_total = ATOMIC64_INIT(0);
 static atomic64_t tm_jobs_late = ATOMIC64_INIT(0);
 static atomic64_t tm_jobs_late_early = ATOMIC64_INIT(0);
+
+/**
+ * tm_jobs_count_submit - count a job, either model, in the totals
+ */
+void tm_jobs_count_submit(void)
+{
+	atomic64_inc(&tm_jobs_total);
+}
 
 /**
  * tm_jobs_totals - the engine's counters since the module was loaded
@@ -116,57 +123,40 @@ void tm_jobs_totals(struct tm_jobs_totals *t)
 	t->access_after_early_record = atomic64_read(&tm_jobs_late_early);
 }
 
-/**
- * struct tm_job - one job of a mirror
- * @base: the engine's job.
- * @m: the mirror.
- * @node: in tm_jobs.active while the job may run, else empty (jobs lock).
- * @op: TM_JOB_*.
- * @src: the range read, 0 for none.
- * @dst: the range written, 0 for none.
- * @size: bytes of each range.
- * @value: FILL's and STREAM's value, ATOMIC's addend.
- * @duration_ns: how long a STREAM runs.
- * @seq: odd while an access is in flight (written by the engine only).
- * @sum: what a reading STREAM read (kept, so that the reads are made).
- * @in_fence: the in-fence, whose error the job takes instead of running.
- * @ran: the engine ran the work.
- */
-struct tm_job {
-	struct tm_sched_job base;
-	struct tm_mirror *m;
-	struct list_head node;
-	unsigned int op;
-	unsigned long src;
-	unsigned long dst;
-	unsigned long size;
-	u64 value;
-	u64 duration_ns;
-	unsigned long seq;
-	u64 sum;
-	struct dma_fence *in_fence;
-	bool ran;
-};
-
 static bool tm_in(unsigned long base, unsigned long size, unsigned long start,
 		  unsigned long end)
 {
 	return base && base < end && start < base + size;
 }
 
-/* Could @j use an entry of [start, end) removed this way? */
-static bool tm_job_uses(const struct tm_job *j, unsigned long start,
-			unsigned long end, bool write_only)
+/**
+ * tm_job_uses - could a job use an entry of a range removed this way?
+ * @j: the job
+ * @start: first address removed
+ * @end: end (exclusive)
+ * @write_only: only write access was removed
+ *
+ * Return: true if @j reads (unless @write_only) or writes a page of it, its
+ * user fence's page included.
+ */
+bool tm_job_uses(const struct tm_job *j, unsigned long start,
+		 unsigned long end, bool write_only)
 {
 	return tm_in(j->dst, j->size, start, end) ||
-	       (!write_only && tm_in(j->src, j->size, start, end));
+	       (!write_only && tm_in(j->src, j->size, start, end)) ||
+	       tm_in(j->ufence_addr & PAGE_MASK, PAGE_SIZE, start, end);
 }
 
 /* ---------------------------------------------------------------------- */
 /* The table's side: removals and reaping wait for the engine            */
 
-/* Wait for the access in flight of @j, if any. Jobs lock held. */
-static bool tm_job_wait_access(struct tm_job *j)
+/**
+ * tm_job_wait_access - wait for the access in flight of a job, if any
+ * @j: the job; jobs lock held (or the job is the caller's)
+ *
+ * Return: true if there was one.
+ */
+bool tm_job_wait_access(struct tm_job *j)
 {
 	unsigned long seq = READ_ONCE(j->seq);
 
@@ -178,9 +168,17 @@ static bool tm_job_wait_access(struct tm_job *j)
 	return true;
 }
 
-/* Declare a removal complete, for the checker. Jobs lock held. */
-static void tm_jobs_record(struct tm_jobs *js, unsigned long start,
-			   unsigned long end, bool write_only, bool early)
+/**
+ * tm_jobs_record - declare a removal complete, for the checker
+ * @js: the jobs; jobs lock held
+ * @start: first address removed
+ * @end: end (exclusive)
+ * @write_only: only write access was removed
+ * @early: declared before the wait (``job_skip_inval_wait``)
+ * @ack: for the fault model's accesses (else the pre-validated model's)
+ */
+void tm_jobs_record(struct tm_jobs *js, unsigned long start,
+		    unsigned long end, bool write_only, bool early, bool ack)
 {
 	struct tm_inv_rec *rec = &js->ring[(js->epoch + 1) % TM_INV_RING];
 
@@ -189,6 +187,7 @@ static void tm_jobs_record(struct tm_jobs *js, unsigned long start,
 	rec->end = end;
 	rec->write_only = write_only;
 	rec->early = early;
+	rec->ack = ack;
 	rec->epoch = js->epoch + 1;
 	/* The record is complete before an access can see the new epoch. */
 	smp_store_release(&js->epoch, js->epoch + 1);
@@ -218,12 +217,17 @@ static void tm_jobs_removed(struct tm_table *t, unsigned long start,
 	 * bug, the pages stay safe (the wait still comes before the return).
 	 */
 	if (skip)
-		tm_jobs_record(js, start, end, write_only, true);
-	list_for_each_entry(j, &js->active, node)
-		if (tm_job_uses(j, start, end, write_only))
+		tm_jobs_record(js, start, end, write_only, true, false);
+	list_for_each_entry(j, &js->active, node) {
+		if (!tm_job_uses(j, start, end, write_only))
+			continue;
+		if (j->faultable)
+			tm_fjob_removed(js, j, start, end, write_only);
+		else
 			waited += tm_job_wait_access(j);
+	}
 	if (!skip)
-		tm_jobs_record(js, start, end, write_only, false);
+		tm_jobs_record(js, start, end, write_only, false, false);
 	spin_unlock(&js->lock);
 	if (waited)
 		tm_log_add(&m->log, &m->log.st.job_inval_waits, 1);
@@ -258,6 +262,7 @@ void tm_jobs_init(struct tm_mirror *m)
 	js->nr_alive = 0;
 	js->epoch = 0;
 	js->closing = false;
+	tm_fjobs_init(js);
 	m->table.removed = tm_jobs_removed;
 	m->table.quiesce = tm_jobs_quiesce;
 }
@@ -285,8 +290,13 @@ bool tm_jobs_busy(struct tm_mirror *m, unsigned long start, unsigned long end)
 	return busy;
 }
 
-/* Off the list of jobs that may run: invalidations stop waiting for it. */
-static void tm_job_unlist(struct tm_job *j)
+/**
+ * tm_job_unlist - off the list of jobs that may run
+ * @j: the job, which no longer touches a page
+ *
+ * Invalidations stop waiting for it (or flushing its TLB).
+ */
+void tm_job_unlist(struct tm_job *j)
 {
 	struct tm_jobs *js = &j->m->jobs;
 
@@ -294,12 +304,19 @@ static void tm_job_unlist(struct tm_job *j)
 	if (!list_empty(&j->node)) {
 		list_del_init(&j->node);
 		js->nr_active--;
+		if (j->faultable)
+			js->nr_fault--;
 	}
 	spin_unlock(&js->lock);
 }
 
-/* The job no longer uses the mirror, which may go once the last is gone. */
-static void tm_job_gone(struct tm_jobs *js)
+/**
+ * tm_job_gone - a job no longer uses the mirror
+ * @js: its mirror's jobs
+ *
+ * The mirror may go once the last is gone (tm_jobs_wait_idle()).
+ */
+void tm_job_gone(struct tm_jobs *js)
 {
 	spin_lock(&js->lock);
 	js->nr_alive--;
@@ -312,12 +329,18 @@ static void tm_job_gone(struct tm_jobs *js)
 /* ---------------------------------------------------------------------- */
 /* The engine                                                             */
 
-/*
- * The frame the engine reads or writes for the page at @addr, and the
- * folio to mark dirty after a write. Inside an access.
+/**
+ * tm_job_frame - the frame the engine uses for a page, from the table
+ * @m: the mirror; inside an access
+ * @addr: the page
+ * @write: the access writes
+ * @pfn: out: the frame to read or write (VRAM for a device page)
+ * @folio: out: the folio to mark dirty after a write
+ *
+ * Return: false if the entry is missing, or read-only for a write.
  */
-static bool tm_job_frame(struct tm_mirror *m, unsigned long addr, bool write,
-			 unsigned long *pfn, struct folio **folio)
+bool tm_job_frame(struct tm_mirror *m, unsigned long addr, bool write,
+		  unsigned long *pfn, struct folio **folio)
 {
 	u64 need = TM_ENT_VALID | (write ? TM_ENT_WRITE : 0);
 
@@ -329,7 +352,13 @@ static bool tm_job_frame(struct tm_mirror *m, unsigned long addr, bool write,
 	return true;
 }
 
-static void tm_job_do(struct tm_job *j, const u64 *s, u64 *d)
+/**
+ * tm_job_do - one page of a job's work
+ * @j: the job; inside an access
+ * @s: the source page mapped, or NULL
+ * @d: the destination page mapped, or NULL
+ */
+void tm_job_do(struct tm_job *j, const u64 *s, u64 *d)
 {
 	unsigned int i, n = PAGE_SIZE / sizeof(u64);
 
@@ -352,9 +381,19 @@ static void tm_job_do(struct tm_job *j, const u64 *s, u64 *d)
 	}
 }
 
-/* Did a removal of the page at @addr complete during the access? */
-static void tm_job_check(struct tm_job *j, unsigned long addr, bool write,
-			 unsigned long e0, unsigned long e1)
+/**
+ * tm_job_check - did a removal of a page complete during an access?
+ * @j: the job, whose access has ended
+ * @addr: a page it used
+ * @write: it wrote the page
+ * @e0: tm_jobs.epoch when the access opened
+ * @e1: tm_jobs.epoch after its last byte
+ *
+ * Counts a hit in access_after_invalidate (see "The checker"). Each model
+ * looks at the records of its own kind of completion.
+ */
+void tm_job_check(struct tm_job *j, unsigned long addr, bool write,
+		  unsigned long e0, unsigned long e1)
 {
 	struct tm_jobs *js = &j->m->jobs;
 	struct tm_inv_rec *rec;
@@ -364,8 +403,8 @@ static void tm_job_check(struct tm_job *j, unsigned long addr, bool write,
 	spin_lock(&js->lock);
 	for (e = e0 + 1; e != e1 + 1 && !hit; e++) {
 		rec = &js->ring[e % TM_INV_RING];
-		if (rec->epoch != e)
-			continue;	/* overwritten since */
+		if (rec->epoch != e || rec->ack != j->faultable)
+			continue;	/* overwritten since, or the other model */
 		hit = addr >= rec->start && addr < rec->end &&
 		      (write || !rec->write_only);
 		early = rec->early;
@@ -520,9 +559,17 @@ static bool tm_job_valid(struct tm_mirror *m, unsigned long addr,
 	return true;
 }
 
-/* The binding rules: each range inside one binding with the access. */
-static int tm_job_check_binding(struct tm_mirror *m, unsigned long addr,
-				unsigned long size, bool write)
+/**
+ * tm_job_check_binding - the binding rules for one range of a job
+ * @m: the mirror; structural lock held
+ * @addr: the range, 0 for none
+ * @size: its size
+ * @write: the job writes it
+ *
+ * Return: 0, -ENOENT (not inside one binding), -EPERM (read-only binding).
+ */
+int tm_job_check_binding(struct tm_mirror *m, unsigned long addr,
+			 unsigned long size, bool write)
 {
 	struct tm_binding *b;
 
@@ -568,7 +615,13 @@ static int tm_job_validate(struct tm_mirror *m, struct tm_job *j)
 	return ret && ret != -EBUSY ? ret : -EAGAIN;
 }
 
-static int tm_job_check_desc(const struct tm_job_desc *d)
+/**
+ * tm_job_check_desc - the argument rules of a job, either model
+ * @d: the job
+ *
+ * Return: 0, -EINVAL, -E2BIG: see struct drm_test_mirror_submit.
+ */
+int tm_job_check_desc(const struct tm_job_desc *d)
 {
 	bool stream = d->op == TM_JOB_STREAM;
 	int ret;
@@ -713,7 +766,7 @@ struct dma_fence *tm_job_push(struct tm_job *job)
 	struct dma_fence *fence;
 
 	tm_log_add(&m->log, &m->log.st.jobs_submitted, 1);
-	atomic64_inc(&tm_jobs_total);
+	tm_jobs_count_submit();
 	fence = tm_sched_job_arm(&job->base);
 	tm_sched_job_push(&job->base);
 	return fence;

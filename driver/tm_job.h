@@ -67,5 +67,13 @@ struct dma_fence *tm_job_push(struct tm_job *job);
 void tm_job_abandon(struct tm_job *job);
 void tm_jobs_cancel(struct tm_mirror *m);
 void tm_jobs_wait_idle(struct tm_mirror *m);
+void tm_jobs_count_submit(void);
+
+int tm_fjob_submit(struct tm_mirror *m, const struct tm_job_desc *d,
+		   u64 ufence_addr, u64 ufence_value);
+int tm_fjob_wait_ufence(struct tm_mirror *m, u64 addr, u64 value,
+			s64 timeout_ns);
+int tm_fjobs_module_init(void);
+void tm_fjobs_module_exit(void);
 
 #endif /* _TM_JOB_H_ */

@@ -19,6 +19,7 @@ struct mmu_notifier_range;
 #define TM_CAP_DEVICE_PRIVATE	BIT(3)
 #define TM_CAP_DEVICE_EXCLUSIVE	BIT(4)
 #define TM_CAP_DEVICE_HUGE	BIT(5)
+#define TM_CAP_TWO_PASS		BIT(6)
 
 /* Events counted, by enum mmu_notifier_event; TEST_MIRROR_EVENT_MAX. */
 #define TM_NR_EVENTS		16
@@ -55,6 +56,14 @@ struct mmu_notifier_range;
  * @job_inval_waits: removals that waited for an engine access.
  * @access_after_invalidate: engine accesses that outlived the removal of
  *	their entry (tm_job.c, "The checker").
+ * @device_faults: faults raised by fault-model jobs.
+ * @fault_batches: fault-handler rounds.
+ * @fault_pages: pages the fault handler made valid.
+ * @tlb_flushes: TLB invalidations acknowledged for this mirror's removals.
+ * @tlb_flushes_avoided: invalidations with fault-model jobs running that
+ *	needed none.
+ * @nonblock_ack_pending: non-blockable callbacks that returned false while
+ *	an acknowledgment was outstanding.
  */
 struct tm_stats {
 	u32 caps;
@@ -86,6 +95,12 @@ struct tm_stats {
 	u64 job_pages;
 	u64 job_inval_waits;
 	u64 access_after_invalidate;
+	u64 device_faults;
+	u64 fault_batches;
+	u64 fault_pages;
+	u64 tlb_flushes;
+	u64 tlb_flushes_avoided;
+	u64 nonblock_ack_pending;
 };
 
 /**

@@ -8,15 +8,19 @@
 #include "tm_debugfs.h"
 #include "tm_drm.h"
 #include "tm_hmm_compat.h"
+#include "tm_job.h"
 
 static int __init tm_init(void)
 {
 	int ret;
 
 	tm_debugfs_init();
-	ret = tm_drm_init();
+	ret = tm_fjobs_module_init();
 	if (ret)
 		goto err_debugfs;
+	ret = tm_drm_init();
+	if (ret)
+		goto err_fjobs;
 	ret = tm_hmm_compat_init();
 	if (ret)
 		goto err_drm;
@@ -24,6 +28,8 @@ static int __init tm_init(void)
 
 err_drm:
 	tm_drm_exit();
+err_fjobs:
+	tm_fjobs_module_exit();
 err_debugfs:
 	tm_debugfs_exit();
 	return ret;
@@ -33,6 +39,7 @@ static void __exit tm_exit(void)
 {
 	tm_hmm_compat_exit();
 	tm_drm_exit();
+	tm_fjobs_module_exit();
 	tm_debugfs_exit();
 }
 

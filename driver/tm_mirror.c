@@ -87,6 +87,7 @@ struct tm_mirror *tm_mirror_create(void *owner, const struct tm_limits *limits)
 			(aware ? TM_CAP_EVENT_AWARE : 0) |
 			(tm_policy_can_downgrade_vma() ? TM_CAP_VMA_DOWNGRADE : 0) |
 			(TM_HAVE_HMM_UNLOCKED ? TM_CAP_UFFD_FAULTS : 0) |
+			(TM_HAVE_MN_TWO_PASS ? TM_CAP_TWO_PASS : 0) |
 			(tm_mirror_can_exclusive() ? TM_CAP_DEVICE_EXCLUSIVE : 0))) {
 		kvfree(m->pfns);
 		kfree(m);
@@ -146,6 +147,7 @@ static void tm_binding_free(struct tm_mirror *m, struct tm_binding *b)
 	tm_table_invalidate(&m->table, b->it.start, b->it.last + 1);
 	tm_table_trim(&m->table, b->it.start, b->it.last + 1);
 	mutex_unlock(&m->table.lock);
+	tm_fjob_tlb_sync(m, b->it.start, b->it.last + 1);
 	interval_tree_remove(&b->it, &m->bindings);
 	m->nr_bindings--;
 	kfree(b);
@@ -172,6 +174,7 @@ void tm_mirror_destroy(struct tm_mirror *m)
 	mutex_unlock(&m->lock);
 	/* No notifier is left to queue the work again. */
 	cancel_work_sync(&m->work);
+	tm_fjobs_fini(m);
 	tm_table_fini(&m->table);
 	xa_destroy(&m->handles);
 	mem_cgroup_put(m->memcg);

@@ -81,6 +81,10 @@ struct tm_atomic_op {
  * @job_fence_violation: debug hook: the engine's load-time self-check
  *	allocates with GFP_KERNEL inside its fence-signalling section, for
  *	lockdep to report (read at load; never set outside that test).
+ * @fault_batch_pages: pages one device fault of a fault-model job makes
+ *	valid (read at each fault).
+ * @two_pass: wait for the fault engine's TLB acknowledgment in the
+ *	notifier's second pass, where there is one (read at each callback).
  *
  * The module keeps the live values (tm_params.c) and the front-ends hand
  * them to tm_mirror_create(); the core reads each field with READ_ONCE() at
@@ -96,6 +100,8 @@ struct tm_limits {
 	bool job_skip_inval_wait;
 	unsigned int job_timeout_ms;
 	bool job_fence_violation;
+	unsigned int fault_batch_pages;
+	bool two_pass;
 };
 
 /**

@@ -64,6 +64,17 @@
  *	allocation inside such a section, a deliberate violation that a
  *	lockdep kernel must report. It changes nothing else, and nothing at
  *	all when unset. Read at load.
+ * ``fault_batch_pages`` (16)
+ *	Pages the fault handler makes valid for one device fault of a
+ *	fault-model job ("Jobs: the fault model"): the faulting page and the
+ *	pages after it that the job will touch, in one hmm_range_fault()
+ *	call; 1 resolves one page at a time. Clamped to 1 to 512. Read at
+ *	each fault.
+ * ``two_pass`` (bool, Y)
+ *	Where the kernel has two-pass interval notifiers: a fault-model
+ *	job's TLB invalidation is issued in ``invalidate_start`` and waited
+ *	for in ``invalidate_finish`` (Y), or both in the first pass (N), to
+ *	measure what the overlap gives. Read at each callback.
  * ``hmm_compat`` (bool, N)
  *	The test_hmm-compatible devices ("test_hmm compatibility").
  *
@@ -87,6 +98,8 @@ static struct tm_limits tm_limits = {
 	.fault_chunk_pages = 512,
 	.devmem_pages = 131072,
 	.job_timeout_ms = 10000,
+	.fault_batch_pages = 16,
+	.two_pass = true,
 };
 
 module_param_named(event_aware, tm_limits.event_aware, bool, 0644);
@@ -114,6 +127,13 @@ module_param_named(job_fence_violation, tm_limits.job_fence_violation, bool,
 		   0444);
 MODULE_PARM_DESC(job_fence_violation,
 		 "Debug hook: the load-time engine self-check allocates with GFP_KERNEL inside its fence-signalling section, for lockdep to report; read at load");
+
+module_param_named(fault_batch_pages, tm_limits.fault_batch_pages, uint, 0644);
+MODULE_PARM_DESC(fault_batch_pages,
+		 "Pages the fault handler makes valid per device fault of a fault-model job: the faulting page and those after it (1 to 512, clamped); read at each fault");
+module_param_named(two_pass, tm_limits.two_pass, bool, 0644);
+MODULE_PARM_DESC(two_pass,
+		 "Where the kernel has the two-pass interval notifier: issue the TLB invalidation in invalidate_start and wait in invalidate_finish (Y) or do both in the first pass (N); read at each callback");
 
 /**
  * tm_params_limits - the live parameter values

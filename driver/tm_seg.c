@@ -147,15 +147,16 @@ static unsigned long tm_seg_cut(struct tm_mirror *m, struct tm_seg *seg,
 /* ---------------------------------------------------------------------- */
 /* The invalidate callback                                                */
 
-static bool tm_seg_invalidate(struct mmu_interval_notifier *mni,
-			      const struct mmu_notifier_range *range,
-			      unsigned long cur_seq)
+static bool tm_seg_invalidate_pass(struct mmu_interval_notifier *mni,
+				   const struct mmu_notifier_range *range,
+				   unsigned long cur_seq,
+				   struct mmu_interval_notifier_finish **finish)
 {
 	struct tm_seg *seg = container_of(mni, struct tm_seg, notifier);
 	struct tm_mirror *m = seg->m;
 	unsigned long start = max(range->start, seg->start);
 	unsigned long end = min(range->end, seg->end);
-	unsigned long n = 0, excl;
+	unsigned long n = 0, excl, g0, g1;
 	enum tm_action action;
 
 	/*
@@ -181,6 +182,7 @@ static bool tm_seg_invalidate(struct mmu_interval_notifier *mni,
 	}
 	mmu_interval_set_seq(mni, cur_seq);
 	excl = m->table.nr_excl;
+	g0 = m->jobs.tlb_gen;	/* written under the table lock */
 
 	switch (action) {
 	case TM_ACTION_SKIP:
@@ -207,14 +209,43 @@ static bool tm_seg_invalidate(struct mmu_interval_notifier *mni,
 	if (excl != m->table.nr_excl)
 		tm_log_add(&m->log, &m->log.st.exclusive_lost,
 			   excl - m->table.nr_excl);
+	g1 = m->jobs.tlb_gen;
 	mutex_unlock(&m->table.lock);
 	tm_log_event(&m->log, range, seg->b->handle, action, n);
-	return true;
+	/* The fault engine lets go of what was removed ("the fault model"). */
+	if (action == TM_ACTION_RELEASE) {
+		start = seg->start;
+		end = seg->end;
+	}
+	return tm_fjob_callback_end(m, range, g0, g1, start, end,
+				    action == TM_ACTION_DOWNGRADE, finish);
+}
+
+#if TM_HAVE_MN_TWO_PASS
+static bool tm_seg_invalidate_start(struct mmu_interval_notifier *mni,
+				    const struct mmu_notifier_range *range,
+				    unsigned long cur_seq,
+				    struct mmu_interval_notifier_finish **finish)
+{
+	return tm_seg_invalidate_pass(mni, range, cur_seq, finish);
+}
+
+static const struct mmu_interval_notifier_ops tm_seg_ops = {
+	.invalidate_start = tm_seg_invalidate_start,
+	.invalidate_finish = tm_fjob_invalidate_finish,
+};
+#else
+static bool tm_seg_invalidate(struct mmu_interval_notifier *mni,
+			      const struct mmu_notifier_range *range,
+			      unsigned long cur_seq)
+{
+	return tm_seg_invalidate_pass(mni, range, cur_seq, NULL);
 }
 
 static const struct mmu_interval_notifier_ops tm_seg_ops = {
 	.invalidate = tm_seg_invalidate,
 };
+#endif
 
 /**
  * tm_seg_new - a segment with a live notifier
@@ -274,6 +305,7 @@ void tm_seg_free(struct tm_mirror *m, struct tm_seg *seg)
 	mutex_lock(&m->table.lock);
 	tm_table_invalidate(&m->table, seg->start, seg->end);
 	mutex_unlock(&m->table.lock);
+	tm_fjob_tlb_sync(m, seg->start, seg->end);
 	mmu_interval_notifier_remove(&seg->notifier);
 	mutex_lock(&m->table.lock);
 	list_del_init(&seg->pending);

@@ -283,7 +283,7 @@ struct drm_test_mirror_snapshot {
  *	policy kept the entries), or write access removed while no running
  *	job writes.
  * @nonblock_ack_pending: callbacks that were not allowed to sleep and
- *	returned false because the engine's acknowledgement was outstanding.
+ *	returned false because the engine's acknowledgment was outstanding.
  * @reserved: must be zero.
  *
  * Counters (all but those marked "now" or "device-wide") accumulate from
@@ -663,7 +663,6 @@ struct drm_test_mirror_wait_ufence {
 	__u32 flags;
 	__u32 pad;
 };
-
 
 #define DRM_TEST_MIRROR_BIND		0x00
 #define DRM_TEST_MIRROR_UNBIND		0x01
