@@ -27,9 +27,8 @@
  * SUBMIT and waited for with WAIT_UFENCE: 0 if the CPU can provide every
  * page with the access needed and its tracking is intact, else the error
  * of such a page (-EFAULT unmapped, PROT_NONE or dropped, -EPERM a write
- * to memory the CPU maps read-only; a STREAM may also end before it
- * reaches the page: 0). A job that completed writes exactly what the other
- * model's does, but a STREAM's and a failed job's destination words must
+ * to memory the CPU maps read-only). A job that completed writes exactly
+ * what the other model's does, but a failed job's destination words must
  * each hold either what they held or what the job writes there (a fault
  * can stop it anywhere), and the shadow takes them; then the fence: the
  * value, the error, pad 0.
@@ -38,7 +37,7 @@
  * access after an invalidation, no invalidation that waited (no job runs
  * while the CPU changes the arena; but a fault-model job's own faults may
  * invalidate, breaking COW), and the pages: exactly where no STREAM and no
- * fault-model job ran since the last reset, else at least. The fault
+ * failed job ran since the last reset, else at least. The fault
  * model's counters (device_faults ... nonblock_ack_pending) stay 0 while
  * no fault-model job ran since the last reset, a batch makes at most 512
  * pages valid, and no callback that could not sleep waited for an
@@ -378,8 +377,8 @@ static void fence_pred(struct mfile *m, uint64_t fa, struct pred *p)
 /*
  * The errors a queued fault-model job may end with, into f: those of the
  * pages the device cannot fault in (tracking dropped, or cpu_reason()),
- * else 0; a STREAM may also stop before it reaches such a page (0).
- * False if a page is someone else's memory: the model cannot tell.
+ * else 0 (a STREAM goes over its range at least once). False if a page is
+ * someone else's memory: the model cannot tell.
  */
 static bool fault_fate(struct mfile *m, const struct drm_test_mirror_submit *e,
 		       struct pred *f)
@@ -404,14 +403,14 @@ static bool fault_fate(struct mfile *m, const struct drm_test_mirror_submit *e,
 				allow(f, c);
 		}
 	}
-	if (!f->n || e->op == TEST_MIRROR_JOB_STREAM)
+	if (!f->n)
 		allow(f, 0);
 	return true;
 }
 
 /*
- * After a fault-model job that may have stopped anywhere (it failed, or a
- * STREAM): every word of its destination that the CPU can read holds what
+ * After a fault-model job that failed, which may have stopped anywhere:
+ * every word of its destination that the CPU can read holds what
  * it held or what the job writes there (the fence's 16 bytes aside); the
  * shadow takes what memory holds.
  */
@@ -483,19 +482,15 @@ static void fault_job_done(struct mfile *m, const struct drm_test_mirror_submit 
 		     (unsigned long long)e->ufence_value, tm_errname(uf->error),
 		     uf->pad, tm_errname(fate->allow[0]),
 		     fate->n > 1 ? " (or another of the pages' errors)" : "");
-	if (!uf->error && e->op != TEST_MIRROR_JOB_STREAM) {
+	if (!uf->error) {
+		/* a replay counts its page once, when it is done */
 		job_effect(m, e);
 	} else {
 		if (e->dst)
 			adopt_partial(e);
 		m->jobs++;
-		if (!uf->error)
-			m->job_pages += e->size / PAGE_SZ;
-	}
-	/* replays may count a page again */
-	m->job_pages_exact = false;
-	if (uf->error) {
 		m->jobs_failed++;
+		m->job_pages_exact = false;
 		cnt_fjob_err++;
 	}
 	/* the device wrote the fence last */
@@ -746,15 +741,18 @@ void op_wait_ufence(enum issue_mode mode)
  * Another address space's SUBMIT on our files: -EINVAL for flags, pad or a
  * user-fence field, -ENOENT for an out-syncobj that names nothing, then -EACCES
  * (the generator keeps in_point 0, and the out-syncobj 0 or a live one);
- * a well-formed job of the fault model: -EACCES.
+ * a job of the fault model: -EINVAL for a syncobj, else -EACCES (the user
+ * fence is the core's to check, after the caller).
  */
 int foreign_submit_expect(const struct drm_test_mirror_submit *a)
 {
-	/* a well-formed job of the fault model (gen_foreign_submit()) */
-	if (a->flags == TEST_MIRROR_SUBMIT_FAULTABLE && !a->pad &&
-	    !a->in_syncobj && !a->in_point && !a->out_syncobj &&
-	    a->ufence_addr && !(a->ufence_addr & 15) && a->ufence_value)
-		return -EACCES;
+	/*
+	 * The fault model: the front-end refuses a syncobj; the rest (the
+	 * user fence too) is the core's, which refuses the caller first.
+	 */
+	if (a->flags == TEST_MIRROR_SUBMIT_FAULTABLE && !a->pad)
+		return a->in_syncobj || a->in_point || a->out_syncobj ?
+		       -EINVAL : -EACCES;
 	if (a->flags || a->pad || a->ufence_addr || a->ufence_value)
 		return -EINVAL;
 	if (a->out_syncobj && !live_sobj(&mf[0], a->out_syncobj))
