@@ -642,7 +642,7 @@ static void show_job(void)
  * the range valid (fault_batch_pages at a time), the device replays, and
  * the job reports its end in a user fence. Then a STREAM of this model
  * loses a page to munmap: the invalidation removes the entry and waits for
- * the engine's TLB-flush acknowledgement (never for the job); the job
+ * the engine's TLB-flush acknowledgment (never for the job); the job
  * faults on the page, which cannot be resolved, and its user fence says
  * -EFAULT.
  */
@@ -670,12 +670,13 @@ static void show_fault_job(void)
 		oops("module parameter fault_batch_pages: not readable");
 		return;
 	}
-	uf = tm_map(1, PROT_READ | PROT_WRITE, 0);
-	fb = tm_map(n, PROT_READ | PROT_WRITE, 0);
-	if (!uf || !fb) {
+	/* one mapping, the fence's page first: no hole of buf's is that large */
+	uf = tm_map(1 + n, PROT_READ | PROT_WRITE, 0);
+	if (!uf) {
 		oops("mmap: %s", tm_errname(-errno));
 		goto out;
 	}
+	fb = (uint8_t *)uf + psz;
 	memset(uf, 0, psz);
 	/* the fence's page valid beforehand: the counts below are the FILL's */
 	ret = tm_bind(dev, uf, psz, TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE |
@@ -793,7 +794,7 @@ static void show_fault_job(void)
 	t1 = tm_now_ns();
 	printf("   CPU: munmap page %u while the job runs: munmap took %.3f ms\n"
 	       "        (the driver removed the entry, asked the engine to flush its TLB and\n"
-	       "         waited for the acknowledgement, not for the job)\n",
+	       "         waited for the acknowledgment, not for the job)\n",
 	       lost, (double)(t1 - t0) / 1e6);
 	ret = tm_wait_ufence(dev, &uf->seqno, 2, 10000000000LL);
 	t2 = tm_now_ns();
@@ -833,10 +834,8 @@ out:
 		munmap(sb, lost * psz);
 		munmap(sb + (lost + 1) * psz, (sn - lost - 1) * psz);
 	}
-	if (fb)
-		munmap(fb, n * psz);
 	if (uf)
-		munmap(uf, psz);
+		munmap(uf, (1 + n) * psz);
 }
 
 /* A device access of pages [first, first + n); prints its outcome. */
@@ -1069,8 +1068,9 @@ int main(void)
 	for (i = 0; i <= TEST_MIRROR_EVENT_EXCLUSIVE; i++)
 		printf(" %s %" PRIu64 "%s", tm_event_name(i),
 		       (uint64_t)st.events[i], i == TEST_MIRROR_EVENT_EXCLUSIVE ? "\n" : ",");
-	printf("   device faults: %" PRIu64 " read, %" PRIu64 " write\n",
-	       (uint64_t)st.read_faults, (uint64_t)st.write_faults);
+	printf("   device faults: %" PRIu64 " read, %" PRIu64 " write (of them, %" PRIu64
+	       " raised by fault-model jobs)\n", (uint64_t)st.read_faults,
+	       (uint64_t)st.write_faults, (uint64_t)st.device_faults);
 
 	if (unexpected) {
 		printf("\n%u step(s) did not behave as expected.\n", unexpected);

@@ -13,7 +13,7 @@
  *   - invalidation latency: munmap of one page of a mirrored 4 MiB range
  *     with the engine idle, with a pre-validated STREAM writing the range
  *     (P8's measure), and with a fault-model STREAM writing it, whose
- *     invalidation waits for the engine's TLB-flush acknowledgement; the
+ *     invalidation waits for the engine's TLB-flush acknowledgment; the
  *     same with two files (two mirrors of this process, a fault-model
  *     STREAM each), and, where the kernel's notifier has two passes
  *     (TEST_MIRROR_CAP_TWO_PASS), with module parameter two_pass=1 (flush
@@ -546,7 +546,7 @@ static void p9_invalidate(void)
 	}
 	/* indices: 0 idle, 1 pre-validated, 2 fault, 3 one pass, 4 two files, 5 one pass */
 	metric("P9.munmap_page_fault_over_idle_p50", p50[2] / p50[0], "ratio",
-	       "none", -1, "waits_for_the_TLB_flush_acknowledgement");
+	       "none", -1, "waits_for_the_TLB_flush_acknowledgment");
 	metric("P9.munmap_page_fault_over_prevalidated_p50", p50[2] / p50[1],
 	       "ratio", "none", -1, NULL);
 	metric("P9.munmap_page_2files_over_1file_p50", p50[4] / p50[2], "ratio",
@@ -700,7 +700,7 @@ void p9_faults(void)
 		bench_err("P9: TEST_MIRROR_CAP_TWO_PASS but no module parameter two_pass");
 		return;
 	}
-	printf("\n## P9 fault-model jobs: device faults, replays, TLB-flush acknowledgements\n");
+	printf("\n## P9 fault-model jobs: device faults, replays, TLB-flush acknowledgments\n");
 	printf("# module: fault_batch_pages=%llu two_pass=%s\n",
 	       (unsigned long long)orig_batch,
 	       have_two_pass ? (orig_two_pass ? "1" : "0") : "n/a");
