@@ -433,7 +433,13 @@ static void adopt_partial(const struct drm_test_mirror_submit *e)
 			memcpy(&now, mem + i, 8);
 			switch (e->op) {
 			case TEST_MIRROR_JOB_COPY:
-				memcpy(&job, shadow_of(e->src + (a - e->dst) + i), 8);
+				/* a source page it could not read: nothing written */
+				if (!in_arena(e->src + (a - e->dst)) ||
+				    cpu_reason(e->src + (a - e->dst), false))
+					job = was;
+				else
+					memcpy(&job, shadow_of(e->src + (a - e->dst) + i),
+					       8);
 				break;
 			case TEST_MIRROR_JOB_ATOMIC:
 				job = was + e->value;
