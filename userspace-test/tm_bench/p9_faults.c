@@ -477,7 +477,10 @@ static void p9_invalidate(void)
 	for (tp = 0; tp < 2; tp++)
 		for (f = 0; f < 2; f++)
 			fs.fd[tp][f] = -1;
-	printf("# (3) munmap of 1 page of a mirrored %lu MiB range; kernel notifier: %s\n",
+	printf("# (3) munmap of 1 page of a mirrored %lu MiB range; kernel notifier: %s\n"
+	       "#     (the VMA split raises CLEAR on the 2 MiB around the page first,\n"
+	       "#     split_huge_pmd_address() whether the PMD is huge or not: that one removes\n"
+	       "#     the entries and takes the TLB flush; the UNMAP after it finds nothing)\n",
 	       P9_RANGE / MiB, cap ? "two passes (TEST_MIRROR_CAP_TWO_PASS)" :
 	       "one pass");
 	/* files opened with two_pass as each case wants it (whenever it is read) */
