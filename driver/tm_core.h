@@ -165,7 +165,6 @@ struct tm_tlb_finish {
  * @ring: the last TM_INV_RING of those removals.
  * @closing: the file is being released: jobs stop.
  * @nr_fault: of @active, fault-model jobs (jobs lock).
- * @nr_fault_writers: of those, jobs that write.
  * @tlb_gen: TLB invalidations requested (jobs lock; read without it).
  * @tlb_acked: the last of them the engine acknowledged.
  * @ack_work: the acknowledgment, on the reclaim-safe workqueue.
@@ -186,7 +185,6 @@ struct tm_jobs {
 	struct tm_inv_rec ring[TM_INV_RING];
 	bool closing;
 	unsigned int nr_fault;
-	unsigned int nr_fault_writers;
 	unsigned long tlb_gen;
 	unsigned long tlb_acked;
 	struct work_struct ack_work;

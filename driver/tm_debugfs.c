@@ -49,6 +49,9 @@ static int tm_engine_show(struct seq_file *s, void *unused)
 	seq_printf(s, "jobs %llu\naccess_after_invalidate %llu\naccess_after_early_record %llu\n",
 		   t.jobs, t.access_after_invalidate,
 		   t.access_after_early_record);
+	seq_printf(s, "fault_jobs %llu\ndevice_faults %llu\ntlb_flushes %llu\nnonblock_ack_pending %llu\n",
+		   t.fault_jobs, t.device_faults, t.tlb_flushes,
+		   t.nonblock_ack_pending);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(tm_engine);

@@ -115,6 +115,24 @@ static DECLARE_WAIT_QUEUE_HEAD(tm_fault_wait);
 static void tm_fault_handler(struct work_struct *work);
 static DECLARE_WORK(tm_fault_work, tm_fault_handler);
 
+/* Since load, every file: see struct tm_jobs_totals. */
+static atomic64_t tm_fjobs_total = ATOMIC64_INIT(0);
+static atomic64_t tm_fjobs_faults = ATOMIC64_INIT(0);
+static atomic64_t tm_fjobs_flushes = ATOMIC64_INIT(0);
+static atomic64_t tm_fjobs_nonblock = ATOMIC64_INIT(0);
+
+/**
+ * tm_fjobs_totals - the fault model's counters since load
+ * @t: out: its fault-model fields
+ */
+void tm_fjobs_totals(struct tm_jobs_totals *t)
+{
+	t->fault_jobs = atomic64_read(&tm_fjobs_total);
+	t->device_faults = atomic64_read(&tm_fjobs_faults);
+	t->tlb_flushes = atomic64_read(&tm_fjobs_flushes);
+	t->nonblock_ack_pending = atomic64_read(&tm_fjobs_nonblock);
+}
+
 /* ---------------------------------------------------------------------- */
 /* TLB invalidation                                                       */
 
@@ -148,18 +166,15 @@ static void tm_tlb_ack(struct work_struct *work)
 }
 
 /**
- * tm_fjob_removed - a removal hit a fault-model job: request an invalidation
+ * tm_fjob_removed - a removal hit a fault-model job: request a TLB
+ *	invalidation
  * @js: the jobs; jobs lock held, the entries already removed
- * @j: the job
- * @start: first address removed
- * @end: end (exclusive)
- * @write_only: only write access was removed
+ *
+ * One request covers every job of the mirror: the engine empties each TLB.
  */
-void tm_fjob_removed(struct tm_jobs *js, struct tm_job *j,
-		     unsigned long start, unsigned long end, bool write_only)
+void tm_fjob_removed(struct tm_jobs *js)
 {
 	lockdep_assert_held(&js->lock);
-	/* one request covers every job: the engine empties every TLB */
 	js->tlb_gen++;
 }
 
@@ -189,6 +204,7 @@ static void tm_tlb_wait(struct tm_mirror *m, unsigned long gen,
 		spin_unlock(&js->lock);
 	}
 	tm_log_add(&m->log, &m->log.st.tlb_flushes, 1);
+	atomic64_inc(&tm_fjobs_flushes);
 }
 
 /**
@@ -276,6 +292,7 @@ bool tm_fjob_callback_end(struct tm_mirror *m,
 			return true;
 		queue_work(tm_tlb_wq, &js->ack_work);
 		tm_log_add(&m->log, &m->log.st.nonblock_ack_pending, 1);
+		atomic64_inc(&tm_fjobs_nonblock);
 		return false;
 	}
 	if (g1 == g0 || tm_tlb_done(js, g1))
@@ -405,6 +422,7 @@ static int tm_fjob_fault(struct tm_job *j, unsigned long addr,
 	f->ret = 0;
 	f->done = false;
 	tm_log_add(&j->m->log, &j->m->log.st.device_faults, 1);
+	atomic64_inc(&tm_fjobs_faults);
 	spin_lock(&tm_faultq_lock);
 	while (tm_faultq_len == TM_FAULTQ) {
 		spin_unlock(&tm_faultq_lock);
@@ -711,6 +729,7 @@ int tm_fjob_submit(struct tm_mirror *m, const struct tm_job_desc *d,
 	}
 	tm_log_add(&m->log, &m->log.st.jobs_submitted, 1);
 	tm_jobs_count_submit();
+	atomic64_inc(&tm_fjobs_total);
 	queue_work(tm_fexec_wq, &js->exec_work);
 	return 0;
 }
@@ -722,8 +741,8 @@ int tm_fjob_submit(struct tm_mirror *m, const struct tm_job_desc *d,
  * @value: the value to reach
  * @timeout_ns: how long to wait (0: only look)
  *
- * Return: 0, -EINVAL, -EFAULT, -ETIME, -ERESTARTSYS: see struct
- * drm_test_mirror_wait_ufence.
+ * Return: 0, -EINVAL, -EFAULT, -ETIME, -ERESTARTSYS, -EACCES, -ESRCH: see
+ * struct drm_test_mirror_wait_ufence.
  */
 int tm_fjob_wait_ufence(struct tm_mirror *m, u64 addr, u64 value,
 			s64 timeout_ns)
@@ -732,8 +751,13 @@ int tm_fjob_wait_ufence(struct tm_mirror *m, u64 addr, u64 value,
 	struct tm_jobs *js = &m->jobs;
 	unsigned long seen;
 	long left;
+	int ret;
 	u64 v;
 
+	/* the mirrored process's fences: another's memory is not the device's */
+	ret = tm_check_caller(m);
+	if (ret)
+		return ret;
 	if (!IS_ALIGNED(addr, sizeof(u64)) || timeout_ns < 0)
 		return -EINVAL;
 	left = timeout_ns ? (long)min_t(u64, nsecs_to_jiffies(timeout_ns) + 1,

@@ -48,7 +48,8 @@
  *   readable; of a private file mapping, the pages the process wrote move) and
  *   then reads it back through the device into @ptr, as test_hmm does for
  *   verification: @cpages is the pages read, and a page that did not reach
- *   device memory fails the command with -ENOENT. MIGRATE_TO_SYS moves this
+ *   device memory in TM_HMM_TO_DEV_TRIES moves (a move skips a page held
+ *   busy for a moment) fails the command with -ENOENT. MIGRATE_TO_SYS moves this
  *   device's pages of the range home, @cpages being the pages moved. RELEASE
  *   evicts every page of the device to system memory. FLAGS takes
  *   HMM_DMIRROR_FLAG_FAIL_ALLOC (in @npages; other bits -EINVAL; 0 cancels it),
@@ -304,27 +305,36 @@ static int tm_hmm_read_back(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd)
 	return ret;
 }
 
+/* Moves of MIGRATE_TO_DEV before a page missing from device memory fails it. */
+#define TM_HMM_TO_DEV_TRIES	3
+
 /*
  * MIGRATE_TO_DEV: move the range, then read it back through the device,
- * every page of which must now be in its memory.
+ * every page of which must now be in its memory. A move skips a page that
+ * someone else holds for a moment (compaction migrating it, a folio lock
+ * not taken at once): such pages are moved again, the others staying where
+ * they are.
  */
 static int tm_hmm_to_dev(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd,
 			 unsigned long size)
 {
+	unsigned int tries;
 	u64 moved;
-	long n;
+	long n = 0;
 	int ret;
 
-	ret = tm_mirror_devmem(hf->m, TM_DEVMEM_TO_DEVICE, TM_DEVMEM_SPAN,
-			       cmd->addr, size, &moved);
-	if (ret)
-		return ret;
-	n = tm_mirror_devmem_resident(hf->m, cmd->addr, cmd->npages);
-	if (n < 0)
-		return n;
-	if (n != cmd->npages)
-		return -ENOENT;
-	return tm_hmm_read_back(hf, cmd);
+	for (tries = 0; tries < TM_HMM_TO_DEV_TRIES; tries++) {
+		ret = tm_mirror_devmem(hf->m, TM_DEVMEM_TO_DEVICE,
+				       TM_DEVMEM_SPAN, cmd->addr, size, &moved);
+		if (ret)
+			return ret;
+		n = tm_mirror_devmem_resident(hf->m, cmd->addr, cmd->npages);
+		if (n < 0)
+			return n;
+		if (n == cmd->npages)
+			return tm_hmm_read_back(hf, cmd);
+	}
+	return -ENOENT;
 }
 
 /*

@@ -45,6 +45,8 @@
  * reaper): that one completes too, rather than returning false and leaving
  * the dying process's memory to the next round. A downgrade waits for the
  * accesses of writing jobs only: readers may go on reading the same page.
+ * An overlapping fault-model job is not waited for here: the removal
+ * requests a TLB invalidation for it instead ("Jobs: the fault model").
  *
  * **The device's own moves.** A migration this mirror starts (MIGRATE,
  * DEVMEM) keeps its entries and re-points them after the copy (the SKIP of
@@ -121,6 +123,7 @@ void tm_jobs_totals(struct tm_jobs_totals *t)
 	t->jobs = atomic64_read(&tm_jobs_total);
 	t->access_after_invalidate = atomic64_read(&tm_jobs_late);
 	t->access_after_early_record = atomic64_read(&tm_jobs_late_early);
+	tm_fjobs_totals(t);
 }
 
 static bool tm_in(unsigned long base, unsigned long size, unsigned long start,
@@ -200,6 +203,7 @@ static void tm_jobs_removed(struct tm_table *t, unsigned long start,
 	bool skip = READ_ONCE(m->limits->job_skip_inval_wait);
 	struct tm_jobs *js = &m->jobs;
 	unsigned int waited = 0;
+	bool flush = false;
 	struct tm_job *j;
 
 	lockdep_assert_held(&t->lock);
@@ -222,10 +226,12 @@ static void tm_jobs_removed(struct tm_table *t, unsigned long start,
 		if (!tm_job_uses(j, start, end, write_only))
 			continue;
 		if (j->faultable)
-			tm_fjob_removed(js, j, start, end, write_only);
+			flush = true;
 		else
 			waited += tm_job_wait_access(j);
 	}
+	if (flush)
+		tm_fjob_removed(js);
 	if (!skip)
 		tm_jobs_record(js, start, end, write_only, false, false);
 	spin_unlock(&js->lock);

@@ -51,11 +51,20 @@ struct tm_job_desc {
  * @access_after_early_record: the same, against removals that the debug
  *	switch ``job_skip_inval_wait`` declared complete before their wait
  *	(what the checker's own test provokes).
+ * @fault_jobs: of @jobs, fault-model jobs.
+ * @device_faults: device faults they raised.
+ * @tlb_flushes: TLB invalidations acknowledged and waited for.
+ * @nonblock_ack_pending: non-blockable callbacks that returned false while
+ *	an acknowledgment was outstanding (the OOM reaper then calls again).
  */
 struct tm_jobs_totals {
 	u64 jobs;
 	u64 access_after_invalidate;
 	u64 access_after_early_record;
+	u64 fault_jobs;
+	u64 device_faults;
+	u64 tlb_flushes;
+	u64 nonblock_ack_pending;
 };
 
 void tm_jobs_totals(struct tm_jobs_totals *t);
@@ -68,6 +77,7 @@ void tm_job_abandon(struct tm_job *job);
 void tm_jobs_cancel(struct tm_mirror *m);
 void tm_jobs_wait_idle(struct tm_mirror *m);
 void tm_jobs_count_submit(void);
+void tm_fjobs_totals(struct tm_jobs_totals *t);
 
 int tm_fjob_submit(struct tm_mirror *m, const struct tm_job_desc *d,
 		   u64 ufence_addr, u64 ufence_value);

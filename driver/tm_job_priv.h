@@ -108,7 +108,6 @@ int tm_job_check_binding(struct tm_mirror *m, unsigned long addr,
 int tm_job_check_desc(const struct tm_job_desc *d);
 
 void tm_fjobs_init(struct tm_jobs *js);
-void tm_fjob_removed(struct tm_jobs *js, struct tm_job *j,
-		     unsigned long start, unsigned long end, bool write_only);
+void tm_fjob_removed(struct tm_jobs *js);
 
 #endif /* _TM_JOB_PRIV_H_ */

@@ -652,9 +652,11 @@ struct drm_test_mirror_ufence {
  * Any memory can be waited on; the device's fault-model jobs wake waiters
  * when they write a user fence of this file.
  *
- * Errors: -EINVAL non-zero @flags or @pad, a misaligned @addr, a negative
- * @timeout_ns; -EFAULT @addr cannot be read; -ETIME the value stayed below
- * @value for @timeout_ns; -EINTR (or a restart) a signal.
+ * Errors: -EINVAL non-zero @flags or @pad, then -EACCES a caller whose
+ * address space is not the file's (-ESRCH: that one has exited), then
+ * -EINVAL a misaligned @addr or a negative @timeout_ns; -EFAULT @addr
+ * cannot be read; -ETIME the value stayed below @value for @timeout_ns;
+ * -EINTR (or a restart) a signal.
  */
 struct drm_test_mirror_wait_ufence {
 	__u64 addr;

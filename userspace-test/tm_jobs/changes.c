@@ -21,18 +21,6 @@
 
 #define NS	64u	/* pages of the STREAM of the unmap tests */
 
-static int migrate(int fd, void *p, size_t npages, uint64_t *moved)
-{
-	struct drm_test_mirror_migrate a = {
-		.addr = ADDR(p),
-		.size = SZ(npages),
-	};
-	int ret = tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_MIGRATE, &a);
-
-	*moved = a.migrated;
-	return ret;
-}
-
 static int to_device(int fd, void *p, size_t npages)
 {
 	struct drm_test_mirror_devmem a = {
@@ -193,15 +181,15 @@ TEST(migrate_busy_under_job)
 	tm_must_bind(fd, buf, SZ(24), RW);
 	out = STREAM_W(fd, buf, 16, VAL_A, 1000);
 	WAIT_WORDS(buf, SZ(16), VAL_A, 900);
-	ASSERT_ERRNO(migrate(fd, PG(buf, 12), 8, &moved), -EBUSY);
-	ASSERT_ERRNO(migrate(fd, buf, 1, &moved), -EBUSY);
+	ASSERT_ERRNO(migrate_range(fd, PG(buf, 12), 8, &moved), -EBUSY);
+	ASSERT_ERRNO(migrate_range(fd, buf, 1, &moved), -EBUSY);
 	ASSERT_ERRNO(to_device(fd, PG(buf, 12), 8),
 		     dp ? -EBUSY : -EOPNOTSUPP);
-	ASSERT_OK(migrate(fd, PG(buf, 16), 8, &moved));
+	ASSERT_OK(migrate_range(fd, PG(buf, 16), 8, &moved));
 	ASSERT_EQ(moved, 8);
 	ASSERT_EQ(FENCE_NOW(fd, out), 0);
 	ASSERT_EQ(FENCE(fd, out, 3000), 1);
-	ASSERT_OK(migrate(fd, buf, 16, &moved));
+	ASSERT_OK(migrate_range(fd, buf, 16, &moved));
 	ASSERT_EQ(moved, 16);
 	ASSERT_WORDS(buf, SZ(16), VAL_A);
 	EXPECT_PAT(PG(buf, 16), SZ(16), SZ(8), SEED_A);
@@ -224,7 +212,7 @@ TEST(migrate_other_file_ends_job)
 	tm_must_bind(f2, buf, SZ(NJ), RW);
 	out = STREAM_W(fd, buf, NJ, VAL_A, LONG_MS);
 	WAIT_WORDS(buf, SZ(NJ), VAL_A, 2000);
-	ASSERT_OK(migrate(f2, buf, NJ, &moved));
+	ASSERT_OK(migrate_range(f2, buf, NJ, &moved));
 	ASSERT_EQ(moved, NJ);
 	ASSERT_EQ(FENCE(fd, out, 1000), -EFAULT);
 	ASSERT_WORDS(buf, SZ(NJ), VAL_A);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tm_jobs: what the tests share: the SUBMIT argument, a STREAM that must
- * be queued, the words the engine writes, the job counters.
+ * be queued, the words the engine writes, the job counters, MIGRATE; the
+ * fault model's jobs, user fences and counters.
  */
 #include <inttypes.h>
+#include <sys/mman.h>
 
 #include "tm_jobs.h"
 
@@ -115,4 +117,147 @@ void expect_jobs_at(int fd, uint64_t submitted, uint64_t completed,
 			(unsigned long long)submitted,
 			(unsigned long long)completed,
 			(unsigned long long)failed);
+}
+
+int migrate_range(int fd, void *p, size_t npages, uint64_t *moved)
+{
+	struct drm_test_mirror_migrate a = {
+		.addr = ADDR(p),
+		.size = SZ(npages),
+	};
+	int ret = tm_ioctl(fd, DRM_IOCTL_TEST_MIRROR_MIGRATE, &a);
+
+	*moved = a.migrated;
+	return ret;
+}
+
+struct drm_test_mirror_ufence *ufences_at(int fd, bool prefault,
+					  const char *file, int line)
+{
+	struct drm_test_mirror_ufence *uf;
+	size_t i;
+
+	uf = tm_must_map_at(1, PROT_READ | PROT_WRITE, file, line);
+	for (i = 0; i < UF_PER_PAGE; i++) {
+		uf[i].seqno = 0;
+		uf[i].error = UF_ERR_UNSET;
+		uf[i].pad = UF_PAD_UNSET;
+	}
+	tm_must_bind_at(fd, uf, SZ(1), prefault ? RWP : RW, file, line);
+	return uf;
+}
+
+struct drm_test_mirror_submit fjob_arg(uint32_t op, const void *src,
+				       const void *dst, size_t size,
+				       uint64_t value, uint32_t ms,
+				       const struct drm_test_mirror_ufence *uf,
+				       uint64_t seq)
+{
+	struct drm_test_mirror_submit a = job_arg(op, src, dst, size, value,
+						  ms, 0, 0);
+
+	a.flags = TEST_MIRROR_SUBMIT_FAULTABLE;
+	a.ufence_addr = ADDR(uf);
+	a.ufence_value = seq;
+	return a;
+}
+
+int fjob_submit(int fd, uint32_t op, const void *src, const void *dst,
+		size_t size, uint64_t value, uint32_t ms,
+		const struct drm_test_mirror_ufence *uf, uint64_t seq)
+{
+	struct drm_test_mirror_submit a = fjob_arg(op, src, dst, size, value,
+						   ms, uf, seq);
+
+	return tm_submit(fd, &a);
+}
+
+void fjob_must_at(int fd, uint32_t op, const void *src, const void *dst,
+		  size_t size, uint64_t value, uint32_t ms,
+		  const struct drm_test_mirror_ufence *uf, uint64_t seq,
+		  const char *file, int line)
+{
+	int ret = fjob_submit(fd, op, src, dst, size, value, ms, uf, seq);
+
+	if (ret)
+		tm_fail(file, line,
+			"SUBMIT of a fault-model job (op %u, %zu pages, %u ms): %s",
+			op, size / PAGE_SZ, ms, tm_errname(ret));
+}
+
+/* The fence is written in full: seqno exactly seq, pad 0, an errno. */
+static int ufence_written_at(const struct drm_test_mirror_ufence *uf,
+			     uint64_t seq, const char *file, int line)
+{
+	const volatile struct drm_test_mirror_ufence *v = uf;
+	uint64_t s = v->seqno;
+	int32_t err = v->error;
+	uint32_t pad = v->pad;
+
+	if (s != seq || pad || err > 0 || err < -4095)
+		tm_fail(file, line,
+			"user fence {seqno 0x%016" PRIx64 ", error %d, pad 0x%x}: expected seqno 0x%016" PRIx64 ", an errno or 0, pad 0",
+			s, err, pad, seq);
+	return err;
+}
+
+int ufence_wait_at(int fd, const struct drm_test_mirror_ufence *uf,
+		   uint64_t seq, unsigned int ms, const char *file, int line)
+{
+	const volatile struct drm_test_mirror_ufence *v = uf;
+	int64_t ns = (int64_t)ms * tm_timeout_scale() * 1000000;
+	int ret = tm_wait_ufence(fd, &uf->seqno, seq, ns);
+
+	if (ret == -ETIME)
+		tm_fail(file, line,
+			"the user fence did not reach 0x%016" PRIx64 " within %u ms (seqno 0x%016" PRIx64 ", error 0x%x)",
+			seq, ms * tm_timeout_scale(), (uint64_t)v->seqno,
+			(uint32_t)v->error);
+	if (ret)
+		tm_fail(file, line, "WAIT_UFENCE: %s", tm_errname(ret));
+	return ufence_written_at(uf, seq, file, line);
+}
+
+int ufence_now_at(int fd, const struct drm_test_mirror_ufence *uf,
+		  uint64_t seq, const char *file, int line)
+{
+	const volatile struct drm_test_mirror_ufence *v = uf;
+	int ret = tm_wait_ufence(fd, &uf->seqno, seq, 0);
+
+	if (!ret) {
+		ufence_written_at(uf, seq, file, line);
+		return 1;
+	}
+	if (ret != -ETIME)
+		tm_fail(file, line, "WAIT_UFENCE (timeout 0): %s",
+			tm_errname(ret));
+	/* (its error may be written already: the job may be ending now) */
+	if (v->seqno)
+		tm_fail(file, line,
+			"an unfinished job's user fence has seqno 0x%016" PRIx64,
+			(uint64_t)v->seqno);
+	return 0;
+}
+
+struct fcount fcount_at(int fd, const char *file, int line)
+{
+	struct drm_test_mirror_stats st = tm_stats_get_at(fd, file, line);
+	struct fcount c = {
+		.device_faults = st.device_faults,
+		.fault_batches = st.fault_batches,
+		.fault_pages = st.fault_pages,
+		.tlb_flushes = st.tlb_flushes,
+		.tlb_flushes_avoided = st.tlb_flushes_avoided,
+		.nonblock_ack_pending = st.nonblock_ack_pending,
+	};
+
+	return c;
+}
+
+void fcount_diag(const char *what, const struct fcount *c)
+{
+	tm_diag("%s: device_faults %" PRIu64 ", fault_batches %" PRIu64 ", fault_pages %" PRIu64 ", tlb_flushes %" PRIu64 ", tlb_flushes_avoided %" PRIu64 ", nonblock_ack_pending %" PRIu64,
+		what, c->device_faults, c->fault_batches, c->fault_pages,
+		c->tlb_flushes, c->tlb_flushes_avoided,
+		c->nonblock_ack_pending);
 }

@@ -2,11 +2,13 @@
 /*
  * tm_jobs: access_after_invalidate can count. With the module parameter
  * job_skip_inval_wait=1 the invalidation callback does not wait for the
- * engine, so a STREAM racing munmap goes on reading a page after the
- * invalidation that removed its entry returned: the counter must see it
- * within a few rounds. (Every other test asserts it stays 0.) The STREAM
- * reads, so that the engine only reads the pages munmap freed. The
- * parameter is put back to 0 whatever happens to the racing child.
+ * engine (pre-validated model) or for its TLB flush's acknowledgement
+ * (fault model), so a STREAM racing munmap goes on reading a page after
+ * the invalidation that removed its entry returned: the counter must see
+ * it within a few rounds, in either model. (Every other test asserts it
+ * stays 0.) The STREAM reads, so that the engine only reads the pages
+ * munmap freed. The parameter is put back to 0 whatever happens to the
+ * racing child.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,22 +17,36 @@
 
 #define ROUNDS	40
 
-static void race_unmap(int f)
+/*
+ * Rounds of a reading STREAM of either model racing munmap of its whole
+ * range, until access_after_invalidate counts; each job fails with
+ * -EFAULT.
+ */
+static void race_unmap_model(int f, bool faultable)
 {
+	struct drm_test_mirror_ufence *uf = UFENCES(f, true);
 	struct drm_test_mirror_stats st;
 	uint64_t seen = 0, t0, t1;
 	unsigned int i;
+	int err;
 
 	for (i = 0; i < ROUNDS && !seen; i++) {
 		uint8_t *buf = tm_must_map_pattern(NJ * 8, SEED_A);
-		uint32_t h = tm_must_bind(f, buf, SZ(NJ * 8), RO);
-		uint32_t out = STREAM_R(f, buf, NJ * 8, LONG_MS);
+		uint32_t h = tm_must_bind(f, buf, SZ(NJ * 8), RO), out = 0;
 
+		if (faultable)
+			FSTREAM_R(f, buf, NJ * 8, LONG_MS, &uf[i], SEQ_A + i);
+		else
+			out = STREAM_R(f, buf, NJ * 8, LONG_MS);
 		tm_sleep_ms(20 + 10 * (i % 4));
 		t0 = tm_now_ns();
 		ASSERT_OK(tm_unmap(buf, NJ * 8));
 		t1 = tm_now_ns();
-		ASSERT_EQ(FENCE(f, out, 2000), -EFAULT);
+		if (faultable)
+			err = UFENCE(f, &uf[i], SEQ_A + i, 2000);
+		else
+			err = FENCE(f, out, 2000);
+		ASSERT_EQ(err, -EFAULT);
 		ASSERT_OK(tm_unbind(f, h));
 		seen = STATS(f).access_after_invalidate;
 		tm_diag("round %u: munmap %.3f ms, access_after_invalidate %" PRIu64,
@@ -43,16 +59,41 @@ static void race_unmap(int f)
 	ASSERT_EQ(st.jobs_failed, i);
 }
 
-TEST_OPTS(access_after_invalidate_can_count, 0, 120)
+static void race_unmap(int f)
+{
+	race_unmap_model(f, false);
+}
+
+static void race_unmap_faultable(int f)
+{
+	race_unmap_model(f, true);
+}
+
+/* Run fn with job_skip_inval_wait=1: the switch exists, is off after. */
+static void with_skip_inval_wait(void (*fn)(int))
 {
 	uint64_t v = 1;
 
-	/* the debug switch exists, and is off */
 	ASSERT_OK(tm_param_get("job_skip_inval_wait", &v));
 	ASSERT_EQ(v, 0);
-	tm_with_param("job_skip_inval_wait", "1", race_unmap);
+	tm_with_param("job_skip_inval_wait", "1", fn);
 	ASSERT_OK(tm_param_get("job_skip_inval_wait", &v));
 	ASSERT_EQ(v, 0);
+}
+
+TEST_OPTS(access_after_invalidate_can_count, 0, 120)
+{
+	with_skip_inval_wait(race_unmap);
+}
+
+/*
+ * The same in the fault model: the invalidation declares itself complete
+ * before the engine acknowledged its TLB flush, and the engine's access in
+ * flight is seen after it.
+ */
+TEST_OPTS(fault_access_after_invalidate_can_count, 0, 120)
+{
+	with_skip_inval_wait(race_unmap_faultable);
 }
 
 /*
@@ -64,14 +105,16 @@ TEST_OPTS(access_after_invalidate_can_count, 0, 120)
  */
 TEST(engine_never_late_since_load)
 {
-	unsigned long long jobs, late, early;
-	char txt[256];
+	unsigned long long jobs, late, early, fjobs, faults, flushes, nb;
+	char txt[512];
 
 	tm_dbg_need();
 	ASSERT_OK(tm_read_text(TM_DEBUGFS "/engine", txt, sizeof(txt)));
-	ASSERT_EQ(sscanf(txt, "jobs %llu access_after_invalidate %llu access_after_early_record %llu",
-			 &jobs, &late, &early), 3);
+	ASSERT_EQ(sscanf(txt, "jobs %llu access_after_invalidate %llu access_after_early_record %llu fault_jobs %llu device_faults %llu tlb_flushes %llu nonblock_ack_pending %llu",
+			 &jobs, &late, &early, &fjobs, &faults, &flushes, &nb), 7);
 	tm_diag("since load: %llu jobs, %llu engine accesses after an invalidation (%llu provoked by job_skip_inval_wait)",
 		jobs, late, early);
+	tm_diag("of which %llu fault-model jobs: %llu device faults, %llu TLB invalidations acknowledged, %llu non-blockable callbacks returned false awaiting one",
+		fjobs, faults, flushes, nb);
 	ASSERT_EQ(late, 0);
 }

@@ -82,6 +82,98 @@ void expect_jobs_at(int fd, uint64_t submitted, uint64_t completed,
 		    uint64_t failed, const char *file, int line);
 #define EXPECT_JOBS(fd, s, c, f) expect_jobs_at(fd, s, c, f, __FILE__, __LINE__)
 
+/*
+ * MIGRATE of npages at p by fd: 0 or -errno; *moved receives the pages
+ * moved.
+ */
+int migrate_range(int fd, void *p, size_t npages, uint64_t *moved);
+
+/* ------------------------------------------------------------------------ */
+/* The fault model (TEST_MIRROR_SUBMIT_FAULTABLE) and its user fences        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * What a user fence holds before the device wrote it: seqno 0, and an
+ * error and a pad that the device's write (error first, pad 0) changes.
+ */
+#define UF_ERR_UNSET	0x5a5a5a5a
+#define UF_PAD_UNSET	0xa5a5a5a5u
+
+/* The sequence numbers the tests give their fault-model jobs. */
+#define SEQ_A		0x1000000000000001ull
+#define SEQ_B		0x2000000000000002ull
+
+/* User fences in one page. */
+#define UF_PER_PAGE	(PAGE_SZ / sizeof(struct drm_test_mirror_ufence))
+
+/*
+ * A page of user fences (UF_PER_PAGE of them, all unwritten) of its own,
+ * bound read-write on fd: with prefault, the device has a write entry for it
+ * before any job, so that writing a fence raises no device fault (as long
+ * as nothing takes that entry away); without it, the first fence written
+ * raises one (the binding is that one page: one batch, one page).
+ */
+struct drm_test_mirror_ufence *ufences_at(int fd, bool prefault,
+					  const char *file, int line);
+#define UFENCES(fd, prefault) ufences_at(fd, prefault, __FILE__, __LINE__)
+
+/*
+ * The SUBMIT argument of a fault-model job: as job_arg(), with no syncobj,
+ * and the user fence uf, to be written seq at the job's end.
+ */
+struct drm_test_mirror_submit fjob_arg(uint32_t op, const void *src,
+				       const void *dst, size_t size,
+				       uint64_t value, uint32_t ms,
+				       const struct drm_test_mirror_ufence *uf,
+				       uint64_t seq);
+/* tm_submit() of fjob_arg(): 0 or -errno. */
+int fjob_submit(int fd, uint32_t op, const void *src, const void *dst,
+		size_t size, uint64_t value, uint32_t ms,
+		const struct drm_test_mirror_ufence *uf, uint64_t seq);
+/* fjob_submit() or fail the test. */
+void fjob_must_at(int fd, uint32_t op, const void *src, const void *dst,
+		  size_t size, uint64_t value, uint32_t ms,
+		  const struct drm_test_mirror_ufence *uf, uint64_t seq,
+		  const char *file, int line);
+#define FJOB(fd, op, src, dst, size, value, ms, uf, seq) \
+	fjob_must_at(fd, op, src, dst, size, value, ms, uf, seq, \
+		     __FILE__, __LINE__)
+/* A fault-model STREAM of ms over npages at p, writing value, or reading. */
+#define FSTREAM_W(fd, p, n, value, ms, uf, seq) \
+	FJOB(fd, JOB_STREAM, NULL, p, SZ(n), value, ms, uf, seq)
+#define FSTREAM_R(fd, p, n, ms, uf, seq) \
+	FJOB(fd, JOB_STREAM, p, NULL, SZ(n), 0, ms, uf, seq)
+
+/*
+ * UFENCE(fd, uf, seq, ms) - wait through WAIT_UFENCE on fd, at most ms
+ * (times the timeout scale), for the job's end: the seqno of uf reaches
+ * seq; it must then be exactly seq, its pad 0, its error 0 or a negative
+ * errno; evaluates to that error. Fails if the fence is not written in
+ * time.
+ */
+int ufence_wait_at(int fd, const struct drm_test_mirror_ufence *uf,
+		   uint64_t seq, unsigned int ms, const char *file, int line);
+#define UFENCE(fd, uf, seq, ms) ufence_wait_at(fd, uf, seq, ms, __FILE__, __LINE__)
+/*
+ * UFENCE_NOW(fd, uf, seq) - the job has ended (1: WAIT_UFENCE with timeout
+ * 0 gives 0; the fence is then written in full, as UFENCE() checks) or not
+ * yet (0: -ETIME; its seqno is still 0).
+ */
+int ufence_now_at(int fd, const struct drm_test_mirror_ufence *uf,
+		  uint64_t seq, const char *file, int line);
+#define UFENCE_NOW(fd, uf, seq) ufence_now_at(fd, uf, seq, __FILE__, __LINE__)
+
+/* The fault engine's counters of a file (STATS). */
+struct fcount {
+	uint64_t device_faults, fault_batches, fault_pages;
+	uint64_t tlb_flushes, tlb_flushes_avoided, nonblock_ack_pending;
+};
+
+struct fcount fcount_at(int fd, const char *file, int line);
+#define FCOUNT(fd) fcount_at(fd, __FILE__, __LINE__)
+/* Print them as a diagnostic, after what. */
+void fcount_diag(const char *what, const struct fcount *c);
+
 /* A bound on a duration a test measures: ms times the timeout scale. */
 #define BOUND_NS(ms)	((uint64_t)(ms) * tm_timeout_scale() * 1000000ull)
 #define MS(ns)		((double)(ns) / 1e6)

@@ -217,13 +217,66 @@ static void hold_fence(int sync_file, int dev, int ready)
 }
 
 /*
+ * The fault model's part of 3: a fault-model STREAM of 2 s ends with
+ * -ETIMEDOUT in its user fence; then a FILL of 16 MiB that the device has
+ * never seen, still faulting (or queued) when the file is closed and the
+ * module unloaded. Return: the FILL's user fence, for after the unload.
+ */
+static struct drm_test_mirror_ufence *fault_jobs_before_unload(int g)
+{
+	uint8_t *big = tm_map(4096, PROT_READ | PROT_WRITE, 0);
+	struct drm_test_mirror_ufence *uf = tm_map(1, PROT_READ | PROT_WRITE, 0);
+	uint8_t *m = tm_map(64, PROT_READ | PROT_WRITE, 0);
+	uint64_t t0 = tm_now_ms();
+	int r;
+
+	if (!big || !uf || !m || tm_bind(g, big, SZ(4096), RW, NULL) ||
+	    tm_bind(g, uf, SZ(1), RW, NULL) || tm_bind(g, m, SZ(64), RW, NULL)) {
+		printf("# cannot set up the fault-model jobs\n");
+		return NULL;
+	}
+	struct drm_test_mirror_submit job = {
+		.op = TEST_MIRROR_JOB_STREAM, .dst = (uintptr_t)m,
+		.size = SZ(64), .value = 1, .duration_ms = 2000,
+		.flags = TEST_MIRROR_SUBMIT_FAULTABLE,
+		.ufence_addr = (uintptr_t)uf, .ufence_value = 1,
+	};
+	r = tm_submit(g, &job);
+	if (!r)
+		r = tm_wait_ufence(g, &uf->seqno, 1, 10000000000LL);
+	if (r || uf->error != -ETIMEDOUT) {
+		printf("# a 2 s fault-model STREAM with job_timeout_ms=300: %s, error %d after %llu ms, expected ETIMEDOUT\n",
+		       tm_errname(r), uf->error,
+		       (unsigned long long)(tm_now_ms() - t0));
+		return NULL;
+	}
+	printf("# fault model: a 2 s STREAM ended with ETIMEDOUT after %llu ms\n",
+	       (unsigned long long)(tm_now_ms() - t0));
+	job = (struct drm_test_mirror_submit){
+		.op = TEST_MIRROR_JOB_FILL, .dst = (uintptr_t)big,
+		.size = SZ(4096), .value = 2,
+		.flags = TEST_MIRROR_SUBMIT_FAULTABLE,
+		.ufence_addr = (uintptr_t)uf, .ufence_value = 2,
+	};
+	r = tm_submit(g, &job);
+	if (r) {
+		printf("# a fault-model FILL of 16 MiB: %s\n", tm_errname(r));
+		return NULL;
+	}
+	return uf;
+}
+
+/*
  * 3: loaded with job_timeout_ms=300, a STREAM of 2 s ends with -ETIMEDOUT;
  * then a STREAM cancelled by the close of its file, whose fence a child
- * holds (as a sync_file) across the unload. Leaves the module unloaded.
+ * holds (as a sync_file) across the unload; the same in the fault model
+ * (fault_jobs_before_unload()), with device faults in flight at the close.
+ * Leaves the module unloaded.
  */
 static bool jobs_across_unload(int mfd, const char *params)
 {
 	char p[1200];
+	struct drm_test_mirror_ufence *uf;
 	uint64_t t0, t_to, t_rm;
 	int g, r, status = 0, sf, sv[2];
 	uint32_t so;
@@ -259,6 +312,9 @@ static bool jobs_across_unload(int mfd, const char *params)
 		       tm_errname(r), status, (unsigned long long)t_to);
 		return false;
 	}
+	uf = fault_jobs_before_unload(g);
+	if (!uf)
+		return false;
 	/*
 	 * The second job: cancelled by the close, its fence in a child. It
 	 * reads: fork() write-protects the pages, which ends a writing job.
@@ -285,6 +341,11 @@ static bool jobs_across_unload(int mfd, const char *params)
 	status = tm_wait_bounded(pid, 30000, "fence holder");
 	printf("# job_timeout_ms=300: a 2 s STREAM ended with ETIMEDOUT after %llu ms; unload with a cancelled job's fence held by another process: %s after %llu ms\n",
 	       (unsigned long long)t_to, tm_errname(r), (unsigned long long)t_rm);
+	/* the FILL stopped at the close: not done, its fence 1 or 2 */
+	printf("# the fault-model FILL closed while faulting: fence seqno %llu error %d\n",
+	       (unsigned long long)uf->seqno, uf->error);
+	if (uf->seqno == 2 && uf->error && uf->error != -ECANCELED)
+		return false;
 	munmap(m, SZ(64));
 	return !r && WIFEXITED(status) && !WEXITSTATUS(status);
 }

@@ -2,8 +2,10 @@
 /*
  * tm_life: OOM kills of mirroring processes. A child in a memory-limited
  * cgroup v2 mirrors memory (device reads and writes in threads, and STREAM
- * jobs reading on the device's engine, so that the OOM reaper meets a range
- * the engine is using) and allocates until the OOM killer kills it; it must
+ * jobs reading on the device's engine in both job models, so that the OOM
+ * reaper meets a range the engine is using: a pre-validated job's access
+ * in flight, or a fault-model job's TLB awaiting its acknowledgment) and
+ * allocates until the OOM killer kills it; it must
  * die of SIGKILL, promptly, and the device must work afterwards (--oom N:
  * how many).
  */
@@ -63,8 +65,45 @@ static void *job_loop(void *arg)
 	return NULL;
 }
 
+/* The same in the fault model, its user fence in a page of its own. */
+static void *fjob_loop(void *arg)
+{
+	struct mirror_arg *a = arg;
+	struct drm_test_mirror_ufence *uf = tm_must_map(1, PROT_READ | PROT_WRITE);
+	uint64_t seq = 0;
+
+	tm_must_bind(a->fd, uf, SZ(1), RW);
+	for (;;) {
+		struct drm_test_mirror_submit job = {
+			.op = TEST_MIRROR_JOB_STREAM,
+			.flags = TEST_MIRROR_SUBMIT_FAULTABLE,
+			.src = (uintptr_t)a->mem,
+			.size = SZ(a->pages),
+			.duration_ms = 300,
+			.ufence_addr = (uintptr_t)uf,
+			.ufence_value = ++seq,
+		};
+
+		if (!tm_submit(a->fd, &job))
+			tm_wait_ufence(a->fd, &uf->seqno, seq, 5000000000LL);
+	}
+	return NULL;
+}
+
+/* debugfs engine's count of one name since load, -1 if not readable. */
+static long long engine_count(const char *name)
+{
+	char txt[512], *p;
+
+	if (tm_read_text(TM_DEBUGFS "/engine", txt, sizeof(txt)))
+		return -1;
+	p = strstr(txt, name);
+	return p ? strtoll(p + strlen(name) + 1, NULL, 10) : -1;
+}
+
 TEST_OPTS(oom_kill_loop, 0, 900)
 {
+	long long nb0 = engine_count("nonblock_ack_pending");
 	char cg[128];
 	unsigned int i, killed = 0;
 	long long ooms0, ooms;
@@ -81,7 +120,7 @@ TEST_OPTS(oom_kill_loop, 0, 900)
 
 		if (!pid) {
 			struct mirror_arg a[2];
-			pthread_t t[3];
+			pthread_t t[4];
 			int f;
 
 			tm_cg_enter(cg);
@@ -93,6 +132,7 @@ TEST_OPTS(oom_kill_loop, 0, 900)
 			pthread_create(&t[0], NULL, mirror_loop, &a[0]);
 			pthread_create(&t[1], NULL, mirror_loop, &a[1]);
 			pthread_create(&t[2], NULL, job_loop, &a[0]);
+			pthread_create(&t[3], NULL, fjob_loop, &a[0]);
 			/* eat memory until the OOM killer comes */
 			for (;;) {
 				uint8_t *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
@@ -115,6 +155,8 @@ TEST_OPTS(oom_kill_loop, 0, 900)
 	ooms = tm_cg_read(cg, "memory.events", "oom_kill");
 	tm_diag("%u mirroring processes OOM-killed (memory.events oom_kill %lld -> %lld)",
 		killed, ooms0, ooms);
+	tm_diag("non-blockable callbacks that returned false awaiting the fault engine's TLB acknowledgment: %lld",
+		engine_count("nonblock_ack_pending") - nb0);
 	if (ooms >= 0 && ooms - ooms0 < (long long)opt_oom)
 		FAIL("memory.events counts %lld OOM kills for %u children", ooms - ooms0, opt_oom);
 	tm_cg_remove(cg);

@@ -459,9 +459,10 @@ static size_t pages_written(const uint8_t *buf, size_t n)
 	return p;
 }
 
-/* The job reader's buffers (one per file) and syncobjs. */
+/* The job reader's buffers (one per file), syncobjs and user fences. */
 static uint8_t *job_buf[2];
 static uint32_t job_so[2];
+static struct drm_test_mirror_ufence *job_uf[2];
 
 /*
  * Before any thread runs: a mapping made while the mutators run could land
@@ -475,7 +476,32 @@ void job_setup(void)
 		job_buf[f] = tm_must_map(HUGE_SLOT_PAGES, PROT_READ | PROT_WRITE);
 		tm_must_bind(dev[f], job_buf[f], HUGE_SLOT_PAGES * PAGE_SZ, RWP);
 		job_so[f] = tm_must_syncobj(dev[f]);
+		job_uf[f] = tm_must_map(1, PROT_READ | PROT_WRITE);
+		tm_must_bind(dev[f], job_uf[f], PAGE_SZ, RWP);
 	}
+}
+
+/*
+ * A fault-model COPY: 0 or SUBMIT's error; *status: 1 done, else the
+ * user fence's error.
+ */
+static int fault_copy(int fdi, struct drm_test_mirror_submit *job,
+		      int *status)
+{
+	struct drm_test_mirror_ufence *uf = job_uf[fdi];
+	int ret;
+
+	job->flags = TEST_MIRROR_SUBMIT_FAULTABLE;
+	job->out_syncobj = 0;
+	job->ufence_addr = (uintptr_t)uf;
+	job->ufence_value = uf->seqno + 1;
+	ret = tm_submit(dev[fdi], job);
+	if (!ret)
+		ret = tm_wait_ufence(dev[fdi], &uf->seqno, job->ufence_value,
+				     60000000000LL);
+	if (!ret)
+		*status = uf->error ? uf->error : 1;
+	return ret;
 }
 
 void *job_reader(void *arg)
@@ -498,24 +524,31 @@ void *job_reader(void *arg)
 			.size = n * PAGE_SZ,
 			.out_syncobj = so[fdi],
 		};
-		bool clean;
+		bool clean, faultable = xrand(&r) & 2;
 
 		/* zero: a page still zero afterwards was not copied */
 		memset(buf[fdi], 0, n * PAGE_SZ);
 		take_snap(s, first, n, sn);
 		busy0 = races(fdi);
 		job_set(fdi, s, first, n);
-		ret = tm_submit(dev[fdi], &job);
-		if (!ret)
-			ret = tm_fence_status(dev[fdi], so[fdi], -1, 60000, &status);
+		if (faultable) {
+			ret = fault_copy(fdi, &job, &status);
+		} else {
+			ret = tm_submit(dev[fdi], &job);
+			if (!ret)
+				ret = tm_fence_status(dev[fdi], so[fdi], -1,
+						      60000, &status);
+		}
 		job_set(fdi, NULL, 0, 0);
 		inc(C_JOB);
 		/*
-		 * The engine cannot refault: a job fails when any invalidation
-		 * removed an entry it needed (reclaim of a page, COW broken in
-		 * the child's favour...), not only a mutation of the slot.
+		 * A pre-validated job cannot refault: it fails when any
+		 * invalidation removed an entry it needed (reclaim of a page,
+		 * COW broken in the child's favour...), not only a mutation of
+		 * the slot. A fault-model job refaults, and fails only where a
+		 * page cannot be faulted: a mutation of the slot.
 		 */
-		clean = races(fdi) == busy0;
+		clean = faultable || races(fdi) == busy0;
 		pthread_mutex_lock(&s->lock);
 		clean &= !sn->mut_active && sn->mut_seq == s->mut_seq;
 		pthread_mutex_unlock(&s->lock);
@@ -525,7 +558,8 @@ void *job_reader(void *arg)
 		} else if (!ret && status == -EFAULT) {
 			inc(C_JOB_ERR);
 			if (clean)
-				violation("COPY job (file %d) of slot %td [%zu, +%zu) failed with -EFAULT though no invalidation reached the file",
+				violation("%s COPY job (file %d) of slot %td [%zu, +%zu) failed with -EFAULT though no invalidation reached the file",
+					  faultable ? "fault-model" : "pre-validated",
 					  fdi, s - slots, first, n);
 			check_read(s, first, n, sn, buf[fdi],
 				   pages_written(buf[fdi], n), -1);
@@ -536,7 +570,8 @@ void *job_reader(void *arg)
 				violation("SUBMIT (file %d) of slot %td [%zu, +%zu) failed with %s though no invalidation reached the file",
 					  fdi, s - slots, first, n, tm_errname(ret));
 		} else {
-			violation("COPY job (file %d) of slot %td [%zu, +%zu): SUBMIT %s, fence status %d",
+			violation("%s COPY job (file %d) of slot %td [%zu, +%zu): SUBMIT %s, fence status %d",
+				  faultable ? "fault-model" : "pre-validated",
 				  fdi, s - slots, first, n, tm_errname(ret), status);
 		}
 		atomic_fetch_add(&progress, 1);

@@ -24,7 +24,8 @@
  *             it), none of which may make a device access fail
  *   readers   device READ of random ranges through either file
  *   jobs      COPY jobs on the device's engine (SUBMIT) from random ranges
- *             to a buffer of their own, checked like device reads: the
+ *             to a buffer of their own, in either job model (pre-validated,
+ *             or faulting and replaying), checked like device reads: the
  *             engine reads the table without the driver's locks, so a
  *             device write in flight through either file may show in part
  *   writers   device WRITE of a new id through either file, one at a time
