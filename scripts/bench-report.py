@@ -344,7 +344,26 @@ HEADLINE += [
     ("P5.munmap_bound_1TiB_over_1GiB", "P5 munmap (bound) 1 TiB / 1 GiB"),
     ("P5.munmap_settle_1TiB_over_1GiB", "P5 munmap incl. deferred work 1 TiB / 1 GiB"),
     ("P5.munmap_unbound_1TiB_over_1GiB", "P5 munmap (unbound) 1 TiB / 1 GiB"),
+    ("P9.fill_faults_per_s_b1", "P9 device faults/s, one page each (FILL)"),
+    ("P9.fill_pages_per_s_b16_over_b1", "P9 FILL pages/s, batch 16 / batch 1"),
+    ("P9.fill_pages_per_s_b512_over_b1", "P9 FILL pages/s, batch 512 / batch 1"),
+    ("P9.copy_pages_per_s_b16_over_b1", "P9 COPY pages/s, batch 16 / batch 1"),
+    ("P9.copy_pages_per_s_b512_over_b1", "P9 COPY pages/s, batch 512 / batch 1"),
+    ("P9.fault_latency_p50_ms", "P9 1-page FILL with a fault, p50 (ms)"),
+    ("P9.fault_latency_p99_ms", "P9 1-page FILL with a fault, p99 (ms)"),
+    ("P9.fault_over_nofault_latency_p50", "P9 FILL with a fault / without, p50"),
+    ("P9.munmap_page_fault_over_idle_p50", "P9 munmap under a fault STREAM / idle, p50"),
+    ("P9.munmap_page_fault_over_prevalidated_p50",
+     "P9 munmap under a fault / pre-validated STREAM, p50"),
+    ("P9.munmap_page_one_pass_over_two_pass_p50", "P9 munmap, one pass / two passes, 1 file"),
+    ("P9.munmap_page_2files_one_pass_over_two_pass_p50",
+     "P9 munmap, one pass / two passes, 2 files"),
 ]
+for e in ["fork", "clear_refs", "mprotect"]:
+    HEADLINE.append(("P9.%s_replays_saved_per_event" % e,
+                     "P9 %s under a reading STREAM: replays saved (blind - aware)" % e))
+    HEADLINE.append(("P9.%s_tlb_flushes_saved_per_event" % e,
+                     "P9 %s under a reading STREAM: TLB flushes saved" % e))
 
 
 def fmtv(v):

@@ -9,7 +9,9 @@
  * watches a child process exit; where the kernel allows, device atomics race
  * the CPU, and pages move to the device's own memory and back. A job on the
  * device's engine (SUBMIT) runs while the CPU unmaps half its buffer: the
- * demo prints how long munmap took and the job's fence. After each change
+ * demo prints how long munmap took and the job's fence. A job of the fault
+ * model faults on untouched memory and replays, and another loses a page
+ * to munmap: its user fence says -EFAULT. After each change
  * it prints the event the kernel sent to the driver, what the driver did
  * about it, and the device's page table.
  *
@@ -531,7 +533,6 @@ static void show_exit(void)
 		     release, unmap);
 }
 
-/* A device access of pages [first, first + n); prints its outcome. */
 /*
  * 13: a job on the device's engine (SUBMIT). A STREAM writes a value into
  * a buffer of its own for 3 s; once the CPU sees the value everywhere, the
@@ -634,6 +635,210 @@ static void show_job(void)
 	munmap(jb, (n / 2) * psz);
 }
 
+/*
+ * 14: a job of the fault model (TEST_MIRROR_SUBMIT_FAULTABLE). A FILL of
+ * pages the CPU never touched: SUBMIT faults nothing; the device faults,
+ * the driver's fault handler makes the faulting page and the next ones of
+ * the range valid (fault_batch_pages at a time), the device replays, and
+ * the job reports its end in a user fence. Then a STREAM of this model
+ * loses a page to munmap: the invalidation removes the entry and waits for
+ * the engine's TLB-flush acknowledgment (never for the job); the job
+ * faults on the page, which cannot be resolved, and its user fence says
+ * -EFAULT.
+ */
+static void show_fault_job(void)
+{
+	const uint64_t v = 0xfeedfacecafef00dull, v2 = 0x0f1e2d3c4b5a6978ull;
+	const unsigned int n = 32, sn = 64, lost = sn / 2;
+	struct drm_test_mirror_stats st0, st;
+	struct drm_test_mirror_ufence *uf;
+	struct drm_test_mirror_submit job = {
+		.op = TEST_MIRROR_JOB_FILL,
+		.flags = TEST_MIRROR_SUBMIT_FAULTABLE,
+		.size = n * psz,
+		.value = v,
+		.ufence_value = 1,
+	};
+	uint64_t batch = 0, want, t0, t1, t2, deadline;
+	uint32_t hf = 0, hb = 0, hs = 0;
+	uint8_t *fb = NULL, *sb = NULL;
+	unsigned int i;
+	int ret;
+
+	printf("14. A job of the fault model: the device faults, and the driver resolves it\n");
+	if (tm_param_get("fault_batch_pages", &batch) || !batch) {
+		oops("module parameter fault_batch_pages: not readable");
+		return;
+	}
+	/* one mapping, the fence's page first: no hole of buf's is that large */
+	uf = tm_map(1 + n, PROT_READ | PROT_WRITE, 0);
+	if (!uf) {
+		oops("mmap: %s", tm_errname(-errno));
+		goto out;
+	}
+	fb = (uint8_t *)uf + psz;
+	memset(uf, 0, psz);
+	/* the fence's page valid beforehand: the counts below are the FILL's */
+	ret = tm_bind(dev, uf, psz, TEST_MIRROR_BIND_READ | TEST_MIRROR_BIND_WRITE |
+		      TEST_MIRROR_BIND_PREFAULT, &hf);
+	if (!ret)
+		ret = tm_bind(dev, fb, n * psz, TEST_MIRROR_BIND_READ |
+			      TEST_MIRROR_BIND_WRITE, &hb);
+	if (ret) {
+		oops("bind: %s", tm_errname(ret));
+		goto out;
+	}
+	shown = fb;
+	shown_pages = NPAGES;
+	printf("   CPU: mmap %u new pages, never touched, bind them read-write; a page for the\n"
+	       "        job's user fence, bound too. The device table (first %u pages):\n",
+	       n, NPAGES);
+	expect_table(". . . . . . . .");
+	if (tm_stats(dev, &st0, false)) {
+		oops("stats");
+		goto out;
+	}
+	job.dst = (uintptr_t)fb;
+	job.ufence_addr = (uintptr_t)uf;
+	t0 = tm_now_ns();
+	ret = tm_submit(dev, &job);
+	if (ret) {
+		oops("SUBMIT: %s", tm_errname(ret));
+		goto out;
+	}
+	printf("   SUBMIT (FAULTABLE) of a FILL of the %u pages with 0x%016" PRIx64 " returned at once,\n"
+	       "   faulting nothing; WAIT_UFENCE waits for the device to write the user fence\n",
+	       n, v);
+	ret = tm_wait_ufence(dev, &uf->seqno, 1, 10000000000LL);
+	t1 = tm_now_ns();
+	if (ret) {
+		oops("WAIT_UFENCE: %s", tm_errname(ret));
+		goto out;
+	}
+	printf("        the fence: seqno %" PRIu64 ", error %d (%s), %.3f ms after SUBMIT\n",
+	       (uint64_t)uf->seqno, uf->error, uf->error ? tm_errname(uf->error) : "done",
+	       (double)(t1 - t0) / 1e6);
+	if (uf->error)
+		oops("expected the job to complete");
+	if (tm_stats(dev, &st, false)) {
+		oops("stats");
+		goto out;
+	}
+	want = (n + batch - 1) / batch;
+	printf("        STATS: device faults +%" PRIu64 ", fault batches +%" PRIu64
+	       ", pages made valid +%" PRIu64 "\n"
+	       "        (fault_batch_pages=%" PRIu64 ": each fault made its page and the next %" PRIu64
+	       " of the range\n"
+	       "         valid, then the device replayed the access: %u pages, %" PRIu64
+	       " faults)\n",
+	       (uint64_t)(st.device_faults - st0.device_faults),
+	       (uint64_t)(st.fault_batches - st0.fault_batches),
+	       (uint64_t)(st.fault_pages - st0.fault_pages), batch, batch - 1,
+	       n, want);
+	if (st.device_faults - st0.device_faults != want ||
+	    st.fault_batches - st0.fault_batches != want ||
+	    st.fault_pages - st0.fault_pages != n)
+		oops("expected +%" PRIu64 ", +%" PRIu64 ", +%u", want, want, n);
+	expect_table("W W W W W W W W");
+	for (i = 0; i < n * psz / 8 && ((uint64_t *)fb)[i] == v; i++)
+		;
+	printf("        the CPU sees the job's value in all %u pages: %s\n", n,
+	       i == n * psz / 8 ? "yes" : "NO");
+	if (i != n * psz / 8)
+		oops("word %u is 0x%016" PRIx64, i, ((uint64_t *)fb)[i]);
+	shown = buf;
+	shown_pages = NPAGES;
+
+	printf("   A STREAM of the fault model writes 0x%016" PRIx64 " into %u new pages for 5 s;\n"
+	       "   the CPU unmaps one page while it runs\n", v2, sn);
+	sb = tm_map(sn, PROT_READ | PROT_WRITE, 0);
+	if (!sb) {
+		oops("mmap: %s", tm_errname(-errno));
+		goto out;
+	}
+	ret = tm_bind(dev, sb, sn * psz, TEST_MIRROR_BIND_READ |
+		      TEST_MIRROR_BIND_WRITE, &hs);
+	if (ret) {
+		oops("bind: %s", tm_errname(ret));
+		goto out;
+	}
+	memset(&job, 0, sizeof(job));
+	job.op = TEST_MIRROR_JOB_STREAM;
+	job.flags = TEST_MIRROR_SUBMIT_FAULTABLE;
+	job.dst = (uintptr_t)sb;
+	job.size = sn * psz;
+	job.value = v2;
+	job.duration_ms = 5000;
+	job.ufence_addr = (uintptr_t)uf;
+	job.ufence_value = 2;
+	tm_stats(dev, &st0, false);
+	ret = tm_submit(dev, &job);
+	if (ret) {
+		oops("SUBMIT: %s", tm_errname(ret));
+		goto out;
+	}
+	/* one whole pass: the value in the last page */
+	deadline = tm_now_ms() + 4000;
+	while (((volatile uint64_t *)(sb + (sn - 1) * psz))[0] != v2 &&
+	       tm_now_ms() < deadline)
+		;
+	if (((volatile uint64_t *)(sb + (sn - 1) * psz))[0] != v2) {
+		oops("the CPU does not see the STREAM's value in page %u", sn - 1);
+		goto out;
+	}
+	printf("   the STREAM went over all %u pages once, faulting them in (the CPU sees its\n"
+	       "   value in the last)\n", sn);
+	t0 = tm_now_ns();
+	if (munmap(sb + lost * psz, psz))
+		oops("munmap: %s", tm_errname(-errno));
+	t1 = tm_now_ns();
+	printf("   CPU: munmap page %u while the job runs: munmap took %.3f ms\n"
+	       "        (the driver removed the entry, asked the engine to flush its TLB and\n"
+	       "         waited for the acknowledgment, not for the job)\n",
+	       lost, (double)(t1 - t0) / 1e6);
+	ret = tm_wait_ufence(dev, &uf->seqno, 2, 10000000000LL);
+	t2 = tm_now_ns();
+	if (ret) {
+		oops("WAIT_UFENCE: %s", tm_errname(ret));
+		goto out;
+	}
+	printf("   the job's user fence: seqno %" PRIu64 ", error %d (%s), %.3f ms after munmap,\n"
+	       "   long before its 5 s: its fault on page %u could not be resolved\n",
+	       (uint64_t)uf->seqno, uf->error, uf->error ? tm_errname(uf->error) : "done",
+	       (double)(t2 - t1) / 1e6, lost);
+	if (uf->error != -EFAULT)
+		oops("expected the job to end with -EFAULT");
+	if (tm_stats(dev, &st, false)) {
+		oops("stats");
+		goto out;
+	}
+	printf("   STATS: device faults +%" PRIu64 ", TLB flushes +%" PRIu64
+	       "; device accesses after an invalidation: %" PRIu64 "\n",
+	       (uint64_t)(st.device_faults - st0.device_faults),
+	       (uint64_t)(st.tlb_flushes - st0.tlb_flushes),
+	       (uint64_t)st.access_after_invalidate);
+	if (st.tlb_flushes == st0.tlb_flushes)
+		oops("expected the munmap to flush the engine's TLB");
+	if (st.access_after_invalidate)
+		oops("the device used memory the kernel had taken back");
+out:
+	shown = buf;
+	shown_pages = NPAGES;
+	if (hs)
+		tm_unbind(dev, hs);
+	if (hb)
+		tm_unbind(dev, hb);
+	if (hf)
+		tm_unbind(dev, hf);
+	if (sb) {
+		munmap(sb, lost * psz);
+		munmap(sb + (lost + 1) * psz, (sn - lost - 1) * psz);
+	}
+	if (uf)
+		munmap(uf, (1 + n) * psz);
+}
+
+/* A device access of pages [first, first + n); prints its outcome. */
 static int device(bool write, unsigned int first, unsigned int n, void *data,
 		  int want)
 {
@@ -850,7 +1055,9 @@ int main(void)
 
 	show_job();
 
-	printf("14. CPU: unbind, close\n");
+	show_fault_job();
+
+	printf("15. CPU: unbind, close\n");
 	if (tm_stats(dev, &st, false))
 		oops("stats");
 	ret = tm_unbind(dev, h);
@@ -861,8 +1068,9 @@ int main(void)
 	for (i = 0; i <= TEST_MIRROR_EVENT_EXCLUSIVE; i++)
 		printf(" %s %" PRIu64 "%s", tm_event_name(i),
 		       (uint64_t)st.events[i], i == TEST_MIRROR_EVENT_EXCLUSIVE ? "\n" : ",");
-	printf("   device faults: %" PRIu64 " read, %" PRIu64 " write\n",
-	       (uint64_t)st.read_faults, (uint64_t)st.write_faults);
+	printf("   device faults: %" PRIu64 " read, %" PRIu64 " write (of them, %" PRIu64
+	       " raised by fault-model jobs)\n", (uint64_t)st.read_faults,
+	       (uint64_t)st.write_faults, (uint64_t)st.device_faults);
 
 	if (unexpected) {
 		printf("\n%u step(s) did not behave as expected.\n", unexpected);

@@ -4,7 +4,9 @@
  * aligned, with or without THP, touched or populated by the CPU; files of
  * a given policy and fault chunk (module parameters, read at open);
  * STATS, BIND and UNBIND that report their errors; device READs of a whole
- * range through the window, or of one page in every stride; and
+ * range through the window, or of one page in every stride; jobs of both
+ * models (SUBMIT): pre-validated ones signalling a syncobj, fault-model ones
+ * reporting their end in a user fence of a page bound to their file; and
  * /proc/meminfo.
  */
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <xf86drm.h>
 
 #include "tm_bench.h"
 
@@ -172,4 +175,126 @@ uint64_t dev_gather(int fd, const char *p, unsigned long size,
 		faults += res.faults;
 	}
 	return faults;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Jobs                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* A pre-validated job whose fence goes to syncobj @out (0: none). */
+int job_submit(int fd, uint32_t op, const void *src, const void *dst,
+	       unsigned long size, uint64_t value, uint32_t ms, uint32_t out)
+{
+	struct drm_test_mirror_submit s = {
+		.op = op,
+		.src = (uintptr_t)src,
+		.dst = (uintptr_t)dst,
+		.size = size,
+		.value = value,
+		.duration_ms = ms,
+		.out_syncobj = out,
+	};
+
+	return tm_submit(fd, &s);
+}
+
+/* Wait for the fence of syncobj @h (drmSyncobjWait(): 0 or -errno). */
+int job_wait(int fd, uint32_t h)
+{
+	return drmSyncobjWait(fd, &h, 1, INT64_MAX, 0, NULL);
+}
+
+/*
+ * The user fences of a file's fault-model jobs: one page of UF_SLOTS
+ * fences, bound read-write and prefaulted, so that writing a fence
+ * normally takes no device fault (which would count in device_faults).
+ */
+int uf_setup(struct ufences *u, int fd)
+{
+	memset(u, 0, sizeof(*u));
+	u->fd = fd;
+	u->uf = tm_map(1, PROT_READ | PROT_WRITE, 0);
+	if (!u->uf) {
+		bench_err("user fences: mmap: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	memset(u->uf, 0, PAGE_SZ);
+	u->h = dev_bind(fd, u->uf, PAGE_SZ, TEST_MIRROR_BIND_READ |
+			TEST_MIRROR_BIND_WRITE | TEST_MIRROR_BIND_PREFAULT);
+	if (!u->h) {
+		munmap(u->uf, PAGE_SZ);
+		u->uf = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void uf_done(struct ufences *u)
+{
+	if (!u->uf)
+		return;
+	dev_unbind(u->fd, u->h);
+	munmap(u->uf, PAGE_SZ);
+	u->uf = NULL;
+}
+
+/*
+ * A fault-model job (TEST_MIRROR_SUBMIT_FAULTABLE) whose end goes to fence
+ * @slot of @u: the sequence number it will write (> 0), or -errno.
+ */
+int64_t fault_submit(struct ufences *u, unsigned int slot, uint32_t op,
+		     const void *src, const void *dst, unsigned long size,
+		     uint64_t value, uint32_t ms)
+{
+	struct drm_test_mirror_submit s = {
+		.op = op,
+		.flags = TEST_MIRROR_SUBMIT_FAULTABLE,
+		.src = (uintptr_t)src,
+		.dst = (uintptr_t)dst,
+		.size = size,
+		.value = value,
+		.duration_ms = ms,
+		.ufence_addr = (uintptr_t)&u->uf[slot],
+		.ufence_value = u->seq + 1,
+	};
+	int r = tm_submit(u->fd, &s);
+
+	if (r)
+		return r;
+	return (int64_t)++u->seq;
+}
+
+/*
+ * Wait (WAIT_UFENCE) at most @timeout_ns for fence @slot of @u to reach
+ * @seq: the job's error (0 or -errno from the fence), or the wait's
+ * (-ETIME: not ended yet).
+ */
+int fault_wait(struct ufences *u, unsigned int slot, uint64_t seq,
+	       int64_t timeout_ns)
+{
+	int r = tm_wait_ufence(u->fd, &u->uf[slot].seqno, seq, timeout_ns);
+
+	if (r)
+		return r;
+	return u->uf[slot].error;
+}
+
+/* Has the job of fence @slot (sequence @seq) ended? */
+bool fault_ended(struct ufences *u, unsigned int slot, uint64_t seq)
+{
+	return __atomic_load_n(&u->uf[slot].seqno, __ATOMIC_ACQUIRE) >= seq;
+}
+
+/* Set a module parameter to a number; 0 or -errno (reported). */
+int param_set_u(const char *name, unsigned long v)
+{
+	char s[32];
+	int r;
+
+	snprintf(s, sizeof(s), "%lu", v);
+	r = tm_param_set(name, s);
+	if (r)
+		bench_err("setting module parameter %s=%s: %s", name, s,
+			  tm_errname(r));
+	return r;
 }

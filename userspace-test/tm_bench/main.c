@@ -36,6 +36,14 @@
  *   P8 jobs       the device's engine: submit-to-signal latency and jobs/s
  *                 against the synchronous ioctls, and munmap latency with
  *                 the engine idle, using the range, or busy elsewhere.
+ *   P9 faults     fault-model jobs (SUBMIT_FAULTABLE, user fences): device
+ *                 faults/s one at a time against batched
+ *                 (fault_batch_pages), fault latency p50/p99 against a job
+ *                 that takes no fault, munmap latency with a fault-model
+ *                 STREAM using the range (one file and two; two_pass=1/0
+ *                 where TEST_MIRROR_CAP_TWO_PASS), and the TLB flushes and
+ *                 replays the event-aware policy saves while the device
+ *                 reads.
  *
  * Times in the guest are emulated (qemu TCG): the results are ratios of
  * quantities measured in the same boot, and counts. Every time is the median
@@ -46,7 +54,7 @@
  *   SERIES name=<series> x=<size> xunit=<unit> y=<value> yunit=<unit>
  *   METRIC <name>=<value> unit=<unit> target=<target> met=yes|no|n/a [note=...]
  * and KTAP (one result per section, each a variant of the harness's test
- * bench: bench.p1_populate ... bench.p5_sparse_ranges), so that --smoke can
+ * bench: bench.p1_populate ... bench.p9_faults), so that --smoke can
  * run in the suite.
  *
  * --smoke runs every section on tiny sizes with one repetition, checks only
@@ -66,6 +74,7 @@
  *   p6_peer.c        P6 peer: lib/test_hmm against test_mirror
  *   p7_devmem.c      P7 device memory and device atomics
  *   p8_jobs.c        P8 jobs on the engine
+ *   p9_faults.c      P9 fault-model jobs
  *
  * This file: the options, the module's parameters put back at exit, the
  * sections as variants of the test bench, and main().
@@ -98,8 +107,15 @@ static bool want(const char *sec, bool explicit)
 static uint64_t orig_aware = 1, orig_chunk = 512;
 static bool params_saved;
 
+/* P9's parameters, where the module has them (the fault model) */
+static const char *const fault_params[] = { "fault_batch_pages", "two_pass" };
+#define NFP	(sizeof(fault_params) / sizeof(fault_params[0]))
+static uint64_t orig_fault[NFP];
+static bool fault_saved[NFP];
+
 static void restore_params(void)
 {
+	unsigned int i;
 	char v[32];
 
 	if (!params_saved)
@@ -107,6 +123,12 @@ static void restore_params(void)
 	tm_param_set("event_aware", orig_aware ? "Y" : "N");
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)orig_chunk);
 	tm_param_set("fault_chunk_pages", v);
+	for (i = 0; i < NFP; i++) {
+		if (!fault_saved[i])
+			continue;
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)orig_fault[i]);
+		tm_param_set(fault_params[i], v);
+	}
 }
 
 static void on_signal(int sig)
@@ -169,6 +191,10 @@ FIXTURE_VARIANT_ADD(sections, p8_jobs) {
 	.name = "P8", .desc = "P8 jobs", .fn = p8_jobs,
 };
 
+FIXTURE_VARIANT_ADD(sections, p9_faults) {
+	.name = "P9", .desc = "P9 fault-model jobs", .fn = p9_faults,
+};
+
 TEST_F_OPTS(sections, bench, TM_OPT_NODEV, 0)
 {
 	uint64_t t0;
@@ -195,6 +221,7 @@ static int bench_setup(struct tm_run *run)
 {
 	struct drm_test_mirror_stats st;
 	unsigned long avail;
+	unsigned int i;
 	int fd;
 
 	if (opt_reps > MAXREP)
@@ -225,6 +252,8 @@ static int bench_setup(struct tm_run *run)
 		printf("TAP version 13\n1..0 # SKIP test_mirror module parameters not readable\n");
 		return 4;
 	}
+	for (i = 0; i < NFP; i++)
+		fault_saved[i] = !tm_param_get(fault_params[i], &orig_fault[i]);
 	params_saved = true;
 	atexit(restore_params);
 	signal(SIGTERM, on_signal);

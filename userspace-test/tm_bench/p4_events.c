@@ -23,10 +23,9 @@ static void stats_reset(int fd)
 	tm_stats(fd, &st, true);
 }
 
-enum { EV_FORK, EV_CLEAR_REFS, EV_MPROTECT, NEV };
-static const char *const ev_name[NEV] = { "fork", "clear_refs", "mprotect" };
+const char *const ev_name[NEV] = { "fork", "clear_refs", "mprotect" };
 
-static int do_event(int ev, char *p, unsigned long size)
+int do_event(int ev, char *p, unsigned long size)
 {
 	pid_t pid;
 	int fd, st;

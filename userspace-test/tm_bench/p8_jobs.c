@@ -22,47 +22,6 @@
 #define P8_FILL_VALUE	0x5a5a5a5a5a5a5a5aULL
 #define P8_RANGE	(4 * MiB)
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The q-quantile (0..1) of n samples, which it sorts. */
-static double quant(uint64_t *v, unsigned int n, double q)
-{
-	unsigned int i;
-
-	if (!n)
-		return 0;
-	qsort(v, n, sizeof(*v), cmp_u64);
-	i = (unsigned int)(q * (n - 1) + 0.5);
-	return v[i];
-}
-
-static int submit(int fd, uint32_t op, const void *src, const void *dst,
-		  unsigned long size, uint64_t value, uint32_t ms,
-		  uint32_t out)
-{
-	struct drm_test_mirror_submit s = {
-		.op = op,
-		.src = (uintptr_t)src,
-		.dst = (uintptr_t)dst,
-		.size = size,
-		.value = value,
-		.duration_ms = ms,
-		.out_syncobj = out,
-	};
-
-	return tm_submit(fd, &s);
-}
-
-static int wait_syncobj(int fd, uint32_t h)
-{
-	return drmSyncobjWait(fd, &h, 1, INT64_MAX, 0, NULL);
-}
-
 /* Latency of one FILL job and of one WRITE ioctl, interleaved. */
 static void p8_latency(int fd, char *p, unsigned int n)
 {
@@ -78,8 +37,8 @@ static void p8_latency(int fd, char *p, unsigned int n)
 	}
 	for (i = 0; i < n; i++) {
 		t0 = tm_now_ns();
-		if (submit(fd, TEST_MIRROR_JOB_FILL, NULL, p, PAGE_SZ,
-			   P8_FILL_VALUE, 0, so) || wait_syncobj(fd, so)) {
+		if (job_submit(fd, TEST_MIRROR_JOB_FILL, NULL, p, PAGE_SZ,
+			       P8_FILL_VALUE, 0, so) || job_wait(fd, so)) {
 			bench_err("P8 latency: FILL job failed");
 			break;
 		}
@@ -124,14 +83,14 @@ static void p8_throughput(int fd, char *p, unsigned int n)
 	t0 = tm_now_ns();
 	for (i = 0; i < n; i++) {
 		/* the slot's previous job must be done: at most k in flight */
-		if (i >= k && wait_syncobj(fd, so[i % k]))
+		if (i >= k && job_wait(fd, so[i % k]))
 			break;
-		if (submit(fd, TEST_MIRROR_JOB_FILL, NULL, p + (i % k) * PAGE_SZ,
-			   PAGE_SZ, i, 0, so[i % k]))
+		if (job_submit(fd, TEST_MIRROR_JOB_FILL, NULL,
+			       p + (i % k) * PAGE_SZ, PAGE_SZ, i, 0, so[i % k]))
 			break;
 	}
 	for (k = 0; k < TEST_MIRROR_JOBS_PER_FILE && k < i; k++)
-		wait_syncobj(fd, so[k]);
+		job_wait(fd, so[k]);
 	t1 = tm_now_ns();
 	if (i < n)
 		bench_err("P8 throughput: job %u failed", i);
@@ -176,8 +135,8 @@ static uint64_t p8_one_munmap(int fd, unsigned int st, unsigned long off,
 	w = (volatile uint64_t *)p;
 	if (st == INV_OVERLAP) {
 		*w = 0;
-		if (submit(fd, TEST_MIRROR_JOB_STREAM, NULL, p, P8_RANGE,
-			   P8_FILL_VALUE, 2000, so))
+		if (job_submit(fd, TEST_MIRROR_JOB_STREAM, NULL, p, P8_RANGE,
+			       P8_FILL_VALUE, 2000, so))
 			bench_err("P8 invalidate: STREAM not submitted");
 		/* running: its first page has been written */
 		t0 = tm_now_ns();
@@ -186,8 +145,8 @@ static uint64_t p8_one_munmap(int fd, unsigned int st, unsigned long off,
 	} else if (st == INV_OTHER) {
 		w = (volatile uint64_t *)other;
 		*w = 0;
-		if (submit(fd, TEST_MIRROR_JOB_STREAM, NULL, other, P8_RANGE,
-			   P8_FILL_VALUE, 2000, so))
+		if (job_submit(fd, TEST_MIRROR_JOB_STREAM, NULL, other,
+			       P8_RANGE, P8_FILL_VALUE, 2000, so))
 			bench_err("P8 invalidate: STREAM not submitted");
 		t0 = tm_now_ns();
 		while (*w != P8_FILL_VALUE && tm_now_ns() - t0 < 2000000000ULL)
@@ -202,7 +161,7 @@ static uint64_t p8_one_munmap(int fd, unsigned int st, unsigned long off,
 		other = NULL;
 	}
 	if (st != INV_IDLE)
-		wait_syncobj(fd, so);
+		job_wait(fd, so);
 	dev_unbind(fd, h);
 	munmap(p, P8_RANGE);
 	return t1 - t0;

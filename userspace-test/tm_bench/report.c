@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tm_bench: timing and report. The samples of a measure and their median
- * (every time is the median of several repetitions), the repetitions per
+ * (every time is the median of several repetitions), the quantiles of a
+ * latency's samples (p50, p99), the repetitions per
  * size, the names of sizes; the machine lines (SERIES, METRIC) besides the
  * human tables; and the errors of a section (bench_err()), which fail it.
  */
@@ -27,6 +28,24 @@ static int cmp_dbl(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double quant(uint64_t *v, unsigned int n, double q)
+{
+	unsigned int i;
+
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	i = (unsigned int)(q * (n - 1) + 0.5);
+	return v[i];
 }
 
 double med(const struct smp *s)

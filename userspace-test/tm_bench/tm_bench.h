@@ -38,6 +38,8 @@ struct smp {
 void smp_add(struct smp *s, double v);
 /* The median of the samples (0 if none). */
 double med(const struct smp *s);
+/* The q-quantile (0..1) of n samples, which it sorts (0 if none). */
+double quant(uint64_t *v, unsigned int n, double q);
 
 #define MS(ns)	((double)(ns) / 1e6)
 
@@ -70,6 +72,31 @@ void dev_unbind(int fd, uint32_t h);
 uint64_t dev_read(int fd, const char *p, unsigned long size);
 uint64_t dev_gather(int fd, const char *p, unsigned long size,
 		    unsigned long stride);
+int param_set_u(const char *name, unsigned long v);
+
+/* common.c: jobs of the pre-validated model (a syncobj for the fence) */
+int job_submit(int fd, uint32_t op, const void *src, const void *dst,
+	       unsigned long size, uint64_t value, uint32_t ms, uint32_t out);
+int job_wait(int fd, uint32_t h);
+
+/* common.c: jobs of the fault model, their user fences in a bound page */
+struct ufences {
+	int fd;
+	struct drm_test_mirror_ufence *uf;	/* UF_SLOTS of them */
+	uint32_t h;				/* their binding */
+	uint64_t seq;				/* the last value submitted */
+};
+
+#define UF_SLOTS	(PAGE_SZ / sizeof(struct drm_test_mirror_ufence))
+
+int uf_setup(struct ufences *u, int fd);
+void uf_done(struct ufences *u);
+int64_t fault_submit(struct ufences *u, unsigned int slot, uint32_t op,
+		     const void *src, const void *dst, unsigned long size,
+		     uint64_t value, uint32_t ms);
+int fault_wait(struct ufences *u, unsigned int slot, uint64_t seq,
+	       int64_t timeout_ns);
+bool fault_ended(struct ufences *u, unsigned int slot, uint64_t seq);
 
 /* The sections, a file each (P1's two in p1_populate.c) */
 void p1_populate(void);
@@ -81,6 +108,16 @@ void p5_sparse(void);
 void p6_peer(void);
 void p7_devmem(void);
 void p8_jobs(void);
+void p9_faults(void);
+
+/*
+ * p4_events.c: the write-protect events P4 and P9 raise on [p, p + size):
+ * fork (a child that exits at once), clear_refs (soft-dirty, the whole
+ * process), mprotect(PROT_READ) and back. 0 or -errno.
+ */
+enum { EV_FORK, EV_CLEAR_REFS, EV_MPROTECT, NEV };
+extern const char *const ev_name[NEV];
+int do_event(int ev, char *p, unsigned long size);
 
 /* p6_peer.c: the three devices P6 and P7 compare */
 enum { D_HMM, D_COMPAT, D_DRM, ND };

@@ -10,7 +10,7 @@
  * the shadow every 64 calls. At the end, the arena and both files' STATS
  * must agree with the model. drm_raw_nr issues ioctl numbers that are not
  * the driver's: -ENOTTY for another type, -EINVAL for a number in the
- * driver's range above its last ioctl (SUBMIT).
+ * driver's range above its last ioctl (WAIT_UFENCE).
  */
 #include <sys/ioctl.h>
 
@@ -97,7 +97,7 @@ static const opfn all_ops[] = {
 #ifdef DRM_IOCTL_TEST_MIRROR_MIGRATE
 	op_migrate,
 #endif
-	op_devmem, op_atomic, op_submit,
+	op_devmem, op_atomic, op_submit, op_wait_ufence,
 };
 #define N_ALL_OPS (sizeof(all_ops) / sizeof(all_ops[0]))
 
@@ -208,15 +208,16 @@ FIXTURE_VARIANT_ADD(drm, atomic) {
 };
 
 /*
- * SUBMIT among device accesses and CPU changes: each job queued is waited
- * for, its fence must be status 1 and the arena must then hold what it
- * wrote.
+ * SUBMIT of both models among device accesses and CPU changes: each job
+ * queued is waited for, its fence (syncobj or user fence) must say what
+ * the model says and the arena must then hold what it wrote; WAIT_UFENCE
+ * on any memory.
  */
 FIXTURE_VARIANT_ADD(drm, submit) {
 	.name = "drm_submit", .weight = 6, .cpu_pct = 5, .seed = true,
 	.keep_bound_pct = 75, .guided_pct = 40,
 	OPS(op_submit, op_submit, op_submit, op_read, op_write, op_stats,
-	    op_bind_unbind, op_snapshot),
+	    op_bind_unbind, op_snapshot, op_wait_ufence),
 };
 
 FIXTURE_VARIANT_ADD(drm, raw_size) {

@@ -96,6 +96,14 @@ static int foreign_expect(unsigned long cmd, const uint8_t *eff)
 	}
 	case DRM_TEST_MIRROR_SUBMIT:
 		return foreign_submit_expect((const void *)eff);
+	case DRM_TEST_MIRROR_WAIT_UFENCE: {
+		/* the front-end's fields, then the caller; the rest is after */
+		const struct drm_test_mirror_wait_ufence *a = (const void *)eff;
+
+		if (a->flags || a->pad)
+			return -EINVAL;
+		break;
+	}
 	}
 	return -EACCES;
 }
@@ -152,6 +160,17 @@ static size_t gen_any(unsigned long *cmd, void *arg)
 		break;
 	case DRM_TEST_MIRROR_SUBMIT:
 		gen_foreign_submit(arg);
+		break;
+	case DRM_TEST_MIRROR_WAIT_UFENCE:
+		/* -EACCES comes before the address and the timeout are read */
+		((struct drm_test_mirror_wait_ufence *)arg)->addr =
+			(uintptr_t)bufrw + rn(BUF_RW_PAGES * PAGE_SZ / 8) * 8 +
+			(chance(90) ? 0 : 4);
+		((struct drm_test_mirror_wait_ufence *)arg)->timeout_ns =
+			chance(90) ? 0 : -1;
+		((struct drm_test_mirror_wait_ufence *)arg)->pad = 0;
+		if (chance(80))
+			((struct drm_test_mirror_wait_ufence *)arg)->flags = 0;
 		break;
 	default:
 		break;

@@ -31,6 +31,7 @@ const unsigned long drm_cmds[] = {
 	DRM_IOCTL_TEST_MIRROR_DEVMEM,
 	DRM_IOCTL_TEST_MIRROR_ATOMIC,
 	DRM_IOCTL_TEST_MIRROR_SUBMIT,
+	DRM_IOCTL_TEST_MIRROR_WAIT_UFENCE,
 	/*
 	 * Every number the driver knows, in order: drm_raw_nr takes the ones
 	 * beyond the last as unknown.

@@ -60,7 +60,13 @@
  *   - a job (SUBMIT) the model says is queued is waited for: its fence
  *     carries status 1 and the arena then holds what it wrote (COPY, FILL,
  *     ATOMIC, a writing STREAM); STATS counts exactly those jobs, all
- *     completed, with no access after an invalidation (submit.c).
+ *     completed, with no access after an invalidation (submit.c);
+ *   - a job of the fault model (SUBMIT_FAULTABLE) is checked by SUBMIT
+ *     against the bindings only; queued, it ends in its user fence
+ *     (WAIT_UFENCE) with 0 or the error of a page the device cannot fault
+ *     in, and what it wrote is in the arena; STATS count the jobs that
+ *     failed, and the fault model's counters stay 0 until such a job runs
+ *     (submit.c).
  *
  * The classes that seed bindings (drm_access, drm_snapshot, drm_stats_events,
  * drm_migrate, drm_devmem, drm_atomic, drm_submit, drm_raw_size, drm_mixed)
@@ -188,8 +194,11 @@ void print_counts(const char *name)
 	if (cnt_job)
 		tm_diag("%s: %" PRIu64 " SUBMIT calls, %" PRIu64
 			" jobs queued and checked (fence 1, the arena after), %"
-			PRIu64 " pages",
-			name, cnt_job, cnt_job_ok, cnt_job_pages);
+			PRIu64 " pages; %" PRIu64 " fault-model jobs checked"
+			" (user fence, the arena after), %" PRIu64
+			" of them ended with an error",
+			name, cnt_job, cnt_job_ok, cnt_job_pages, cnt_fjob,
+			cnt_fjob_err);
 	if (cnt_at)
 		tm_diag("%s: %" PRIu64 " ATOMIC calls, %" PRIu64
 			" succeeded (the word checked), %" PRIu64

@@ -14,7 +14,8 @@
  *  drm.c      the DRM call classes (fixture drm), drm_raw_nr
  *  foreign.c  another address space: drm_foreign
  *  race.c     unbind racing device accesses: drm_race_unbind
- *  submit.c   jobs (SUBMIT): predictions, the shadow after a job
+ *  submit.c   jobs (SUBMIT) of both models: predictions, the shadow
+ *             after a job; WAIT_UFENCE
  *  hmm.c      the test_hmm-compatible front-end: hmm_cmds, hmm_raw,
  *             hmm_foreign
  *
@@ -129,9 +130,11 @@ struct mfile {
 	uint32_t sobj_done;	/* signalled: an in-fence that is done */
 	uint32_t sobj_empty;	/* never a fence: an in-fence of -ENOENT */
 	/* the job counters STATS must show (since open or the last reset) */
-	uint64_t jobs;		/* queued, each waited for: all completed */
+	uint64_t jobs;		/* queued, each waited for */
+	uint64_t jobs_failed;	/* of those, ended with an error (fault model) */
 	uint64_t job_pages;	/* pages counted, at least */
 	bool job_pages_exact;	/* no STREAM since: job_pages is exact */
+	bool fault_jobs;	/* a fault-model job ran since: its counters move */
 	bool out_fenced;	/* sobj_out holds a job's fence */
 };
 
@@ -242,13 +245,14 @@ void op_atomic(enum issue_mode mode);
 int excl_vma_reason(uint64_t a);
 
 /* SUBMIT (submit.c) */
-extern uint64_t cnt_job, cnt_job_ok, cnt_job_pages;
+extern uint64_t cnt_job, cnt_job_ok, cnt_job_pages, cnt_fjob, cnt_fjob_err;
 void jobs_setup(void);
 void jobs_reset_model(struct mfile *m);
 void check_job_stats(struct mfile *m, const struct drm_test_mirror_stats *s);
 int foreign_submit_expect(const struct drm_test_mirror_submit *a);
 void gen_foreign_submit(struct drm_test_mirror_submit *a);
 void op_submit(enum issue_mode mode);
+void op_wait_ufence(enum issue_mode mode);
 
 /* The shares of keep_bound() and of guided READ / WRITE draws (access.c). */
 extern unsigned int keep_bound_pct, guided_pct;
