@@ -461,38 +461,18 @@ static bool tm_fjob_translate(struct tm_job *j, unsigned long addr,
 	return true;
 }
 
-/* Open an access: publish it, then drop a TLB that was invalidated. */
+/* Open an access, then drop a TLB that was invalidated since its last. */
 static unsigned long tm_fjob_open(struct tm_job *j)
 {
-	struct tm_jobs *js = &j->m->jobs;
-	unsigned long gen;
+	unsigned long e0 = tm_job_open(j), gen;
 
-	preempt_disable();
-	WRITE_ONCE(j->seq, j->seq + 1);
-	/* Open before the generation is read (pairs with tm_tlb_ack()). */
-	smp_mb();
 	/* acquire: the removal behind a new generation is seen */
-	gen = smp_load_acquire(&js->tlb_gen);
+	gen = smp_load_acquire(&j->m->jobs.tlb_gen);
 	if (gen != j->tlb_gen) {
 		memset(j->tlb, 0, sizeof(j->tlb));
 		j->tlb_gen = gen;
 	}
-	/* acquire: pairs with tm_jobs_record(): the record is there */
-	return smp_load_acquire(&js->epoch);
-}
-
-/* Close an access. Return: the epoch after its last byte. */
-static unsigned long tm_fjob_close(struct tm_job *j)
-{
-	unsigned long e1;
-
-	/* Every byte is done before the epoch is read again. */
-	smp_mb();
-	e1 = READ_ONCE(j->m->jobs.epoch);
-	/* release: every access to the pages is done when this is seen */
-	smp_store_release(&j->seq, j->seq + 1);
-	preempt_enable();
-	return e1;
+	return e0;
 }
 
 /*
@@ -503,8 +483,7 @@ static int tm_fjob_access(struct tm_job *j, unsigned long off,
 			  unsigned long *fault, bool *write)
 {
 	struct folio *sf = NULL, *df = NULL;
-	unsigned long spfn, dpfn, e0, e1;
-	void *s = NULL, *d = NULL;
+	unsigned long spfn = 0, dpfn = 0, e0;
 
 	e0 = tm_fjob_open(j);
 	if (j->src && !tm_fjob_translate(j, j->src + off, false, &spfn, &sf)) {
@@ -517,27 +496,11 @@ static int tm_fjob_access(struct tm_job *j, unsigned long off,
 		*write = true;
 		goto miss;
 	}
-	if (sf)
-		s = kmap_local_pfn(spfn);
-	if (df)
-		d = kmap_local_pfn(dpfn);
-	tm_job_do(j, s, d);
-	if (d) {
-		kunmap_local(d);
-		folio_mark_dirty(df);
-	}
-	if (s)
-		kunmap_local(s);
-	e1 = tm_fjob_close(j);
-	if (e1 != e0) {
-		if (j->src)
-			tm_job_check(j, j->src + off, false, e0, e1);
-		if (j->dst)
-			tm_job_check(j, j->dst + off, true, e0, e1);
-	}
+	tm_job_touch(j, spfn, sf, dpfn, df);
+	tm_job_checks(j, off, e0, tm_job_close(j));
 	return 0;
 miss:
-	tm_fjob_close(j);
+	tm_job_close(j);
 	return -EAGAIN;
 }
 
@@ -564,7 +527,7 @@ static int tm_fjob_signal(struct tm_job *j, int error)
 	for (tries = 0; tries < 8; tries++) {
 		e0 = tm_fjob_open(j);
 		if (!tm_fjob_translate(j, page, true, &pfn, &folio)) {
-			tm_fjob_close(j);
+			tm_job_close(j);
 			ret = tm_fjob_fault(j, page, page + PAGE_SIZE, true);
 			if (ret)
 				return ret;
@@ -579,7 +542,7 @@ static int tm_fjob_signal(struct tm_job *j, int error)
 		WRITE_ONCE(uf->seqno, j->ufence_value);
 		kunmap_local(p);
 		folio_mark_dirty(folio);
-		e1 = tm_fjob_close(j);
+		e1 = tm_job_close(j);
 		if (e1 != e0)
 			tm_job_check(j, page, true, e0, e1);
 		return 0;

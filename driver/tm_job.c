@@ -422,53 +422,108 @@ void tm_job_check(struct tm_job *j, unsigned long addr, bool write,
 	atomic64_inc(early ? &tm_jobs_late_early : &tm_jobs_late);
 }
 
-/* One access: the page at @off of each range. 0 or -EFAULT. */
-static int tm_job_access(struct tm_job *j, unsigned long off)
+/**
+ * tm_job_open - open an access of the engine
+ * @j: the job
+ *
+ * Publishes the access (an odd tm_job.seq, preemption off) before any entry
+ * is read: pairs with the removals' barrier (tm_jobs_removed()).
+ *
+ * Return: tm_jobs.epoch, for tm_job_checks().
+ */
+unsigned long tm_job_open(struct tm_job *j)
 {
-	struct folio *sf = NULL, *df = NULL;
-	struct tm_mirror *m = j->m;
-	unsigned long spfn, dpfn, e0, e1;
-	void *s = NULL, *d = NULL;
-	bool ok = true;
-
 	preempt_disable();
 	WRITE_ONCE(j->seq, j->seq + 1);
 	/* Open before any entry is read (pairs with tm_jobs_removed()). */
 	smp_mb();
 	/* acquire: pairs with tm_jobs_record(): the record is there */
-	e0 = smp_load_acquire(&m->jobs.epoch);
+	return smp_load_acquire(&j->m->jobs.epoch);
+}
+
+/**
+ * tm_job_close - close an access of the engine
+ * @j: the job
+ *
+ * Return: tm_jobs.epoch after the access's last byte.
+ */
+unsigned long tm_job_close(struct tm_job *j)
+{
+	unsigned long e1;
+
+	/* Every byte is done before the epoch is read again. */
+	smp_mb();
+	e1 = READ_ONCE(j->m->jobs.epoch);
+	/* release: every access to the pages is done when this is seen */
+	smp_store_release(&j->seq, j->seq + 1);
+	preempt_enable();
+	return e1;
+}
+
+/**
+ * tm_job_touch - one page of a job's work, through the kernel's mappings
+ * @j: the job; inside an access
+ * @spfn: the source frame (if @sf)
+ * @sf: the source folio, or NULL
+ * @dpfn: the destination frame (if @df)
+ * @df: the destination folio, or NULL: marked dirty after the write
+ */
+void tm_job_touch(struct tm_job *j, unsigned long spfn, struct folio *sf,
+		  unsigned long dpfn, struct folio *df)
+{
+	void *s = NULL, *d = NULL;
+
+	if (sf)
+		s = kmap_local_pfn(spfn);
+	if (df)
+		d = kmap_local_pfn(dpfn);
+	tm_job_do(j, s, d);
+	if (d) {
+		kunmap_local(d);
+		/* as a CPU store would: never lost to reclaim */
+		folio_mark_dirty(df);
+	}
+	if (s)
+		kunmap_local(s);
+}
+
+/**
+ * tm_job_checks - the checker, for the pages of one access at @off
+ * @j: the job, whose access has ended
+ * @off: the offset of the pages in its ranges
+ * @e0: tm_job_open()'s epoch
+ * @e1: tm_job_close()'s epoch
+ */
+void tm_job_checks(struct tm_job *j, unsigned long off, unsigned long e0,
+		   unsigned long e1)
+{
+	if (e1 == e0)
+		return;
+	if (j->src)
+		tm_job_check(j, j->src + off, false, e0, e1);
+	if (j->dst)
+		tm_job_check(j, j->dst + off, true, e0, e1);
+}
+
+/* One access: the page at @off of each range. 0 or -EFAULT. */
+static int tm_job_access(struct tm_job *j, unsigned long off)
+{
+	struct folio *sf = NULL, *df = NULL;
+	struct tm_mirror *m = j->m;
+	unsigned long spfn = 0, dpfn = 0, e0, e1;
+	bool ok = true;
+
+	e0 = tm_job_open(j);
 	if (j->src)
 		ok = tm_job_frame(m, j->src + off, false, &spfn, &sf);
 	if (ok && j->dst)
 		ok = tm_job_frame(m, j->dst + off, true, &dpfn, &df);
-	if (ok) {
-		if (sf)
-			s = kmap_local_pfn(spfn);
-		if (df)
-			d = kmap_local_pfn(dpfn);
-		tm_job_do(j, s, d);
-		if (d) {
-			kunmap_local(d);
-			/* as a CPU store would: never lost to reclaim */
-			folio_mark_dirty(df);
-		}
-		if (s)
-			kunmap_local(s);
-	}
-	/* Every byte is done before the epoch is read again. */
-	smp_mb();
-	e1 = READ_ONCE(m->jobs.epoch);
-	/* release: every access to the pages is done when this is seen */
-	smp_store_release(&j->seq, j->seq + 1);
-	preempt_enable();
+	if (ok)
+		tm_job_touch(j, spfn, sf, dpfn, df);
+	e1 = tm_job_close(j);
 	if (!ok)
 		return -EFAULT;
-	if (e1 != e0) {
-		if (j->src)
-			tm_job_check(j, j->src + off, false, e0, e1);
-		if (j->dst)
-			tm_job_check(j, j->dst + off, true, e0, e1);
-	}
+	tm_job_checks(j, off, e0, e1);
 	return 0;
 }
 

@@ -99,6 +99,12 @@ void tm_jobs_record(struct tm_jobs *js, unsigned long start,
 bool tm_job_frame(struct tm_mirror *m, unsigned long addr, bool write,
 		  unsigned long *pfn, struct folio **folio);
 void tm_job_do(struct tm_job *j, const u64 *s, u64 *d);
+unsigned long tm_job_open(struct tm_job *j);
+unsigned long tm_job_close(struct tm_job *j);
+void tm_job_touch(struct tm_job *j, unsigned long spfn, struct folio *sf,
+		  unsigned long dpfn, struct folio *df);
+void tm_job_checks(struct tm_job *j, unsigned long off, unsigned long e0,
+		   unsigned long e1);
 void tm_job_check(struct tm_job *j, unsigned long addr, bool write,
 		  unsigned long e0, unsigned long e1);
 void tm_job_unlist(struct tm_job *j);
