@@ -634,29 +634,16 @@ static void tm_fjob_exec(struct work_struct *work)
 int tm_fjob_submit(struct tm_mirror *m, const struct tm_job_desc *d,
 		   u64 ufence_addr, u64 ufence_value)
 {
-	struct tm_jobs *js = &m->jobs;
 	struct tm_job *j;
 	int ret;
 
-	ret = tm_check_caller(m);
-	if (!ret)
-		ret = tm_job_check_desc(d);
-	if (ret)
-		return ret;
-	if (!ufence_addr || !IS_ALIGNED(ufence_addr, 16) || !ufence_value)
+	j = tm_job_new(m, d);
+	if (IS_ERR(j))
+		return PTR_ERR(j);
+	if (!ufence_addr || !IS_ALIGNED(ufence_addr, 16) || !ufence_value) {
+		kfree(j);
 		return -EINVAL;
-	j = kzalloc_obj(*j, GFP_KERNEL_ACCOUNT);
-	if (!j)
-		return -ENOMEM;
-	j->m = m;
-	INIT_LIST_HEAD(&j->node);
-	INIT_LIST_HEAD(&j->qnode);
-	j->op = d->op;
-	j->src = d->src;
-	j->dst = d->dst;
-	j->size = d->size;
-	j->value = d->value;
-	j->duration_ns = (u64)d->duration_ms * NSEC_PER_MSEC;
+	}
 	j->faultable = true;
 	j->ufence_addr = ufence_addr;
 	j->ufence_value = ufence_value;
@@ -671,29 +658,16 @@ int tm_fjob_submit(struct tm_mirror *m, const struct tm_job_desc *d,
 		ret = tm_job_check_binding(m, j->ufence_addr,
 					   sizeof(struct drm_test_mirror_ufence),
 					   true);
-	if (!ret) {
-		spin_lock(&js->lock);
-		ret = js->nr_active < TM_JOBS_PER_FILE ? 0 : -EBUSY;
-		if (!ret) {
-			/* the engine's generation: its TLB starts empty */
-			j->tlb_gen = js->tlb_gen;
-			list_add_tail(&j->node, &js->active);
-			list_add_tail(&j->qnode, &js->queue);
-			js->nr_active++;
-			js->nr_alive++;
-			js->nr_fault++;
-		}
-		spin_unlock(&js->lock);
-	}
+	if (!ret)
+		ret = tm_jobs_admit(j);
 	mutex_unlock(&m->lock);
 	if (ret) {
 		kfree(j);
 		return ret;
 	}
-	tm_log_add(&m->log, &m->log.st.jobs_submitted, 1);
-	tm_jobs_count_submit();
+	tm_jobs_count_submit(m);
 	atomic64_inc(&tm_fjobs_total);
-	queue_work(tm_fexec_wq, &js->exec_work);
+	queue_work(tm_fexec_wq, &m->jobs.exec_work);
 	return 0;
 }
 

@@ -107,10 +107,12 @@ static atomic64_t tm_jobs_late = ATOMIC64_INIT(0);
 static atomic64_t tm_jobs_late_early = ATOMIC64_INIT(0);
 
 /**
- * tm_jobs_count_submit - count a job, either model, in the totals
+ * tm_jobs_count_submit - count a job queued, either model
+ * @m: its mirror (STATS' jobs_submitted); the module's totals too
  */
-void tm_jobs_count_submit(void)
+void tm_jobs_count_submit(struct tm_mirror *m)
 {
+	tm_log_add(&m->log, &m->log.st.jobs_submitted, 1);
 	atomic64_inc(&tm_jobs_total);
 }
 
@@ -718,20 +720,15 @@ int tm_job_check_desc(const struct tm_job_desc *d)
 }
 
 /**
- * tm_job_create - a validated job, ready for its dependencies
+ * tm_job_new - a job of either model, from checked arguments
  * @m: the mirror
- * @e: the file's entity on the engine
  * @d: the job
  *
- * See "Jobs: the pre-validated model". The job is on the mirror's list from
- * here on; it ends in tm_job_push() or tm_job_abandon().
- *
- * Return: the job, or an ERR_PTR(): see struct drm_test_mirror_submit.
+ * Return: the job, not listed (free it with kfree()), or an ERR_PTR():
+ * -ESRCH, -EACCES (the caller), -EINVAL, -E2BIG (@d), -ENOMEM.
  */
-struct tm_job *tm_job_create(struct tm_mirror *m, struct tm_sched_entity *e,
-			     const struct tm_job_desc *d)
+struct tm_job *tm_job_new(struct tm_mirror *m, const struct tm_job_desc *d)
 {
-	struct tm_jobs *js = &m->jobs;
 	struct tm_job *j;
 	int ret;
 
@@ -745,12 +742,71 @@ struct tm_job *tm_job_create(struct tm_mirror *m, struct tm_sched_entity *e,
 		return ERR_PTR(-ENOMEM);
 	j->m = m;
 	INIT_LIST_HEAD(&j->node);
+	INIT_LIST_HEAD(&j->qnode);
 	j->op = d->op;
 	j->src = d->src;
 	j->dst = d->dst;
 	j->size = d->size;
 	j->value = d->value;
 	j->duration_ns = (u64)d->duration_ms * NSEC_PER_MSEC;
+	return j;
+}
+
+/**
+ * tm_jobs_admit - list a job on its mirror, within the per-file limit
+ * @j: from tm_job_new(), the model's fields set; structural lock held
+ *
+ * From here on, every removal of entries the job may use waits for it (or,
+ * in the fault model, asks for a TLB invalidation); a fault-model job is
+ * also queued for the fault engine, its TLB empty at the current
+ * generation.
+ *
+ * Return: 0, or -EBUSY: TM_JOBS_PER_FILE jobs of the file, of either model,
+ * have not finished running.
+ */
+int tm_jobs_admit(struct tm_job *j)
+{
+	struct tm_jobs *js = &j->m->jobs;
+	int ret = 0;
+
+	lockdep_assert_held(&j->m->lock);
+	spin_lock(&js->lock);
+	if (js->nr_active >= TM_JOBS_PER_FILE) {
+		ret = -EBUSY;
+	} else {
+		list_add_tail(&j->node, &js->active);
+		js->nr_active++;
+		js->nr_alive++;
+		if (j->faultable) {
+			j->tlb_gen = js->tlb_gen;
+			list_add_tail(&j->qnode, &js->queue);
+			js->nr_fault++;
+		}
+	}
+	spin_unlock(&js->lock);
+	return ret;
+}
+
+/**
+ * tm_job_create - a validated job, ready for its dependencies
+ * @m: the mirror
+ * @e: the file's entity on the engine
+ * @d: the job
+ *
+ * See "Jobs: the pre-validated model". The job is on the mirror's list from
+ * here on; it ends in tm_job_push() or tm_job_abandon().
+ *
+ * Return: the job, or an ERR_PTR(): see struct drm_test_mirror_submit.
+ */
+struct tm_job *tm_job_create(struct tm_mirror *m, struct tm_sched_entity *e,
+			     const struct tm_job_desc *d)
+{
+	struct tm_job *j;
+	int ret;
+
+	j = tm_job_new(m, d);
+	if (IS_ERR(j))
+		return j;
 	ret = tm_sched_job_init(&j->base, e, tm_job_run, tm_job_release, m);
 	if (ret) {
 		kfree(j);
@@ -760,14 +816,7 @@ struct tm_job *tm_job_create(struct tm_mirror *m, struct tm_sched_entity *e,
 		ret = -EINTR;
 		goto out_abandon;
 	}
-	spin_lock(&js->lock);
-	ret = js->nr_active < TM_JOBS_PER_FILE ? 0 : -EBUSY;
-	if (!ret) {
-		list_add_tail(&j->node, &js->active);
-		js->nr_active++;
-		js->nr_alive++;
-	}
-	spin_unlock(&js->lock);
+	ret = tm_jobs_admit(j);
 	if (!ret) {
 		/* listed first: an invalidation from here on waits for it */
 		ret = tm_job_validate(m, j);
@@ -826,8 +875,7 @@ struct dma_fence *tm_job_push(struct tm_job *job)
 	struct tm_mirror *m = job->m;
 	struct dma_fence *fence;
 
-	tm_log_add(&m->log, &m->log.st.jobs_submitted, 1);
-	tm_jobs_count_submit();
+	tm_jobs_count_submit(m);
 	fence = tm_sched_job_arm(&job->base);
 	tm_sched_job_push(&job->base);
 	return fence;

@@ -76,7 +76,7 @@ struct dma_fence *tm_job_push(struct tm_job *job);
 void tm_job_abandon(struct tm_job *job);
 void tm_jobs_cancel(struct tm_mirror *m);
 void tm_jobs_wait_idle(struct tm_mirror *m);
-void tm_jobs_count_submit(void);
+void tm_jobs_count_submit(struct tm_mirror *m);
 void tm_fjobs_totals(struct tm_jobs_totals *t);
 
 int tm_fjob_submit(struct tm_mirror *m, const struct tm_job_desc *d,

@@ -112,6 +112,8 @@ void tm_job_gone(struct tm_jobs *js);
 int tm_job_check_binding(struct tm_mirror *m, unsigned long addr,
 			 unsigned long size, bool write);
 int tm_job_check_desc(const struct tm_job_desc *d);
+struct tm_job *tm_job_new(struct tm_mirror *m, const struct tm_job_desc *d);
+int tm_jobs_admit(struct tm_job *j);
 
 void tm_fjobs_init(struct tm_jobs *js);
 void tm_fjob_removed(struct tm_jobs *js);
