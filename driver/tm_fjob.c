@@ -91,6 +91,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
 
 #include <drm/test_mirror_drm.h>
 
@@ -687,7 +688,7 @@ int tm_fjob_wait_ufence(struct tm_mirror *m, u64 addr, u64 value,
 	u64 __user *p = u64_to_user_ptr(addr);
 	struct tm_jobs *js = &m->jobs;
 	unsigned long seen;
-	long left;
+	ktime_t deadline, left;
 	int ret;
 	u64 v;
 
@@ -697,8 +698,12 @@ int tm_fjob_wait_ufence(struct tm_mirror *m, u64 addr, u64 value,
 		return ret;
 	if (!IS_ALIGNED(addr, sizeof(u64)) || timeout_ns < 0)
 		return -EINVAL;
-	left = timeout_ns ? (long)min_t(u64, nsecs_to_jiffies(timeout_ns) + 1,
-					MAX_SCHEDULE_TIMEOUT - 1) : 0;
+	/*
+	 * An hrtimer against the clock, not jiffies: jiffies can lag the
+	 * clock by a few ticks, and -ETIME must never come before @timeout_ns
+	 * has passed.
+	 */
+	deadline = ktime_add_safe(ktime_get(), ns_to_ktime(timeout_ns));
 	for (;;) {
 		seen = READ_ONCE(js->ufence_seq);
 		/* the count is read before the value (pairs with the engine) */
@@ -707,13 +712,15 @@ int tm_fjob_wait_ufence(struct tm_mirror *m, u64 addr, u64 value,
 			return -EFAULT;
 		if (v >= value)
 			return 0;
-		if (!left)
+		left = ktime_sub(deadline, ktime_get());
+		if (!timeout_ns || left <= 0)
 			return -ETIME;
-		left = wait_event_interruptible_timeout(js->ufence_wq,
-							READ_ONCE(js->ufence_seq) != seen,
-							left);
-		if (left < 0)
-			return left;
+		ret = wait_event_interruptible_hrtimeout(js->ufence_wq,
+							 READ_ONCE(js->ufence_seq) != seen,
+							 left);
+		/* woken or timed out: look at the value once more */
+		if (ret == -ERESTARTSYS)
+			return ret;
 	}
 }
 

@@ -645,7 +645,8 @@ struct drm_test_mirror_ufence {
  * @addr: the address of a 64-bit value in the caller's memory (8-byte
  *	aligned), a struct drm_test_mirror_ufence's @seqno.
  * @value: wait until the value at @addr is at least this.
- * @timeout_ns: how long to wait, from the call; 0 only looks.
+ * @timeout_ns: how long to wait, from the call; 0 only looks. Timed with
+ *	a high-resolution timer: -ETIME never comes before it has passed.
  * @flags: must be zero.
  * @pad: must be zero.
  *

@@ -372,6 +372,7 @@ TEST(wait_ufence_args)
 		.timeout_ns = 0,
 	}, a;
 	uint64_t t0, t1;
+	int i;
 
 	ASSERT_OK(tm_unmap(gone, 1));
 	w[0] = 5;
@@ -413,6 +414,19 @@ TEST(wait_ufence_args)
 		MS(t1 - t0));
 	ASSERT_GE(t1 - t0, 50000000ull);
 	ASSERT_LT(t1 - t0, BOUND_NS(1000));
+	/*
+	 * Timeouts shorter than a tick and between ticks, each asserted to
+	 * be reached. (A jiffies-based wait ended the 50 ms one above 2 ms
+	 * early once under TCG, where jiffies can lag the clock.)
+	 */
+	for (i = 0; i < 20; i++) {
+		uint64_t ns = 300000 + i * 700000ull;
+
+		t0 = tm_now_ns();
+		ASSERT_ERRNO(tm_wait_ufence(fd, &w[0], 6, ns), -ETIME);
+		t1 = tm_now_ns();
+		ASSERT_GE(t1 - t0, ns);
+	}
 	/* untouched memory reads 0 (the wait faults it in as a read would) */
 	ASSERT_OK(tm_wait_ufence(fd, &w[2], 0, 0));
 	ASSERT_ERRNO(tm_wait_ufence(fd, &w[2], 1, 0), -ETIME);
