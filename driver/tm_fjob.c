@@ -52,6 +52,9 @@
  * that munmap holds while it calls us. A callback that may not sleep (the
  * OOM reaper) returns false while an acknowledgment is outstanding, after
  * queueing it: the kernel calls again, and by then the engine has answered.
+ * (tm_jobs' test makes process_mrelease() run such a reap of a killed
+ * process while a slowed acknowledgment, ``tlb_ack_delay_ms``, is
+ * outstanding: the reap fails with -EAGAIN.)
  * A removal that no running fault-model job can use (nothing removed
  * because the event-aware policy kept the entries, or write access removed
  * from pages that no such job writes) needs no invalidation: STATS count
@@ -85,6 +88,7 @@
  * notifier that covered it.
  */
 
+#include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/ktime.h>
 #include <linux/memcontrol.h>
@@ -147,9 +151,14 @@ static bool tm_tlb_done(struct tm_jobs *js, unsigned long gen)
 static void tm_tlb_ack(struct work_struct *work)
 {
 	struct tm_jobs *js = container_of(work, struct tm_jobs, ack_work);
+	struct tm_mirror *m = container_of(js, struct tm_mirror, jobs);
+	unsigned int delay = READ_ONCE(m->limits->tlb_ack_delay_ms);
 	unsigned long gen;
 	struct tm_job *j;
 
+	/* a slow engine, for tests (the tlb_ack_delay_ms parameter) */
+	if (delay)
+		msleep(min(delay, TM_TLB_ACK_DELAY_MAX_MS));
 	/* Runs for reclaim: lockdep reports an allocation that could recurse. */
 	fs_reclaim_acquire(GFP_KERNEL);
 	spin_lock(&js->lock);

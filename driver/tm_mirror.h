@@ -85,6 +85,9 @@ struct tm_atomic_op {
  *	valid (read at each fault).
  * @two_pass: wait for the fault engine's TLB acknowledgment in the
  *	notifier's second pass, where there is one (read at each callback).
+ * @tlb_ack_delay_ms: testing: the fault engine takes this long (at most
+ *	TM_TLB_ACK_DELAY_MAX_MS) to acknowledge a TLB invalidation (read at
+ *	each acknowledgment).
  *
  * The module keeps the live values (tm_params.c) and the front-ends hand
  * them to tm_mirror_create(); the core reads each field with READ_ONCE() at
@@ -102,7 +105,10 @@ struct tm_limits {
 	bool job_fence_violation;
 	unsigned int fault_batch_pages;
 	bool two_pass;
+	unsigned int tlb_ack_delay_ms;
 };
+
+#define TM_TLB_ACK_DELAY_MAX_MS	5000
 
 /**
  * struct tm_access_result - outcome of tm_mirror_access()

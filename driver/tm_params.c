@@ -75,6 +75,12 @@
  *	job's TLB invalidation is issued in ``invalidate_start`` and waited
  *	for in ``invalidate_finish`` (Y), or both in the first pass (N), to
  *	measure what the overlap gives. Read at each callback.
+ * ``tlb_ack_delay_ms`` (0)
+ *	Testing: the fault engine takes this long to acknowledge each TLB
+ *	invalidation, as a slow engine would (clamped to 5000). It keeps an
+ *	acknowledgment outstanding long enough for a test to make the kernel
+ *	call a non-blockable callback meanwhile, which must then return false.
+ *	Read at each acknowledgment.
  * ``hmm_compat`` (bool, N)
  *	The test_hmm-compatible devices ("test_hmm compatibility").
  *
@@ -134,6 +140,10 @@ MODULE_PARM_DESC(fault_batch_pages,
 module_param_named(two_pass, tm_limits.two_pass, bool, 0644);
 MODULE_PARM_DESC(two_pass,
 		 "Where the kernel has the two-pass interval notifier: issue the TLB invalidation in invalidate_start and wait in invalidate_finish (Y) or do both in the first pass (N); read at each callback");
+
+module_param_named(tlb_ack_delay_ms, tm_limits.tlb_ack_delay_ms, uint, 0644);
+MODULE_PARM_DESC(tlb_ack_delay_ms,
+		 "Testing: milliseconds the fault engine takes to acknowledge each TLB invalidation (at most 5000); read at each acknowledgment");
 
 /**
  * tm_params_limits - the live parameter values

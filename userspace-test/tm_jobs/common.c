@@ -5,6 +5,7 @@
  * fault model's jobs, user fences and counters.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <sys/mman.h>
 
 #include "tm_jobs.h"
@@ -260,4 +261,19 @@ void fcount_diag(const char *what, const struct fcount *c)
 		what, c->device_faults, c->fault_batches, c->fault_pages,
 		c->tlb_flushes, c->tlb_flushes_avoided,
 		c->nonblock_ack_pending);
+}
+
+struct engine_totals engine_totals_at(const char *file, int line)
+{
+	struct engine_totals t;
+	char txt[512];
+
+	tm_dbg_need();
+	if (tm_read_text(TM_DEBUGFS "/engine", txt, sizeof(txt)))
+		tm_fail(file, line, "cannot read %s/engine", TM_DEBUGFS);
+	if (sscanf(txt, "jobs %llu access_after_invalidate %llu access_after_early_record %llu fault_jobs %llu device_faults %llu tlb_flushes %llu nonblock_ack_pending %llu",
+		   &t.jobs, &t.late, &t.early, &t.fault_jobs, &t.device_faults,
+		   &t.tlb_flushes, &t.nonblock_ack_pending) != 7)
+		tm_fail(file, line, "%s/engine: unexpected text", TM_DEBUGFS);
+	return t;
 }

@@ -29,7 +29,9 @@
  *   changes.c  CPU changes under a running STREAM: munmap, MADV_DONTNEED,
  *              mprotect, fork, migration (refused on the job's own file,
  *              ending the job from another file)
- *   life.c     close and process exit with a STREAM running
+ *   life.c     close and process exit with a STREAM running; a reap
+ *              (process_mrelease()) refused while the fault engine's TLB
+ *              acknowledgment is outstanding (tlb_ack_delay_ms)
  *   proof.c    access_after_invalidate counts when the invalidation does
  *              not wait (module parameter job_skip_inval_wait), in either
  *              model, and no other engine access outlived one since load

@@ -174,6 +174,16 @@ struct fcount fcount_at(int fd, const char *file, int line);
 /* Print them as a diagnostic, after what. */
 void fcount_diag(const char *what, const struct fcount *c);
 
+/* The engine's counters since load, every file together (debugfs "engine"). */
+struct engine_totals {
+	unsigned long long jobs, late, early, fault_jobs, device_faults;
+	unsigned long long tlb_flushes, nonblock_ack_pending;
+};
+
+/* Read them (SKIP without debugfs). */
+struct engine_totals engine_totals_at(const char *file, int line);
+#define ENGINE_TOTALS() engine_totals_at(__FILE__, __LINE__)
+
 /* A bound on a duration a test measures: ms times the timeout scale. */
 #define BOUND_NS(ms)	((uint64_t)(ms) * tm_timeout_scale() * 1000000ull)
 #define MS(ns)		((double)(ns) / 1e6)
