@@ -103,8 +103,6 @@
 
 /* The device's fault queue. */
 #define TM_FAULTQ		64
-/* Pages one fault may make valid, at most. */
-#define TM_FAULT_BATCH_MAX	512
 
 static struct workqueue_struct *tm_fexec_wq;
 static struct workqueue_struct *tm_fault_wq;
@@ -158,7 +156,7 @@ static void tm_tlb_ack(struct work_struct *work)
 
 	/* a slow engine, for tests (the tlb_ack_delay_ms parameter) */
 	if (delay)
-		msleep(min(delay, TM_TLB_ACK_DELAY_MAX_MS));
+		msleep(delay);
 	/* Runs for reclaim: lockdep reports an allocation that could recurse. */
 	fs_reclaim_acquire(GFP_KERNEL);
 	spin_lock(&js->lock);
@@ -357,8 +355,7 @@ static int tm_fault_range(struct tm_mirror *m, unsigned long addr,
 static int tm_fault_resolve(struct tm_fault_req *f)
 {
 	struct tm_mirror *m = f->j->m;
-	unsigned int batch = clamp(READ_ONCE(m->limits->fault_batch_pages), 1U,
-				   (unsigned int)TM_FAULT_BATCH_MAX);
+	unsigned int batch = READ_ONCE(m->limits->fault_batch_pages);
 	unsigned long end = min(f->end, f->addr + batch * PAGE_SIZE);
 	struct mem_cgroup *old_memcg;
 	u64 installed = 0;

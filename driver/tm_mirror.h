@@ -82,12 +82,15 @@ struct tm_atomic_op {
  *	allocates with GFP_KERNEL inside its fence-signalling section, for
  *	lockdep to report (read at load; never set outside that test).
  * @fault_batch_pages: pages one device fault of a fault-model job makes
- *	valid (read at each fault).
+ *	valid, 1 to TM_FAULT_BATCH_MAX (read at each fault).
  * @two_pass: wait for the fault engine's TLB acknowledgment in the
  *	notifier's second pass, where there is one (read at each callback).
  * @tlb_ack_delay_ms: testing: the fault engine takes this long (at most
  *	TM_TLB_ACK_DELAY_MAX_MS) to acknowledge a TLB invalidation (read at
  *	each acknowledgment).
+ *
+ * The parameters' setters refuse a value outside the bounds given here, at
+ * load and later, so the core uses them as they are.
  *
  * The module keeps the live values (tm_params.c) and the front-ends hand
  * them to tm_mirror_create(); the core reads each field with READ_ONCE() at
@@ -108,6 +111,8 @@ struct tm_limits {
 	unsigned int tlb_ack_delay_ms;
 };
 
+/* Bounds of two parameters (tm_params.c refuses other values). */
+#define TM_FAULT_BATCH_MAX	512
 #define TM_TLB_ACK_DELAY_MAX_MS	5000
 
 /**

@@ -68,8 +68,8 @@
  *	Pages the fault handler makes valid for one device fault of a
  *	fault-model job ("Jobs: the fault model"): the faulting page and the
  *	pages after it that the job will touch, in one hmm_range_fault()
- *	call; 1 resolves one page at a time. Clamped to 1 to 512. Read at
- *	each fault.
+ *	call; 1 resolves one page at a time. 1 to 512: another value is
+ *	refused (-EINVAL, or a failed load). Read at each fault.
  * ``two_pass`` (bool, Y)
  *	Where the kernel has two-pass interval notifiers: a fault-model
  *	job's TLB invalidation is issued in ``invalidate_start`` and waited
@@ -77,7 +77,7 @@
  *	measure what the overlap gives. Read at each callback.
  * ``tlb_ack_delay_ms`` (0)
  *	Testing: the fault engine takes this long to acknowledge each TLB
- *	invalidation, as a slow engine would (clamped to 5000). It keeps an
+ *	invalidation, as a slow engine would (at most 5000). It keeps an
  *	acknowledgment outstanding long enough for a test to make the kernel
  *	call a non-blockable callback meanwhile, which must then return false.
  *	Read at each acknowledgment.
@@ -134,14 +134,40 @@ module_param_named(job_fence_violation, tm_limits.job_fence_violation, bool,
 MODULE_PARM_DESC(job_fence_violation,
 		 "Debug hook: the load-time engine self-check allocates with GFP_KERNEL inside its fence-signalling section, for lockdep to report; read at load");
 
-module_param_named(fault_batch_pages, tm_limits.fault_batch_pages, uint, 0644);
+/* fault_batch_pages and tlb_ack_delay_ms refuse a value out of bounds. */
+static int tm_param_set_batch(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, TM_FAULT_BATCH_MAX);
+}
+
+static const struct kernel_param_ops tm_param_batch_ops = {
+	.set = tm_param_set_batch,
+	.get = param_get_uint,
+};
+
+static int tm_param_set_ack_delay(const char *val,
+				  const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, TM_TLB_ACK_DELAY_MAX_MS);
+}
+
+static const struct kernel_param_ops tm_param_ack_delay_ops = {
+	.set = tm_param_set_ack_delay,
+	.get = param_get_uint,
+};
+
+module_param_cb(fault_batch_pages, &tm_param_batch_ops,
+		&tm_limits.fault_batch_pages, 0644);
+__MODULE_PARM_TYPE(fault_batch_pages, "uint");
 MODULE_PARM_DESC(fault_batch_pages,
-		 "Pages the fault handler makes valid per device fault of a fault-model job: the faulting page and those after it (1 to 512, clamped); read at each fault");
+		 "Pages the fault handler makes valid per device fault of a fault-model job: the faulting page and those after it (1 to 512); read at each fault");
 module_param_named(two_pass, tm_limits.two_pass, bool, 0644);
 MODULE_PARM_DESC(two_pass,
 		 "Where the kernel has the two-pass interval notifier: issue the TLB invalidation in invalidate_start and wait in invalidate_finish (Y) or do both in the first pass (N); read at each callback");
 
-module_param_named(tlb_ack_delay_ms, tm_limits.tlb_ack_delay_ms, uint, 0644);
+module_param_cb(tlb_ack_delay_ms, &tm_param_ack_delay_ops,
+		&tm_limits.tlb_ack_delay_ms, 0644);
+__MODULE_PARM_TYPE(tlb_ack_delay_ms, "uint");
 MODULE_PARM_DESC(tlb_ack_delay_ms,
 		 "Testing: milliseconds the fault engine takes to acknowledge each TLB invalidation (at most 5000); read at each acknowledgment");
 

@@ -285,45 +285,34 @@ static void fill_600(int f)
 }
 
 /*
- * The parameter's bounds, 1 to 512: a value outside them is refused
- * (-EINVAL) or taken and clamped where it is used, at each fault: 0 works
- * as 1 (a FILL of 20 untouched pages: 20 faults), 513 and 100000 as 512 (a
- * FILL of 600: 2). It is put back to 16 after each, whatever happens.
+ * The parameter's bounds, 1 to 512: a value outside them, or not a number,
+ * is refused with -EINVAL and the value stays 16; the bounds themselves are
+ * taken and in effect at the next fault: 1 (a FILL of 20 untouched pages:
+ * 20 faults) and 512 (a FILL of 600: 2). It is put back to 16 after each,
+ * whatever happens. The testing parameter tlb_ack_delay_ms refuses more
+ * than 5000 in the same way.
  */
-TEST(fault_batch_pages_clamped)
+TEST(fault_batch_pages_bounds)
 {
-	static const struct {
-		const char *val;
-		unsigned int b;		/* in effect */
-		void (*fn)(int f);
-	} c[] = {
-		{ "0", 1, fill_20 },
-		{ "513", 512, fill_600 },
-		{ "100000", 512, fill_600 },
+	static const char *const bad[] = { "0", "513", "100000", "-1", "x" };
+	static const struct tm_variant_batch one = { .pages = 1, .val = "1" };
+	static const struct tm_variant_batch most = {
+		.pages = 512, .val = "512"
 	};
 	uint64_t v = 0;
 	unsigned int i;
-	int r;
 
-	for (i = 0; i < ARRAY_SIZE(c); i++) {
-		ASSERT_OK(tm_param_get("fault_batch_pages", &v));
-		ASSERT_EQ(v, 16);
-		r = tm_param_set("fault_batch_pages", c[i].val);
-		if (r) {
-			tm_diag("fault_batch_pages=%s refused: %s", c[i].val,
-				tm_errname(r));
-			ASSERT_ERRNO(r, -EINVAL);
-			ASSERT_OK(tm_param_get("fault_batch_pages", &v));
-			ASSERT_EQ(v, 16);
-			continue;
-		}
-		ASSERT_OK(tm_param_set("fault_batch_pages", "16"));
-		tm_diag("fault_batch_pages=%s taken: works as %u", c[i].val,
-			c[i].b);
-		batch = c[i].b;
-		batch_body = c[i].fn;
-		tm_with_param("fault_batch_pages", c[i].val, batch_child);
-	}
 	ASSERT_OK(tm_param_get("fault_batch_pages", &v));
 	ASSERT_EQ(v, 16);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ASSERT_ERRNO(tm_param_set("fault_batch_pages", bad[i]),
+			     -EINVAL);
+		ASSERT_OK(tm_param_get("fault_batch_pages", &v));
+		ASSERT_EQ(v, 16);
+	}
+	with_batch(&one, fill_20);
+	with_batch(&most, fill_600);
+	ASSERT_ERRNO(tm_param_set("tlb_ack_delay_ms", "5001"), -EINVAL);
+	ASSERT_OK(tm_param_get("tlb_ack_delay_ms", &v));
+	ASSERT_EQ(v, 0);
 }
