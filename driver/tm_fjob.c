@@ -41,11 +41,14 @@
  * every removal: callback, unbind, segment teardown) requests a TLB
  * invalidation for each overlapping fault-model job: it bumps
  * tm_jobs.tlb_gen, and an engine access that sees a new generation empties
- * its TLB before it translates. The *acknowledgment* (tm_tlb_ack(), on a
- * ``WQ_MEM_RECLAIM`` workqueue: it runs while memory is short, because
- * reclaim may be what is waiting) waits for the accesses in flight that
- * may have used an old translation, then publishes the generation as
- * acknowledged. It allocates nothing, takes no sleeping lock and never the
+ * its TLB before it translates. The *acknowledgment* (tm_tlb_ack()) waits
+ * for the accesses in flight that may have used an old translation, then
+ * publishes the generation as acknowledged. It runs on a workqueue that is
+ * ``WQ_MEM_RECLAIM``, because reclaim may be what is waiting, and
+ * ``WQ_HIGHPRI``, which gives it a worker pool of its own: in the unbound
+ * pool it once shared with the engine's works, which run for seconds, it
+ * waited for a worker, and a munmap with two busy files took 4.7 ms instead
+ * of 0.6 ms on 6.12. It allocates nothing, takes no sleeping lock and never the
  * mmap lock (lockdep is told it runs in reclaim). The callback releases the
  * table lock, then waits for the acknowledgment; it never waits for a
  * job, which may itself be waiting for a fault that needs the mmap lock
@@ -156,7 +159,7 @@ static void tm_tlb_ack(struct work_struct *work)
 
 	/* a slow engine, for tests (the tlb_ack_delay_ms parameter) */
 	if (delay)
-		msleep(delay);
+		fsleep(delay * USEC_PER_MSEC);
 	/* Runs for reclaim: lockdep reports an allocation that could recurse. */
 	fs_reclaim_acquire(GFP_KERNEL);
 	spin_lock(&js->lock);
@@ -771,8 +774,13 @@ int tm_fjobs_module_init(void)
 {
 	tm_fexec_wq = alloc_workqueue("tm_fexec", WQ_UNBOUND, 0);
 	tm_fault_wq = alloc_workqueue("tm_fault", WQ_UNBOUND, 0);
-	/* the acknowledgment must run when reclaim waits for it */
-	tm_tlb_wq = alloc_workqueue("tm_tlb", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	/*
+	 * The acknowledgment must run when reclaim waits for it (a rescuer),
+	 * and soon: high priority, which also gives it a worker pool of its
+	 * own, away from the engine's long works ("TLB invalidation").
+	 */
+	tm_tlb_wq = alloc_workqueue("tm_tlb",
+				    WQ_UNBOUND | WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
 	if (tm_fexec_wq && tm_fault_wq && tm_tlb_wq)
 		return 0;
 	tm_fjobs_module_exit();
