@@ -108,7 +108,9 @@ static uint64_t orig_aware = 1, orig_chunk = 512;
 static bool params_saved;
 
 /* P9's parameters, where the module has them (the fault model) */
-static const char *const fault_params[] = { "fault_batch_pages", "two_pass" };
+static const char *const fault_params[] = {
+	"fault_batch_pages", "two_pass", "tlb_ack_delay_ms"
+};
 #define NFP	(sizeof(fault_params) / sizeof(fault_params[0]))
 static uint64_t orig_fault[NFP];
 static bool fault_saved[NFP];

@@ -18,13 +18,16 @@
  *     STREAM each), and, where the kernel's notifier has two passes
  *     (TEST_MIRROR_CAP_TWO_PASS), with module parameter two_pass=1 (flush
  *     issued in invalidate_start, waited for in invalidate_finish, so the
- *     two files' flushes overlap) against two_pass=0 (one pass);
+ *     two files' flushes overlap) against two_pass=0 (one pass); and the
+ *     two files again with a slow engine (tlb_ack_delay_ms=P9_SLOW_MS), where
+ *     one pass waits for each file's acknowledgment in turn;
  *   - what the event-aware policy saves while the device is busy: a
  *     reading fault-model STREAM on an aware file and one on a blind file,
  *     side by side on the same buffer, under write-protect events (fork,
  *     clear_refs, mprotect(PROT_READ) and back): TLB flushes, flushes
  *     avoided, and replays (device_faults) per event.
- * The module parameters changed (fault_batch_pages, two_pass, event_aware)
+ * The module parameters changed (fault_batch_pages, two_pass,
+ * tlb_ack_delay_ms, event_aware)
  * are put back after each part, and by main.c at exit whatever happens.
  */
 #include <errno.h>
@@ -40,6 +43,7 @@
 #define P9_VALUE	0xa5a5a5a5a5a5a5a5ULL
 #define P9_RANGE	(4 * MiB)
 #define P9_WAIT_NS	(30LL * 1000000000LL)	/* past job_timeout_ms */
+#define P9_SLOW_MS	2	/* a slow engine's TLB acknowledgment, ms */
 
 static const unsigned int batch[] = { 1, 16, 512 };
 #define NBATCH		(sizeof(batch) / sizeof(batch[0]))
@@ -336,15 +340,19 @@ struct inv_case {
 	unsigned int nf;	/* files mirroring the range */
 	unsigned int job;	/* J_*: what writes the range */
 	int two_pass;		/* two_pass=1/0 (TWO_PASS only), -1 as loaded */
+	unsigned int ack_ms;	/* tlb_ack_delay_ms */
 };
 
 static const struct inv_case inv_cases[] = {
-	{ "engine idle", "idle", 1, J_NONE, -1 },
-	{ "pre-validated STREAM", "prevalidated", 1, J_PREVALIDATED, -1 },
-	{ "fault STREAM", "fault", 1, J_FAULT, 1 },
-	{ "fault STREAM, one pass", "fault_one_pass", 1, J_FAULT, 0 },
-	{ "2 files, fault STREAMs", "fault_2files", 2, J_FAULT, 1 },
-	{ "2 files, fault STREAMs, one pass", "fault_2files_one_pass", 2, J_FAULT, 0 },
+	{ "engine idle", "idle", 1, J_NONE, -1, 0 },
+	{ "pre-validated STREAM", "prevalidated", 1, J_PREVALIDATED, -1, 0 },
+	{ "fault STREAM", "fault", 1, J_FAULT, 1, 0 },
+	{ "fault STREAM, one pass", "fault_one_pass", 1, J_FAULT, 0, 0 },
+	{ "2 files, fault STREAMs", "fault_2files", 2, J_FAULT, 1, 0 },
+	{ "2 files, fault STREAMs, one pass", "fault_2files_one_pass", 2, J_FAULT, 0, 0 },
+	{ "2 files, slow engine", "fault_2files_slow", 2, J_FAULT, 1, P9_SLOW_MS },
+	{ "2 files, slow engine, one pass", "fault_2files_slow_one_pass", 2,
+	  J_FAULT, 0, P9_SLOW_MS },
 };
 #define NINV	(sizeof(inv_cases) / sizeof(inv_cases[0]))
 
@@ -399,6 +407,8 @@ static uint64_t p9_one_munmap(struct inv_files *fs, unsigned int ci,
 	if ((caps & TEST_MIRROR_CAP_TWO_PASS) &&
 	    param_set_u("two_pass", c->two_pass >= 0 ? (unsigned long)c->two_pass :
 			orig_two_pass))
+		return 0;
+	if (param_set_u("tlb_ack_delay_ms", c->ack_ms))
 		return 0;
 	p = map_populated(P9_RANGE, false);
 	if (!p)
@@ -547,7 +557,10 @@ static void p9_invalidate(void)
 			       "per_file:_entries_removed_while_a_fault_job_runs");
 		}
 	}
-	/* indices: 0 idle, 1 pre-validated, 2 fault, 3 one pass, 4 two files, 5 one pass */
+	/*
+	 * indices: 0 idle, 1 pre-validated, 2 fault, 3 one pass, 4 two files,
+	 * 5 one pass, 6 two files with a slow engine, 7 one pass
+	 */
 	metric("P9.munmap_page_fault_over_idle_p50", p50[2] / p50[0], "ratio",
 	       "none", -1, "waits_for_the_TLB_flush_acknowledgment");
 	metric("P9.munmap_page_fault_over_prevalidated_p50", p50[2] / p50[1],
@@ -560,8 +573,12 @@ static void p9_invalidate(void)
 		metric("P9.munmap_page_2files_one_pass_over_two_pass_p50",
 		       p50[5] / p50[4], "ratio", "none", -1,
 		       "two_files:_their_flushes_overlap_with_two_passes");
+		metric("P9.munmap_page_2files_slow_one_pass_over_two_pass_p50",
+		       p50[7] / p50[6], "ratio", "none", -1,
+		       "two_files,_each_acknowledgment_2_ms");
 	}
 out:
+	param_set_u("tlb_ack_delay_ms", 0);
 	if (cap)
 		param_set_u("two_pass", orig_two_pass);
 	if (fs.so)
