@@ -358,6 +358,8 @@ HEADLINE += [
     ("P9.munmap_page_one_pass_over_two_pass_p50", "P9 munmap, one pass / two passes, 1 file"),
     ("P9.munmap_page_2files_one_pass_over_two_pass_p50",
      "P9 munmap, one pass / two passes, 2 files"),
+    ("P9.munmap_page_2files_slow_one_pass_over_two_pass_p50",
+     "P9 munmap, one pass / two passes, 2 files, 2 ms acknowledgments"),
 ]
 for e in ["fork", "clear_refs", "mprotect"]:
     HEADLINE.append(("P9.%s_replays_saved_per_event" % e,
