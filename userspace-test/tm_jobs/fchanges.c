@@ -15,6 +15,7 @@
  * flight, or not) return promptly, and the engine writes nothing after.
  */
 #include <signal.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -412,6 +413,73 @@ TEST_F(fpass, fault_two_pass_notifier)
 	tm_with_param("two_pass", variant->two_pass, two_pass_rounds);
 	ASSERT_OK(tm_param_get("two_pass", &v));
 	ASSERT_EQ(v, 1);
+}
+
+/* A slow engine's acknowledgment (tlb_ack_delay_ms), and whether it overlaps. */
+#define SLOW_ACK_MS	250u
+static bool slow_acks_overlap;
+
+/*
+ * Two files mirror one buffer, each with a writing fault-model STREAM that
+ * has made every page valid, and the engine takes SLOW_ACK_MS to
+ * acknowledge a TLB invalidation. munmap of one page removes entries of
+ * both. One pass waits for the first file's acknowledgment before the
+ * second file's callback issues its own: at least twice SLOW_ACK_MS. Two
+ * passes issue both in the first pass and wait in the second: the two
+ * overlap, at least SLOW_ACK_MS and less than twice. Each file takes
+ * exactly one TLB flush; both jobs end with -EFAULT.
+ */
+static void slow_ack_rounds(int before)
+{
+	int f[2] = { tm_must_open(), tm_must_open() };
+	struct drm_test_mirror_ufence *uf[2];
+	uint8_t *buf = tm_must_map_pattern(NS, SEED_A);
+	const uint64_t ack = SLOW_ACK_MS * 1000000ull;
+	struct fcount c0[2], c1[2];
+	uint64_t t0, t1;
+	unsigned int i;
+
+	(void)before;
+	for (i = 0; i < 2; i++) {
+		uf[i] = UFENCES(f[i], true);
+		tm_must_bind(f[i], buf, SZ(NS), RW);
+		FSTREAM_W(f[i], buf, NS, VAL_A, LONG_MS, uf[i], SEQ_A);
+	}
+	t0 = tm_now_ns();
+	for (i = 0; i < 2; i++)
+		while (FCOUNT(f[i]).fault_pages < NS) {
+			ASSERT_LT(tm_now_ns() - t0, BOUND_NS(2000));
+			tm_sleep_ms(1);
+		}
+	for (i = 0; i < 2; i++)
+		c0[i] = FCOUNT(f[i]);
+	t0 = tm_now_ns();
+	ASSERT_OK(tm_unmap(PG(buf, NS / 2), 1));
+	t1 = tm_now_ns() - t0;
+	tm_diag("munmap with two files, acknowledgments of %u ms, %s: %.1f ms",
+		SLOW_ACK_MS, slow_acks_overlap ? "two passes" : "one pass",
+		MS(t1));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(UFENCE(f[i], uf[i], SEQ_A, 2000), -EFAULT);
+		c1[i] = FCOUNT(f[i]);
+		ASSERT_EQ(c1[i].tlb_flushes - c0[i].tlb_flushes, 1);
+	}
+	if (slow_acks_overlap) {
+		ASSERT_GE(t1, ack);
+		ASSERT_LT(t1, 2 * ack);
+	} else {
+		ASSERT_GE(t1, 2 * ack);
+	}
+}
+
+TEST_F(fpass, fault_two_pass_overlaps_slow_acks)
+{
+	static const char *const names[] = { "two_pass", "tlb_ack_delay_ms" };
+	const char *const vals[] = { variant->two_pass, "250" };
+
+	slow_acks_overlap = tm_has_cap(fd, TEST_MIRROR_CAP_TWO_PASS) &&
+			    !strcmp(variant->two_pass, "1");
+	tm_with_params(2, names, vals, slow_ack_rounds);
 }
 
 /*

@@ -49,7 +49,9 @@
  *              flush), munmap and UNBIND (-EFAULT), mprotect (-EPERM
  *              under a writer; read-only and back survived under a
  *              reader), fork (survived, the child's copy untouched), close
- *              and exit; the one- and two-pass notifier (7.3)
+ *              and exit; the one- and two-pass notifier (7.3): with a
+ *              slow engine (tlb_ack_delay_ms), two files' acknowledgments
+ *              overlap in two passes and follow each other in one
  *
  * This file: main().
  */
