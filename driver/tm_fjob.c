@@ -48,8 +48,8 @@
  * ``WQ_HIGHPRI``, which gives it a worker pool of its own: in the unbound
  * pool it once shared with the engine's works, which run for seconds, it
  * waited for a worker, and a munmap with two busy files took 4.7 ms instead
- * of 0.6 ms on 6.12. It allocates nothing, takes no sleeping lock and never the
- * mmap lock (lockdep is told it runs in reclaim). The callback releases the
+ * of 0.6 ms on 6.12. It allocates nothing, takes no sleeping lock and never
+ * the mmap lock (lockdep is told it runs in reclaim). The callback releases the
  * table lock, then waits for the acknowledgment; it never waits for a
  * job, which may itself be waiting for a fault that needs the mmap lock
  * that munmap holds while it calls us. A callback that may not sleep (the
