@@ -258,39 +258,60 @@ static u8 tm_hmm_prot(unsigned long hmm_pfn)
 	return prot;
 }
 
-static int tm_hmm_snapshot(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd)
+/*
+ * Snapshot [addr, addr + npages pages) in chunks of at most TM_HMM_SNAP_MAX
+ * pages, each entry turned into a byte by @conv, and hand each chunk to @use
+ * (0: go on). Return: 0, or the error of a snapshot, of @use, or -EINTR.
+ */
+static int tm_hmm_snap_walk(struct tm_hmm_file *hf, unsigned long addr,
+			    unsigned long npages, u8 (*conv)(unsigned long),
+			    int (*use)(const u8 *b, unsigned long n, void *arg),
+			    void *arg)
 {
-	unsigned long addr = cmd->addr, left = cmd->npages, n;
-	u8 __user *out = u64_to_user_ptr(cmd->ptr);
-	u8 *prot;
+	unsigned long n;
 	int ret = 0;
+	u8 *b;
 
-	prot = kmalloc(TM_HMM_SNAP_MAX, GFP_KERNEL_ACCOUNT);
-	if (!prot)
+	b = kmalloc(TM_HMM_SNAP_MAX, GFP_KERNEL_ACCOUNT);
+	if (!b)
 		return -ENOMEM;
-	while (left) {
-		n = min_t(unsigned long, left, TM_HMM_SNAP_MAX);
-		ret = tm_mirror_cpu_snapshot(hf->m, addr, n, tm_hmm_prot, prot);
+	while (npages) {
+		n = min_t(unsigned long, npages, TM_HMM_SNAP_MAX);
+		ret = tm_mirror_cpu_snapshot(hf->m, addr, n, conv, b);
 		if (ret < 0)
 			break;
 		n = ret;	/* it may do fewer than asked */
-		if (copy_to_user(out, prot, n)) {
-			ret = -EFAULT;
+		ret = use(b, n, arg);
+		if (ret)
 			break;
-		}
-		ret = 0;
-		out += n;
 		addr += n << PAGE_SHIFT;
-		left -= n;
-		cmd->cpages += n;
+		npages -= n;
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}
 		cond_resched();
 	}
-	kfree(prot);
+	kfree(b);
 	return ret;
+}
+
+/* SNAPSHOT's chunk: to userspace, counted in cmd->cpages. */
+static int tm_hmm_snap_copy(const u8 *b, unsigned long n, void *arg)
+{
+	struct tm_hmm_cmd *cmd = arg;
+	u8 __user *out = u64_to_user_ptr(cmd->ptr);
+
+	if (copy_to_user(out + cmd->cpages, b, n))
+		return -EFAULT;
+	cmd->cpages += n;
+	return 0;
+}
+
+static int tm_hmm_snapshot(struct tm_hmm_file *hf, struct tm_hmm_cmd *cmd)
+{
+	return tm_hmm_snap_walk(hf, cmd->addr, cmd->npages, tm_hmm_prot,
+				tm_hmm_snap_copy, cmd);
 }
 
 /* Read the range through the device into cmd->ptr (cmd->cpages: pages read). */
@@ -314,6 +335,12 @@ static u8 tm_hmm_valid(unsigned long hmm_pfn)
 	return !!(hmm_pfn & HMM_PFN_VALID);
 }
 
+/* tm_hmm_all_valid()'s chunk: -ENOENT at the first page not valid. */
+static int tm_hmm_snap_all(const u8 *b, unsigned long n, void *arg)
+{
+	return memchr(b, 0, n) ? -ENOENT : 0;
+}
+
 /*
  * Does the CPU map every page of the range with a page this device may
  * take (system memory, or its own)? Not: a hole, or another device's page
@@ -322,28 +349,8 @@ static u8 tm_hmm_valid(unsigned long hmm_pfn)
 static bool tm_hmm_all_valid(struct tm_hmm_file *hf, unsigned long addr,
 			     unsigned long npages)
 {
-	unsigned long n, i;
-	bool all = true;
-	u8 *v;
-	int ret;
-
-	v = kmalloc(TM_HMM_SNAP_MAX, GFP_KERNEL_ACCOUNT);
-	if (!v)
-		return false;
-	while (npages && all) {
-		n = min_t(unsigned long, npages, TM_HMM_SNAP_MAX);
-		ret = tm_mirror_cpu_snapshot(hf->m, addr, n, tm_hmm_valid, v);
-		if (ret <= 0) {
-			all = false;
-			break;
-		}
-		for (i = 0; i < ret; i++)
-			all &= v[i];
-		addr += (unsigned long)ret << PAGE_SHIFT;
-		npages -= ret;
-	}
-	kfree(v);
-	return all;
+	return !tm_hmm_snap_walk(hf, addr, npages, tm_hmm_valid,
+				 tm_hmm_snap_all, NULL);
 }
 
 /*
