@@ -255,6 +255,20 @@ struct fcount fcount_at(int fd, const char *file, int line)
 	return c;
 }
 
+void wait_fault_pages_at(int fd, uint64_t n, unsigned int ms,
+			 const char *file, int line)
+{
+	uint64_t t0 = tm_now_ns(), got;
+
+	while ((got = fcount_at(fd, file, line).fault_pages) < n) {
+		if (tm_now_ns() - t0 >= BOUND_NS(ms))
+			tm_fail(file, line,
+				"%" PRIu64 " pages faulted of %" PRIu64 " after %u ms",
+				got, n, ms);
+		tm_sleep_ms(1);
+	}
+}
+
 void fcount_diag(const char *what, const struct fcount *c)
 {
 	tm_diag("%s: device_faults %" PRIu64 ", fault_batches %" PRIu64 ", fault_pages %" PRIu64 ", tlb_flushes %" PRIu64 ", tlb_flushes_avoided %" PRIu64 ", nonblock_ack_pending %" PRIu64,

@@ -15,6 +15,7 @@
  * flight, or not) return promptly, and the engine writes nothing after.
  */
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -445,12 +446,8 @@ static void slow_ack_rounds(int before)
 		tm_must_bind(f[i], buf, SZ(NS), RW);
 		FSTREAM_W(f[i], buf, NS, VAL_A, LONG_MS, uf[i], SEQ_A);
 	}
-	t0 = tm_now_ns();
 	for (i = 0; i < 2; i++)
-		while (FCOUNT(f[i]).fault_pages < NS) {
-			ASSERT_LT(tm_now_ns() - t0, BOUND_NS(2000));
-			tm_sleep_ms(1);
-		}
+		WAIT_FAULT_PAGES(f[i], NS, 2000);
 	for (i = 0; i < 2; i++)
 		c0[i] = FCOUNT(f[i]);
 	t0 = tm_now_ns();
@@ -475,8 +472,10 @@ static void slow_ack_rounds(int before)
 TEST_F(fpass, fault_two_pass_overlaps_slow_acks)
 {
 	static const char *const names[] = { "two_pass", "tlb_ack_delay_ms" };
-	const char *const vals[] = { variant->two_pass, "250" };
+	char ack[16];
+	const char *const vals[] = { variant->two_pass, ack };
 
+	snprintf(ack, sizeof(ack), "%u", SLOW_ACK_MS);
 	slow_acks_overlap = tm_has_cap(fd, TEST_MIRROR_CAP_TWO_PASS) &&
 			    !strcmp(variant->two_pass, "1");
 	tm_with_params(2, names, vals, slow_ack_rounds);

@@ -122,14 +122,10 @@ static void reap_child(int sock)
 	uint8_t *buf = tm_must_map_pattern(NR_REAP, SEED_A);
 	int f = tm_must_open();
 	struct drm_test_mirror_ufence *uf = UFENCES(f, true);
-	uint64_t t0 = tm_now_ns();
 
 	tm_must_bind(f, buf, SZ(NR_REAP), RO);
 	FSTREAM_R(f, buf, NR_REAP, LONG_MS, uf, SEQ_A);
-	while (FCOUNT(f).fault_pages < NR_REAP) {
-		ASSERT_LT(tm_now_ns() - t0, BOUND_NS(2000));
-		tm_sleep_ms(1);
-	}
+	WAIT_FAULT_PAGES(f, NR_REAP, 2000);
 	tm_send_fd(sock, f, "r", 1);
 	ASSERT_OK(tm_unmap(buf, 1));
 	_exit(0);

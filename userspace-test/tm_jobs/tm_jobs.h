@@ -171,6 +171,14 @@ struct fcount {
 
 struct fcount fcount_at(int fd, const char *file, int line);
 #define FCOUNT(fd) fcount_at(fd, __FILE__, __LINE__)
+/*
+ * Wait (at most ms, times the timeout scale) until the file's fault handler
+ * has made n pages valid (fault_pages): a job's first pass has faulted.
+ */
+void wait_fault_pages_at(int fd, uint64_t n, unsigned int ms,
+			 const char *file, int line);
+#define WAIT_FAULT_PAGES(fd, n, ms) \
+	wait_fault_pages_at(fd, n, ms, __FILE__, __LINE__)
 /* Print them as a diagnostic, after what. */
 void fcount_diag(const char *what, const struct fcount *c);
 
