@@ -65,6 +65,19 @@
  * moved. ``devmem_pages`` may be lowered at run time (down to 1) to make the
  * device evict early; it cannot grow the pool beyond its size at load.
  *
+ * A race in the kernel's half of eviction, which a driver cannot close:
+ * migrate_device_range() and migrate_device_pfns() take a reference on each
+ * folio, but none on its anon_vma. If the process that maps the page unmaps
+ * it or exits during the eviction, the anon_vma can be freed. Then
+ * remove_migration_ptes(), in migrate_device_finalize(), walks the freed
+ * anon_vma ("slab-use-after-free in rmap_walk_anon"). migrate_pages() pins
+ * the anon_vma (folio_get_anon_vma()) for exactly this. KASAN reported it
+ * twice on the 7.3 debug kernel, with lib/test_hmm, not with this device:
+ * test_hmm's release() evicts all of its memory, while the process of a
+ * timed-out hmm-tests test was still exiting (see run_each() in
+ * scripts/hmm-tests-check.sh). This device evicts only when its pool is
+ * full, so it meets the race less often, but it is not immune.
+ *
  * Events. The moves raise invalidations that the policy ("Event policy")
  * must tell apart. A migration to the device names this *file* as the
  * owner of the MIGRATE event, so the file's own mirror skips it and

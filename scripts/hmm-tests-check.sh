@@ -42,7 +42,8 @@
 #	In the guest of a kernel with device-private memory (7.3): run
 #	hmm-tests-SERIES (SERIES: the kernel's, e.g. 7.3; found beside this
 #	script), the selftest of that release (scripts/build-hmm-tests.sh
-#	--peer), twice in one boot: against lib/test_hmm (modprobe test_hmm,
+#	--peer), one test at a time (run_each, below, says why), twice in
+#	one boot: against lib/test_hmm (modprobe test_hmm,
 #	the module scripts/build-test-hmm.sh builds from the same release,
 #	unmodified; its device-private /dev/hmm_dmirror0 and 1), which is
 #	then removed, and against test_mirror's devices (hmm_compat=1). Both
@@ -357,22 +358,129 @@ features() {
 	fi
 }
 
-# run_bin BIN LOG: run hmm-tests BIN; its own KTAP is kept in LOG for the
-# check and shown indented as a nested stream. restore() and $tmp: the
-# caller's, undone if the run is stopped from outside.
+# run_bin BIN LOG [ARG...]: run hmm-tests BIN with ARGs; its own KTAP is
+# kept in LOG for the check and shown indented as a nested stream.
+# restore() and $tmp: the caller's, undone if the run is stopped from
+# outside.
 run_bin() {
+	rb_bin=$1 rb_log=$2
+	shift 2
 	mkfifo "$tmp/out" || exit 1
-	"$1" > "$tmp/out" 2>&1 &
+	"$rb_bin" "$@" > "$tmp/out" 2>&1 < /dev/null &
 	pid=$!
 	# Stopped from outside (the suite's timeout): take hmm-tests along.
 	trap 'kill_test "$pid"; kill -9 "$pid" 2>/dev/null; restore; rm -rf "$tmp"
 	      echo "Bail out! ${me##*/} stopped by a signal"; exit 1' TERM INT
-	break_loops "$pid" < "$tmp/out" | tee "$2" | sed 's/^/    /' &
+	break_loops "$pid" < "$tmp/out" | tee "$rb_log" | sed 's/^/    /' &
 	wait $!
 	wait "$pid"
 	echo "# hmm-tests: exit status $?"
 	trap - TERM INT
 	rm -f "$tmp/out"
+}
+
+# list_tests BIN: the name of every test of hmm-tests BIN as its -r option
+# takes it (FIXTURE.VARIANT.TEST, or FIXTURE.TEST without variants), one per
+# line, in the order the harness runs them: for each fixture, each variant
+# with each test. From the table of BIN -l (kselftest_harness.h's
+# test_harness_list_tests(): the fixture, variant and test columns, 20, 25
+# and the rest wide, the variants and the tests of a fixture listed side by
+# side, a fixture starting where the first column is not blank).
+list_tests() {
+	"$1" -l 2>&1 | awk '
+	/^#/ || /^-+$/ {
+		next
+	}
+	{
+		f = substr($0, 1, 20)
+		v = substr($0, 22, 25)
+		t = substr($0, 48)
+		gsub(/[ \t]/, "", f)
+		gsub(/[ \t]/, "", v)
+		gsub(/[ \t]/, "", t)
+		if (f != "")
+			fx[++nf] = f
+		if (v != "")
+			var[nf, ++nv[nf]] = v
+		if (t != "")
+			tst[nf, ++nt[nf]] = t
+	}
+	END {
+		for (i = 1; i <= nf; i++) {
+			for (j = 1; j <= (nv[i] ? nv[i] : 1); j++) {
+				p = fx[i] "." (nv[i] ? var[i, j] "." : "")
+				for (k = 1; k <= nt[i]; k++)
+					print p tst[i, k]
+			}
+		}
+	}'
+}
+
+# wait_gone BIN: wait until no process of BIN (its name, as the kernel
+# keeps it: 15 characters) is left but zombies, whose memory is torn down.
+# Return 1 if one is still there after 120 s (times TM_TIMEOUT_SCALE).
+wait_gone() {
+	comm=$(basename "$1" | cut -c1-15)
+	limit=$((1200 * ${TM_TIMEOUT_SCALE:-1}))
+	i=0
+	while awk -v c="($comm)" '$2 == c && $3 != "Z" { f = 1 }
+	      END { exit !f }' /proc/[0-9]*/stat 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt $limit ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# run_each BIN LOG: run hmm-tests BIN one test at a time (list_tests,
+# run_bin with -r), LOG all their outputs in turn; after each, wait_gone.
+#
+# Why one at a time: when a test outlives the harness's 30 s timeout, the
+# harness SIGKILLs it and starts the next test at once, without waiting for
+# the killed one to exit. lib/test_hmm's release() evicts every page of
+# its device memory, whoever maps it; a page of the killed test's process
+# is then migrated home while that process's exit_mmap() unmaps it and
+# frees its anon_vma, and the migration's remove_migration_ptes() walks the
+# freed anon_vma (a core-mm race of migrate_device_range(): it pins no
+# anon_vma; KASAN's "slab-use-after-free in rmap_walk_anon", seen twice on
+# the debug kernel, where hmm.hmm_device_private.migrate_remap_fault takes
+# longer than 30 s on lib/test_hmm). Waiting until the killed test's
+# processes are gone keeps each test to its own memory, as on hardware
+# where the tests end in time. A test that times out still fails.
+run_each() {
+	bin=$1
+	each_log=$2
+	: > "$each_log"
+	list_tests "$bin" > "$tmp/list"
+	nlist=$(grep -c . "$tmp/list")
+	if [ "$nlist" = 0 ]; then
+		echo "Bail out! $bin -l lists no test"
+		restore
+		exit 1
+	fi
+	: > "$tmp/times"
+	while read -r name; do
+		read -r s0 _ < /proc/uptime
+		run_bin "$bin" "$tmp/one" -r "$name"
+		cat "$tmp/one" >> "$each_log"
+		if ! wait_gone "$bin"; then
+			echo "Bail out! $name: a process of $bin still alive 120 s after its end"
+			restore
+			exit 1
+		fi
+		read -r s1 _ < /proc/uptime
+		echo "$name $s0 $s1" >> "$tmp/times"
+	done < "$tmp/list"
+	nran=$(grep -c '^#  *RUN  ' "$each_log")
+	if [ "$nran" != "$nlist" ]; then
+		echo "Bail out! $bin ran $nran tests of the $nlist it lists"
+		restore
+		exit 1
+	fi
+	echo "# hmm-tests-peer: $nran tests, one at a time; the slowest (s):" \
+	     "$(awk '{ printf "%.2f %s\n", $3 - $2, $1 }' "$tmp/times" |
+		sort -rn | head -n 5 | tr '\n' ' ')"
+	rm -f "$tmp/times"
 }
 
 # wait_nodes PRESENT: wait (5 s at most) until /dev/hmm_dmirror0 and 1
@@ -641,7 +749,7 @@ peer() {
 		exit 1
 	fi
 	echo "# hmm-tests-peer: $bin against lib/test_hmm"
-	run_bin "$bin" "$tmp/lib.log"
+	run_each "$bin" "$tmp/lib.log"
 	if ! rmmod test_hmm || ! wait_nodes 0; then
 		restore
 		echo "Bail out! rmmod test_hmm failed, or its devices stayed"
@@ -656,7 +764,7 @@ peer() {
 		exit 1
 	fi
 	echo "# hmm-tests-peer: $bin against test_mirror (hmm_compat=1)"
-	run_bin "$bin" "$tmp/tm.log"
+	run_each "$bin" "$tmp/tm.log"
 	restore
 	t2=$(date +%s)
 	echo "# hmm-tests-peer: lib/test_hmm run $((t1 - t0)) s, test_mirror run $((t2 - t1)) s"
