@@ -418,15 +418,16 @@ list_tests() {
 
 # wait_gone BIN: wait until no process of BIN (its name, as the kernel
 # keeps it: 15 characters) is left but zombies, whose memory is torn down.
-# Return 1 if one is still there after 120 s (times TM_TIMEOUT_SCALE).
+# Return 1 if one is still there after gone_secs (120 s times
+# TM_TIMEOUT_SCALE).
+gone_secs=$((120 * ${TM_TIMEOUT_SCALE:-1}))
 wait_gone() {
 	comm=$(basename "$1" | cut -c1-15)
-	limit=$((1200 * ${TM_TIMEOUT_SCALE:-1}))
 	i=0
 	while awk -v c="($comm)" '$2 == c && $3 != "Z" { f = 1 }
 	      END { exit !f }' /proc/[0-9]*/stat 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -gt $limit ] && return 1
+		[ $i -gt $((gone_secs * 10)) ] && return 1
 		sleep 0.1
 	done
 	return 0
@@ -464,7 +465,7 @@ run_each() {
 		run_bin "$bin" "$tmp/one" -r "$name"
 		cat "$tmp/one" >> "$each_log"
 		if ! wait_gone "$bin"; then
-			echo "Bail out! $name: a process of $bin still alive 120 s after its end"
+			echo "Bail out! $name: a process of $bin still alive $gone_secs s after its end"
 			restore
 			exit 1
 		fi

@@ -44,6 +44,8 @@
 #define P9_RANGE	(4 * MiB)
 #define P9_WAIT_NS	(30LL * 1000000000LL)	/* past job_timeout_ms */
 #define P9_SLOW_MS	2	/* a slow engine's TLB acknowledgment, ms */
+#define P9_STR(x)	#x
+#define P9_XSTR(x)	P9_STR(x)
 
 static const unsigned int batch[] = { 1, 16, 512 };
 #define NBATCH		(sizeof(batch) / sizeof(batch[0]))
@@ -575,7 +577,7 @@ static void p9_invalidate(void)
 		       "two_files:_their_flushes_overlap_with_two_passes");
 		metric("P9.munmap_page_2files_slow_one_pass_over_two_pass_p50",
 		       p50[7] / p50[6], "ratio", "none", -1,
-		       "two_files,_each_acknowledgment_2_ms");
+		       "two_files,_each_acknowledgment_" P9_XSTR(P9_SLOW_MS) "_ms");
 	}
 out:
 	param_set_u("tlb_ack_delay_ms", 0);
